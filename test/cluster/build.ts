@@ -1,0 +1,258 @@
+// Builds the local control plane from Go modules and caches the binaries outside the
+// repository, behind a stamp of everything that decides their content (the go.mod and
+// go.sum files, the Go version and the build flags). A warm run builds nothing.
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Bump when the recipe below changes in a way the stamp inputs do not show. */
+const recipeVersion = 1;
+const minimumGo = [1, 26] as const;
+const progressIntervalMs = 30_000;
+
+const buildRoot = join(dirname(fileURLToPath(import.meta.url)), "build");
+
+export interface Binaries {
+  dir: string;
+  etcd: string;
+  kubeApiserver: string;
+  kubeControllerManager: string;
+  kubeScheduler: string;
+  kubectl: string;
+  kwok: string;
+  pki: string;
+  /** kwok Stage objects for nodes and pods, taken from the kwok module download. */
+  kwokStages: string;
+  versions: PinnedVersions;
+}
+
+export interface PinnedVersions {
+  kubernetes: string;
+  etcd: string;
+  kwok: string;
+  go: string;
+}
+
+type Log = (line: string) => void;
+
+interface Step {
+  module: string;
+  what: string;
+  packages: Record<string, string>;
+  ldflags: string;
+}
+
+export function cacheRoot(): string {
+  if (process.env.ATOMIX_CLUSTER_CACHE) return process.env.ATOMIX_CLUSTER_CACHE;
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  return join(base, "atomix-controller-ts", "cluster");
+}
+
+/** Returns the cached binaries, building them first when the cache is cold. */
+export async function ensureBinaries(log: Log = (line) => console.error(line)): Promise<Binaries> {
+  const go = await checkGo();
+  const versions: PinnedVersions = {
+    kubernetes: await requiredVersion("kubernetes", "k8s.io/kubernetes"),
+    etcd: await requiredVersion("etcd", "go.etcd.io/etcd/server/v3"),
+    kwok: await requiredVersion("kwok", "sigs.k8s.io/kwok"),
+    go,
+  };
+  const steps = buildSteps(versions);
+  const stamp = await computeStamp(go, steps);
+  const dir = join(cacheRoot(), stamp);
+  const binaries = describe(dir, versions);
+  if (existsSync(join(dir, "complete"))) return binaries;
+
+  log(`[cluster] building the control plane from Go modules into ${dir} (cold cache; the first build takes a while)`);
+  const staging = `${dir}.tmp-${process.pid}`;
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(join(staging, "bin"), { recursive: true });
+  const started = Date.now();
+  try {
+    for (const [index, step] of steps.entries()) {
+      const names = Object.keys(step.packages).join(", ");
+      log(`[cluster] step ${index + 1}/${steps.length + 1}: ${step.what} (${names})`);
+      const stepStarted = Date.now();
+      const entries = Object.entries(step.packages);
+      // With one package, -o names the file; with several, go names each after its package.
+      const output = entries.length === 1 ? join(staging, "bin", entries[0]![0]) : join(staging, "bin") + "/";
+      await runGo(step.module, ["build", "-ldflags", step.ldflags, "-o", output, ...Object.values(step.packages)], log, step.what);
+      log(`[cluster] ${step.what} built in ${elapsed(stepStarted)} (total ${elapsed(started)})`);
+    }
+    log(`[cluster] step ${steps.length + 1}/${steps.length + 1}: kwok stages from the module download`);
+    await writeFile(join(staging, "kwok-stages.yaml"), await kwokStages(versions.kwok));
+    await writeFile(join(staging, "versions.json"), JSON.stringify(versions, null, 2) + "\n");
+    await writeFile(join(staging, "complete"), new Date().toISOString() + "\n");
+    await mkdir(dirname(dir), { recursive: true });
+    try {
+      await rename(staging, dir);
+    } catch (error) {
+      // Another process finished the same build first; theirs is identical.
+      if (!existsSync(join(dir, "complete"))) throw error;
+      await rm(staging, { recursive: true, force: true });
+    }
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+  log(`[cluster] control plane built in ${elapsed(started)}`);
+  return binaries;
+}
+
+function describe(dir: string, versions: PinnedVersions): Binaries {
+  const bin = (name: string) => join(dir, "bin", name);
+  return {
+    dir,
+    etcd: bin("etcd"),
+    kubeApiserver: bin("kube-apiserver"),
+    kubeControllerManager: bin("kube-controller-manager"),
+    kubeScheduler: bin("kube-scheduler"),
+    kubectl: bin("kubectl"),
+    kwok: bin("kwok"),
+    pki: bin("pki"),
+    kwokStages: join(dir, "kwok-stages.yaml"),
+    versions,
+  };
+}
+
+function buildSteps(versions: PinnedVersions): Step[] {
+  const [, major, minor] = /^v(\d+)\.(\d+)\./.exec(versions.kubernetes) ?? [];
+  const versionFlags = ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"].flatMap((pkg) => [
+    `-X ${pkg}.gitVersion=${versions.kubernetes}`,
+    `-X ${pkg}.gitMajor=${major}`,
+    `-X ${pkg}.gitMinor=${minor}`,
+    `-X ${pkg}.gitTreeState=clean`,
+  ]);
+  return [
+    { module: "pki", what: "the credentials generator", packages: { pki: "." }, ldflags: "-s -w" },
+    { module: "etcd", what: `etcd ${versions.etcd}`, packages: { etcd: "go.etcd.io/etcd/server/v3" }, ldflags: "-s -w" },
+    { module: "kwok", what: `kwok ${versions.kwok}`, packages: { kwok: "sigs.k8s.io/kwok/cmd/kwok" }, ldflags: "-s -w" },
+    {
+      module: "kubernetes",
+      what: `Kubernetes ${versions.kubernetes}`,
+      packages: {
+        "kube-apiserver": "k8s.io/kubernetes/cmd/kube-apiserver",
+        "kube-controller-manager": "k8s.io/kubernetes/cmd/kube-controller-manager",
+        "kube-scheduler": "k8s.io/kubernetes/cmd/kube-scheduler",
+        kubectl: "k8s.io/kubernetes/cmd/kubectl",
+      },
+      ldflags: ["-s -w", ...versionFlags].join(" "),
+    },
+  ];
+}
+
+async function computeStamp(go: string, steps: Step[]): Promise<string> {
+  const hash = createHash("sha256");
+  hash.update(`recipe ${recipeVersion}\n${go}\n`);
+  for (const step of steps) {
+    hash.update(`${step.module} ${step.ldflags} ${JSON.stringify(step.packages)}\n`);
+    const moduleDir = join(buildRoot, step.module);
+    for (const file of (await readdir(moduleDir)).sort()) {
+      hash.update(`${step.module}/${file}\n`);
+      hash.update(await readFile(join(moduleDir, file)));
+    }
+  }
+  return hash.digest("hex").slice(0, 16);
+}
+
+async function requiredVersion(module: string, path: string): Promise<string> {
+  const goMod = await readFile(join(buildRoot, module, "go.mod"), "utf8");
+  const match = new RegExp(`^\\s*(?:require\\s+)?${path.replaceAll(".", "\\.")}\\s+(v\\S+)(?:\\s*//.*)?$`, "m").exec(goMod);
+  if (!match?.[1]) throw new Error(`test/cluster/build/${module}/go.mod does not require ${path}`);
+  return match[1];
+}
+
+function goEnvironment(): NodeJS.ProcessEnv {
+  return { ...process.env, GOTOOLCHAIN: "local", CGO_ENABLED: "0", GOFLAGS: "-mod=readonly -buildvcs=false" };
+}
+
+async function checkGo(): Promise<string> {
+  let version: string;
+  try {
+    version = (await capture("go", ["env", "GOVERSION"], buildRoot)).trim();
+  } catch {
+    throw new Error(
+      `Go was not found on PATH. test/cluster builds etcd, Kubernetes and kwok from Go modules and needs Go >= ${minimumGo.join(".")}.`,
+    );
+  }
+  const match = /^go(\d+)\.(\d+)/.exec(version);
+  const major = Number(match?.[1]);
+  const minor = Number(match?.[2]);
+  if (!match || major < minimumGo[0] || (major === minimumGo[0] && minor < minimumGo[1])) {
+    throw new Error(
+      `Go ${version || "(unknown version)"} is too old: test/cluster needs Go >= ${minimumGo.join(".")}. GOTOOLCHAIN=local is set, so Go will not download a newer toolchain by itself.`,
+    );
+  }
+  return version;
+}
+
+function capture(command: string, args: string[], cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: goEnvironment(), stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk) => (out += chunk));
+    child.stderr.on("data", (chunk) => (err += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(" ")} exited ${code}: ${err.trim()}`))));
+  });
+}
+
+function runGo(module: string, args: string[], log: Log, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn("go", args, { cwd: join(buildRoot, module), env: goEnvironment(), stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.length > 64_000) output = output.slice(-32_000);
+    };
+    child.stdout.on("data", collect);
+    child.stderr.on("data", collect);
+    const timer = setInterval(() => log(`[cluster]   still building ${what} (${elapsed(started)} elapsed)`), progressIntervalMs);
+    child.on("error", (error) => {
+      clearInterval(timer);
+      reject(error);
+    });
+    child.on("close", (code) => {
+      clearInterval(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`building ${what} failed (go ${args[0]} exited ${code}):\n${output.trim().split("\n").slice(-30).join("\n")}`));
+    });
+  });
+}
+
+async function kwokStages(version: string): Promise<string> {
+  const info = JSON.parse(await capture("go", ["mod", "download", "-json", `sigs.k8s.io/kwok@${version}`], join(buildRoot, "kwok")));
+  const stageRoot = join(info.Dir as string, "kustomize", "stage");
+  const files = [
+    "node/fast/node-initialize.yaml",
+    "node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",
+    "pod/fast/pod-ready.yaml",
+    "pod/fast/pod-complete.yaml",
+    "pod/fast/pod-delete.yaml",
+  ];
+  const documents: string[] = [];
+  for (const file of files) documents.push((await readFile(join(stageRoot, file), "utf8")).trim());
+  return documents.map((doc) => (doc.startsWith("---") ? doc : `---\n${doc}`)).join("\n") + "\n";
+}
+
+export function elapsed(since: number): string {
+  const seconds = Math.round((Date.now() - since) / 1000);
+  return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, "0")}s`;
+}
+
+if (import.meta.main) {
+  const started = Date.now();
+  ensureBinaries((line) => console.log(line)).then(
+    (binaries) => console.log(`[cluster] binaries ready in ${binaries.dir} (${elapsed(started)})`),
+    (error: Error) => {
+      console.error(`[cluster] ${error.message}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,51 @@
+// gen/ must be exactly what `buf generate` writes, proto/ must pass `buf lint`, and the
+// wire and JSON contract must not break against the first committed version of proto/.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+
+const root = join(import.meta.dirname, "..", "..");
+const buf = join(root, "node_modules", ".bin", "buf");
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : [path];
+  });
+}
+
+test("gen/ is exactly what buf generate produces", () => {
+  const scratch = mkdtempSync(join(tmpdir(), "gen-check-"));
+  try {
+    const result = spawnSync(buf, ["generate", "--output", scratch], { cwd: root, encoding: "utf8" });
+    assert.is(result.status, 0, result.stderr);
+    const expected = files(join(scratch, "gen")).map((file) => relative(join(scratch, "gen"), file)).sort();
+    const actual = files(join(root, "gen")).map((file) => relative(join(root, "gen"), file)).sort();
+    assert.equal(actual, expected, "gen/ has other files than buf generate writes");
+    for (const file of expected) {
+      assert.ok(
+        readFileSync(join(root, "gen", file), "utf8") === readFileSync(join(scratch, "gen", file), "utf8"),
+        `gen/${file} differs from buf generate's output: run npm run generate`,
+      );
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});
+
+test("buf lint passes", () => {
+  const result = spawnSync(buf, ["lint"], { cwd: root, encoding: "utf8" });
+  assert.is(result.status, 0, `${result.stdout}${result.stderr}`);
+});
+
+test("buf breaking finds no wire or JSON break against the first committed proto/", () => {
+  const first = execFileSync("git", ["log", "--reverse", "--format=%H", "--", "proto"], { cwd: root, encoding: "utf8" }).split("\n")[0];
+  assert.ok(first, "proto/ has no commit to compare with");
+  const result = spawnSync(buf, ["breaking", "--against", `.git#ref=${first}`], { cwd: root, encoding: "utf8" });
+  assert.is(result.status, 0, `${result.stdout}${result.stderr}`);
+});
+
+test.run();
