@@ -170,7 +170,7 @@ function goEnvironment(): NodeJS.ProcessEnv {
   return { ...process.env, GOTOOLCHAIN: "local", CGO_ENABLED: "0", GOFLAGS: "-mod=readonly -buildvcs=false" };
 }
 
-async function checkGo(): Promise<string> {
+export async function checkGo(): Promise<string> {
   let version: string;
   try {
     version = (await capture("go", ["env", "GOVERSION"], buildRoot)).trim();

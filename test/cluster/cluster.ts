@@ -51,6 +51,8 @@ export interface StartOptions {
   log?: Log;
   /** Extra kube-apiserver flags, for tests that need e.g. a tiny watch cache. */
   apiserverFlags?: string[];
+  /** Use this kube-apiserver port instead of a free one (tests use it to provoke a bind failure). */
+  apiserverPort?: number;
 }
 
 export class ComponentError extends Error {}
@@ -109,7 +111,8 @@ export async function startCluster(options: StartOptions = {}): Promise<Cluster>
 
   try {
     await capture(binaries.pki, ["-dir", dir]);
-    const [etcdClient, etcdPeer, apiserverPort, kcmPort, schedulerPort, kwokPort] = await freePorts(6);
+    const [etcdClient, etcdPeer, freeApiserverPort, kcmPort, schedulerPort, kwokPort] = await freePorts(6);
+    const apiserverPort = options.apiserverPort ?? freeApiserverPort;
     const server = `https://127.0.0.1:${apiserverPort}`;
     const ca = await readFile(join(dir, "ca.crt"), "utf8");
     for (const identity of ["admin", "controller-manager", "scheduler"]) {
