@@ -1,0 +1,84 @@
+// The function contract. A controller is a declaration of what it watches plus pure
+// functions: observed state in, desired state out, as plain JSON shaped like Metacontroller's
+// sync hook. The runtime does all the I/O.
+import { kindKey, type Kind } from "./kube/kinds.ts";
+import type { KubeObject } from "./kube/objects.ts";
+
+/** Objects grouped by "Kind.apiVersion", then keyed by name ("namespace/name" for related objects). */
+export type ObjectsByKind = Record<string, Record<string, KubeObject>>;
+
+export interface SyncRequest<P extends KubeObject = KubeObject> {
+  parent: P;
+  /** What exists now and this controller controls, grouped by "Kind.apiVersion", keyed by name. */
+  children: ObjectsByKind;
+  /** Objects the related() hook asked for, grouped by "Kind.apiVersion", keyed by "namespace/name" (or name). */
+  related: ObjectsByKind;
+  /** True when the parent is being deleted and finalize() is called. */
+  finalizing: boolean;
+}
+
+/** A child as the function wants it: apiVersion, kind, metadata.name, and whatever else it sets. */
+export interface DesiredObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [field: string]: unknown };
+  [field: string]: unknown;
+}
+
+export interface SyncResponse {
+  /** Every child that should exist; controlled children left out are deleted. */
+  children?: DesiredObject[];
+  /** The parent's status; the runtime adds observedGeneration and condition transition times. */
+  status?: Record<string, unknown>;
+  /** Run sync again after this many seconds, even if nothing changes. */
+  resyncAfterSeconds?: number;
+}
+
+export interface FinalizeResponse extends SyncResponse {
+  /** True once cleanup is complete and the parent may go. */
+  finalized: boolean;
+}
+
+/** Which related objects a parent needs: by name, or by label selector. */
+export interface RelatedRequest {
+  apiVersion: string;
+  kind: string;
+  /** Defaults to the parent's namespace for namespaced kinds. */
+  namespace?: string;
+  names?: string[];
+  matchLabels?: Record<string, string>;
+}
+
+export interface ControllerDefinition<P extends KubeObject = KubeObject> {
+  /** Names the controller in metrics, logs, events and the managed-by label. */
+  name: string;
+  parent: Kind;
+  children: Kind[];
+  /** Kinds read but not owned, and a pure function from the parent to what it needs of them. */
+  related?: { kinds: Kind[]; select(parent: P): RelatedRequest[] };
+  /** Only parents for which this returns true are synced by this controller. */
+  filter?(parent: P): boolean;
+  sync(request: SyncRequest<P>): SyncResponse;
+  /** When present, a finalizer keeps the parent until this returns finalized: true. */
+  finalize?(request: SyncRequest<P>): FinalizeResponse;
+}
+
+const controllerNamePattern = /^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/;
+
+/** Declares a controller; checks the declaration itself so mistakes surface at start-up. */
+export function controller<P extends KubeObject = KubeObject>(definition: ControllerDefinition<P>): ControllerDefinition<P> {
+  if (!controllerNamePattern.test(definition.name)) {
+    throw new Error(`controller name "${definition.name}" must be a lowercase DNS label of at most 63 characters`);
+  }
+  const seen = new Set<string>();
+  for (const child of definition.children) {
+    const key = kindKey(child);
+    if (seen.has(key)) throw new Error(`controller ${definition.name} declares child kind ${key} twice`);
+    seen.add(key);
+    if (child.namespaced === false && definition.parent.namespaced) {
+      throw new Error(`controller ${definition.name}: a namespaced ${definition.parent.kind} cannot own cluster-scoped ${child.kind}`);
+    }
+  }
+  if (typeof definition.sync !== "function") throw new Error(`controller ${definition.name} has no sync function`);
+  return definition;
+}

@@ -1,0 +1,79 @@
+// Kubernetes Events (events.k8s.io/v1) about parents, rate limited per object the way
+// client-go's spam filter is: a burst, then one event per refill interval.
+import { randomBytes } from "node:crypto";
+import { microTime } from "./apply.ts";
+import type { KubeClient } from "./kube/client.ts";
+import { builtinKinds } from "./kube/kinds.ts";
+import type { KubeObject } from "./kube/objects.ts";
+import type { Logger } from "./log.ts";
+
+/** Events one object may get at once. */
+export const eventBurst = 25;
+/** One more event per object is allowed each interval after the burst. */
+export const eventRefillMs = 300_000;
+
+export type EventType = "Normal" | "Warning";
+
+export interface EventRecorder {
+  record(regarding: KubeObject, type: EventType, reason: string, action: string, note: string): void;
+}
+
+export class ApiEventRecorder implements EventRecorder {
+  readonly #client: KubeClient;
+  readonly #controller: string;
+  readonly #instance: string;
+  readonly #log: Logger;
+  readonly #canWrite: () => boolean;
+  readonly #buckets = new Map<string, { tokens: number; updated: number }>();
+
+  constructor(options: { client: KubeClient; controller: string; instance: string; log: Logger; canWrite: () => boolean }) {
+    this.#client = options.client;
+    this.#controller = options.controller;
+    this.#instance = options.instance;
+    this.#log = options.log;
+    this.#canWrite = options.canWrite;
+  }
+
+  record(regarding: KubeObject, type: EventType, reason: string, action: string, note: string): void {
+    if (!this.#canWrite() || !this.#allow(regarding.metadata.uid ?? regarding.metadata.name)) return;
+    const now = new Date();
+    const event = {
+      apiVersion: "events.k8s.io/v1",
+      kind: "Event",
+      metadata: {
+        name: `${regarding.metadata.name}.${now.getTime().toString(16)}${randomBytes(2).toString("hex")}`,
+        namespace: regarding.metadata.namespace ?? "default",
+      },
+      eventTime: microTime(now),
+      reportingController: this.#controller,
+      reportingInstance: this.#instance,
+      action,
+      reason,
+      note: note.length > 1024 ? `${note.slice(0, 1021)}...` : note,
+      type,
+      regarding: {
+        apiVersion: regarding.apiVersion,
+        kind: regarding.kind,
+        name: regarding.metadata.name,
+        namespace: regarding.metadata.namespace,
+        uid: regarding.metadata.uid,
+        resourceVersion: regarding.metadata.resourceVersion,
+      },
+    };
+    this.#client.create(builtinKinds.Event, event as unknown as KubeObject).catch((error: Error) => {
+      this.#log.warn("could not record an event", { reason, object: regarding.metadata.name, error: error.message });
+    });
+  }
+
+  #allow(id: string): boolean {
+    const now = Date.now();
+    const bucket = this.#buckets.get(id) ?? { tokens: eventBurst, updated: now };
+    bucket.tokens = Math.min(eventBurst, bucket.tokens + (now - bucket.updated) / eventRefillMs);
+    bucket.updated = now;
+    this.#buckets.set(id, bucket);
+    if (this.#buckets.size > 10_000) this.#buckets.delete(this.#buckets.keys().next().value!);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+}

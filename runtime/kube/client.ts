@@ -1,0 +1,252 @@
+// A small Kubernetes REST client: typed by Kind, JSON in and out, server-side apply, and
+// watches as async iterables. Credentials and TLS come from @kubernetes/client-node's
+// KubeConfig (kubeconfig file or in-cluster service account); requests go through undici,
+// the same HTTP stack client-node uses, so the code runs unchanged on Node and Deno.
+import { HttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node";
+import { fetch } from "undici";
+import { type Kind, resourcePath } from "./kinds.ts";
+import type { KubeObject, ObjectList, WatchEvent } from "./objects.ts";
+
+/** Client-side limit for one non-watch request. */
+export const requestTimeoutMs = 30_000;
+/** Page size for lists, as client-go's pager uses. */
+export const listPageSize = 500;
+
+export class KubeError extends Error {
+  readonly status: number;
+  readonly reason: string;
+  readonly details: unknown;
+  constructor(status: number, reason: string, message: string, details?: unknown) {
+    super(message);
+    this.name = "KubeError";
+    this.status = status;
+    this.reason = reason;
+    this.details = details;
+  }
+}
+
+export const isNotFound = (error: unknown) => error instanceof KubeError && error.status === 404;
+export const isConflict = (error: unknown) => error instanceof KubeError && error.status === 409;
+export const isGone = (error: unknown) => error instanceof KubeError && error.status === 410;
+
+export interface RequestObserver {
+  (method: string, status: number | "error"): void;
+}
+
+export interface ListOptions {
+  namespace?: string | undefined;
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
+}
+
+export interface WatchOptions extends ListOptions {
+  resourceVersion: string;
+  timeoutSeconds: number;
+  allowWatchBookmarks?: boolean;
+  signal: AbortSignal;
+}
+
+export interface ApplyOptions {
+  fieldManager: string;
+  force?: boolean;
+  subresource?: "status";
+}
+
+export interface DeleteOptions {
+  propagationPolicy?: "Background" | "Foreground" | "Orphan";
+  uid?: string;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+export class KubeClient {
+  readonly config: KubeConfig;
+  readonly server: string;
+  #observe: RequestObserver;
+
+  constructor(config: KubeConfig, observe: RequestObserver = () => undefined) {
+    this.config = config;
+    const cluster = config.getCurrentCluster();
+    if (!cluster) throw new Error("the kubeconfig has no current cluster");
+    this.server = cluster.server.replace(/\/$/, "");
+    this.#observe = observe;
+  }
+
+  /** Loads a kubeconfig file when given one, the in-cluster service account otherwise (then $KUBECONFIG, ~/.kube/config). */
+  static load(kubeconfig?: string, observe?: RequestObserver): KubeClient {
+    const config = new KubeConfig();
+    if (kubeconfig) config.loadFromFile(kubeconfig);
+    else config.loadFromDefault();
+    return new KubeClient(config, observe);
+  }
+
+  /** The user name the credentials authenticate as, when the kubeconfig says. */
+  get user(): string | undefined {
+    return this.config.getCurrentUser()?.name;
+  }
+
+  async get<T extends KubeObject = KubeObject>(kind: Kind, namespace: string | undefined, name: string): Promise<T> {
+    return (await this.request("GET", resourcePath(kind, namespace, name))) as T;
+  }
+
+  /** Lists every page and returns the items with the list's resourceVersion. */
+  async list<T extends KubeObject = KubeObject>(kind: Kind, options: ListOptions = {}): Promise<ObjectList<T>> {
+    const items: T[] = [];
+    let continueToken: string | undefined;
+    let resourceVersion = "";
+    do {
+      const page = (await this.request("GET", resourcePath(kind, options.namespace), {
+        query: {
+          labelSelector: options.labelSelector,
+          fieldSelector: options.fieldSelector,
+          limit: listPageSize,
+          continue: continueToken,
+        },
+      })) as { items: T[]; metadata: { resourceVersion: string; continue?: string } };
+      for (const item of page.items) items.push(withKind(item, kind));
+      resourceVersion = page.metadata.resourceVersion;
+      continueToken = page.metadata.continue || undefined;
+    } while (continueToken);
+    return { items, resourceVersion };
+  }
+
+  /** Streams watch events until the server closes the watch or the signal aborts. */
+  async *watch<T extends KubeObject = KubeObject>(kind: Kind, options: WatchOptions): AsyncGenerator<WatchEvent<T>> {
+    const response = await this.#send("GET", resourcePath(kind, options.namespace), {
+      query: {
+        watch: true,
+        resourceVersion: options.resourceVersion,
+        timeoutSeconds: options.timeoutSeconds,
+        allowWatchBookmarks: options.allowWatchBookmarks ?? true,
+        labelSelector: options.labelSelector,
+        fieldSelector: options.fieldSelector,
+      },
+      signal: options.signal,
+      timeoutMs: 0,
+    });
+    if (!response.body) return;
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let newline: number;
+      while ((newline = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, newline).trim();
+        buffer = buffer.slice(newline + 1);
+        if (!line) continue;
+        const event = JSON.parse(line) as WatchEvent<T>;
+        if (event.type === "ERROR") {
+          const status = event.object as unknown as { code?: number; reason?: string; message?: string };
+          throw new KubeError(status.code ?? 500, status.reason ?? "", status.message ?? "watch error", status);
+        }
+        if (event.type !== "BOOKMARK") event.object = withKind(event.object, kind);
+        yield event;
+      }
+    }
+  }
+
+  async create<T extends KubeObject>(kind: Kind, object: T): Promise<T> {
+    return (await this.request("POST", resourcePath(kind, object.metadata.namespace), { body: object })) as T;
+  }
+
+  /** Replaces an object; the object's resourceVersion makes this a compare-and-swap. */
+  async update<T extends KubeObject>(kind: Kind, object: T): Promise<T> {
+    return (await this.request("PUT", resourcePath(kind, object.metadata.namespace, object.metadata.name), { body: object })) as T;
+  }
+
+  /** Server-side apply of a partial object owned by fieldManager. */
+  async apply<T extends KubeObject>(kind: Kind, object: KubeObject, options: ApplyOptions): Promise<T> {
+    const path = resourcePath(kind, object.metadata.namespace, object.metadata.name, options.subresource);
+    return (await this.request("PATCH", path, {
+      body: object,
+      contentType: "application/apply-patch+yaml",
+      query: { fieldManager: options.fieldManager, force: options.force ?? true },
+    })) as T;
+  }
+
+  async patch<T extends KubeObject>(
+    kind: Kind,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    type: "merge" | "json" = "merge",
+    subresource?: "status",
+  ): Promise<T> {
+    return (await this.request("PATCH", resourcePath(kind, namespace, name, subresource), {
+      body: patch,
+      contentType: type === "merge" ? "application/merge-patch+json" : "application/json-patch+json",
+    })) as T;
+  }
+
+  async delete(kind: Kind, namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<void> {
+    await this.request("DELETE", resourcePath(kind, namespace, name), {
+      body: {
+        apiVersion: "v1",
+        kind: "DeleteOptions",
+        propagationPolicy: options.propagationPolicy ?? "Background",
+        ...(options.uid ? { preconditions: { uid: options.uid } } : {}),
+      },
+    });
+  }
+
+  /** Sends a request and returns the parsed JSON body; non-2xx answers throw KubeError. */
+  async request(
+    method: string,
+    path: string,
+    options: { query?: Query; body?: unknown; contentType?: string; signal?: AbortSignal } = {},
+  ): Promise<unknown> {
+    const response = await this.#send(method, path, { ...options, timeoutMs: requestTimeoutMs });
+    const text = await response.text();
+    return text ? JSON.parse(text) : undefined;
+  }
+
+  async #send(
+    method: string,
+    path: string,
+    options: { query?: Query; body?: unknown; contentType?: string; signal?: AbortSignal; timeoutMs: number },
+  ) {
+    const url = new URL(this.server + path);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined && value !== "") url.searchParams.set(key, String(value));
+    }
+    const context = new RequestContext(url.toString(), method as HttpMethod);
+    await this.config.applySecurityAuthentication(context);
+    const headers: Record<string, string> = { ...context.getHeaders(), accept: "application/json" };
+    if (options.body !== undefined) headers["content-type"] = options.contentType ?? "application/json";
+    const signals = [options.signal, options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined].filter(
+      (signal): signal is AbortSignal => signal !== undefined,
+    );
+    let response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        dispatcher: context.getDispatcher() as never,
+        signal: signals.length ? AbortSignal.any(signals) : undefined,
+      });
+    } catch (error) {
+      this.#observe(method, "error");
+      throw error;
+    }
+    this.#observe(method, response.status);
+    if (response.status >= 200 && response.status < 300) return response;
+    const text = await response.text();
+    let status: { reason?: string; message?: string; details?: unknown } = {};
+    try {
+      status = JSON.parse(text);
+    } catch {
+      status = { message: text };
+    }
+    throw new KubeError(response.status, status.reason ?? "", `${method} ${path}: ${status.message ?? `HTTP ${response.status}`}`, status.details);
+  }
+}
+
+/** Lists and watches omit apiVersion/kind on items; put them back so objects are self-describing. */
+function withKind<T extends KubeObject>(object: T, kind: Kind): T {
+  if (object && !object.kind) {
+    object.apiVersion = kind.apiVersion;
+    object.kind = kind.kind;
+  }
+  return object;
+}

@@ -1,0 +1,42 @@
+// What the runtime needs to know about a kind to reach it over REST.
+
+export interface Kind {
+  /** "v1" for the core group, "group/version" otherwise. */
+  apiVersion: string;
+  kind: string;
+  /** The resource name in URLs, e.g. "statefulsets". */
+  plural: string;
+  namespaced: boolean;
+}
+
+export function kind(apiVersion: string, kind: string, plural: string, namespaced = true): Kind {
+  return { apiVersion, kind, plural, namespaced };
+}
+
+/** "Kind.apiVersion", the key Metacontroller uses to group children, e.g. "StatefulSet.apps/v1". */
+export const kindKey = (kind: Pick<Kind, "apiVersion" | "kind">) => `${kind.kind}.${kind.apiVersion}`;
+
+export function resourcePath(kind: Kind, namespace?: string, name?: string, subresource?: string): string {
+  const base = kind.apiVersion.includes("/") ? `/apis/${kind.apiVersion}` : `/api/${kind.apiVersion}`;
+  const scope = kind.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : "";
+  const object = name ? `/${encodeURIComponent(name)}` : "";
+  return `${base}${scope}/${kind.plural}${object}${name && subresource ? `/${subresource}` : ""}`;
+}
+
+/** Kinds of the core Kubernetes API that controllers commonly own or read. */
+export const builtinKinds = {
+  ConfigMap: kind("v1", "ConfigMap", "configmaps"),
+  Secret: kind("v1", "Secret", "secrets"),
+  Service: kind("v1", "Service", "services"),
+  Pod: kind("v1", "Pod", "pods"),
+  ServiceAccount: kind("v1", "ServiceAccount", "serviceaccounts"),
+  Namespace: kind("v1", "Namespace", "namespaces", false),
+  Node: kind("v1", "Node", "nodes", false),
+  StatefulSet: kind("apps/v1", "StatefulSet", "statefulsets"),
+  Deployment: kind("apps/v1", "Deployment", "deployments"),
+  EndpointSlice: kind("discovery.k8s.io/v1", "EndpointSlice", "endpointslices"),
+  PodDisruptionBudget: kind("policy/v1", "PodDisruptionBudget", "poddisruptionbudgets"),
+  Lease: kind("coordination.k8s.io/v1", "Lease", "leases"),
+  Event: kind("events.k8s.io/v1", "Event", "events"),
+  CustomResourceDefinition: kind("apiextensions.k8s.io/v1", "CustomResourceDefinition", "customresourcedefinitions", false),
+} as const;

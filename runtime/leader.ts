@@ -1,0 +1,240 @@
+// Leader election on a coordination.k8s.io/v1 Lease with client-go's semantics and defaults.
+// A candidate takes the Lease when it is free or when its holder has not renewed it for a
+// lease duration (measured on this replica's clock from when it last saw the record change);
+// the leader renews every retry period and stops writing the moment its last successful
+// renewal is older than the renew deadline. Followers watch the Lease, so a Lease released
+// on graceful shutdown is taken over at once instead of at the next retry.
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
+import { microTime } from "./apply.ts";
+import { Informer } from "./cache/informer.ts";
+import { isConflict, isNotFound, KubeError, type KubeClient } from "./kube/client.ts";
+import { builtinKinds } from "./kube/kinds.ts";
+import type { KubeObject } from "./kube/objects.ts";
+import type { Logger } from "./log.ts";
+
+/** client-go's defaults. */
+export const defaultLeaseDurationSeconds = 15;
+export const defaultRenewDeadlineSeconds = 10;
+export const defaultRetryPeriodSeconds = 2;
+
+export interface LeaderElectionOptions {
+  client: KubeClient;
+  log: Logger;
+  leaseName: string;
+  leaseNamespace: string;
+  identity?: string;
+  leaseDurationSeconds?: number;
+  renewDeadlineSeconds?: number;
+  retryPeriodSeconds?: number;
+  onStartedLeading(): void;
+  onStoppedLeading(): void | Promise<void>;
+  onNewLeader?(identity: string): void;
+}
+
+interface LeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
+}
+
+type Lease = KubeObject & { spec?: LeaseSpec };
+
+export const defaultIdentity = () => `${hostname()}_${randomUUID()}`;
+
+export class LeaderElector {
+  readonly identity: string;
+  readonly #options: LeaderElectionOptions;
+  readonly #leaseMs: number;
+  readonly #renewDeadlineMs: number;
+  readonly #retryMs: number;
+  readonly #watch: Informer;
+  #leading = false;
+  #lastRenewal = -Infinity;
+  #observed: { holder: string; renewTime: string | undefined; at: number } | undefined;
+  #leader = "";
+  #wake: (() => void) | undefined;
+  #stopped = false;
+  #loop: Promise<void> | undefined;
+
+  constructor(options: LeaderElectionOptions) {
+    this.#options = options;
+    this.identity = options.identity ?? defaultIdentity();
+    this.#leaseMs = (options.leaseDurationSeconds ?? defaultLeaseDurationSeconds) * 1000;
+    this.#renewDeadlineMs = (options.renewDeadlineSeconds ?? defaultRenewDeadlineSeconds) * 1000;
+    this.#retryMs = (options.retryPeriodSeconds ?? defaultRetryPeriodSeconds) * 1000;
+    if (!(this.#leaseMs > this.#renewDeadlineMs && this.#renewDeadlineMs > this.#retryMs * 1.2)) {
+      throw new Error("leader election needs leaseDuration > renewDeadline > 1.2 × retryPeriod (client-go's rule)");
+    }
+    this.#watch = new Informer({
+      kind: builtinKinds.Lease,
+      client: options.client,
+      log: options.log,
+      namespaces: [options.leaseNamespace],
+      fieldSelector: `metadata.name=${options.leaseName}`,
+    });
+    this.#watch.onChange((change) => {
+      const lease = change.object as Lease;
+      if (change.type === "deleted") this.#observed = undefined;
+      else this.#observe(lease);
+      if (!this.#leading) this.#wake?.();
+    });
+  }
+
+  /** True while this replica leads and its last renewal is within the renew deadline. */
+  canWrite(): boolean {
+    return this.#leading && performance.now() - this.#lastRenewal < this.#renewDeadlineMs;
+  }
+
+  get isLeader(): boolean {
+    return this.#leading;
+  }
+
+  /** The identity that holds the Lease as last seen ("" when free or unknown). */
+  get leader(): string {
+    return this.#leader;
+  }
+
+  start(): void {
+    this.#watch.start();
+    this.#loop = this.#run();
+  }
+
+  /** Stops campaigning; a leader releases the Lease so another replica can take it at once. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#wake?.();
+    await this.#loop;
+    const wasLeading = this.#leading;
+    if (wasLeading) {
+      this.#leading = false;
+      await this.#options.onStoppedLeading();
+      await this.#release();
+    }
+    await this.#watch.stop();
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopped) {
+      let renewed = false;
+      try {
+        renewed = await this.#tryAcquireOrRenew();
+      } catch (error) {
+        this.#options.log.warn("leader election: could not reach the Lease", { error: (error as Error).message });
+      }
+      if (this.#stopped) break;
+      if (renewed) {
+        this.#lastRenewal = performance.now();
+        if (!this.#leading) {
+          this.#leading = true;
+          this.#options.log.info("became the leader", { identity: this.identity, lease: this.#options.leaseName });
+          this.#options.onStartedLeading();
+        }
+      } else if (this.#leading && performance.now() - this.#lastRenewal >= this.#renewDeadlineMs) {
+        this.#leading = false;
+        this.#options.log.error("lost the lease: could not renew before the deadline", { identity: this.identity });
+        await this.#options.onStoppedLeading();
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.#wake = undefined;
+          resolve();
+        }, this.#leading ? this.#retryMs : this.#followerDelay());
+        this.#wake = () => {
+          clearTimeout(timer);
+          this.#wake = undefined;
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** A follower retries at the retry period, or right when the current lease will have expired if sooner. */
+  #followerDelay(): number {
+    if (!this.#observed || !this.#observed.holder) return this.#retryMs;
+    const expiresIn = this.#observed.at + this.#leaseMs - performance.now();
+    return Math.max(10, Math.min(this.#retryMs, expiresIn + 10));
+  }
+
+  #observe(lease: Lease): void {
+    const holder = lease.spec?.holderIdentity ?? "";
+    const renewTime = lease.spec?.renewTime;
+    if (!this.#observed || this.#observed.holder !== holder || this.#observed.renewTime !== renewTime) {
+      this.#observed = { holder, renewTime, at: performance.now() };
+    }
+    if (holder !== this.#leader) {
+      this.#leader = holder;
+      if (holder) this.#options.onNewLeader?.(holder);
+    }
+  }
+
+  async #tryAcquireOrRenew(): Promise<boolean> {
+    const { client, leaseName, leaseNamespace } = this.#options;
+    const now = microTime(new Date());
+    const leaseSeconds = this.#leaseMs / 1000;
+    let lease: Lease;
+    try {
+      lease = await client.get<Lease>(builtinKinds.Lease, leaseNamespace, leaseName);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      try {
+        const created = await client.create<Lease>(builtinKinds.Lease, {
+          apiVersion: "coordination.k8s.io/v1",
+          kind: "Lease",
+          metadata: { name: leaseName, namespace: leaseNamespace },
+          spec: { holderIdentity: this.identity, leaseDurationSeconds: leaseSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 },
+        });
+        this.#observe(created);
+        return true;
+      } catch (createError) {
+        if (createError instanceof KubeError && createError.status === 409) return false;
+        throw createError;
+      }
+    }
+    this.#observe(lease);
+    const spec = lease.spec ?? {};
+    const holder = spec.holderIdentity ?? "";
+    const ours = holder === this.identity;
+    if (!ours && holder && this.#observed && performance.now() < this.#observed.at + (spec.leaseDurationSeconds ?? leaseSeconds) * 1000) {
+      return false;
+    }
+    const next: Lease = {
+      ...lease,
+      spec: {
+        ...spec,
+        holderIdentity: this.identity,
+        leaseDurationSeconds: leaseSeconds,
+        renewTime: now,
+        acquireTime: ours ? spec.acquireTime : now,
+        leaseTransitions: ours ? (spec.leaseTransitions ?? 0) : (spec.leaseTransitions ?? 0) + 1,
+      },
+    };
+    try {
+      const updated = await client.update(builtinKinds.Lease, next);
+      this.#observe(updated);
+      return true;
+    } catch (error) {
+      if (isConflict(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Gives the Lease up (client-go's ReleaseOnCancel): no holder, a 1 s duration. */
+  async #release(): Promise<void> {
+    const { client, leaseName, leaseNamespace, log } = this.#options;
+    try {
+      const lease = await client.get<Lease>(builtinKinds.Lease, leaseNamespace, leaseName);
+      if (lease.spec?.holderIdentity !== this.identity) return;
+      const now = microTime(new Date());
+      await client.update(builtinKinds.Lease, {
+        ...lease,
+        spec: { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1, renewTime: now, acquireTime: now },
+      });
+      log.info("released the lease", { identity: this.identity, lease: leaseName });
+    } catch (error) {
+      log.warn("could not release the lease", { error: (error as Error).message });
+    }
+  }
+}

@@ -1,0 +1,170 @@
+// The manager wires the parts: one client, the shared informers, a reconciler per
+// controller, leader election, the server, and an orderly shutdown.
+import { existsSync, readFileSync } from "node:fs";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { Informers } from "./cache/informers.ts";
+import { namespaceList, type RuntimeConfig } from "./config.ts";
+import type { ControllerDefinition } from "./controller.ts";
+import { ApiEventRecorder } from "./events.ts";
+import { KubeClient } from "./kube/client.ts";
+import { defaultIdentity, LeaderElector } from "./leader.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { Metrics } from "./metrics.ts";
+import { defaultDrainTimeoutMs, Reconciler } from "./reconciler.ts";
+import { healthApp } from "./server/app.ts";
+import { serve, type RunningServer } from "./server/server.ts";
+
+const inClusterNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+
+/** What RPC handlers get: read from the cache, write through the client. */
+export interface ServiceContext {
+  client: KubeClient;
+  informers: Informers;
+  log: Logger;
+  identity: string;
+  /** True when this replica may write (it leads, or election is off). */
+  canWrite(): boolean;
+}
+
+export interface ManagerOptions {
+  /** Field manager, default Lease name and Events' reportingController. */
+  name: string;
+  /** Finalizers are "<finalizerDomain>/<controller name>". */
+  finalizerDomain: string;
+  controllers: ControllerDefinition<any>[];
+  config: RuntimeConfig;
+  services?: (router: ConnectRouter, context: ServiceContext) => void;
+  /** Informers to start even if no controller needs them (for RPC handlers that read the cache). */
+  watch?: import("./kube/kinds.ts").Kind[];
+  log?: Logger;
+}
+
+export class Manager {
+  readonly options: ManagerOptions;
+  readonly log: Logger;
+  readonly metrics = new Metrics();
+  readonly client: KubeClient;
+  readonly informers: Informers;
+  readonly identity: string;
+  readonly reconcilers: Reconciler[];
+  readonly elector: LeaderElector | undefined;
+  #server: RunningServer | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: ManagerOptions) {
+    this.options = options;
+    const config = options.config;
+    this.log = options.log ?? createLogger(config.logLevel, { manager: options.name });
+    this.identity = config.identity || defaultIdentity();
+    this.client = KubeClient.load(config.kubeconfig || undefined, (method, status) =>
+      this.metrics.restRequests.inc({ method, code: String(status) }),
+    );
+    this.informers = new Informers({
+      client: this.client,
+      log: this.log,
+      namespaces: namespaceList(config.namespaces),
+      onRestart: (kind, reason) => this.metrics.watchRestarts.inc({ kind: kind.kind, reason }),
+    });
+    if (config.leaderElect) {
+      this.elector = new LeaderElector({
+        client: this.client,
+        log: this.log,
+        identity: this.identity,
+        leaseName: config.leaseName || options.name,
+        leaseNamespace: config.leaseNamespace || inClusterNamespace() || "default",
+        leaseDurationSeconds: config.leaseDurationSeconds,
+        renewDeadlineSeconds: config.renewDeadlineSeconds,
+        retryPeriodSeconds: config.retryPeriodSeconds,
+        onStartedLeading: () => {
+          this.metrics.leader.set({ name: options.name }, 1);
+          for (const reconciler of this.reconcilers) reconciler.start();
+        },
+        onStoppedLeading: async () => {
+          this.metrics.leader.set({ name: options.name }, 0);
+          await Promise.all(this.reconcilers.map((reconciler) => reconciler.stop(defaultDrainTimeoutMs)));
+        },
+        onNewLeader: (identity) => this.log.info("leader observed", { leader: identity }),
+      });
+    }
+    const gate = { canWrite: () => this.canWrite() };
+    const events = new ApiEventRecorder({ client: this.client, controller: options.name, instance: this.identity, log: this.log, canWrite: gate.canWrite });
+    this.reconcilers = options.controllers.map(
+      (definition) =>
+        new Reconciler(definition, {
+          client: this.client,
+          informers: this.informers,
+          metrics: this.metrics,
+          log: this.log,
+          events,
+          fieldManager: options.name,
+          finalizerDomain: options.finalizerDomain,
+          gate,
+          concurrency: config.concurrency,
+        }),
+    );
+  }
+
+  canWrite(): boolean {
+    return this.elector ? this.elector.canWrite() : true;
+  }
+
+  get port(): number | undefined {
+    return this.#server?.port;
+  }
+
+  /** Starts watching and serving; controllers run once caches sync and (with election) this replica leads. */
+  async start(): Promise<void> {
+    for (const reconciler of this.reconcilers) reconciler.register();
+    for (const kind of this.options.watch ?? []) this.informers.for(kind);
+    this.informers.start();
+    const context: ServiceContext = {
+      client: this.client,
+      informers: this.informers,
+      log: this.log,
+      identity: this.identity,
+      canWrite: () => this.canWrite(),
+    };
+    this.#server = await serve({
+      host: this.options.config.host,
+      port: this.options.config.port,
+      log: this.log,
+      routes: (router) => this.options.services?.(router, context),
+      app: healthApp({
+        metrics: this.metrics.registry,
+        readiness: () => ({
+          cachesSynced: this.informers.hasSynced,
+          leader: this.elector ? this.elector.isLeader : true,
+          leaderIdentity: this.elector ? this.elector.leader : this.identity,
+        }),
+      }),
+    });
+    await this.informers.waitForSync();
+    this.log.info("caches synced", { kinds: this.informers.all.map((informer) => informer.kind.kind) });
+    if (this.elector) {
+      this.metrics.leader.set({ name: this.options.name }, 0);
+      this.elector.start();
+    } else {
+      for (const reconciler of this.reconcilers) reconciler.start();
+    }
+  }
+
+  /** Stops taking work, lets in-flight syncs finish (bounded), releases the Lease, then closes everything. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      if (this.elector) await this.elector.stop();
+      else await Promise.all(this.reconcilers.map((reconciler) => reconciler.stop(defaultDrainTimeoutMs)));
+      await this.#server?.close();
+      await this.informers.stop();
+      this.log.info("stopped");
+    })();
+    return this.#stopping;
+  }
+}
+
+function inClusterNamespace(): string | undefined {
+  try {
+    return existsSync(inClusterNamespaceFile) ? readFileSync(inClusterNamespaceFile, "utf8").trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,186 @@
+// A work queue with client-go's contract: a key waits in the queue at most once; a key is
+// never handed to two workers at once; a key added while it is being processed is processed
+// again once it is done; failures back off per key, exponentially; delayed adds keep the
+// earliest deadline. Keys are strings (namespace/name).
+
+/** First retry delay after a failure (client-go's default item backoff base). */
+export const defaultBaseDelayMs = 5;
+/** Largest retry delay: 1000 s, as in client-go. */
+export const defaultMaxDelayMs = 1_000_000;
+
+export interface QueueObserver {
+  /** A key entered the queue (not counted when it was already waiting). */
+  added?(depth: number): void;
+  /** A worker took a key after it waited `waitedSeconds`. */
+  started?(depth: number, waitedSeconds: number): void;
+  /** A worker finished a key after `workedSeconds`. */
+  finished?(workedSeconds: number): void;
+  /** A key was re-added because it failed. */
+  retried?(): void;
+}
+
+export interface WorkQueueOptions {
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  observer?: QueueObserver;
+  now?: () => number;
+}
+
+export class WorkQueue {
+  readonly #baseDelayMs: number;
+  readonly #maxDelayMs: number;
+  readonly #observer: QueueObserver;
+  readonly #now: () => number;
+  #items: string[] = [];
+  #head = 0;
+  readonly #dirty = new Set<string>();
+  readonly #processing = new Set<string>();
+  readonly #addedAt = new Map<string, number>();
+  readonly #startedAt = new Map<string, number>();
+  readonly #failures = new Map<string, number>();
+  readonly #delayed = new Map<string, { at: number; timer: ReturnType<typeof setTimeout> }>();
+  #waiters: Array<(key: string | undefined) => void> = [];
+  #drainWaiters: Array<() => void> = [];
+  #shuttingDown = false;
+
+  constructor(options: WorkQueueOptions = {}) {
+    this.#baseDelayMs = options.baseDelayMs ?? defaultBaseDelayMs;
+    this.#maxDelayMs = options.maxDelayMs ?? defaultMaxDelayMs;
+    this.#observer = options.observer ?? {};
+    this.#now = options.now ?? (() => performance.now());
+  }
+
+  /** Keys waiting to be taken. */
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  /** Keys being processed right now. */
+  get processing(): number {
+    return this.#processing.size;
+  }
+
+  get shuttingDown(): boolean {
+    return this.#shuttingDown;
+  }
+
+  add(key: string): void {
+    if (this.#shuttingDown || this.#dirty.has(key)) return;
+    this.#dirty.add(key);
+    this.#addedAt.set(key, this.#now());
+    if (this.#processing.has(key)) return;
+    this.#push(key);
+  }
+
+  /** Adds the key after a delay; of several pending delays for one key, the earliest wins. */
+  addAfter(key: string, delayMs: number): void {
+    if (this.#shuttingDown) return;
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
+    const at = this.#now() + delayMs;
+    const pending = this.#delayed.get(key);
+    if (pending && pending.at <= at) return;
+    if (pending) clearTimeout(pending.timer);
+    const timer = setTimeout(() => {
+      this.#delayed.delete(key);
+      this.add(key);
+    }, delayMs);
+    this.#delayed.set(key, { at, timer });
+  }
+
+  /** Re-adds a failed key after its backoff: base * 2^failures, capped. Returns the delay. */
+  addRateLimited(key: string): number {
+    const failures = this.#failures.get(key) ?? 0;
+    this.#failures.set(key, failures + 1);
+    const delayMs = Math.min(this.#baseDelayMs * 2 ** failures, this.#maxDelayMs);
+    this.#observer.retried?.();
+    this.addAfter(key, delayMs);
+    return delayMs;
+  }
+
+  /** Clears a key's failure count (call after it succeeds). */
+  forget(key: string): void {
+    this.#failures.delete(key);
+  }
+
+  numRequeues(key: string): number {
+    return this.#failures.get(key) ?? 0;
+  }
+
+  /** Waits for a key; resolves undefined once the queue is shut down and empty. */
+  get(): Promise<string | undefined> {
+    if (this.length > 0) return Promise.resolve(this.#take());
+    if (this.#shuttingDown) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Marks a key as processed; if it was added meanwhile, it goes back in the queue. */
+  done(key: string): void {
+    this.#processing.delete(key);
+    const started = this.#startedAt.get(key);
+    this.#startedAt.delete(key);
+    if (started !== undefined) this.#observer.finished?.((this.#now() - started) / 1000);
+    if (this.#dirty.has(key)) {
+      if (this.#shuttingDown) this.#dirty.delete(key);
+      else this.#push(key);
+    }
+    if (this.#processing.size === 0) {
+      for (const resolve of this.#drainWaiters.splice(0)) resolve();
+    }
+  }
+
+  /** Stops accepting keys; workers get undefined once the waiting keys are gone. */
+  shutDown(): void {
+    this.#shuttingDown = true;
+    for (const { timer } of this.#delayed.values()) clearTimeout(timer);
+    this.#delayed.clear();
+    // Waiting keys are dropped: whoever resumes work will list everything again.
+    this.#items = [];
+    this.#head = 0;
+    this.#dirty.clear();
+    for (const resolve of this.#waiters.splice(0)) resolve(undefined);
+  }
+
+  /** Shuts down, then waits until in-flight keys are done or the timeout passes. Returns whether it drained. */
+  async shutDownWithDrain(timeoutMs: number): Promise<boolean> {
+    this.shutDown();
+    if (this.#processing.size === 0) return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const drained = new Promise<boolean>((resolve) => this.#drainWaiters.push(() => resolve(true)));
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const result = await Promise.race([drained, timedOut]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  #push(key: string): void {
+    const waiter = this.#waiters.shift();
+    if (waiter) {
+      this.#items.push(key);
+      this.#observer.added?.(this.length);
+      waiter(this.#take());
+      return;
+    }
+    this.#items.push(key);
+    this.#observer.added?.(this.length);
+  }
+
+  #take(): string {
+    const key = this.#items[this.#head]!;
+    this.#head++;
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    this.#dirty.delete(key);
+    this.#processing.add(key);
+    const now = this.#now();
+    const added = this.#addedAt.get(key) ?? now;
+    this.#addedAt.delete(key);
+    this.#startedAt.set(key, now);
+    this.#observer.started?.(this.length, (now - added) / 1000);
+    return key;
+  }
+}

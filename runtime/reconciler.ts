@@ -1,0 +1,402 @@
+// Runs one controller: maps watch events to parent keys, calls the pure function with what
+// the cache holds, validates the answer, and writes the difference: children by server-side
+// apply, pruning, status, finalizers and events. Failures become a Ready=False condition,
+// an Event and per-key backoff; nothing a function does can stop the process.
+import { isSubset, managedByLabel, rfc3339, stampChild, statusToWrite, withCondition } from "./apply.ts";
+import type { Informers } from "./cache/informers.ts";
+import type { Change } from "./cache/informer.ts";
+import type { ControllerDefinition, ObjectsByKind, RelatedRequest, SyncRequest } from "./controller.ts";
+import type { EventRecorder } from "./events.ts";
+import { isConflict, isNotFound, type KubeClient } from "./kube/client.ts";
+import { kindKey, type Kind } from "./kube/kinds.ts";
+import { controllerOf, objectKey, type KubeObject } from "./kube/objects.ts";
+import type { Logger } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
+import { WorkQueue } from "./queue.ts";
+import { InvalidResponseError, validateResponse } from "./validate.ts";
+
+/** Workers per controller unless configured. */
+export const defaultConcurrency = 4;
+/** How long a stopping controller waits for in-flight syncs. */
+export const defaultDrainTimeoutMs = 5_000;
+/** Condition reasons the runtime writes when a sync fails; cleared by the next good sync. */
+export const failureReasons = ["SyncFailed", "InvalidResponse", "ApplyFailed"] as const;
+
+export interface WriteGate {
+  /** False when this replica must not write (not the leader, or the lease could not be renewed in time). */
+  canWrite(): boolean;
+}
+
+export class NotLeaderError extends Error {
+  constructor() {
+    super("this replica is not the leader; write refused");
+    this.name = "NotLeaderError";
+  }
+}
+
+class FunctionError extends Error {
+  constructor(hook: string, cause: unknown) {
+    super(`${hook} threw: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = "FunctionError";
+  }
+}
+
+export interface ReconcilerOptions {
+  client: KubeClient;
+  informers: Informers;
+  metrics: Metrics;
+  log: Logger;
+  events: EventRecorder;
+  /** Field manager for children (and the prefix of per-controller managers for status and finalizers). */
+  fieldManager: string;
+  /** Finalizers are "<finalizerDomain>/<controller name>". */
+  finalizerDomain: string;
+  gate: WriteGate;
+  concurrency?: number;
+  now?: () => Date;
+}
+
+const groupOf = (apiVersion: string) => (apiVersion.includes("/") ? apiVersion.split("/")[0] : "");
+
+export class Reconciler<P extends KubeObject = KubeObject> {
+  readonly definition: ControllerDefinition<P>;
+  readonly #options: ReconcilerOptions;
+  readonly #log: Logger;
+  readonly #childKinds: Map<string, Kind>;
+  readonly #relatedKinds: Map<string, Kind>;
+  readonly #relatedRequests = new Map<string, RelatedRequest[]>();
+  readonly #triggers = new Map<string, number>();
+  #queue: WorkQueue | undefined;
+  #workers: Promise<void>[] = [];
+
+  constructor(definition: ControllerDefinition<P>, options: ReconcilerOptions) {
+    this.definition = definition;
+    this.#options = options;
+    this.#log = options.log.with({ controller: definition.name });
+    this.#childKinds = new Map(definition.children.map((kind) => [kindKey(kind), kind]));
+    this.#relatedKinds = new Map((definition.related?.kinds ?? []).map((kind) => [kindKey(kind), kind]));
+  }
+
+  get name(): string {
+    return this.definition.name;
+  }
+
+  get finalizer(): string {
+    return `${this.#options.finalizerDomain}/${this.definition.name}`;
+  }
+
+  get #statusManager(): string {
+    return `${this.#options.fieldManager}.${this.definition.name}`;
+  }
+
+  /** Subscribes to the informers this controller needs; call before they start. */
+  register(): void {
+    const { informers } = this.#options;
+    const parent = this.definition.parent;
+    informers.for(parent).onChange((change) => this.#enqueue(objectKey(change.object), change));
+    for (const kind of this.#childKinds.values()) {
+      informers.for(kind).onChange((change) => {
+        const owner = controllerOf(change.object);
+        if (!owner || owner.kind !== parent.kind || groupOf(owner.apiVersion) !== groupOf(parent.apiVersion)) return;
+        const namespace = parent.namespaced ? change.object.metadata.namespace : undefined;
+        this.#enqueue(namespace ? `${namespace}/${owner.name}` : owner.name, change);
+      });
+    }
+    for (const kind of this.#relatedKinds.values()) {
+      informers.for(kind).onChange((change) => {
+        for (const [key, requests] of this.#relatedRequests) {
+          const parentNamespace = key.includes("/") ? key.slice(0, key.indexOf("/")) : undefined;
+          if (requests.some((request) => relatedMatches(request, kind, change.object, parentNamespace))) this.#enqueue(key, change);
+        }
+      });
+    }
+  }
+
+  get running(): boolean {
+    return this.#queue !== undefined && !this.#queue.shuttingDown;
+  }
+
+  /** Starts workers and queues every parent in the cache. */
+  start(): void {
+    if (this.running) return;
+    const { metrics } = this.#options;
+    const queue = new WorkQueue({ observer: metrics.queueObserver(this.name) });
+    this.#queue = queue;
+    const concurrency = this.#options.concurrency ?? defaultConcurrency;
+    metrics.maxWorkers.set({ controller: this.name }, concurrency);
+    for (const parent of this.#options.informers.for(this.definition.parent).list()) queue.add(objectKey(parent));
+    this.#workers = Array.from({ length: concurrency }, () => this.#work(queue));
+    this.#log.info("controller started", { workers: concurrency });
+  }
+
+  /** Stops taking work and waits (bounded) for in-flight syncs. Returns whether they all finished. */
+  async stop(drainTimeoutMs = defaultDrainTimeoutMs): Promise<boolean> {
+    const queue = this.#queue;
+    if (!queue) return true;
+    const drained = await queue.shutDownWithDrain(drainTimeoutMs);
+    if (drained) await Promise.all(this.#workers);
+    this.#log.info("controller stopped", { drained });
+    return drained;
+  }
+
+  #enqueue(key: string, change: Change): void {
+    const queue = this.#queue;
+    if (!queue || queue.shuttingDown) return;
+    if (change.object.kind === this.definition.parent.kind && change.type !== "deleted" && this.definition.filter) {
+      if (!this.#passes(change.object as P)) return;
+    }
+    if (!this.#triggers.has(key)) this.#triggers.set(key, change.observedAt);
+    queue.add(key);
+  }
+
+  #passes(parent: P): boolean {
+    try {
+      return this.definition.filter!(structuredClone(parent));
+    } catch (error) {
+      this.#log.warn("filter threw; skipping parent", { parent: objectKey(parent), error: (error as Error).message });
+      return false;
+    }
+  }
+
+  async #work(queue: WorkQueue): Promise<void> {
+    const { metrics } = this.#options;
+    for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
+      metrics.activeWorkers.inc({ controller: this.name });
+      const started = performance.now();
+      try {
+        const resyncAfterSeconds = await this.reconcile(key);
+        queue.forget(key);
+        metrics.reconcileTotal.inc({ controller: this.name, result: resyncAfterSeconds !== undefined ? "requeue_after" : "success" });
+        if (resyncAfterSeconds !== undefined) queue.addAfter(key, resyncAfterSeconds * 1000);
+      } catch (error) {
+        if (error instanceof NotLeaderError) {
+          this.#log.debug("sync interrupted: no longer allowed to write", { key });
+        } else if (isConflict(error)) {
+          metrics.reconcileTotal.inc({ controller: this.name, result: "requeue" });
+          this.#log.debug("conflict; requeueing", { key, error: (error as Error).message });
+          queue.addRateLimited(key);
+        } else {
+          metrics.reconcileTotal.inc({ controller: this.name, result: "error" });
+          metrics.reconcileErrors.inc({ controller: this.name });
+          const delayMs = queue.addRateLimited(key);
+          await this.#reportFailure(key, error as Error, delayMs);
+        }
+      } finally {
+        metrics.reconcileTime.observe({ controller: this.name }, (performance.now() - started) / 1000);
+        metrics.activeWorkers.dec({ controller: this.name });
+        queue.done(key);
+      }
+    }
+  }
+
+  /** One sync of one parent. Returns the resync delay the function asked for, if any. */
+  async reconcile(key: string): Promise<number | undefined> {
+    const { informers, client } = this.#options;
+    const definition = this.definition;
+    const trigger = this.#triggers.get(key);
+    this.#triggers.delete(key);
+    let parent = informers.for(definition.parent).get(key) as P | undefined;
+    if (!parent) {
+      this.#relatedRequests.delete(key);
+      return undefined;
+    }
+    if (definition.filter && !this.#passes(parent)) {
+      this.#relatedRequests.delete(key);
+      return undefined;
+    }
+    const finalizing = Boolean(parent.metadata.deletionTimestamp);
+    const hasFinalizer = parent.metadata.finalizers?.includes(this.finalizer) ?? false;
+    if (finalizing && (!definition.finalize || !hasFinalizer)) return undefined;
+    if (!finalizing && definition.finalize && !hasFinalizer) {
+      parent = await this.#setFinalizer(parent, true, trigger);
+    }
+
+    const children = this.#children(parent);
+    const related = this.#related(parent, key);
+    const request: SyncRequest<P> = structuredClone({ parent, children, related, finalizing });
+    let response: unknown;
+    try {
+      response = finalizing ? definition.finalize!(request) : definition.sync(request);
+    } catch (error) {
+      throw new FunctionError(finalizing ? "finalize" : "sync", error);
+    }
+    if (response instanceof Promise) throw new InvalidResponseError(["the function returned a Promise; sync and finalize must be synchronous and pure"]);
+    const valid = validateResponse(definition, parent, response, finalizing);
+
+    // Children: apply what differs, then delete what is no longer desired.
+    const desiredKeys = new Set<string>();
+    for (const child of valid.children) {
+      const kind = this.#childKinds.get(`${child.kind}.${child.apiVersion}`)!;
+      const stamped = stampChild(child, parent, this.name);
+      desiredKeys.add(`${kindKey(kind)}/${objectKey(stamped)}`);
+      const existing = children[kindKey(kind)]?.[stamped.metadata.name];
+      if (existing && isSubset(stamped, existing)) continue;
+      let applied: KubeObject;
+      try {
+        applied = await this.#write(trigger, () => client.apply(kind, stamped, { fieldManager: this.#options.fieldManager }));
+      } catch (error) {
+        if (error instanceof NotLeaderError || isConflict(error)) throw error;
+        throw new Error(`applying ${child.kind} ${stamped.metadata.name}: ${(error as Error).message}`);
+      }
+      informers.for(kind).remember(applied);
+      if (!existing) this.#options.events.record(parent, "Normal", "Created", "Create", `Created ${child.kind} ${stamped.metadata.name}`);
+    }
+    for (const [group, byName] of Object.entries(children)) {
+      const kind = this.#childKinds.get(group)!;
+      for (const child of Object.values(byName)) {
+        if (desiredKeys.has(`${group}/${objectKey(child)}`)) continue;
+        try {
+          await this.#write(trigger, () => client.delete(kind, child.metadata.namespace, child.metadata.name, { uid: child.metadata.uid }));
+        } catch (error) {
+          if (!isNotFound(error)) throw error;
+        }
+        informers.for(kind).forget(child);
+        this.#options.events.record(parent, "Normal", "Deleted", "Delete", `Deleted ${child.kind} ${child.metadata.name}`);
+      }
+    }
+
+    await this.#writeStatus(parent, valid.status, trigger);
+    if (finalizing && valid.finalized) await this.#setFinalizer(parent, false, trigger);
+    return valid.resyncAfterSeconds;
+  }
+
+  /** The children this controller controls, grouped like Metacontroller's request. */
+  #children(parent: P): ObjectsByKind {
+    const children: ObjectsByKind = {};
+    for (const [group, kind] of this.#childKinds) {
+      const byName: Record<string, KubeObject> = {};
+      for (const child of this.#options.informers.for(kind).ownedBy(parent.metadata.uid!)) {
+        if (child.kind !== kind.kind) continue;
+        const label = child.metadata.labels?.[managedByLabel];
+        if (label !== undefined && label !== this.name) continue;
+        byName[child.metadata.name] = child;
+      }
+      children[group] = byName;
+    }
+    return children;
+  }
+
+  #related(parent: P, key: string): ObjectsByKind {
+    const hook = this.definition.related;
+    if (!hook) return {};
+    let requests: RelatedRequest[];
+    try {
+      requests = hook.select(structuredClone(parent));
+    } catch (error) {
+      throw new FunctionError("related", error);
+    }
+    if (!Array.isArray(requests)) throw new InvalidResponseError(["related() must return an array of requests"]);
+    const related: ObjectsByKind = {};
+    for (const kind of this.#relatedKinds.keys()) related[kind] = {};
+    for (const [index, request] of requests.entries()) {
+      const group = `${request?.kind}.${request?.apiVersion}`;
+      const kind = this.#relatedKinds.get(group);
+      if (!kind) throw new InvalidResponseError([`related()[${index}] asks for ${group}, which controller ${this.name} does not declare as related`]);
+      const informer = this.#options.informers.for(kind);
+      const namespace = kind.namespaced ? (request.namespace || parent.metadata.namespace) : undefined;
+      const found = request.names
+        ? request.names.map((name) => informer.get(namespace ? `${namespace}/${name}` : name)).filter((o): o is KubeObject => o !== undefined)
+        : informer.list(namespace).filter((object) => labelsMatch(request.matchLabels ?? {}, object));
+      for (const object of found) related[group]![objectKey(object)] = object;
+    }
+    this.#relatedRequests.set(key, requests);
+    return related;
+  }
+
+  async #writeStatus(parent: P, desired: Record<string, unknown> | undefined, trigger: number | undefined): Promise<void> {
+    const current = (parent.status ?? {}) as Record<string, unknown>;
+    const staleFailure = failureCondition(current.conditions);
+    if (desired === undefined && !staleFailure) return;
+    const status = statusToWrite(desired ?? {}, parent, rfc3339(this.#now()));
+    // A failure condition the runtime wrote must go once a sync succeeds, unless the function reports it itself.
+    const clearsFailure =
+      staleFailure !== undefined &&
+      !((status.conditions as Array<Record<string, unknown>> | undefined) ?? []).some(
+        (c) => c.type === "Ready" && c.status === "False" && c.reason === staleFailure.reason,
+      );
+    if (isSubset(status, current) && !clearsFailure) return;
+    const applied = await this.#write(trigger, () =>
+      this.#options.client.apply(
+        this.definition.parent,
+        { apiVersion: parent.apiVersion, kind: parent.kind, metadata: { name: parent.metadata.name, namespace: parent.metadata.namespace }, status },
+        { fieldManager: this.#statusManager, subresource: "status" },
+      ),
+    );
+    this.#options.informers.for(this.definition.parent).remember(applied);
+  }
+
+  async #setFinalizer(parent: P, present: boolean, trigger: number | undefined): Promise<P> {
+    const applied = await this.#write(trigger, () =>
+      this.#options.client.apply<P>(
+        this.definition.parent,
+        {
+          apiVersion: parent.apiVersion,
+          kind: parent.kind,
+          metadata: { name: parent.metadata.name, namespace: parent.metadata.namespace, finalizers: present ? [this.finalizer] : [] },
+        },
+        { fieldManager: this.#statusManager },
+      ),
+    );
+    this.#options.informers.for(this.definition.parent).remember(applied);
+    return applied;
+  }
+
+  async #reportFailure(key: string, error: Error, retryInMs: number): Promise<void> {
+    const reason = error instanceof InvalidResponseError ? "InvalidResponse" : error instanceof FunctionError ? "SyncFailed" : "ApplyFailed";
+    this.#log.warn("sync failed", { key, reason, error: error.message, retryInMs });
+    const parent = this.#options.informers.for(this.definition.parent).get(key) as P | undefined;
+    if (!parent || !this.#options.gate.canWrite()) return;
+    this.#options.events.record(parent, "Warning", reason, "Sync", error.message);
+    const current = (parent.status ?? {}) as Record<string, unknown>;
+    const condition = {
+      type: "Ready",
+      status: "False",
+      reason,
+      message: error.message.slice(0, 32_768),
+      observedGeneration: parent.metadata.generation,
+    };
+    const previous = failureCondition(current.conditions);
+    if (previous && previous.reason === reason && previous.message === condition.message) return;
+    const status = { ...current, conditions: withCondition(current.conditions, { ...condition, lastTransitionTime: rfc3339(this.#now()) }) };
+    try {
+      const applied = await this.#options.client.apply(
+        this.definition.parent,
+        { apiVersion: parent.apiVersion, kind: parent.kind, metadata: { name: parent.metadata.name, namespace: parent.metadata.namespace }, status },
+        { fieldManager: this.#statusManager, subresource: "status" },
+      );
+      this.#options.informers.for(this.definition.parent).remember(applied);
+    } catch (statusError) {
+      this.#log.warn("could not record the failure on the parent's status", { key, error: (statusError as Error).message });
+    }
+  }
+
+  async #write<T>(trigger: number | undefined, write: () => Promise<T>): Promise<T> {
+    if (!this.#options.gate.canWrite()) throw new NotLeaderError();
+    const result = await write();
+    if (trigger !== undefined) this.#options.metrics.eventToApply.observe({ controller: this.name }, (performance.now() - trigger) / 1000);
+    return result;
+  }
+
+  #now(): Date {
+    return this.#options.now?.() ?? new Date();
+  }
+}
+
+function failureCondition(conditions: unknown): { type: string; status: string; reason?: string; message?: string } | undefined {
+  if (!Array.isArray(conditions)) return undefined;
+  return conditions.find(
+    (c) => c?.type === "Ready" && c.status === "False" && (failureReasons as readonly string[]).includes(c.reason),
+  );
+}
+
+function labelsMatch(selector: Record<string, string>, object: KubeObject): boolean {
+  const labels = object.metadata.labels ?? {};
+  return Object.entries(selector).every(([key, value]) => labels[key] === value);
+}
+
+function relatedMatches(request: RelatedRequest, kind: Kind, object: KubeObject, parentNamespace: string | undefined): boolean {
+  if (request.kind !== kind.kind || request.apiVersion !== kind.apiVersion) return false;
+  if (kind.namespaced && object.metadata.namespace !== (request.namespace || parentNamespace)) return false;
+  if (request.names) return request.names.includes(object.metadata.name);
+  return labelsMatch(request.matchLabels ?? {}, object);
+}

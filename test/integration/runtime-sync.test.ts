@@ -1,0 +1,228 @@
+// The runtime with the sample controller, as a process against the real control plane:
+// children, pruning, status, failures, requeue, finalizers, related objects and filters.
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { KubeClient } from "../../runtime/kube/client.ts";
+import { builtinKinds } from "../../runtime/kube/kinds.ts";
+import type { KubeObject } from "../../runtime/kube/objects.ts";
+import { WidgetKind, type Widget } from "../sample/widget.ts";
+import { eventually, freshNamespace, testKubeConfig } from "../support/kube.ts";
+import { installWidgetCrd, startSample, type SampleProcess } from "../support/sample.ts";
+
+const config = testKubeConfig();
+const client = new KubeClient(config);
+const test = suite("runtime: sync");
+let namespace: Awaited<ReturnType<typeof freshNamespace>>;
+let sample: SampleProcess;
+
+type Condition = { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string };
+type Status = { observedGeneration?: number; configMaps?: number; message?: string; conditions?: Condition[] };
+
+const ns = () => namespace.name;
+const widget = (name: string) => client.get<Widget & { status?: Status }>(WidgetKind, ns(), name);
+const create = (name: string, spec: Record<string, unknown>) =>
+  client.create<Widget>(WidgetKind, { apiVersion: WidgetKind.apiVersion, kind: "Widget", metadata: { name, namespace: ns() }, spec });
+const patch = (name: string, spec: Record<string, unknown>) => client.patch(WidgetKind, ns(), name, { spec });
+const configMaps = async (name: string) =>
+  (await client.list(builtinKinds.ConfigMap, { namespace: ns(), labelSelector: `widget=${name}` })).items.sort((a, b) =>
+    a.metadata.name.localeCompare(b.metadata.name),
+  );
+const ready = (status: Status | undefined) => status?.conditions?.find((c) => c.type === "Ready");
+
+test.before(async () => {
+  namespace = await freshNamespace(config, "runtime-sync");
+  await installWidgetCrd(config);
+  sample = await startSample({ namespace: ns(), identity: "sample-sync" });
+  await eventually("the sample to lead", async () => (await sample.readyz()).leader);
+});
+
+test.after(async () => {
+  await sample?.stop();
+  await namespace.remove();
+});
+
+test("children are created with the controller owner reference, and status carries observedGeneration", async () => {
+  const parent = await create("alpha", { replicas: 3, message: "one" });
+  const children = await eventually("3 ConfigMaps", async () => {
+    const found = await configMaps("alpha");
+    return found.length === 3 ? found : undefined;
+  });
+  assert.equal(children.map((c) => c.metadata.name), ["alpha-0", "alpha-1", "alpha-2"]);
+  for (const child of children) {
+    assert.equal(child.metadata.ownerReferences, [
+      { apiVersion: WidgetKind.apiVersion, kind: "Widget", name: "alpha", uid: parent.metadata.uid!, controller: true, blockOwnerDeletion: true },
+    ]);
+    assert.is(child.metadata.labels?.["app.kubernetes.io/managed-by"], "widgets");
+    assert.is((child.data as Record<string, string>).message, "one");
+    const managers = (child.metadata.managedFields as Array<{ manager: string; operation: string }>).map((m) => `${m.manager}/${m.operation}`);
+    assert.ok(managers.includes("sample-controller/Apply"), `written by server-side apply as sample-controller (got ${managers})`);
+  }
+  const status = await eventually("status with 3 config maps", async () => {
+    const current = await widget("alpha");
+    return current.status?.configMaps === 3 ? current : undefined;
+  });
+  assert.is(status.status?.observedGeneration, status.metadata.generation);
+  assert.is(ready(status.status)?.status, "True");
+  assert.ok(ready(status.status)?.lastTransitionTime, "the runtime stamps lastTransitionTime");
+});
+
+test("children are updated when the parent changes, and pruned when no longer desired", async () => {
+  await patch("alpha", { message: "two" });
+  await eventually("every ConfigMap to carry the new message", async () => {
+    const found = await configMaps("alpha");
+    return found.length === 3 && found.every((c) => (c.data as Record<string, string>).message === "two");
+  });
+  await patch("alpha", { replicas: 1 });
+  const left = await eventually("the extra ConfigMaps to be deleted", async () => {
+    const found = await configMaps("alpha");
+    return found.length === 1 ? found : undefined;
+  });
+  assert.is(left[0]!.metadata.name, "alpha-0");
+  const current = await eventually("observedGeneration to follow", async () => {
+    const w = await widget("alpha");
+    return w.status?.observedGeneration === w.metadata.generation && w.status?.configMaps === 1 ? w : undefined;
+  });
+  assert.is(current.status?.message, "two");
+});
+
+test("a throwing function gets Ready=False, a Warning Event and backoff, and recovers when fixed", async () => {
+  const retriesBefore = await sample.metric("workqueue_retries_total", { name: "widgets" });
+  await create("broken", { replicas: 1, fail: true });
+  const failed = await eventually("Ready=False with reason SyncFailed", async () => {
+    const w = await widget("broken");
+    const condition = ready(w.status);
+    return condition?.status === "False" && condition.reason === "SyncFailed" ? condition : undefined;
+  });
+  assert.match(failed.message ?? "", "spec.fail is set; clear it to recover");
+  const events = await eventually("a Warning Event about the failure", async () => {
+    const list = await client.list(builtinKinds.Event, { namespace: ns() });
+    const found = list.items.filter((e) => (e.regarding as { name: string }).name === "broken" && e.reason === "SyncFailed");
+    return found.length ? found : undefined;
+  });
+  assert.is(events[0]!.type, "Warning");
+  assert.is(events[0]!.reportingController, "sample-controller");
+  await eventually("retries with backoff", async () => (await sample.metric("workqueue_retries_total", { name: "widgets" })) >= retriesBefore + 3);
+  assert.equal(await configMaps("broken"), [], "nothing is written while the function fails");
+
+  await patch("broken", { fail: false });
+  const recovered = await eventually("Ready=True after the fix", async () => {
+    const w = await widget("broken");
+    return ready(w.status)?.status === "True" ? w : undefined;
+  });
+  assert.is(ready(recovered.status)?.reason, "Synced");
+  assert.is((await configMaps("broken")).length, 1);
+});
+
+test("an invalid response is refused with a condition that says what is wrong", async () => {
+  await create("invalid", { invalid: true });
+  const condition = await eventually("Ready=False with reason InvalidResponse", async () => {
+    const c = ready((await widget("invalid")).status);
+    return c?.reason === "InvalidResponse" ? c : undefined;
+  });
+  assert.match(condition.message ?? "", "Secret.v1, which controller widgets does not declare as a child");
+  assert.is(condition.status, "False");
+});
+
+test("resyncAfterSeconds runs sync again with no change", async () => {
+  await create("ticking", { resyncAfterSeconds: 1 });
+  await eventually("the first sync", async () => (await widget("ticking")).status?.configMaps !== undefined);
+  const before = await sample.metric("controller_runtime_reconcile_total", { controller: "widgets", result: "requeue_after" });
+  await new Promise((resolve) => setTimeout(resolve, 4_500));
+  const after = await sample.metric("controller_runtime_reconcile_total", { controller: "widgets", result: "requeue_after" });
+  assert.ok(after - before >= 3, `expected at least 3 timed resyncs in 4.5 s, saw ${after - before}`);
+  assert.ok(after - before <= 6, `expected no more than one resync a second, saw ${after - before}`);
+  await patch("ticking", { resyncAfterSeconds: null });
+});
+
+test("finalize runs on delete: children go first, and the parent stays until finalized", async () => {
+  await create("final", { replicas: 2, holdFinalizer: true });
+  await eventually("2 ConfigMaps and the finalizer", async () => {
+    const w = await widget("final");
+    return (await configMaps("final")).length === 2 && w.metadata.finalizers?.includes("sample.runtime.test/widgets");
+  });
+  await client.delete(WidgetKind, ns(), "final");
+  await eventually("finalize to delete the children", async () => (await configMaps("final")).length === 0);
+  const held = await widget("final");
+  assert.ok(held.metadata.deletionTimestamp, "the parent is being deleted");
+  assert.ok(held.metadata.finalizers?.includes("sample.runtime.test/widgets"), "and is held by the finalizer");
+  await patch("final", { holdFinalizer: false });
+  await eventually("the parent to be gone", async () => {
+    try {
+      await widget("final");
+      return false;
+    } catch (error) {
+      return (error as { status?: number }).status === 404;
+    }
+  });
+});
+
+test("a related object feeds sync, and its changes resync the parents that use it", async () => {
+  const settings = (message: string): KubeObject => ({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "settings", namespace: ns() },
+    data: { message },
+  });
+  await client.create(builtinKinds.ConfigMap, settings("from settings"));
+  await create("related", { replicas: 2, settings: "settings", message: "unused" });
+  await eventually("children built from the related ConfigMap", async () => {
+    const found = await configMaps("related");
+    return found.length === 2 && found.every((c) => (c.data as Record<string, string>).message === "from settings");
+  });
+  await client.patch(builtinKinds.ConfigMap, ns(), "settings", { data: { message: "changed settings" } });
+  await eventually("children to follow the related change", async () => {
+    const found = await configMaps("related");
+    return found.length === 2 && found.every((c) => (c.data as Record<string, string>).message === "changed settings");
+  });
+});
+
+test("a parent the filter rejects is left alone", async () => {
+  await create("ignored", { replicas: 2, ignored: true });
+  await create("control", { replicas: 1 });
+  await eventually("the control widget to be synced", async () => (await configMaps("control")).length === 1);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.equal(await configMaps("ignored"), []);
+  assert.is((await widget("ignored")).status, undefined);
+});
+
+test("health, readiness and metrics are served; dropped connections do not hurt", async () => {
+  assert.is(await (await sample.get("/healthz")).text(), "ok");
+  const readiness = await sample.readyz();
+  assert.equal({ ready: readiness.ready, leader: readiness.leader, leaderIdentity: readiness.leaderIdentity }, { ready: true, leader: true, leaderIdentity: "sample-sync" });
+  const metrics = await (await sample.get("/metrics")).text();
+  for (const name of [
+    "controller_runtime_reconcile_total",
+    "controller_runtime_reconcile_errors_total",
+    "controller_runtime_reconcile_time_seconds",
+    "controller_runtime_active_workers",
+    "workqueue_depth",
+    "workqueue_adds_total",
+    "workqueue_queue_duration_seconds",
+    "workqueue_work_duration_seconds",
+    "workqueue_retries_total",
+    "leader_election_master_status",
+    "controller_runtime_event_to_apply_seconds",
+  ]) {
+    assert.ok(metrics.includes(`# TYPE ${name} `), `metric ${name} is exported`);
+  }
+  assert.ok((await sample.metric("controller_runtime_event_to_apply_seconds_count", { controller: "widgets" })) > 0);
+  assert.is(await sample.metric("leader_election_master_status", { name: "sample-controller" }), 1);
+
+  const { connect } = await import("node:net");
+  for (const payload of ["PRI * HTTP/2.0\r\n", "GET /healthz HTTP/1.1\r\nHost: x\r\n", "\x00\x01garbage"]) {
+    await new Promise<void>((resolve) => {
+      const socket = connect(sample.port, "127.0.0.1", () => {
+        socket.write(payload);
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 20);
+      });
+      socket.on("error", () => resolve());
+    });
+  }
+  assert.is(await (await sample.get("/healthz")).text(), "ok", "still serving after dropped connections");
+  assert.is(sample.process.exitCode, null, "the process is alive");
+});
+
+test.run();

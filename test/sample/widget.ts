@@ -1,0 +1,98 @@
+// A sample controller kept for the runtime's own tests: a Widget owns `replicas`
+// ConfigMaps carrying a message, optionally read from a related "settings" ConfigMap.
+// Spec switches make it throw, answer invalidly, ask for a resync, hold its finalizer,
+// or be filtered out, so each runtime behaviour can be provoked from kubectl.
+import { controller } from "../../runtime/controller.ts";
+import { builtinKinds, kind } from "../../runtime/kube/kinds.ts";
+import type { KubeObject } from "../../runtime/kube/objects.ts";
+
+export const WidgetKind = kind("sample.runtime.test/v1", "Widget", "widgets");
+
+export interface WidgetSpec {
+  replicas?: number;
+  message?: string;
+  settings?: string;
+  fail?: boolean;
+  invalid?: boolean;
+  resyncAfterSeconds?: number;
+  holdFinalizer?: boolean;
+  ignored?: boolean;
+}
+
+export type Widget = KubeObject & { spec?: WidgetSpec };
+
+export const widgets = controller<Widget>({
+  name: "widgets",
+  parent: WidgetKind,
+  children: [builtinKinds.ConfigMap],
+  related: {
+    kinds: [builtinKinds.ConfigMap],
+    select: (widget) => (widget.spec?.settings ? [{ apiVersion: "v1", kind: "ConfigMap", names: [widget.spec.settings] }] : []),
+  },
+  filter: (widget) => !widget.spec?.ignored,
+  sync({ parent, children, related }) {
+    const spec = parent.spec ?? {};
+    if (spec.fail) throw new Error("spec.fail is set; clear it to recover");
+    if (spec.invalid) return { children: [{ apiVersion: "v1", kind: "Secret", metadata: { name: "not-declared" } }] };
+    const settings = spec.settings ? related["ConfigMap.v1"]?.[`${parent.metadata.namespace}/${spec.settings}`] : undefined;
+    const message = (settings?.data as Record<string, string> | undefined)?.message ?? spec.message ?? "hello";
+    const existing = Object.keys(children["ConfigMap.v1"] ?? {}).length;
+    return {
+      children: Array.from({ length: spec.replicas ?? 1 }, (_, index) => ({
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: `${parent.metadata.name}-${index}`, labels: { widget: parent.metadata.name } },
+        data: { message, index: String(index) },
+      })),
+      status: {
+        configMaps: existing,
+        message,
+        conditions: [{ type: "Ready", status: "True", reason: "Synced", message: `${existing} config maps exist` }],
+      },
+      resyncAfterSeconds: spec.resyncAfterSeconds,
+    };
+  },
+  finalize({ parent }) {
+    return { children: [], finalized: !parent.spec?.holdFinalizer };
+  },
+});
+
+export const widgetCrd = {
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "CustomResourceDefinition",
+  metadata: { name: "widgets.sample.runtime.test" },
+  spec: {
+    group: "sample.runtime.test",
+    scope: "Namespaced",
+    names: { plural: "widgets", singular: "widget", kind: "Widget", listKind: "WidgetList" },
+    versions: [
+      {
+        name: "v1",
+        served: true,
+        storage: true,
+        subresources: { status: {} },
+        schema: {
+          openAPIV3Schema: {
+            type: "object",
+            properties: {
+              spec: {
+                type: "object",
+                properties: {
+                  replicas: { type: "integer", minimum: 0, maximum: 50 },
+                  message: { type: "string" },
+                  settings: { type: "string" },
+                  fail: { type: "boolean" },
+                  invalid: { type: "boolean" },
+                  resyncAfterSeconds: { type: "number" },
+                  holdFinalizer: { type: "boolean" },
+                  ignored: { type: "boolean" },
+                },
+              },
+              status: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+            },
+          },
+        },
+      },
+    ],
+  },
+};

@@ -1,0 +1,122 @@
+// Runs the sample controller (test/sample) as a real process against the test cluster,
+// on Node or Deno, and reads its health, readiness and metrics over HTTP.
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { ApiextensionsV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { widgetCrd } from "../sample/widget.ts";
+import { KubeClient, KubeError } from "../../runtime/kube/client.ts";
+import { builtinKinds } from "../../runtime/kube/kinds.ts";
+import type { KubeObject } from "../../runtime/kube/objects.ts";
+import { eventually } from "./kube.ts";
+
+const root = join(import.meta.dirname, "..", "..");
+
+export interface SampleProcess {
+  process: ChildProcess;
+  port: number;
+  identity: string;
+  logs: string[];
+  get(path: string): Promise<Response>;
+  readyz(): Promise<{ ready: boolean; leader: boolean; leaderIdentity?: string }>;
+  /** The sum of a metric's samples whose labels include the given ones. */
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
+  /** Sends a signal and resolves with the exit code (or signal) once the process is gone. */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+  exited: Promise<number | string>;
+}
+
+export interface SampleOptions {
+  namespace: string;
+  identity: string;
+  runtime?: "node" | "deno";
+  args?: string[];
+}
+
+export async function installWidgetCrd(config: KubeConfig): Promise<void> {
+  const api = config.makeApiClient(ApiextensionsV1Api);
+  // Raw JSON through the runtime's client: client-node's typed models would drop
+  // x-kubernetes-preserve-unknown-fields, and with it the whole status.
+  try {
+    await new KubeClient(config).create(builtinKinds.CustomResourceDefinition, widgetCrd as unknown as KubeObject);
+  } catch (error) {
+    if (!(error instanceof KubeError && error.status === 409)) throw error;
+  }
+  await eventually("the Widget CRD to be established", async () => {
+    const crd = await api.readCustomResourceDefinition({ name: widgetCrd.metadata.name });
+    return crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True");
+  });
+}
+
+export async function startSample(options: SampleOptions): Promise<SampleProcess> {
+  const args = [
+    "--port=0",
+    "--host=127.0.0.1",
+    `--namespaces=${options.namespace}`,
+    `--leader-election-namespace=${options.namespace}`,
+    `--identity=${options.identity}`,
+    "--log-level=debug",
+    ...(options.args ?? []),
+  ];
+  const script = join(root, "test", "sample", "main.ts");
+  const [command, commandArgs] =
+    options.runtime === "deno"
+      ? [join(root, "node_modules", ".bin", "deno"), ["run", "--allow-all", "--quiet", script, ...args]]
+      : [process.execPath, [script, ...args]];
+  const child = spawn(command, commandArgs, {
+    cwd: root,
+    env: { ...process.env, KUBECONFIG: process.env.KUBECONFIG_FOR_TESTS },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: string[] = [];
+  const exited = new Promise<number | string>((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal ?? "unknown")));
+  let port: number | undefined;
+  let buffer = "";
+  const collect = (chunk: Buffer) => {
+    buffer += chunk.toString();
+    let newline: number;
+    while ((newline = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      logs.push(line);
+      if (process.env.SAMPLE_LOGS) console.error(`[${options.identity}] ${line}`);
+      try {
+        const entry = JSON.parse(line);
+        if (entry.msg === "serving") port = entry.port;
+      } catch {
+        // not JSON
+      }
+    }
+  };
+  child.stdout!.on("data", collect);
+  child.stderr!.on("data", collect);
+  await eventually(`sample ${options.identity} to serve`, async () => {
+    const code = await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 1, undefined))]);
+    if (code !== undefined) throw new Error(`sample exited with ${code}:\n${logs.slice(-20).join("\n")}`);
+    return port;
+  }, { timeoutMs: 30_000 });
+  const get = (path: string) => fetch(`http://127.0.0.1:${port}${path}`);
+  return {
+    process: child,
+    port: port!,
+    identity: options.identity,
+    logs,
+    get,
+    readyz: async () => (await get("/readyz")).json() as Promise<{ ready: boolean; leader: boolean; leaderIdentity?: string }>,
+    async metric(name, labels = {}) {
+      const text = await (await get("/metrics")).text();
+      let sum = 0;
+      for (const line of text.split("\n")) {
+        const match = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})? ([^ ]+)/.exec(line);
+        if (!match || match[1] !== name) continue;
+        const present = Object.fromEntries([...(match[2] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+        if (Object.entries(labels).every(([key, value]) => present[key] === value)) sum += Number(match[3]);
+      }
+      return sum;
+    },
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+    exited,
+  };
+}
