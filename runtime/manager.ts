@@ -14,6 +14,8 @@ import { defaultDrainTimeoutMs, Reconciler } from "./reconciler.ts";
 import { healthApp } from "./server/app.ts";
 import { serve, type RunningServer } from "./server/server.ts";
 
+/** How long closing the server and the watches may take once controllers have stopped. */
+export const closeTimeoutMs = 3_000;
 const inClusterNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
 /** What RPC handlers get: read from the cache, write through the client. */
@@ -153,9 +155,8 @@ export class Manager {
     this.#stopping ??= (async () => {
       if (this.elector) await this.elector.stop();
       else await Promise.all(this.reconcilers.map((reconciler) => reconciler.stop(defaultDrainTimeoutMs)));
-      await this.#server?.close();
-      await this.informers.stop();
-      this.log.info("stopped");
+      const closed = await settlesWithin(Promise.all([this.#server?.close(), this.informers.stop()]), closeTimeoutMs);
+      this.log.info("stopped", closed ? {} : { note: `server or watches did not close within ${closeTimeoutMs} ms` });
     })();
     return this.#stopping;
   }
@@ -167,4 +168,12 @@ function inClusterNamespace(): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const result = await Promise.race([promise.then(() => true, () => true), timeout]);
+  clearTimeout(timer);
+  return result;
 }

@@ -125,24 +125,37 @@ export class KubeClient {
       timeoutMs: 0,
     });
     if (!response.body) return;
+    // Read through a reader that the signal cancels: on some runtimes aborting the request
+    // does not end a body that is already streaming.
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const cancel = () => void reader.cancel().catch(() => undefined);
+    options.signal.addEventListener("abort", cancel, { once: true });
     const decoder = new TextDecoder();
     let buffer = "";
-    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let newline: number;
-      while ((newline = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, newline).trim();
-        buffer = buffer.slice(newline + 1);
-        if (!line) continue;
-        const event = JSON.parse(line) as WatchEvent<T>;
-        if (event.type === "ERROR") {
-          const status = event.object as unknown as { code?: number; reason?: string; message?: string };
-          throw new KubeError(status.code ?? 500, status.reason ?? "", status.message ?? "watch error", status);
+    try {
+      while (true) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let newline: number;
+        while ((newline = buffer.indexOf("\n")) >= 0) {
+          const line = buffer.slice(0, newline).trim();
+          buffer = buffer.slice(newline + 1);
+          if (!line) continue;
+          const event = JSON.parse(line) as WatchEvent<T>;
+          if (event.type === "ERROR") {
+            const status = event.object as unknown as { code?: number; reason?: string; message?: string };
+            throw new KubeError(status.code ?? 500, status.reason ?? "", status.message ?? "watch error", status);
+          }
+          if (event.type !== "BOOKMARK") event.object = withKind(event.object, kind);
+          yield event;
         }
-        if (event.type !== "BOOKMARK") event.object = withKind(event.object, kind);
-        yield event;
       }
+    } finally {
+      options.signal.removeEventListener("abort", cancel);
+      cancel();
     }
+    if (options.signal.aborted) throw new DOMException("the watch was aborted", "AbortError");
   }
 
   async create<T extends KubeObject>(kind: Kind, object: T): Promise<T> {

@@ -1,6 +1,7 @@
 // Runs the sample controller (test/sample) as a real process against the test cluster,
 // on Node or Deno, and reads its health, readiness and metrics over HTTP.
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ApiextensionsV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { widgetCrd } from "../sample/widget.ts";
@@ -62,7 +63,11 @@ export async function startSample(options: SampleOptions): Promise<SampleProcess
     options.runtime === "deno"
       ? [join(root, "node_modules", ".bin", "deno"), ["run", "--allow-all", "--quiet", script, ...args]]
       : [process.execPath, [script, ...args]];
-  const child = spawn(command, commandArgs, {
+  // With setpriv, the sample dies with the test process even when that is killed outright.
+  const [program, programArgs] = existsSync("/usr/bin/setpriv")
+    ? ["/usr/bin/setpriv", ["--pdeathsig", "SIGKILL", command, ...commandArgs]]
+    : [command, commandArgs];
+  const child = spawn(program, programArgs, {
     cwd: root,
     env: { ...process.env, KUBECONFIG: process.env.KUBECONFIG_FOR_TESTS },
     stdio: ["ignore", "pipe", "pipe"],
