@@ -2,8 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 
-export function testKubeConfig(): KubeConfig {
-  const path = process.env.KUBECONFIG_FOR_TESTS;
+export function testKubeConfig(path = process.env.KUBECONFIG_FOR_TESTS): KubeConfig {
   if (!path) throw new Error("KUBECONFIG_FOR_TESTS is not set: run cluster tests through `node test/run.ts`");
   const config = new KubeConfig();
   config.loadFromFile(path);

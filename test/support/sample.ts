@@ -31,6 +31,8 @@ export interface SampleOptions {
   identity: string;
   runtime?: "node" | "deno";
   args?: string[];
+  /** Defaults to the shared test cluster. */
+  kubeconfig?: string;
 }
 
 export async function installWidgetCrd(config: KubeConfig): Promise<void> {
@@ -69,7 +71,7 @@ export async function startSample(options: SampleOptions): Promise<SampleProcess
     : [command, commandArgs];
   const child = spawn(program, programArgs, {
     cwd: root,
-    env: { ...process.env, KUBECONFIG: process.env.KUBECONFIG_FOR_TESTS },
+    env: { ...process.env, KUBECONFIG: options.kubeconfig ?? process.env.KUBECONFIG_FOR_TESTS },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: string[] = [];
