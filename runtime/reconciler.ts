@@ -17,6 +17,8 @@ import { InvalidResponseError, validateResponse } from "./validate.ts";
 
 /** Workers per controller unless configured. */
 export const defaultConcurrency = 4;
+/** Child writes one sync keeps in flight at once. */
+export const writesInFlight = 8;
 /** How long a stopping controller waits for in-flight syncs. */
 export const defaultDrainTimeoutMs = 5_000;
 /** Condition reasons the runtime writes when a sync fails; cleared by the next good sync. */
@@ -223,37 +225,47 @@ export class Reconciler<P extends KubeObject = KubeObject> {
     if (response instanceof Promise) throw new InvalidResponseError(["the function returned a Promise; sync and finalize must be synchronous and pure"]);
     const valid = validateResponse(definition, parent, response, finalizing);
 
-    // Children: apply what differs, then delete what is no longer desired.
+    // Children: apply what differs, then delete what is no longer desired, a few writes at a time.
     const desiredKeys = new Set<string>();
+    const applies: Array<() => Promise<string | undefined>> = [];
     for (const child of valid.children) {
       const kind = this.#childKinds.get(`${child.kind}.${child.apiVersion}`)!;
       const stamped = stampChild(child, parent, this.name);
       desiredKeys.add(`${kindKey(kind)}/${objectKey(stamped)}`);
       const existing = children[kindKey(kind)]?.[stamped.metadata.name];
       if (existing && isSubset(stamped, existing)) continue;
-      let applied: KubeObject;
-      try {
-        applied = await this.#write(trigger, () => client.apply(kind, stamped, { fieldManager: this.#options.fieldManager }));
-      } catch (error) {
-        if (error instanceof NotLeaderError || isConflict(error)) throw error;
-        throw new Error(`applying ${child.kind} ${stamped.metadata.name}: ${(error as Error).message}`);
-      }
-      informers.for(kind).remember(applied);
-      if (!existing) this.#options.events.record(parent, "Normal", "Created", "Create", `Created ${child.kind} ${stamped.metadata.name}`);
+      applies.push(async () => {
+        let applied: KubeObject;
+        try {
+          applied = await this.#write(trigger, () => client.apply(kind, stamped, { fieldManager: this.#options.fieldManager }));
+        } catch (error) {
+          if (error instanceof NotLeaderError || isConflict(error)) throw error;
+          throw new Error(`applying ${child.kind} ${stamped.metadata.name}: ${(error as Error).message}`);
+        }
+        informers.for(kind).remember(applied);
+        return existing ? undefined : `${child.kind} ${stamped.metadata.name}`;
+      });
     }
+    const created = (await inBatches(applies, writesInFlight)).filter((name): name is string => name !== undefined);
+    const deletes: Array<() => Promise<string>> = [];
     for (const [group, byName] of Object.entries(children)) {
       const kind = this.#childKinds.get(group)!;
       for (const child of Object.values(byName)) {
         if (desiredKeys.has(`${group}/${objectKey(child)}`)) continue;
-        try {
-          await this.#write(trigger, () => client.delete(kind, child.metadata.namespace, child.metadata.name, { uid: child.metadata.uid }));
-        } catch (error) {
-          if (!isNotFound(error)) throw error;
-        }
-        informers.for(kind).forget(child);
-        this.#options.events.record(parent, "Normal", "Deleted", "Delete", `Deleted ${child.kind} ${child.metadata.name}`);
+        deletes.push(async () => {
+          try {
+            await this.#write(trigger, () => client.delete(kind, child.metadata.namespace, child.metadata.name, { uid: child.metadata.uid }));
+          } catch (error) {
+            if (!isNotFound(error)) throw error;
+          }
+          informers.for(kind).forget(child);
+          return `${child.kind} ${child.metadata.name}`;
+        });
       }
     }
+    const deleted = await inBatches(deletes, writesInFlight);
+    if (created.length) this.#options.events.record(parent, "Normal", "Created", "Create", `Created ${summarize(created)}`);
+    if (deleted.length) this.#options.events.record(parent, "Normal", "Deleted", "Delete", `Deleted ${summarize(deleted)}`);
 
     await this.#writeStatus(parent, valid.status, trigger);
     if (finalizing && valid.finalized) await this.#setFinalizer(parent, false, trigger);
@@ -380,6 +392,31 @@ export class Reconciler<P extends KubeObject = KubeObject> {
   #now(): Date {
     return this.#options.now?.() ?? new Date();
   }
+}
+
+/** Runs tasks with at most `limit` in flight; rejects with the first failure after all settle. */
+async function inBatches<T>(tasks: Array<() => Promise<T>>, limit: number): Promise<T[]> {
+  const results: T[] = [];
+  let next = 0;
+  let failure: unknown;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, tasks.length) }, async () => {
+      while (next < tasks.length && failure === undefined) {
+        const index = next++;
+        try {
+          results[index] = await tasks[index]!();
+        } catch (error) {
+          failure ??= error;
+        }
+      }
+    }),
+  );
+  if (failure !== undefined) throw failure;
+  return results;
+}
+
+function summarize(names: string[]): string {
+  return names.length <= 5 ? names.join(", ") : `${names.slice(0, 5).join(", ")} and ${names.length - 5} more`;
 }
 
 function failureCondition(conditions: unknown): { type: string; status: string; reason?: string; message?: string } | undefined {

@@ -63,6 +63,8 @@ export class KubeClient {
   readonly config: KubeConfig;
   readonly server: string;
   #observe: RequestObserver;
+  /** client-node builds a new undici Agent (and so a new TLS connection) per request; keep the first. */
+  #dispatcher: unknown;
 
   constructor(config: KubeConfig, observe: RequestObserver = () => undefined) {
     this.config = config;
@@ -235,7 +237,7 @@ export class KubeClient {
         method,
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        dispatcher: context.getDispatcher() as never,
+        dispatcher: (this.#dispatcher ??= context.getDispatcher()) as never,
         signal: signals.length ? AbortSignal.any(signals) : undefined,
       });
     } catch (error) {
