@@ -38,5 +38,6 @@ export const builtinKinds = {
   PodDisruptionBudget: kind("policy/v1", "PodDisruptionBudget", "poddisruptionbudgets"),
   Lease: kind("coordination.k8s.io/v1", "Lease", "leases"),
   Event: kind("events.k8s.io/v1", "Event", "events"),
+  StorageClass: kind("storage.k8s.io/v1", "StorageClass", "storageclasses", false),
   CustomResourceDefinition: kind("apiextensions.k8s.io/v1", "CustomResourceDefinition", "customresourcedefinitions", false),
 } as const;

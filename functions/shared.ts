@@ -1,0 +1,45 @@
+// Names, labels, ports and conditions shared by the Atomix functions.
+import type { DesiredObject, ObjectsByKind } from "../runtime/controller.ts";
+import type { ProtocolSpec } from "./kinds.ts";
+import type { ProtocolName } from "./protocols.ts";
+
+export const apiPort = 5678;
+export const protocolPort = 5679;
+
+export const partitionName = (group: string, index: number) => `${group}-${index}`;
+
+export const partitionLabels = (group: string, index: number): Record<string, string> => ({
+  app: "atomix",
+  type: "partition",
+  group,
+  partition: String(index),
+});
+
+export const groupLabels = (group: string): Record<string, string> => ({ app: "atomix", type: "group", group });
+
+export function readyCondition(ready: boolean, reason: string, message: string) {
+  return { type: "Ready", status: ready ? "True" : "False", reason, message };
+}
+
+/** A message naming the missing StorageClass, or undefined when the protocol needs none or it exists. */
+export function storageClassProblem(protocol: ProtocolName, options: ProtocolSpec, related: ObjectsByKind): string | undefined {
+  const className = options.storage?.className;
+  if (!className) return undefined;
+  if (related["StorageClass.storage.k8s.io/v1"]?.[className]) return undefined;
+  return `storage class "${className}" does not exist: create it, or change spec.${protocol}.storage.className`;
+}
+
+/** The current children restated as desired, so invalid input changes nothing. */
+export function unchangedChildren(children: ObjectsByKind): DesiredObject[] {
+  return Object.values(children).flatMap((byName) =>
+    Object.values(byName).map((child) => {
+      const { status: _status, metadata, ...rest } = child;
+      return {
+        ...rest,
+        apiVersion: child.apiVersion,
+        kind: child.kind,
+        metadata: { name: metadata.name, ...(metadata.labels ? { labels: metadata.labels } : {}), ...(metadata.annotations ? { annotations: metadata.annotations } : {}) },
+      } as DesiredObject;
+    }),
+  );
+}
