@@ -99,13 +99,17 @@ export function usage(program: string, specs: Record<string, OptionSpec>): strin
 }
 
 export function parseRuntimeConfig(argv: readonly string[], env: Record<string, string | undefined>): RuntimeConfig & { help: boolean } {
-  const values = parseOptions(runtimeOptions, argv, env);
+  return checkRuntimeConfig(parseOptions(runtimeOptions, argv, env));
+}
+
+/** Checks what the option types alone cannot. */
+export function checkRuntimeConfig<T extends Values<typeof runtimeOptions> & { help: boolean }>(values: T): T & RuntimeConfig {
   if (!(logLevels as readonly string[]).includes(values.logLevel)) {
     throw new ConfigError(`--log-level must be one of ${logLevels.join(", ")}, got "${values.logLevel}"`);
   }
   if (values.port > 65535 || !Number.isInteger(values.port)) throw new ConfigError(`--port must be an integer port, got ${values.port}`);
   if (values.concurrency < 1 || !Number.isInteger(values.concurrency)) throw new ConfigError(`--concurrency must be a whole number >= 1, got ${values.concurrency}`);
-  return values as RuntimeConfig & { help: boolean };
+  return values as T & RuntimeConfig;
 }
 
 export const namespaceList = (namespaces: string): string[] | "all" => {

@@ -1,31 +1,55 @@
 // Runs a manager as a program: flags and environment, --help, signals, orderly exit.
-import { ConfigError, parseRuntimeConfig, runtimeOptions, usage, type RuntimeConfig } from "./config.ts";
+import { checkRuntimeConfig, ConfigError, parseOptions, runtimeOptions, usage, type OptionSpec, type RuntimeConfig, type Values } from "./config.ts";
 import { Manager, type ManagerOptions } from "./manager.ts";
 import { exit, logUncaughtErrors, onShutdownSignal } from "./signals.ts";
 
-export async function runManager(program: string, build: (config: RuntimeConfig) => Omit<ManagerOptions, "config">, argv = process.argv.slice(2)): Promise<Manager | undefined> {
-  let config;
+export interface RunOptions<E extends Record<string, OptionSpec>> {
+  /** Flags of the program's own, parsed and documented beside the runtime's. */
+  extraOptions?: E;
+  argv?: readonly string[];
+  /** Runs once the manager has stopped after a signal, before the process exits. */
+  afterStop?: () => Promise<void>;
+  /** Adjusts the runtime configuration before the manager is built (e.g. to point it at a local cluster). */
+  prepare?: (config: RuntimeConfig, extra: Values<E>) => Promise<RuntimeConfig>;
+}
+
+export async function runManager<E extends Record<string, OptionSpec> = {}>(
+  program: string,
+  build: (config: RuntimeConfig, extra: Values<E>) => Omit<ManagerOptions, "config">,
+  options: RunOptions<E> = {},
+): Promise<Manager | undefined> {
+  const argv = options.argv ?? process.argv.slice(2);
+  const extraSpecs = (options.extraOptions ?? {}) as E;
+  let config: RuntimeConfig & { help: boolean };
+  let extra: Values<E>;
   try {
-    config = parseRuntimeConfig(argv, process.env);
+    const all = parseOptions({ ...runtimeOptions, ...extraSpecs }, argv, process.env);
+    config = checkRuntimeConfig(all as unknown as Values<typeof runtimeOptions> & { help: boolean });
+    extra = Object.fromEntries(Object.keys(extraSpecs).map((key) => [key, (all as Record<string, unknown>)[key]])) as Values<E>;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`${program}: ${error.message}`);
     exit(2);
   }
   if (config.help) {
-    console.log(usage(program, runtimeOptions));
+    console.log(usage(program, { ...runtimeOptions, ...extraSpecs }));
     return undefined;
   }
-  const manager = new Manager({ ...build(config), config });
+  const prepared = options.prepare ? await options.prepare(config, extra) : config;
+  const manager = new Manager({ ...build(prepared, extra), config: prepared });
   logUncaughtErrors((message, fields) => manager.log.error(message, fields));
   onShutdownSignal((signal) => {
     manager.log.info("shutting down", { signal });
-    manager.stop().then(() => exit(0));
+    manager
+      .stop()
+      .then(() => options.afterStop?.())
+      .then(() => exit(0));
   });
   try {
     await manager.start();
   } catch (error) {
     manager.log.error("could not start", { error: (error as Error).message });
+    await options.afterStop?.();
     exit(1);
   }
   return manager;

@@ -75,7 +75,7 @@ export async function startCluster(options: StartOptions = {}): Promise<Cluster>
     const fd = openSync(logFile, "a");
     // setpriv execs the component with a parent-death signal, so a launcher that is killed
     // outright (SIGKILL, a crashed test runner) takes its components with it.
-    const [command, ...rest] = parentDeathSignal ? ["setpriv", "--pdeathsig", "SIGTERM", ...args] : args;
+    const [command, ...rest] = parentDeathSignal ? ["setpriv", "--pdeathsig", "SIGKILL", ...args] : args;
     const child = spawn(command!, rest, { cwd: dir, stdio: ["ignore", fd, fd] });
     closeSync(fd);
     const component: Component = { name, process: child, logFile, exited: false, exitCode: null };
@@ -92,8 +92,10 @@ export async function startCluster(options: StartOptions = {}): Promise<Cluster>
   };
 
   const stopAll = async () => {
-    const running = [...components.values()].reverse();
-    await Promise.all(running.map((component) => stopComponent(component)));
+    // Everything that talks to etcd goes first, so the API server can shut down cleanly.
+    const running = [...components.values()];
+    await Promise.all(running.filter((c) => c.name !== "etcd").map((component) => stopComponent(component)));
+    await Promise.all(running.filter((c) => c.name === "etcd").map((component) => stopComponent(component)));
     components.clear();
     await rm(dir, { recursive: true, force: true });
   };

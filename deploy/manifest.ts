@@ -1,0 +1,235 @@
+// Builds deploy/atomix-controller.yaml: the CRDs, RBAC, Deployment and Service of the
+// Atomix controller. The YAML is committed; a unit test fails when it is stale.
+//   node deploy/manifest.ts > deploy/atomix-controller.yaml
+import { stringify } from "yaml";
+
+export const controllerName = "atomix-controller";
+export const controllerNamespace = "kube-system";
+export const controllerImage = "atomix/atomix-controller-ts:latest";
+export const controllerPort = 5679;
+
+const durationPattern = "^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$";
+
+const protocolSchema = (description: string) => ({
+  type: "object",
+  description,
+  properties: {
+    image: { type: "string", description: "Image override; default atomix/<protocol>-replica:<version>" },
+    imagePullPolicy: { type: "string", enum: ["Always", "IfNotPresent", "Never"] },
+    electionTimeout: { type: "string", pattern: durationPattern, description: "e.g. 5s" },
+    heartbeatInterval: { type: "string", pattern: durationPattern, description: "e.g. 500ms" },
+    storage: {
+      type: "object",
+      properties: {
+        className: { type: "string", description: "StorageClass of each replica's volume; must exist" },
+        size: { type: "string", pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$", description: "Volume size, e.g. 1Gi" },
+        maxEntrySize: { type: "integer", minimum: 1 },
+        segmentSize: { type: "integer", minimum: 1 },
+        level: { type: "string", enum: ["DISK", "MAPPED"] },
+        flushOnCommit: { type: "boolean" },
+      },
+    },
+    compaction: {
+      type: "object",
+      properties: { dynamic: { type: "boolean" }, freeDiskBuffer: { type: "number", minimum: 0, maximum: 1 } },
+    },
+    backups: { type: "integer", minimum: 0, description: "primaryBackup: backups per primary" },
+    replication: { type: "string", enum: ["SYNCHRONOUS", "ASYNCHRONOUS"] },
+    memberGroupStrategy: { type: "string", enum: ["HOST_AWARE", "RACK_AWARE", "ZONE_AWARE"] },
+  },
+});
+
+const oneProtocol = [
+  {
+    rule: "(has(self.raft) ? 1 : 0) + (has(self.primaryBackup) ? 1 : 0) + (has(self.log) ? 1 : 0) == 1",
+    message: "set exactly one protocol: raft, primaryBackup or log",
+  },
+];
+
+const templateProperties = {
+  version: { type: "string", default: "latest", description: "Image tag of the protocol's replicas" },
+  partitionSize: { type: "integer", minimum: 1, maximum: 99, default: 1, description: "Replicas per partition" },
+  raft: protocolSchema("Raft consensus partitions"),
+  primaryBackup: protocolSchema("Primary-backup partitions"),
+  log: protocolSchema("Distributed log partitions"),
+  env: { type: "array", items: { type: "object", "x-kubernetes-preserve-unknown-fields": true }, description: "Extra environment for replicas" },
+  resources: { type: "object", "x-kubernetes-preserve-unknown-fields": true, description: "Container resources of replicas" },
+};
+
+const conditions = {
+  type: "array",
+  "x-kubernetes-list-type": "map",
+  "x-kubernetes-list-map-keys": ["type"],
+  items: {
+    type: "object",
+    required: ["type", "status"],
+    properties: {
+      type: { type: "string" },
+      status: { type: "string" },
+      reason: { type: "string" },
+      message: { type: "string" },
+      lastTransitionTime: { type: "string", format: "date-time" },
+      observedGeneration: { type: "integer" },
+    },
+  },
+};
+
+function crd(options: {
+  plural: string;
+  kind: string;
+  shortNames: string[];
+  spec: Record<string, unknown>;
+  status: Record<string, unknown>;
+  columns: Array<{ name: string; type: string; jsonPath: string }>;
+}) {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${options.plural}.k8s.atomix.io` },
+    spec: {
+      group: "k8s.atomix.io",
+      scope: "Namespaced",
+      names: {
+        plural: options.plural,
+        singular: options.kind.toLowerCase(),
+        kind: options.kind,
+        listKind: `${options.kind}List`,
+        shortNames: options.shortNames,
+        categories: ["atomix"],
+      },
+      versions: [
+        {
+          name: "v1alpha1",
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [...options.columns, { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" }],
+          schema: {
+            openAPIV3Schema: {
+              type: "object",
+              required: ["spec"],
+              properties: {
+                spec: { type: "object", properties: options.spec, "x-kubernetes-validations": oneProtocol },
+                status: { type: "object", properties: { ...options.status, observedGeneration: { type: "integer" }, conditions } },
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
+export const partitionGroupCrd = crd({
+  plural: "partitiongroups",
+  kind: "PartitionGroup",
+  shortNames: ["pg"],
+  spec: {
+    partitions: { type: "integer", minimum: 1, maximum: 1024, default: 1, description: "Number of partitions" },
+    ...templateProperties,
+  },
+  status: { partitions: { type: "integer" }, readyPartitions: { type: "integer" } },
+  columns: [
+    { name: "Partitions", type: "integer", jsonPath: ".spec.partitions" },
+    { name: "Size", type: "integer", jsonPath: ".spec.partitionSize" },
+    { name: "Ready", type: "integer", jsonPath: ".status.readyPartitions" },
+  ],
+});
+
+export const partitionCrd = crd({
+  plural: "partitions",
+  kind: "Partition",
+  shortNames: ["pgp"],
+  spec: {
+    group: { type: "string", description: "The PartitionGroup this partition belongs to" },
+    partitionId: { type: "integer", minimum: 1, description: "Partition number, from 1" },
+    ...templateProperties,
+  },
+  status: { readyReplicas: { type: "integer" }, ready: { type: "boolean" } },
+  columns: [
+    { name: "Group", type: "string", jsonPath: ".spec.group" },
+    { name: "Partition", type: "integer", jsonPath: ".spec.partitionId" },
+    { name: "Size", type: "integer", jsonPath: ".spec.partitionSize" },
+    { name: "Ready", type: "integer", jsonPath: ".status.readyReplicas" },
+  ],
+});
+
+const labels = { app: controllerName };
+const watched = ["list", "watch"];
+const owned = ["list", "watch", "patch", "delete"];
+
+export const rbacRules = [
+  { apiGroups: ["k8s.atomix.io"], resources: ["partitiongroups"], verbs: [...watched, "create", "delete"] },
+  { apiGroups: ["k8s.atomix.io"], resources: ["partitiongroups/status"], verbs: ["patch"] },
+  { apiGroups: ["k8s.atomix.io"], resources: ["partitions"], verbs: owned },
+  { apiGroups: ["k8s.atomix.io"], resources: ["partitions/status"], verbs: ["patch"] },
+  { apiGroups: [""], resources: ["configmaps", "services"], verbs: owned },
+  { apiGroups: ["apps"], resources: ["statefulsets"], verbs: owned },
+  { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: owned },
+  { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: owned },
+  { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"], verbs: watched },
+  { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create"] },
+  { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: [...watched, "get", "create", "update"] },
+];
+
+export function manifest() {
+  return [
+    partitionGroupCrd,
+    partitionCrd,
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: controllerName, namespace: controllerNamespace, labels } },
+    { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: controllerName, labels }, rules: rbacRules },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: controllerName, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: controllerName },
+      subjects: [{ kind: "ServiceAccount", name: controllerName, namespace: controllerNamespace }],
+    },
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: controllerName, namespace: controllerNamespace, labels },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: controllerName,
+            securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+            containers: [
+              {
+                name: "controller",
+                image: controllerImage,
+                imagePullPolicy: "IfNotPresent",
+                args: ["--leader-elect=true", `--port=${controllerPort}`],
+                env: [
+                  { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+                  { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+                ],
+                ports: [{ name: "grpc", containerPort: controllerPort, protocol: "TCP" }],
+                readinessProbe: { httpGet: { path: "/readyz", port: "grpc" }, periodSeconds: 5 },
+                livenessProbe: { httpGet: { path: "/healthz", port: "grpc" }, initialDelaySeconds: 10, periodSeconds: 10 },
+                resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+              },
+            ],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: controllerName, namespace: controllerNamespace, labels },
+      spec: { selector: labels, ports: [{ name: "grpc", port: controllerPort, targetPort: "grpc", protocol: "TCP", appProtocol: "kubernetes.io/h2c" }] },
+    },
+  ];
+}
+
+export function manifestYaml(): string {
+  const header = "# Generated by `node deploy/manifest.ts > deploy/atomix-controller.yaml`; edit deploy/manifest.ts instead.\n";
+  return header + manifest().map((doc) => `---\n${stringify(doc, { lineWidth: 0 })}`).join("");
+}
+
+if (import.meta.main) process.stdout.write(manifestYaml());
