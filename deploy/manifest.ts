@@ -156,7 +156,8 @@ export const partitionCrd = crd({
 
 const labels = { app: controllerName };
 const watched = ["list", "watch"];
-const owned = ["list", "watch", "patch", "delete"];
+// Server-side apply needs "create" as well as "patch" when the object does not exist yet.
+const owned = ["list", "watch", "create", "patch", "delete"];
 
 export const rbacRules = [
   { apiGroups: ["k8s.atomix.io"], resources: ["partitiongroups"], verbs: [...watched, "create", "delete"] },

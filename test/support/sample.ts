@@ -27,7 +27,10 @@ export interface SampleProcess {
 }
 
 export interface SampleOptions {
-  namespace: string;
+  /** The program to run; defaults to the sample controller. */
+  script?: string;
+  /** Restricts watches and holds the Lease in this namespace; all namespaces and kube-system when unset. */
+  namespace?: string;
   identity: string;
   runtime?: "node" | "deno";
   args?: string[];
@@ -54,13 +57,12 @@ export async function startSample(options: SampleOptions): Promise<SampleProcess
   const args = [
     "--port=0",
     "--host=127.0.0.1",
-    `--namespaces=${options.namespace}`,
-    `--leader-election-namespace=${options.namespace}`,
+    ...(options.namespace ? [`--namespaces=${options.namespace}`, `--leader-election-namespace=${options.namespace}`] : []),
     `--identity=${options.identity}`,
     "--log-level=debug",
     ...(options.args ?? []),
   ];
-  const script = join(root, "test", "sample", "main.ts");
+  const script = options.script ?? join(root, "test", "sample", "main.ts");
   const [command, commandArgs] =
     options.runtime === "deno"
       ? [join(root, "node_modules", ".bin", "deno"), ["run", "--allow-all", "--quiet", script, ...args]]
