@@ -8,6 +8,8 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { registerControllerService } from "./functions/api/controller-service.ts";
+import { protocolRegistry } from "./functions/api/protocol-any.ts";
 import { partitionGroups } from "./functions/partition-group.ts";
 import { defaultPartitionOptions, partitions } from "./functions/partition.ts";
 import type { OptionSpec } from "./runtime/config.ts";
@@ -40,6 +42,8 @@ const manager = await runManager(
   (config, extra) => ({
     name: "atomix-controller",
     finalizerDomain: "k8s.atomix.io",
+    services: (router, context) => registerControllerService(router, context),
+    registry: protocolRegistry,
     controllers: [
       partitionGroups,
       partitions({ clusterDomain: extra.clusterDomain, controllerName: extra.controllerService, controllerNamespace: extra.controllerNamespace }),

@@ -36,6 +36,8 @@ export interface ManagerOptions {
   controllers: ControllerDefinition<any>[];
   config: RuntimeConfig;
   services?: (router: ConnectRouter, context: ServiceContext) => void;
+  /** Message types that may appear in google.protobuf.Any fields of JSON requests (Connect JSON). */
+  registry?: import("@bufbuild/protobuf").Registry;
   /** Informers to start even if no controller needs them (for RPC handlers that read the cache). */
   watch?: import("./kube/kinds.ts").Kind[];
   log?: Logger;
@@ -131,6 +133,7 @@ export class Manager {
       port: this.options.config.port,
       log: this.log,
       routes: (router) => this.options.services?.(router, context),
+      registry: this.options.registry,
       app: healthApp({
         metrics: this.metrics.registry,
         readiness: () => ({

@@ -19,7 +19,7 @@ interface DenoNamespace {
 
 export async function serveDeno(options: ServeOptions): Promise<RunningServer> {
   const deno = (globalThis as unknown as { Deno: DenoNamespace }).Deno;
-  const router = createConnectRouter();
+  const router = createConnectRouter(options.registry ? { jsonOptions: { registry: options.registry } } : {});
   options.routes(router);
   const handlers = new Map(router.handlers.map((handler) => [handler.requestPath, createFetchHandler(handler)]));
   const server = deno.serve(

@@ -5,6 +5,7 @@
 import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttp2Server, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
+import { Duplex } from "node:stream";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { getRequestListener } from "@hono/node-server";
 import type { RunningServer, ServeOptions } from "./server.ts";
@@ -16,6 +17,7 @@ export async function serveNode(options: ServeOptions): Promise<RunningServer> {
   const fallback = getRequestListener(options.app.fetch);
   const handler = connectNodeAdapter({
     routes: options.routes,
+    ...(options.registry ? { jsonOptions: { registry: options.registry } } : {}),
     fallback: (request, response) => void fallback(request as IncomingMessage, response as ServerResponse),
   }) as (request: IncomingMessage | Http2ServerRequest, response: ServerResponse | Http2ServerResponse) => void;
 
@@ -41,9 +43,15 @@ export async function serveNode(options: ServeOptions): Promise<RunningServer> {
       if (looksLikeHttp2 && seen.length < http2Preface.length) return; // wait for the rest of the preface
       socket.off("data", route);
       socket.pause();
-      socket.unshift(seen);
-      (looksLikeHttp2 ? http2 : http1).emit("connection", socket);
-      socket.resume();
+      if (looksLikeHttp2) {
+        // The native HTTP/2 session reads the socket's handle directly and would never see
+        // bytes handed back with unshift(); give it a stream that replays them first.
+        http2.emit("connection", replaying(socket, seen));
+      } else {
+        socket.unshift(seen);
+        http1.emit("connection", socket);
+        socket.resume();
+      }
     };
     socket.on("data", route);
   });
@@ -69,4 +77,31 @@ export async function serveNode(options: ServeOptions): Promise<RunningServer> {
       http2.close();
     },
   };
+}
+
+/** A duplex over the socket that first yields the bytes already read from it. */
+function replaying(socket: Socket, consumed: Buffer): Duplex {
+  const duplex = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk, encoding, callback) {
+      socket.write(chunk, encoding, callback);
+    },
+    final(callback) {
+      socket.end(callback);
+    },
+    destroy(error, callback) {
+      socket.destroy(error ?? undefined);
+      callback(error);
+    },
+  });
+  duplex.push(consumed);
+  socket.on("data", (data) => {
+    if (!duplex.push(data)) socket.pause();
+  });
+  socket.on("end", () => duplex.push(null));
+  socket.on("error", (error) => duplex.destroy(error));
+  socket.on("close", () => duplex.destroy());
+  return duplex;
 }

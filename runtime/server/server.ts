@@ -1,4 +1,5 @@
 // What every server adapter needs: the RPC routes and the Hono app, and a handle to stop it.
+import type { Registry } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { Hono } from "hono";
 import type { Logger } from "../log.ts";
@@ -7,6 +8,8 @@ export interface ServeOptions {
   host: string;
   port: number;
   routes: (router: ConnectRouter) => void;
+  /** Message types that may appear in google.protobuf.Any fields of JSON requests and responses. */
+  registry?: Registry | undefined;
   app: Hono;
   log: Logger;
 }

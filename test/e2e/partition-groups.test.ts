@@ -1,14 +1,15 @@
 // The partition-group flow a user runs, by kubectl, against the real control plane, with
 // the Atomix controller running as a process under its ServiceAccount's own token (so the
 // ClusterRole in deploy/atomix-controller.yaml is what it gets).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { eventually, freshNamespace, testKubeConfig } from "../support/kube.ts";
 import { kubectl } from "../support/kubectl.ts";
-import { startSample, type SampleProcess } from "../support/sample.ts";
+import { startAtomixController } from "../support/atomix.ts";
+import type { SampleProcess } from "../support/sample.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const admin = process.env.KUBECONFIG_FOR_TESTS!;
@@ -29,28 +30,10 @@ const json = async (...args: string[]) => JSON.parse(await k(...args, "-n", ns()
 
 test.before(async () => {
   scratch = mkdtempSync(join(tmpdir(), "e2e-pg-"));
-  const created = await kubectl(admin, ["create", "-f", join(root, "deploy", "atomix-controller.yaml")]);
-  if (created.code !== 0 && !created.stderr.includes("AlreadyExists")) throw new Error(created.stderr);
-  await k("wait", "--for=condition=Established", "crd/partitiongroups.k8s.atomix.io", "crd/partitions.k8s.atomix.io");
-
-  // A kubeconfig with nothing but the ServiceAccount's token.
-  const token = (await k("create", "token", "atomix-controller", "-n", "kube-system", "--duration=2h")).trim();
-  const cluster = testKubeConfig().getCurrentCluster()!;
-  const kubeconfig = join(scratch, "atomix-controller.kubeconfig");
-  writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [{ name: "c", cluster: { server: cluster.server, "certificate-authority-data": cluster.caData } }],
-      users: [{ name: "sa", user: { token } }],
-      contexts: [{ name: "c", context: { cluster: "c", user: "sa" } }],
-      "current-context": "c",
-    }),
-  );
-  assert.match((await kubectl(kubeconfig, ["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"])).stdout, "system:serviceaccount:kube-system:atomix-controller");
-  controller = await startSample({ script: join(root, "main.ts"), identity: "atomix-e2e", kubeconfig, args: ["--leader-election-namespace=kube-system"] });
-  await eventually("the controller to lead", async () => (await controller.readyz()).leader);
+  const started = await startAtomixController("atomix-e2e");
+  controller = started.controller;
+  const whoami = await kubectl(started.serviceAccountKubeconfig, ["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"]);
+  assert.is(whoami.stdout, "system:serviceaccount:kube-system:atomix-controller");
   namespace = await freshNamespace(testKubeConfig(), "e2e-pg");
 });
 

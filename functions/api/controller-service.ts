@@ -1,0 +1,132 @@
+// atomix.controller.ControllerService: partition groups as PartitionGroup resources. Reads
+// come from the runtime's cache, writes go to the API server, so any replica serves any call.
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import {
+  ControllerService,
+  CreatePartitionGroupResponseSchema,
+  DeletePartitionGroupResponseSchema,
+  GetPartitionGroupsResponseSchema,
+  PartitionGroupSchema,
+  type PartitionGroup as PartitionGroupMessage,
+} from "../../gen/atomix/controller/controller_pb.ts";
+import { isNotFound } from "../../runtime/kube/client.ts";
+import type { KubeObject } from "../../runtime/kube/objects.ts";
+import type { ServiceContext } from "../../runtime/manager.ts";
+import { PartitionGroupKind, type PartitionGroup } from "../kinds.ts";
+import { chosenProtocol, SpecError } from "../protocols.ts";
+import { apiPort, partitionName } from "../shared.ts";
+import { alreadyExists, fromKube, invalid, namespaceOf, notFound, requireName } from "./errors.ts";
+import { protocolFromAny, protocolToAny } from "./protocol-any.ts";
+
+/** Most partitions a group may have, as the CRD allows. */
+export const maxPartitions = 1024;
+/** Most replicas per partition, as the CRD allows. */
+export const maxPartitionSize = 99;
+
+function toMessage(group: PartitionGroup): PartitionGroupMessage {
+  const spec = group.spec ?? {};
+  const partitions = spec.partitions ?? 1;
+  let protocol;
+  try {
+    const chosen = chosenProtocol(spec);
+    protocol = protocolToAny(chosen.name, chosen.options);
+  } catch (error) {
+    if (!(error instanceof SpecError)) throw error;
+  }
+  return create(PartitionGroupSchema, {
+    id: { name: group.metadata.name, namespace: group.metadata.namespace },
+    spec: { partitions, partitionSize: spec.partitionSize ?? 1, protocol },
+    // Clients index endpoints[0]: every partition has its Service as an endpoint, from the start.
+    partitions: Array.from({ length: partitions }, (_, index) => ({
+      partitionId: index + 1,
+      endpoints: [{ host: partitionName(group.metadata.name, index + 1), port: apiPort }],
+    })),
+  });
+}
+
+/** The fields a create request decides, for comparing with an existing group. */
+function essentials(spec: PartitionGroup["spec"]) {
+  const { name, options } = chosenProtocol(spec);
+  return JSON.stringify({ partitions: spec?.partitions ?? 1, partitionSize: spec?.partitionSize ?? 1, protocol: name, options: sorted(options) });
+}
+
+function sorted(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sorted);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sorted((value as Record<string, unknown>)[key])]));
+  }
+  return value;
+}
+
+export function registerControllerService(router: ConnectRouter, context: ServiceContext): void {
+  const groups = () => context.informers.for(PartitionGroupKind);
+
+  router.service(ControllerService, {
+    async createPartitionGroup(request) {
+      const name = requireName(request.id?.name, "id.name");
+      const namespace = namespaceOf(request.id?.namespace, "id.namespace");
+      if (!request.spec) throw invalid("spec is required");
+      const { partitions, partitionSize } = request.spec;
+      if (partitions < 1 || partitions > maxPartitions) throw invalid(`spec.partitions must be from 1 to ${maxPartitions}, got ${partitions}`);
+      if (partitionSize > maxPartitionSize) throw invalid(`spec.partition_size must be at most ${maxPartitionSize}, got ${partitionSize}`);
+      const protocol = protocolFromAny(request.spec.protocol);
+      const desired: PartitionGroup = {
+        apiVersion: PartitionGroupKind.apiVersion,
+        kind: PartitionGroupKind.kind,
+        metadata: { name, namespace },
+        spec: { partitions, partitionSize: partitionSize || 1, version: "latest", [protocol.name]: protocol.options },
+      };
+      const compare = (existing: KubeObject) => {
+        if (essentials((existing as PartitionGroup).spec) !== essentials(desired.spec)) {
+          throw alreadyExists(`partition group ${namespace}/${name} exists with a different spec`);
+        }
+        return create(CreatePartitionGroupResponseSchema);
+      };
+      const cached = groups().get(`${namespace}/${name}`);
+      if (cached) return compare(cached);
+      try {
+        groups().remember(await context.client.create(PartitionGroupKind, desired));
+      } catch (error) {
+        if ((error as { status?: number }).status !== 409) throw fromKube(error, `creating partition group ${namespace}/${name}`);
+        return compare(await context.client.get(PartitionGroupKind, namespace, name));
+      }
+      return create(CreatePartitionGroupResponseSchema);
+    },
+
+    async deletePartitionGroup(request) {
+      const name = requireName(request.id?.name, "id.name");
+      const namespace = namespaceOf(request.id?.namespace, "id.namespace");
+      const existing = groups().get(`${namespace}/${name}`);
+      try {
+        await context.client.delete(PartitionGroupKind, namespace, name);
+      } catch (error) {
+        if (isNotFound(error)) throw notFound(`partition group ${namespace}/${name} does not exist`);
+        throw fromKube(error, `deleting partition group ${namespace}/${name}`);
+      }
+      if (existing) groups().forget(existing);
+      return create(DeletePartitionGroupResponseSchema);
+    },
+
+    async getPartitionGroups(request) {
+      const namespace = namespaceOf(request.id?.namespace, "id.namespace");
+      const name = request.id?.name;
+      const found = name
+        ? [groups().get(`${namespace}/${requireName(name, "id.name")}`)].filter((group): group is KubeObject => group !== undefined)
+        : groups()
+            .list(namespace)
+            .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+      return create(GetPartitionGroupsResponseSchema, {
+        groups: found.filter((group) => !group.metadata.deletionTimestamp).map((group) => toMessage(group as PartitionGroup)),
+      });
+    },
+
+    async *enterElection() {
+      throw new ConnectError("EnterElection is not served yet", Code.Unimplemented);
+    },
+
+    async getDatabases() {
+      throw new ConnectError("GetDatabases is served once the Database controller is installed", Code.Unimplemented);
+    },
+  });
+}

@@ -1,0 +1,45 @@
+// Installs deploy/atomix-controller.yaml with kubectl and runs the Atomix controller (main.ts)
+// as a process whose only credential is its ServiceAccount's token, so RBAC is exercised.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { eventually, testKubeConfig } from "./kube.ts";
+import { kubectl } from "./kubectl.ts";
+import { startSample, type SampleProcess } from "./sample.ts";
+
+const root = join(import.meta.dirname, "..", "..");
+
+export async function kubectlOrThrow(kubeconfig: string, ...args: string[]): Promise<string> {
+  const result = await kubectl(kubeconfig, args);
+  if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+export async function startAtomixController(identity: string): Promise<{ controller: SampleProcess; serviceAccountKubeconfig: string }> {
+  const admin = process.env.KUBECONFIG_FOR_TESTS!;
+  const created = await kubectl(admin, ["create", "-f", join(root, "deploy", "atomix-controller.yaml")]);
+  if (created.code !== 0 && !created.stderr.includes("AlreadyExists")) throw new Error(created.stderr);
+  await kubectlOrThrow(admin, "wait", "--for=condition=Established", "crd/partitiongroups.k8s.atomix.io", "crd/partitions.k8s.atomix.io");
+  const token = (await kubectlOrThrow(admin, "create", "token", "atomix-controller", "-n", "kube-system", "--duration=2h")).trim();
+  const cluster = testKubeConfig().getCurrentCluster()!;
+  const serviceAccountKubeconfig = join(mkdtempSync(join(tmpdir(), "atomix-sa-")), "kubeconfig");
+  writeFileSync(
+    serviceAccountKubeconfig,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "c", cluster: { server: cluster.server, "certificate-authority-data": cluster.caData } }],
+      users: [{ name: "sa", user: { token } }],
+      contexts: [{ name: "c", context: { cluster: "c", user: "sa" } }],
+      "current-context": "c",
+    }),
+  );
+  const controller = await startSample({
+    script: join(root, "main.ts"),
+    identity,
+    kubeconfig: serviceAccountKubeconfig,
+    args: ["--leader-election-namespace=kube-system"],
+  });
+  await eventually(`${identity} to lead`, async () => (await controller.readyz()).leader);
+  return { controller, serviceAccountKubeconfig };
+}
