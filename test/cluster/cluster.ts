@@ -153,7 +153,7 @@ export async function startCluster(options: StartOptions = {}): Promise<Cluster>
       "--v=1",
       ...(options.apiserverFlags ?? []),
     ]);
-    await waitFor("kube-apiserver /readyz", checkAlive, () => get(server, dir, "/readyz").then((r) => r.status === 200));
+    await waitFor("kube-apiserver /readyz", checkAlive, () => get(server, dir, "/readyz").then((r) => r.status === 200), join(dir, "kube-apiserver.log"));
 
     await launch("kube-controller-manager", [
       binaries.kubeControllerManager,
@@ -198,9 +198,12 @@ export async function startCluster(options: StartOptions = {}): Promise<Cluster>
       `--server-address=127.0.0.1:${kwokPort}`,
     ]);
     await createFakeNode(server, dir);
-    await waitFor(`node ${fakeNodeName} Ready without taints`, checkAlive, () => nodeReady(server, dir));
-    await waitFor("the default ServiceAccount", checkAlive, () =>
-      get(server, dir, "/api/v1/namespaces/default/serviceaccounts/default").then((r) => r.status === 200),
+    await waitFor(`node ${fakeNodeName} Ready without taints`, checkAlive, () => nodeReady(server, dir), join(dir, "kwok.log"));
+    await waitFor(
+      "the default ServiceAccount",
+      checkAlive,
+      () => get(server, dir, "/api/v1/namespaces/default/serviceaccounts/default").then((r) => r.status === 200),
+      join(dir, "kube-controller-manager.log"),
     );
     log(`[cluster] ready in ${elapsed(started)}: ${server} (working directory ${dir})`);
 
@@ -256,7 +259,7 @@ function alive(pid: number): boolean {
   }
 }
 
-async function waitFor(what: string, checkAlive: () => void, probe: () => Promise<boolean>): Promise<void> {
+async function waitFor(what: string, checkAlive: () => void, probe: () => Promise<boolean>, logFile?: string): Promise<void> {
   const deadline = Date.now() + readyTimeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -270,7 +273,8 @@ async function waitFor(what: string, checkAlive: () => void, probe: () => Promis
   }
   checkAlive();
   throw new ComponentError(
-    `timed out after ${readyTimeoutMs / 1000}s waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ""}`,
+    `timed out after ${readyTimeoutMs / 1000}s waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ""}` +
+      (logFile ? `; the tail of ${logFile}:\n${tail(logFile)}` : ""),
   );
 }
 

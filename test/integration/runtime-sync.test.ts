@@ -185,6 +185,26 @@ test("a parent the filter rejects is left alone", async () => {
   assert.is((await widget("ignored")).status, undefined);
 });
 
+test("two controllers of one parent kind each own, see and prune only their own children", async () => {
+  await create("shared", { replicas: 3, notes: "remember" });
+  await eventually("3 widget ConfigMaps and the notes ConfigMap", async () => {
+    const notes = await client.list(builtinKinds.ConfigMap, { namespace: ns(), labelSelector: "widget-notes=shared" });
+    return (await configMaps("shared")).length === 3 && notes.items.length === 1;
+  });
+  const status = await eventually("both controllers' status fields", async () => {
+    const w = await widget("shared");
+    const s = w.status as Status & { notes?: string; noteMaps?: number };
+    return s?.configMaps === 3 && s.noteMaps === 1 ? s : undefined;
+  });
+  assert.is(status.notes, "remember", "status fields of both controllers coexist");
+  assert.is(ready(status)?.status, "True");
+  await patch("shared", { replicas: 1 });
+  await eventually("the widgets controller to prune its own", async () => (await configMaps("shared")).length === 1);
+  const notes = await client.get(builtinKinds.ConfigMap, ns(), "shared-notes");
+  assert.is(notes.metadata.labels?.["app.kubernetes.io/managed-by"], "widget-notes");
+  assert.is((await widget("shared")).status && ((await widget("shared")).status as { noteMaps?: number }).noteMaps, 1);
+});
+
 test("health, readiness and metrics are served; dropped connections do not hurt", async () => {
   assert.is(await (await sample.get("/healthz")).text(), "ok");
   const readiness = await sample.readyz();

@@ -17,6 +17,7 @@ export interface WidgetSpec {
   resyncAfterSeconds?: number;
   holdFinalizer?: boolean;
   ignored?: boolean;
+  notes?: string;
 }
 
 export type Widget = KubeObject & { spec?: WidgetSpec };
@@ -86,6 +87,7 @@ export const widgetCrd = {
                   resyncAfterSeconds: { type: "number" },
                   holdFinalizer: { type: "boolean" },
                   ignored: { type: "boolean" },
+                  notes: { type: "string" },
                 },
               },
               status: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
@@ -96,3 +98,27 @@ export const widgetCrd = {
     ],
   },
 };
+
+/**
+ * A second controller of the same parent kind, owning a child of the same kind: a Widget with
+ * spec.notes gets a ConfigMap <name>-notes. Each controller must see and prune only its own.
+ */
+export const widgetNotes = controller<Widget>({
+  name: "widget-notes",
+  parent: WidgetKind,
+  children: [builtinKinds.ConfigMap],
+  filter: (widget) => typeof widget.spec?.notes === "string",
+  sync({ parent, children }) {
+    return {
+      children: [
+        {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name: `${parent.metadata.name}-notes`, labels: { "widget-notes": parent.metadata.name } },
+          data: { notes: parent.spec!.notes! },
+        },
+      ],
+      status: { notes: parent.spec!.notes, noteMaps: Object.keys(children["ConfigMap.v1"] ?? {}).length },
+    };
+  },
+});
