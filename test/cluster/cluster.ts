@@ -250,7 +250,8 @@ async function removeAbandonedClusters(): Promise<void> {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this PID exists. */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

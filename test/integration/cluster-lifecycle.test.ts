@@ -5,18 +5,9 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { ComponentError, startCluster } from "../cluster/cluster.ts";
+import { alive, ComponentError, startCluster } from "../cluster/cluster.ts";
 
 const components = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"];
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** PIDs of every process whose command line mentions the directory. */
 function processesUsing(dir: string): number[] {
