@@ -7,6 +7,7 @@ import {
   CreatePartitionGroupResponseSchema,
   DeletePartitionGroupResponseSchema,
   GetPartitionGroupsResponseSchema,
+  PartitionElectionResponseSchema,
   PartitionGroupSchema,
   type PartitionGroup as PartitionGroupMessage,
 } from "../../gen/atomix/controller/controller_pb.ts";
@@ -16,6 +17,7 @@ import type { ServiceContext } from "../../runtime/manager.ts";
 import { PartitionGroupKind, type PartitionGroup } from "../kinds.ts";
 import { chosenProtocol, SpecError } from "../protocols.ts";
 import { apiPort, partitionName } from "../shared.ts";
+import { Elections } from "./election.ts";
 import { alreadyExists, fromKube, invalid, namespaceOf, notFound, requireName } from "./errors.ts";
 import { protocolFromAny, protocolToAny } from "./protocol-any.ts";
 
@@ -61,6 +63,7 @@ function sorted(value: unknown): unknown {
 
 export function registerControllerService(router: ConnectRouter, context: ServiceContext): void {
   const groups = () => context.informers.for(PartitionGroupKind);
+  const elections = new Elections({ client: context.client, log: context.log, replica: context.identity });
 
   router.service(ControllerService, {
     async createPartitionGroup(request) {
@@ -121,8 +124,22 @@ export function registerControllerService(router: ConnectRouter, context: Servic
       });
     },
 
-    async *enterElection() {
-      throw new ConnectError("EnterElection is not served yet", Code.Unimplemented);
+    async *enterElection(request, call) {
+      const id = request.partitionId;
+      if (!id) throw invalid("partition_id is required");
+      const group = requireName(id.group?.name, "partition_id.group.name");
+      const namespace = namespaceOf(id.group?.namespace, "partition_id.group.namespace");
+      if (id.partition < 1) throw invalid(`partition_id.partition must be at least 1, got ${id.partition}`);
+      if (!request.member) throw invalid("member is required");
+      try {
+        for await (const term of elections.enter(namespace, group, id.partition, request.member, call.signal)) {
+          yield create(PartitionElectionResponseSchema, {
+            term: { term: BigInt(term.term), primary: term.primary, candidates: term.candidates },
+          });
+        }
+      } catch (error) {
+        throw fromKube(error, `election for partition ${id.partition} of ${namespace}/${group}`);
+      }
     },
 
     async getDatabases() {

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { suite } from "uvu";
+import { suite } from "../support/suite.ts";
 import * as assert from "uvu/assert";
 import { eventually, freshNamespace, testKubeConfig } from "../support/kube.ts";
 import { kubectl } from "../support/kubectl.ts";

@@ -1,5 +1,5 @@
 // The same sample controller, unchanged, under Deno against the real cluster.
-import { suite } from "uvu";
+import { suite } from "../support/suite.ts";
 import * as assert from "uvu/assert";
 import { KubeClient } from "../../runtime/kube/client.ts";
 import { builtinKinds } from "../../runtime/kube/kinds.ts";

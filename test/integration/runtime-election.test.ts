@@ -1,6 +1,6 @@
 // Two and three runtime processes against one cluster: only the Lease holder writes;
 // SIGTERM hands over in under 2 s; SIGKILL within the lease duration plus the retry period.
-import { suite } from "uvu";
+import { suite } from "../support/suite.ts";
 import * as assert from "uvu/assert";
 import { KubeClient } from "../../runtime/kube/client.ts";
 import { builtinKinds } from "../../runtime/kube/kinds.ts";

@@ -1,7 +1,7 @@
 // Watches that break: the informer must survive a restart of the kube-apiserver process and
 // a 410 Gone, and miss no change. This file starts a cluster of its own, since it restarts
 // the API server.
-import { suite } from "uvu";
+import { suite } from "../support/suite.ts";
 import * as assert from "uvu/assert";
 import { KubeClient } from "../../runtime/kube/client.ts";
 import { builtinKinds } from "../../runtime/kube/kinds.ts";

@@ -1,6 +1,6 @@
 // The runtime with the sample controller, as a process against the real control plane:
 // children, pruning, status, failures, requeue, finalizers, related objects and filters.
-import { suite } from "uvu";
+import { suite } from "../support/suite.ts";
 import * as assert from "uvu/assert";
 import { KubeClient } from "../../runtime/kube/client.ts";
 import { builtinKinds } from "../../runtime/kube/kinds.ts";

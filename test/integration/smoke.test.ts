@@ -1,7 +1,7 @@
 // Smoke tests of the local control plane: each asserts behaviour that only a real
 // kube-apiserver, controller manager, scheduler and kwok node produce together.
 import { randomBytes } from "node:crypto";
-import { suite } from "uvu";
+import { suite } from "../support/suite.ts";
 import * as assert from "uvu/assert";
 import {
   ApiextensionsV1Api,

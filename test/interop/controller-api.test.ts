@@ -4,7 +4,7 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { suite } from "uvu";
+import { suite } from "../support/suite.ts";
 import * as assert from "uvu/assert";
 import { startAtomixController, kubectlOrThrow } from "../support/atomix.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../support/kube.ts";

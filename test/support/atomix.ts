@@ -15,7 +15,8 @@ export async function kubectlOrThrow(kubeconfig: string, ...args: string[]): Pro
   return result.stdout;
 }
 
-export async function startAtomixController(identity: string): Promise<{ controller: SampleProcess; serviceAccountKubeconfig: string }> {
+/** Starts a replica; `waitFor` is "leader" (it must take the Lease) or "ready" (caches synced; a follower). */
+export async function startAtomixController(identity: string, waitFor: "leader" | "ready" = "leader"): Promise<{ controller: SampleProcess; serviceAccountKubeconfig: string }> {
   const admin = process.env.KUBECONFIG_FOR_TESTS!;
   const created = await kubectl(admin, ["create", "-f", join(root, "deploy", "atomix-controller.yaml")]);
   if (created.code !== 0 && !created.stderr.includes("AlreadyExists")) throw new Error(created.stderr);
@@ -40,6 +41,7 @@ export async function startAtomixController(identity: string): Promise<{ control
     kubeconfig: serviceAccountKubeconfig,
     args: ["--leader-election-namespace=kube-system"],
   });
-  await eventually(`${identity} to lead`, async () => (await controller.readyz()).leader);
+  if (waitFor === "leader") await eventually(`${identity} to lead`, async () => (await controller.readyz()).leader);
+  else await eventually(`${identity} to be ready`, async () => (await controller.readyz()).ready);
   return { controller, serviceAccountKubeconfig };
 }

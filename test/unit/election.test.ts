@@ -1,0 +1,30 @@
+// The election's state transitions, as data in and data out.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { candidateExpiryMs, nextState, type Candidate } from "../../functions/api/election.ts";
+
+const now = 1_000_000;
+const c = (id: string, renewed = now): Candidate => ({ id, replica: "r", renewed });
+const state = (term: number, primary: string, list: Candidate[]) => ({ term, primary, candidates: list.map((x) => x.id), list });
+const add = (id: string) => (list: Candidate[]) => [...list, c(id)];
+const remove = (id: string) => (list: Candidate[]) => list.filter((x) => x.id !== id);
+
+const steps: Array<[string, ReturnType<typeof state>, (list: Candidate[]) => Candidate[], number, string, string[]]> = [
+  ["the first candidate starts term 1", state(0, "", []), add("a"), 1, "a", ["a"]],
+  ["a second candidate keeps the term", state(1, "a", [c("a")]), add("b"), 1, "a", ["a", "b"]],
+  ["entry order is kept", state(1, "a", [c("a"), c("b")]), add("c"), 1, "a", ["a", "b", "c"]],
+  ["the primary leaving starts the next term", state(1, "a", [c("a"), c("b"), c("c")]), remove("a"), 2, "b", ["b", "c"]],
+  ["a backup leaving keeps the term", state(2, "b", [c("b"), c("c")]), remove("c"), 2, "b", ["b"]],
+  ["the last leaving leaves no primary and keeps the count", state(2, "b", [c("b")]), remove("b"), 2, "", []],
+  ["a candidate after a vacancy is a new term", state(2, "", []), add("b"), 3, "b", ["b"]],
+  ["an expired primary is dropped and the next takes over", state(4, "x", [c("x", now - candidateExpiryMs - 1), c("y")]), (l) => l, 5, "y", ["y"]],
+];
+
+for (const [title, current, change, term, primary, candidates] of steps) {
+  test(title, () => {
+    const next = nextState(current, change, now);
+    assert.equal([next.term, next.primary, next.list.map((x) => x.id)], [term, primary, candidates]);
+  });
+}
+
+test.run();
