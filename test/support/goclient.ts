@@ -1,0 +1,52 @@
+// Builds and runs the Go programs under test/interop/go/ that drive the controller API with
+// the real Atomix Go clients, pinned in each program's go.mod and fetched from the module proxy.
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const goRoot = join(import.meta.dirname, "..", "interop", "go");
+
+export interface GoRun {
+  code: number | null;
+  /** Each JSON line the program printed on stdout. */
+  steps: Array<Record<string, unknown> & { step: string }>;
+  stderr: string;
+}
+
+function run(command: string, args: string[], cwd: string, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd,
+      env: { ...process.env, GOTOOLCHAIN: "local", CGO_ENABLED: "0", GOFLAGS: "-mod=readonly" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Builds test/interop/go/<program> and returns the binary's path. */
+export async function buildGoProgram(program: string): Promise<string> {
+  const output = join(mkdtempSync(join(tmpdir(), `atomix-go-${program}-`)), program);
+  const result = await run("go", ["build", "-o", output, "."], join(goRoot, program), 10 * 60_000);
+  if (result.code !== 0) throw new Error(`go build of test/interop/go/${program} failed (${result.code}):\n${result.stderr}`);
+  return output;
+}
+
+export async function runGoProgram(binary: string, args: string[], timeoutMs = 120_000): Promise<GoRun> {
+  const result = await run(binary, args, tmpdir(), timeoutMs);
+  const steps = result.stdout
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as GoRun["steps"][number]);
+  return { code: result.code, steps, stderr: result.stderr };
+}
