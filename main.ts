@@ -10,7 +10,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { registerControllerService } from "./functions/api/controller-service.ts";
 import { protocolRegistry } from "./functions/api/protocol-any.ts";
+import { databasePartitions, databases } from "./functions/database.ts";
 import { partitionGroups } from "./functions/partition-group.ts";
+import { raftStorage } from "./functions/raft-storage.ts";
 import { defaultPartitionOptions, partitions } from "./functions/partition.ts";
 import type { OptionSpec } from "./runtime/config.ts";
 import { runManager } from "./runtime/main.ts";
@@ -47,6 +49,9 @@ const manager = await runManager(
     controllers: [
       partitionGroups,
       partitions({ clusterDomain: extra.clusterDomain, controllerName: extra.controllerService, controllerNamespace: extra.controllerNamespace }),
+      databases,
+      databasePartitions,
+      raftStorage({ clusterDomain: extra.clusterDomain }),
     ],
   }),
   {
@@ -61,7 +66,7 @@ const manager = await runManager(
       const run = promisify(execFile);
       localKubectl = async (...args: string[]) => (await run(cluster.binaries.kubectl, ["--kubeconfig", cluster.kubeconfig, ...args])).stdout;
       await localKubectl("apply", "--server-side", "-f", join(root, "deploy", "atomix-controller.yaml"));
-      await localKubectl("wait", "--for=condition=Established", "crd/partitiongroups.k8s.atomix.io", "crd/partitions.k8s.atomix.io");
+      await localKubectl("wait", "--for=condition=Established", "crd", "--all");
       console.log(`export KUBECONFIG=${cluster.kubeconfig}`);
       console.error(`[atomix] kubectl is at ${cluster.binaries.kubectl}`);
       return { ...config, kubeconfig: cluster.kubeconfig, leaseNamespace: config.leaseNamespace || "kube-system" };
@@ -74,5 +79,7 @@ const manager = await runManager(
 
 if (manager && localKubectl) {
   await localKubectl("apply", "-f", join(root, "deploy", "examples", "raft.yaml"));
+  await localKubectl("apply", "-n", "kube-system", "-f", join(root, "deploy", "examples", "database.yaml"));
   console.error("[atomix] applied deploy/examples/raft.yaml; try: kubectl get partitiongroups,partitions.k8s.atomix.io,statefulsets,services,pods");
+  console.error("[atomix] applied deploy/examples/database.yaml in kube-system; try: kubectl get -n kube-system databases,partitions.cloud.atomix.io,statefulsets,services");
 }

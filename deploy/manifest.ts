@@ -154,6 +154,191 @@ export const partitionCrd = crd({
   ],
 });
 
+/** A CRD of the Database generation: one served version, a status subresource, printer columns. */
+function cloudCrd(options: {
+  group: string;
+  version: string;
+  plural: string;
+  kind: string;
+  shortNames: string[];
+  spec: Record<string, unknown>;
+  required?: string[];
+  status: Record<string, unknown>;
+  columns: Array<{ name: string; type: string; jsonPath: string }>;
+}) {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${options.plural}.${options.group}` },
+    spec: {
+      group: options.group,
+      scope: "Namespaced",
+      names: {
+        plural: options.plural,
+        singular: options.kind.toLowerCase(),
+        kind: options.kind,
+        listKind: `${options.kind}List`,
+        shortNames: options.shortNames,
+        categories: ["atomix"],
+      },
+      versions: [
+        {
+          name: options.version,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [...options.columns, { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" }],
+          schema: {
+            openAPIV3Schema: {
+              type: "object",
+              required: ["spec"],
+              properties: {
+                spec: { type: "object", ...(options.required ? { required: options.required } : {}), properties: options.spec },
+                status: { type: "object", properties: { ...options.status, observedGeneration: { type: "integer" }, conditions } },
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
+const dnsName = { type: "string", maxLength: 253, pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$" };
+
+export const databaseCrd = cloudCrd({
+  group: "cloud.atomix.io",
+  version: "v1beta2",
+  plural: "databases",
+  kind: "Database",
+  shortNames: ["db"],
+  required: ["template"],
+  spec: {
+    clusters: { type: "integer", minimum: 1, maximum: 1024, default: 1, description: "Number of storage clusters" },
+    template: {
+      type: "object",
+      required: ["spec"],
+      properties: {
+        spec: {
+          type: "object",
+          required: ["storage"],
+          properties: {
+            partitions: { type: "integer", minimum: 1, maximum: 1024, default: 1, description: "Partitions per cluster" },
+            storage: {
+              type: "object",
+              required: ["group", "version", "kind", "name"],
+              description: "The storage class that provides each cluster; an empty namespace means the Database's",
+              properties: {
+                group: { type: "string", minLength: 1 },
+                version: { type: "string", minLength: 1 },
+                kind: { type: "string", minLength: 1 },
+                name: { ...dnsName, minLength: 1 },
+                namespace: { type: "string" },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+  status: { partitions: { type: "integer" }, readyPartitions: { type: "integer" } },
+  columns: [
+    { name: "Clusters", type: "integer", jsonPath: ".spec.clusters" },
+    { name: "Partitions", type: "integer", jsonPath: ".status.partitions" },
+    { name: "Ready", type: "integer", jsonPath: ".status.readyPartitions" },
+  ],
+});
+
+export const databasePartitionCrd = cloudCrd({
+  group: "cloud.atomix.io",
+  version: "v1beta2",
+  plural: "partitions",
+  kind: "Partition",
+  shortNames: ["dbp"],
+  spec: {
+    database: { type: "string", description: "The Database this partition belongs to" },
+    cluster: { type: "integer", minimum: 1, description: "The storage cluster that holds it, from 1" },
+    partitionId: { type: "integer", minimum: 1, description: "Partition number, from 1" },
+    serviceName: { type: "string", description: "The Service clients reach it by" },
+  },
+  status: { ready: { type: "boolean" }, readyReplicas: { type: "integer" } },
+  columns: [
+    { name: "Database", type: "string", jsonPath: ".spec.database" },
+    { name: "Cluster", type: "integer", jsonPath: ".spec.cluster" },
+    { name: "Partition", type: "integer", jsonPath: ".spec.partitionId" },
+    { name: "Ready", type: "boolean", jsonPath: ".status.ready" },
+  ],
+});
+
+export const memberCrd = cloudCrd({
+  group: "cloud.atomix.io",
+  version: "v1beta2",
+  plural: "members",
+  kind: "Member",
+  shortNames: ["mem"],
+  required: ["group", "member"],
+  spec: {
+    group: { type: "string", minLength: 1, description: "The membership group" },
+    member: { type: "string", minLength: 1, description: "The member's name (a Pod's, when it runs in one)" },
+    host: { type: "string" },
+    port: { type: "integer", minimum: 0, maximum: 65535 },
+  },
+  status: {},
+  columns: [
+    { name: "Group", type: "string", jsonPath: ".spec.group" },
+    { name: "Member", type: "string", jsonPath: ".spec.member" },
+    { name: "Host", type: "string", jsonPath: ".spec.host" },
+    { name: "Port", type: "integer", jsonPath: ".spec.port" },
+  ],
+});
+
+export const primitiveTypes = ["UNKNOWN", "COUNTER", "ELECTION", "INDEXED_MAP", "LEADER_LATCH", "LIST", "LOCK", "LOG", "MAP", "SET", "VALUE"];
+
+export const primitiveCrd = cloudCrd({
+  group: "cloud.atomix.io",
+  version: "v1beta2",
+  plural: "primitives",
+  kind: "Primitive",
+  shortNames: ["prim"],
+  required: ["database", "name", "type"],
+  spec: {
+    database: { type: "string", minLength: 1, description: "The Database that stores it" },
+    scope: { type: "string", description: "The client's scope (an application name); not a Kubernetes namespace" },
+    name: { type: "string", minLength: 1 },
+    type: { type: "string", enum: primitiveTypes.slice(1) },
+  },
+  status: {},
+  columns: [
+    { name: "Database", type: "string", jsonPath: ".spec.database" },
+    { name: "Scope", type: "string", jsonPath: ".spec.scope" },
+    { name: "Name", type: "string", jsonPath: ".spec.name" },
+    { name: "Type", type: "string", jsonPath: ".spec.type" },
+  ],
+});
+
+export const raftStorageClassCrd = cloudCrd({
+  group: "storage.cloud.atomix.io",
+  version: "v1beta1",
+  plural: "raftstorageclasses",
+  kind: "RaftStorageClass",
+  shortNames: ["rsc"],
+  spec: {
+    image: { type: "string", default: "atomix/raft-replica:latest", description: "Image of each replica" },
+    imagePullPolicy: { type: "string", enum: ["Always", "IfNotPresent", "Never"], default: "IfNotPresent" },
+    replicas: { type: "integer", minimum: 1, maximum: 9, default: 1, description: "Replicas per cluster" },
+    volumeClaimTemplate: {
+      type: "object",
+      "x-kubernetes-preserve-unknown-fields": true,
+      description: "A PersistentVolumeClaim spec for each replica's data; none means ephemeral storage",
+    },
+  },
+  status: {},
+  columns: [
+    { name: "Image", type: "string", jsonPath: ".spec.image" },
+    { name: "Replicas", type: "integer", jsonPath: ".spec.replicas" },
+  ],
+});
+
 const labels = { app: controllerName };
 const watched = ["list", "watch"];
 // Server-side apply needs "create" as well as "patch" when the object does not exist yet.
@@ -169,6 +354,16 @@ export const rbacRules = [
   { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: owned },
   { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: owned },
   { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"], verbs: watched },
+  { apiGroups: ["cloud.atomix.io"], resources: ["databases"], verbs: watched },
+  { apiGroups: ["cloud.atomix.io"], resources: ["databases/status"], verbs: ["patch"] },
+  { apiGroups: ["cloud.atomix.io"], resources: ["partitions"], verbs: owned },
+  { apiGroups: ["cloud.atomix.io"], resources: ["partitions/status"], verbs: ["patch"] },
+  // Written by the membership and primitive handlers.
+  { apiGroups: ["cloud.atomix.io"], resources: ["members"], verbs: [...watched, "create", "patch", "delete"] },
+  { apiGroups: ["cloud.atomix.io"], resources: ["primitives"], verbs: [...watched, "create", "delete"] },
+  { apiGroups: ["storage.cloud.atomix.io"], resources: ["raftstorageclasses"], verbs: watched },
+  // A Member is owned by its Pod, when one of that name exists.
+  { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
   { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create"] },
   { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: [...watched, "get", "create", "update"] },
 ];
@@ -177,6 +372,11 @@ export function manifest() {
   return [
     partitionGroupCrd,
     partitionCrd,
+    databaseCrd,
+    databasePartitionCrd,
+    memberCrd,
+    primitiveCrd,
+    raftStorageClassCrd,
     { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: controllerName, namespace: controllerNamespace, labels } },
     { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: controllerName, labels }, rules: rbacRules },
     {

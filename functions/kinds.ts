@@ -33,3 +33,32 @@ export interface GroupTemplate extends ProtocolChoice {
 
 export type PartitionGroup = KubeObject & { spec?: GroupTemplate & { partitions?: number } };
 export type Partition = KubeObject & { spec?: GroupTemplate & { group?: string; partitionId?: number } };
+
+// The Database generation (cloud.atomix.io) and its storage classes.
+export const DatabaseKind = kind("cloud.atomix.io/v1beta2", "Database", "databases");
+export const DatabasePartitionKind = kind("cloud.atomix.io/v1beta2", "Partition", "partitions");
+export const MemberKind = kind("cloud.atomix.io/v1beta2", "Member", "members");
+export const PrimitiveKind = kind("cloud.atomix.io/v1beta2", "Primitive", "primitives");
+export const RaftStorageClassKind = kind("storage.cloud.atomix.io/v1beta1", "RaftStorageClass", "raftstorageclasses");
+
+/** A reference from a Database to its storage class; an empty namespace means the Database's. */
+export interface StorageReference {
+  group?: string;
+  version?: string;
+  kind?: string;
+  name?: string;
+  namespace?: string;
+}
+
+export type Database = KubeObject & {
+  spec?: { clusters?: number; template?: { spec?: { partitions?: number; storage?: StorageReference } } };
+};
+export type DatabasePartition = KubeObject & {
+  spec?: { database?: string; cluster?: number; partitionId?: number; serviceName?: string };
+  status?: { ready?: boolean; readyReplicas?: number };
+};
+export type RaftStorageClass = KubeObject & {
+  spec?: { image?: string; imagePullPolicy?: "Always" | "IfNotPresent" | "Never"; replicas?: number; volumeClaimTemplate?: Record<string, unknown> };
+};
+export type Member = KubeObject & { spec?: { group?: string; member?: string; host?: string; port?: number } };
+export type Primitive = KubeObject & { spec?: { database?: string; scope?: string; name?: string; type?: string } };

@@ -3,11 +3,15 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { manifest } from "../../deploy/manifest.ts";
 import { eventually, testKubeConfig } from "./kube.ts";
 import { kubectl } from "./kubectl.ts";
 import { startSample, type SampleProcess } from "./sample.ts";
 
 const root = join(import.meta.dirname, "..", "..");
+const crdNames = manifest()
+  .filter((doc) => doc.kind === "CustomResourceDefinition")
+  .map((doc) => doc.metadata.name);
 
 export async function kubectlOrThrow(kubeconfig: string, ...args: string[]): Promise<string> {
   const result = await kubectl(kubeconfig, args);
@@ -20,7 +24,7 @@ export async function startAtomixController(identity: string, waitFor: "leader" 
   const admin = process.env.KUBECONFIG_FOR_TESTS!;
   const created = await kubectl(admin, ["create", "-f", join(root, "deploy", "atomix-controller.yaml")]);
   if (created.code !== 0 && !created.stderr.includes("AlreadyExists")) throw new Error(created.stderr);
-  await kubectlOrThrow(admin, "wait", "--for=condition=Established", "crd/partitiongroups.k8s.atomix.io", "crd/partitions.k8s.atomix.io");
+  await kubectlOrThrow(admin, "wait", "--for=condition=Established", ...crdNames.map((name) => `crd/${name}`));
   const token = (await kubectlOrThrow(admin, "create", "token", "atomix-controller", "-n", "kube-system", "--duration=2h")).trim();
   const cluster = testKubeConfig().getCurrentCluster()!;
   const serviceAccountKubeconfig = join(mkdtempSync(join(tmpdir(), "atomix-sa-")), "kubeconfig");
