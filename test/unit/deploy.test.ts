@@ -19,6 +19,11 @@ test("the manifest holds the CRDs, RBAC, Deployment and Service", () => {
     [
       "CustomResourceDefinition/partitiongroups.k8s.atomix.io",
       "CustomResourceDefinition/partitions.k8s.atomix.io",
+      "CustomResourceDefinition/databases.cloud.atomix.io",
+      "CustomResourceDefinition/partitions.cloud.atomix.io",
+      "CustomResourceDefinition/members.cloud.atomix.io",
+      "CustomResourceDefinition/primitives.cloud.atomix.io",
+      "CustomResourceDefinition/raftstorageclasses.storage.cloud.atomix.io",
       "ServiceAccount/atomix-controller",
       "ClusterRole/atomix-controller",
       "ClusterRoleBinding/atomix-controller",
