@@ -9,6 +9,9 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { registerControllerService } from "./functions/api/controller-service.ts";
+import { DatabaseCatalog, registerDatabaseService } from "./functions/api/database-service.ts";
+import { Membership, registerMembershipService } from "./functions/api/membership-service.ts";
+import { registerPrimitiveService } from "./functions/api/primitive-service.ts";
 import { protocolRegistry } from "./functions/api/protocol-any.ts";
 import { databasePartitions, databases } from "./functions/database.ts";
 import { partitionGroups } from "./functions/partition-group.ts";
@@ -44,7 +47,13 @@ const manager = await runManager(
   (config, extra) => ({
     name: "atomix-controller",
     finalizerDomain: "k8s.atomix.io",
-    services: (router, context) => registerControllerService(router, context),
+    services: (router, context) => {
+      const catalog = new DatabaseCatalog(context, { clusterDomain: extra.clusterDomain });
+      registerControllerService(router, context, catalog);
+      registerDatabaseService(router, catalog);
+      registerPrimitiveService(router, context, catalog);
+      registerMembershipService(router, new Membership(context));
+    },
     registry: protocolRegistry,
     controllers: [
       partitionGroups,

@@ -1,7 +1,7 @@
 // atomix.controller.ControllerService: partition groups as PartitionGroup resources. Reads
 // come from the runtime's cache, writes go to the API server, so any replica serves any call.
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter } from "@connectrpc/connect";
 import {
   ControllerService,
   CreatePartitionGroupResponseSchema,
@@ -17,6 +17,7 @@ import type { ServiceContext } from "../../runtime/manager.ts";
 import { PartitionGroupKind, type PartitionGroup } from "../kinds.ts";
 import { chosenProtocol, SpecError } from "../protocols.ts";
 import { apiPort, partitionName } from "../shared.ts";
+import type { DatabaseCatalog } from "./database-service.ts";
 import { Elections } from "./election.ts";
 import { alreadyExists, fromKube, invalid, namespaceOf, notFound, requireName } from "./errors.ts";
 import { protocolFromAny, protocolToAny } from "./protocol-any.ts";
@@ -61,7 +62,7 @@ function sorted(value: unknown): unknown {
   return value;
 }
 
-export function registerControllerService(router: ConnectRouter, context: ServiceContext): void {
+export function registerControllerService(router: ConnectRouter, context: ServiceContext, databases: DatabaseCatalog): void {
   const groups = () => context.informers.for(PartitionGroupKind);
   const elections = new Elections({ client: context.client, log: context.log, replica: context.identity });
 
@@ -142,8 +143,8 @@ export function registerControllerService(router: ConnectRouter, context: Servic
       }
     },
 
-    async getDatabases() {
-      throw new ConnectError("GetDatabases is served once the Database controller is installed", Code.Unimplemented);
+    async getDatabases(request) {
+      return databases.controllerGetDatabases(request);
     },
   });
 }

@@ -55,6 +55,8 @@ export interface ApplyOptions {
 export interface DeleteOptions {
   propagationPolicy?: "Background" | "Foreground" | "Orphan";
   uid?: string;
+  /** Delete only if the object is still at this resourceVersion (compare-and-delete). */
+  resourceVersion?: string;
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
@@ -199,7 +201,9 @@ export class KubeClient {
         apiVersion: "v1",
         kind: "DeleteOptions",
         propagationPolicy: options.propagationPolicy ?? "Background",
-        ...(options.uid ? { preconditions: { uid: options.uid } } : {}),
+        ...(options.uid || options.resourceVersion
+          ? { preconditions: { ...(options.uid ? { uid: options.uid } : {}), ...(options.resourceVersion ? { resourceVersion: options.resourceVersion } : {}) } }
+          : {}),
       },
     });
   }

@@ -87,7 +87,7 @@ test("curl: bad requests get the right code and a message naming the field", asy
     ["CreatePartitionGroup", { id: { name: "raft", namespace: namespace.name }, spec: { partitions: 5, partitionSize: 1, protocol: raftProtocol } }, 409, "already_exists", `partition group ${namespace.name}/raft exists with a different spec`],
     ["DeletePartitionGroup", { id: { name: "missing", namespace: namespace.name } }, 404, "not_found", `partition group ${namespace.name}/missing does not exist`],
     ["DeletePartitionGroup", {}, 400, "invalid_argument", "id.name is required"],
-    ["GetDatabases", {}, 501, "unimplemented", "GetDatabases"],
+    ["GetDatabases", { id: { name: "Not A Name" } }, 400, "invalid_argument", "id.name"],
   ];
   for (const [method, body, status, code, message] of cases) {
     const answer = await curl(method, body);

@@ -50,3 +50,38 @@ export async function runGoProgram(binary: string, args: string[], timeoutMs = 1
     .map((line) => JSON.parse(line) as GoRun["steps"][number]);
   return { code: result.code, steps, stderr: result.stderr };
 }
+
+export interface GoProcess {
+  /** Steps printed so far; grows while the program runs. */
+  steps: GoRun["steps"];
+  stderr(): string;
+  /** Sends a signal and resolves once the program has exited. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts a long-running Go program (a member or an observer) and follows its steps. */
+export function startGoProgram(binary: string, args: string[]): GoProcess {
+  const child = spawn(binary, args, { cwd: tmpdir(), stdio: ["ignore", "pipe", "pipe"] });
+  const steps: GoRun["steps"] = [];
+  let stderr = "";
+  let pending = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    pending += chunk;
+    let newline: number;
+    while ((newline = pending.indexOf("\n")) >= 0) {
+      const line = pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+      if (line.startsWith("{")) steps.push(JSON.parse(line));
+    }
+  });
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  return {
+    steps,
+    stderr: () => stderr,
+    stop(signal = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
