@@ -10,7 +10,7 @@ import { controller, type DesiredObject, type SyncRequest, type SyncResponse } f
 import { builtinKinds, kindKey } from "../runtime/kube/kinds.ts";
 import { clusterName, databaseLabels, databasePartitionName, layoutOf, storageKindOf, storageOf } from "./database.ts";
 import { DatabaseKind, RaftStorageClassKind, type Database, type RaftStorageClass } from "./kinds.ts";
-import { apiPort, protocolPort, unchangedChildren } from "./shared.ts";
+import { apiPort, fingerprint, protocolPort, unchangedChildren } from "./shared.ts";
 
 export interface RaftStorageOptions {
   clusterDomain: string;
@@ -27,16 +27,6 @@ const dataMountPath = "/var/lib/atomix";
 const readyFile = "/tmp/atomix-ready";
 
 export const usesRaftStorage = (database: Database) => storageKindOf(storageOf(database)) === RaftStorageClassKind;
-
-/** FNV-1a, 32 bits, as 8 hex digits: a stable fingerprint of a text. */
-export function fingerprint(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash.toString(16).padStart(8, "0");
-}
 
 export function syncRaftStorage(options: RaftStorageOptions, { parent: database, children, related }: SyncRequest<Database>): SyncResponse {
   const ref = storageOf(database);

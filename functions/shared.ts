@@ -43,3 +43,13 @@ export function unchangedChildren(children: ObjectsByKind): DesiredObject[] {
     }),
   );
 }
+
+/** FNV-1a, 32 bits, as 8 hex digits: a stable fingerprint of a text. */
+export function fingerprint(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, "0");
+}

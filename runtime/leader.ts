@@ -8,7 +8,7 @@ import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import { microTime } from "./apply.ts";
 import { Informer } from "./cache/informer.ts";
-import { isConflict, isNotFound, KubeError, type KubeClient } from "./kube/client.ts";
+import { isConflict, isNotFound, type KubeClient } from "./kube/client.ts";
 import { builtinKinds } from "./kube/kinds.ts";
 import type { KubeObject } from "./kube/objects.ts";
 import type { Logger } from "./log.ts";
@@ -189,7 +189,7 @@ export class LeaderElector {
         this.#observe(created);
         return true;
       } catch (createError) {
-        if (createError instanceof KubeError && createError.status === 409) return false;
+        if (isConflict(createError)) return false;
         throw createError;
       }
     }

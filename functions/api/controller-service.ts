@@ -11,7 +11,7 @@ import {
   PartitionGroupSchema,
   type PartitionGroup as PartitionGroupMessage,
 } from "../../gen/atomix/controller/controller_pb.ts";
-import { isNotFound } from "../../runtime/kube/client.ts";
+import { isConflict, isNotFound } from "../../runtime/kube/client.ts";
 import type { KubeObject } from "../../runtime/kube/objects.ts";
 import type { ServiceContext } from "../../runtime/manager.ts";
 import { PartitionGroupKind, type PartitionGroup } from "../kinds.ts";
@@ -92,7 +92,7 @@ export function registerControllerService(router: ConnectRouter, context: Servic
       try {
         groups().remember(await context.client.create(PartitionGroupKind, desired));
       } catch (error) {
-        if ((error as { status?: number }).status !== 409) throw fromKube(error, `creating partition group ${namespace}/${name}`);
+        if (!isConflict(error)) throw fromKube(error, `creating partition group ${namespace}/${name}`);
         return compare(await context.client.get(PartitionGroupKind, namespace, name));
       }
       return create(CreatePartitionGroupResponseSchema);

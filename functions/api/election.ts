@@ -200,7 +200,7 @@ export class Elections {
         this.#informer.remember(written);
         return termOf(written);
       } catch (error) {
-        if (isConflict(error) || (error as { status?: number }).status === 409) continue;
+        if (isConflict(error)) continue;
         throw error;
       }
     }

@@ -160,7 +160,7 @@ export class Membership {
     try {
       this.#members.remember(await this.#context.client.create(MemberKind, body));
     } catch (error) {
-      if (!isConflict(error) && (error as { status?: number }).status !== 409) throw fromKube(error, `recording member ${member.name} of group ${namespace}/${group}`);
+      if (!isConflict(error)) throw fromKube(error, `recording member ${member.name} of group ${namespace}/${group}`);
       // It exists (a reconnect, or a stale record): take it over with the current address.
       const patched = await this.#context.client
         .patch(MemberKind, namespace, name, { metadata: { annotations }, spec })
@@ -202,8 +202,7 @@ export class Membership {
         this.#members.forget(record);
         this.#context.log.info("removed a member nobody renewed", { member: `${record.metadata.namespace}/${record.metadata.name}` });
       } catch (error) {
-        const status = (error as { status?: number }).status;
-        if (status !== 404 && status !== 409) this.#context.log.warn("could not remove an expired member", { member: record.metadata.name, error: (error as Error).message });
+        if (!isNotFound(error) && !isConflict(error)) this.#context.log.warn("could not remove an expired member", { member: record.metadata.name, error: (error as Error).message });
       }
     }
   }

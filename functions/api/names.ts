@@ -2,7 +2,7 @@
 // member names), which need not be valid object names. A readable, sanitized prefix plus a
 // fingerprint of the exact key: deterministic (so a second create collides, as it should) and
 // distinct for distinct keys.
-import { fingerprint } from "../raft-storage.ts";
+import { fingerprint } from "../shared.ts";
 
 const maxNameLength = 253;
 

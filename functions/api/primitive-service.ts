@@ -16,7 +16,7 @@ import {
 } from "../../gen/atomix/primitive/primitive_pb.ts";
 import type { DatabaseId } from "../../gen/atomix/database/database_pb.ts";
 import type { PrimitiveId } from "../../gen/atomix/primitive/primitive_pb.ts";
-import { isNotFound } from "../../runtime/kube/client.ts";
+import { isConflict, isNotFound } from "../../runtime/kube/client.ts";
 import type { ServiceContext } from "../../runtime/manager.ts";
 import { PrimitiveKind, type Primitive } from "../kinds.ts";
 import type { DatabaseCatalog } from "./database-service.ts";
@@ -45,8 +45,7 @@ function toMetadata(primitive: Primitive): PrimitiveMetadata {
 
 export function registerPrimitiveService(router: ConnectRouter, context: ServiceContext, catalog: DatabaseCatalog): void {
   // Created now, so that it starts (and syncs) with the others before the replica is ready.
-  const informer = context.informers.for(PrimitiveKind);
-  const primitives = () => informer;
+  const primitives = context.informers.for(PrimitiveKind);
 
   const databaseOf = (id: DatabaseId | undefined) => ({
     name: requireName(id?.name, "database.name"),
@@ -57,7 +56,7 @@ export function registerPrimitiveService(router: ConnectRouter, context: Service
     return { name: id.name, scope: id.namespace };
   };
   const find = (database: { name: string; namespace: string }, primitive: { name: string; scope: string }) =>
-    primitives().get(`${database.namespace}/${recordName(database.name, primitive.scope, primitive.name)}`) as Primitive | undefined;
+    primitives.get(`${database.namespace}/${recordName(database.name, primitive.scope, primitive.name)}`) as Primitive | undefined;
   const requireDatabase = (database: { name: string; namespace: string }) => {
     const found = catalog.find(database.namespace, database.name);
     if (!found) throw notFound(`database ${database.namespace}/${database.name} does not exist`);
@@ -68,7 +67,7 @@ export function registerPrimitiveService(router: ConnectRouter, context: Service
 
   router.service(PrimitiveService, {
     async createPrimitive(request) {
-      await informer.synced;
+      await primitives.synced;
       const database = databaseOf(request.database);
       const primitive = primitiveOf(request.primitive);
       const type = typeName(request.type, "type");
@@ -93,16 +92,16 @@ export function registerPrimitiveService(router: ConnectRouter, context: Service
       };
       try {
         const created = await context.client.create(PrimitiveKind, body);
-        primitives().remember(created);
+        primitives.remember(created);
         return create(CreatePrimitiveResponseSchema, { primitive: toMetadata(created) });
       } catch (error) {
-        if ((error as { status?: number }).status !== 409) throw fromKube(error, `creating ${describe(database, primitive)}`);
+        if (!isConflict(error)) throw fromKube(error, `creating ${describe(database, primitive)}`);
         return matches(await context.client.get<Primitive>(PrimitiveKind, database.namespace, name));
       }
     },
 
     async getPrimitive(request) {
-      await informer.synced;
+      await primitives.synced;
       const database = databaseOf(request.database);
       const primitive = primitiveOf(request.primitive);
       const found = find(database, primitive);
@@ -111,13 +110,13 @@ export function registerPrimitiveService(router: ConnectRouter, context: Service
     },
 
     async getPrimitives(request) {
-      await informer.synced;
+      await primitives.synced;
       const namespace = namespaceOf(request.database?.namespace, "database.namespace");
       const database = request.database?.name ? requireName(request.database.name, "database.name") : undefined;
       const scope = request.primitive?.namespace || undefined;
       const name = request.primitive?.name || undefined;
       const type = request.type ? typeName(request.type, "type") : undefined;
-      const found = (primitives().list(namespace) as Primitive[])
+      const found = (primitives.list(namespace) as Primitive[])
         .filter((p) => !p.metadata.deletionTimestamp)
         .filter((p) => (database === undefined || p.spec?.database === database) && (scope === undefined || p.spec?.scope === scope))
         .filter((p) => (name === undefined || p.spec?.name === name) && (type === undefined || p.spec?.type === type))
@@ -126,7 +125,7 @@ export function registerPrimitiveService(router: ConnectRouter, context: Service
     },
 
     async deletePrimitive(request) {
-      await informer.synced;
+      await primitives.synced;
       const database = databaseOf(request.database);
       const primitive = primitiveOf(request.primitive);
       const found = find(database, primitive);
@@ -137,7 +136,7 @@ export function registerPrimitiveService(router: ConnectRouter, context: Service
         if (isNotFound(error)) throw notFound(`${describe(database, primitive)} does not exist`);
         throw fromKube(error, `deleting ${describe(database, primitive)}`);
       }
-      primitives().forget(found);
+      primitives.forget(found);
       return create(DeletePrimitiveResponseSchema, { primitive: toMetadata(found) });
     },
   });

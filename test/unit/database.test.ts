@@ -6,7 +6,8 @@ import type { KubeObject } from "../../runtime/kube/objects.ts";
 import { validateResponse } from "../../runtime/validate.ts";
 import { databasePartitions, databases, layoutOf, syncDatabase, syncDatabasePartition } from "../../functions/database.ts";
 import type { Database, DatabasePartition, RaftStorageClass } from "../../functions/kinds.ts";
-import { configHashAnnotation, fingerprint, raftStorage, syncRaftStorage, usesRaftStorage } from "../../functions/raft-storage.ts";
+import { configHashAnnotation, raftStorage, syncRaftStorage, usesRaftStorage } from "../../functions/raft-storage.ts";
+import { fingerprint } from "../../functions/shared.ts";
 
 const raftRef = { group: "storage.cloud.atomix.io", version: "v1beta1", kind: "RaftStorageClass", name: "raft", namespace: "kube-system" };
 
