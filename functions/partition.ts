@@ -8,7 +8,7 @@ import { builtinKinds } from "../runtime/kube/kinds.ts";
 import { PartitionKind, type Partition } from "./kinds.ts";
 import { storageClassName } from "./partition-group.ts";
 import { chosenProtocol, imageFor, protocolJson, SpecError } from "./protocols.ts";
-import { apiPort, partitionLabels, protocolPort, readyCondition, storageClassProblem, unchangedChildren } from "./shared.ts";
+import { apiPort, apiService, headlessService, partitionLabels, protocolPort, readyCondition, replicaContainerBasics, spreadOverHosts, storageClassProblem, unchangedChildren } from "./shared.ts";
 
 export interface PartitionOptions {
   /** The controller's Service, which partition.json names as the controller. */
@@ -22,10 +22,6 @@ export const defaultPartitionOptions: PartitionOptions = {
   controllerNamespace: "kube-system",
   clusterDomain: "cluster.local",
 };
-
-const configMountPath = "/etc/atomix";
-const dataMountPath = "/var/lib/atomix";
-const readyFile = "/tmp/atomix-ready";
 
 export function syncPartition(options: PartitionOptions, { parent: partition, children, related }: SyncRequest<Partition>): SyncResponse {
   const name = partition.metadata.name;
@@ -110,26 +106,11 @@ export function syncPartition(options: PartitionOptions, { parent: partition, ch
                   { name: "ATOMIX_PARTITION", value: String(index) },
                   ...(spec.env ?? []),
                 ],
-                ports: [
-                  { name: "api", containerPort: apiPort, protocol: "TCP" },
-                  { name: "protocol", containerPort: protocolPort, protocol: "TCP" },
-                ],
-                readinessProbe: { exec: { command: ["stat", readyFile] }, initialDelaySeconds: 5, periodSeconds: 5, failureThreshold: 12 },
-                livenessProbe: { tcpSocket: { port: apiPort }, initialDelaySeconds: 60, periodSeconds: 10, timeoutSeconds: 10 },
+                ...replicaContainerBasics(Boolean(claim)),
                 ...(spec.resources ? { resources: spec.resources } : {}),
-                volumeMounts: [
-                  { name: "config", mountPath: configMountPath },
-                  ...(claim ? [{ name: "data", mountPath: dataMountPath }] : []),
-                ],
               },
             ],
-            affinity: {
-              podAntiAffinity: {
-                preferredDuringSchedulingIgnoredDuringExecution: [
-                  { weight: 1, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: labels } } },
-                ],
-              },
-            },
+            affinity: spreadOverHosts(labels),
             volumes: [{ name: "config", configMap: { name: `${name}-config` } }],
           },
         },
@@ -151,26 +132,8 @@ export function syncPartition(options: PartitionOptions, { parent: partition, ch
           : {}),
       },
     },
-    {
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: { name, labels },
-      spec: { selector: labels, ports: [{ name: "api", port: apiPort, targetPort: apiPort, protocol: "TCP" }] },
-    },
-    {
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: { name: headless, labels },
-      spec: {
-        clusterIP: "None",
-        publishNotReadyAddresses: true,
-        selector: labels,
-        ports: [
-          { name: "api", port: apiPort, targetPort: apiPort, protocol: "TCP" },
-          { name: "protocol", port: protocolPort, targetPort: protocolPort, protocol: "TCP" },
-        ],
-      },
-    },
+    apiService(name, labels),
+    headlessService(headless, labels),
     {
       apiVersion: "policy/v1",
       kind: "PodDisruptionBudget",

@@ -10,7 +10,7 @@ import { controller, type DesiredObject, type SyncRequest, type SyncResponse } f
 import { builtinKinds, kindKey } from "../runtime/kube/kinds.ts";
 import { clusterName, databaseLabels, databasePartitionName, layoutOf, storageKindOf, storageOf } from "./database.ts";
 import { DatabaseKind, RaftStorageClassKind, type Database, type RaftStorageClass } from "./kinds.ts";
-import { apiPort, fingerprint, protocolPort, unchangedChildren } from "./shared.ts";
+import { apiPort, apiService, configMountPath, fingerprint, headlessService, protocolPort, replicaContainerBasics, spreadOverHosts, unchangedChildren } from "./shared.ts";
 
 export interface RaftStorageOptions {
   clusterDomain: string;
@@ -21,10 +21,6 @@ export const defaultRaftReplicas = 1;
 export const defaultRaftImage = "atomix/raft-replica:latest";
 /** Pod template annotation that changes with cluster.json, so that a new config rolls the pods. */
 export const configHashAnnotation = "storage.cloud.atomix.io/config-hash";
-
-const configMountPath = "/etc/atomix";
-const dataMountPath = "/var/lib/atomix";
-const readyFile = "/tmp/atomix-ready";
 
 export const usesRaftStorage = (database: Database) => storageKindOf(storageOf(database)) === RaftStorageClassKind;
 
@@ -59,20 +55,7 @@ export function syncRaftStorage(options: RaftStorageOptions, { parent: database,
     const claim = storageClass.spec?.volumeClaimTemplate;
     desired.push(
       { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${cluster_}-config`, labels }, data: { "cluster.json": clusterJson } },
-      {
-        apiVersion: "v1",
-        kind: "Service",
-        metadata: { name: headless, labels },
-        spec: {
-          clusterIP: "None",
-          publishNotReadyAddresses: true,
-          selector: labels,
-          ports: [
-            { name: "api", port: apiPort, targetPort: apiPort, protocol: "TCP" },
-            { name: "protocol", port: protocolPort, targetPort: protocolPort, protocol: "TCP" },
-          ],
-        },
-      },
+      headlessService(headless, labels),
       {
         apiVersion: "apps/v1",
         kind: "StatefulSet",
@@ -92,22 +75,10 @@ export function syncRaftStorage(options: RaftStorageOptions, { parent: database,
                   imagePullPolicy: storageClass.spec?.imagePullPolicy ?? "IfNotPresent",
                   args: ["--config", `${configMountPath}/cluster.json`],
                   env: [{ name: "ATOMIX_REPLICA_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
-                  ports: [
-                    { name: "api", containerPort: apiPort, protocol: "TCP" },
-                    { name: "protocol", containerPort: protocolPort, protocol: "TCP" },
-                  ],
-                  readinessProbe: { exec: { command: ["stat", readyFile] }, initialDelaySeconds: 5, periodSeconds: 5, failureThreshold: 12 },
-                  livenessProbe: { tcpSocket: { port: apiPort }, initialDelaySeconds: 60, periodSeconds: 10, timeoutSeconds: 10 },
-                  volumeMounts: [{ name: "config", mountPath: configMountPath }, ...(claim ? [{ name: "data", mountPath: dataMountPath }] : [])],
+                  ...replicaContainerBasics(Boolean(claim)),
                 },
               ],
-              affinity: {
-                podAntiAffinity: {
-                  preferredDuringSchedulingIgnoredDuringExecution: [
-                    { weight: 1, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: labels } } },
-                  ],
-                },
-              },
+              affinity: spreadOverHosts(labels),
               volumes: [{ name: "config", configMap: { name: `${cluster_}-config` } }],
             },
           },
@@ -118,12 +89,7 @@ export function syncRaftStorage(options: RaftStorageOptions, { parent: database,
   }
   for (const partition of layout.partitions) {
     const labels = { ...databaseLabels(name), cluster: String(partition.cluster) };
-    desired.push({
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: { name: databasePartitionName(name, partition.id), labels: { ...labels, partition: String(partition.id) } },
-      spec: { selector: labels, ports: [{ name: "api", port: apiPort, targetPort: apiPort, protocol: "TCP" }] },
-    });
+    desired.push(apiService(databasePartitionName(name, partition.id), { ...labels, partition: String(partition.id) }, labels));
   }
   return { children: desired };
 }

@@ -6,6 +6,55 @@ import type { ProtocolName } from "./protocols.ts";
 export const apiPort = 5678;
 export const protocolPort = 5679;
 
+export const configMountPath = "/etc/atomix";
+export const dataMountPath = "/var/lib/atomix";
+/** Storage nodes create this file once they are ready to serve. */
+export const readyFile = "/tmp/atomix-ready";
+
+/** The parts every storage replica container shares: ports, probes and volume mounts. */
+export function replicaContainerBasics(withData: boolean) {
+  return {
+    ports: [
+      { name: "api", containerPort: apiPort, protocol: "TCP" },
+      { name: "protocol", containerPort: protocolPort, protocol: "TCP" },
+    ],
+    readinessProbe: { exec: { command: ["stat", readyFile] }, initialDelaySeconds: 5, periodSeconds: 5, failureThreshold: 12 },
+    livenessProbe: { tcpSocket: { port: apiPort }, initialDelaySeconds: 60, periodSeconds: 10, timeoutSeconds: 10 },
+    volumeMounts: [{ name: "config", mountPath: configMountPath }, ...(withData ? [{ name: "data", mountPath: dataMountPath }] : [])],
+  };
+}
+
+/** Prefer to put the replicas selected by these labels on different hosts. */
+export const spreadOverHosts = (labels: Record<string, string>) => ({
+  podAntiAffinity: {
+    preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: labels } } }],
+  },
+});
+
+/** A Service on the api port for the pods the selector picks. */
+export const apiService = (name: string, labels: Record<string, string>, selector = labels): DesiredObject => ({
+  apiVersion: "v1",
+  kind: "Service",
+  metadata: { name, labels },
+  spec: { selector, ports: [{ name: "api", port: apiPort, targetPort: apiPort, protocol: "TCP" }] },
+});
+
+/** The headless Service that names each replica in DNS (<pod>.<name>), ready or not. */
+export const headlessService = (name: string, labels: Record<string, string>): DesiredObject => ({
+  apiVersion: "v1",
+  kind: "Service",
+  metadata: { name, labels },
+  spec: {
+    clusterIP: "None",
+    publishNotReadyAddresses: true,
+    selector: labels,
+    ports: [
+      { name: "api", port: apiPort, targetPort: apiPort, protocol: "TCP" },
+      { name: "protocol", port: protocolPort, targetPort: protocolPort, protocol: "TCP" },
+    ],
+  },
+});
+
 export const partitionName = (group: string, index: number) => `${group}-${index}`;
 
 export const partitionLabels = (group: string, index: number): Record<string, string> => ({
