@@ -74,88 +74,8 @@ const conditions = {
   },
 };
 
+/** A namespaced CRD with one served version, a status subresource and printer columns. */
 function crd(options: {
-  plural: string;
-  kind: string;
-  shortNames: string[];
-  spec: Record<string, unknown>;
-  status: Record<string, unknown>;
-  columns: Array<{ name: string; type: string; jsonPath: string }>;
-}) {
-  return {
-    apiVersion: "apiextensions.k8s.io/v1",
-    kind: "CustomResourceDefinition",
-    metadata: { name: `${options.plural}.k8s.atomix.io` },
-    spec: {
-      group: "k8s.atomix.io",
-      scope: "Namespaced",
-      names: {
-        plural: options.plural,
-        singular: options.kind.toLowerCase(),
-        kind: options.kind,
-        listKind: `${options.kind}List`,
-        shortNames: options.shortNames,
-        categories: ["atomix"],
-      },
-      versions: [
-        {
-          name: "v1alpha1",
-          served: true,
-          storage: true,
-          subresources: { status: {} },
-          additionalPrinterColumns: [...options.columns, { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" }],
-          schema: {
-            openAPIV3Schema: {
-              type: "object",
-              required: ["spec"],
-              properties: {
-                spec: { type: "object", properties: options.spec, "x-kubernetes-validations": oneProtocol },
-                status: { type: "object", properties: { ...options.status, observedGeneration: { type: "integer" }, conditions } },
-              },
-            },
-          },
-        },
-      ],
-    },
-  };
-}
-
-export const partitionGroupCrd = crd({
-  plural: "partitiongroups",
-  kind: "PartitionGroup",
-  shortNames: ["pg"],
-  spec: {
-    partitions: { type: "integer", minimum: 1, maximum: 1024, default: 1, description: "Number of partitions" },
-    ...templateProperties,
-  },
-  status: { partitions: { type: "integer" }, readyPartitions: { type: "integer" } },
-  columns: [
-    { name: "Partitions", type: "integer", jsonPath: ".spec.partitions" },
-    { name: "Size", type: "integer", jsonPath: ".spec.partitionSize" },
-    { name: "Ready", type: "integer", jsonPath: ".status.readyPartitions" },
-  ],
-});
-
-export const partitionCrd = crd({
-  plural: "partitions",
-  kind: "Partition",
-  shortNames: ["pgp"],
-  spec: {
-    group: { type: "string", description: "The PartitionGroup this partition belongs to" },
-    partitionId: { type: "integer", minimum: 1, description: "Partition number, from 1" },
-    ...templateProperties,
-  },
-  status: { readyReplicas: { type: "integer" }, ready: { type: "boolean" } },
-  columns: [
-    { name: "Group", type: "string", jsonPath: ".spec.group" },
-    { name: "Partition", type: "integer", jsonPath: ".spec.partitionId" },
-    { name: "Size", type: "integer", jsonPath: ".spec.partitionSize" },
-    { name: "Ready", type: "integer", jsonPath: ".status.readyReplicas" },
-  ],
-});
-
-/** A CRD of the Database generation: one served version, a status subresource, printer columns. */
-function cloudCrd(options: {
   group: string;
   version: string;
   plural: string;
@@ -163,6 +83,8 @@ function cloudCrd(options: {
   shortNames: string[];
   spec: Record<string, unknown>;
   required?: string[];
+  /** CEL rules on spec. */
+  validations?: Array<{ rule: string; message: string }>;
   status: Record<string, unknown>;
   columns: Array<{ name: string; type: string; jsonPath: string }>;
 }) {
@@ -193,7 +115,12 @@ function cloudCrd(options: {
               type: "object",
               required: ["spec"],
               properties: {
-                spec: { type: "object", ...(options.required ? { required: options.required } : {}), properties: options.spec },
+                spec: {
+                  type: "object",
+                  ...(options.required ? { required: options.required } : {}),
+                  properties: options.spec,
+                  ...(options.validations ? { "x-kubernetes-validations": options.validations } : {}),
+                },
                 status: { type: "object", properties: { ...options.status, observedGeneration: { type: "integer" }, conditions } },
               },
             },
@@ -204,9 +131,49 @@ function cloudCrd(options: {
   };
 }
 
+export const partitionGroupCrd = crd({
+  group: "k8s.atomix.io",
+  version: "v1alpha1",
+  validations: oneProtocol,
+  plural: "partitiongroups",
+  kind: "PartitionGroup",
+  shortNames: ["pg"],
+  spec: {
+    partitions: { type: "integer", minimum: 1, maximum: 1024, default: 1, description: "Number of partitions" },
+    ...templateProperties,
+  },
+  status: { partitions: { type: "integer" }, readyPartitions: { type: "integer" } },
+  columns: [
+    { name: "Partitions", type: "integer", jsonPath: ".spec.partitions" },
+    { name: "Size", type: "integer", jsonPath: ".spec.partitionSize" },
+    { name: "Ready", type: "integer", jsonPath: ".status.readyPartitions" },
+  ],
+});
+
+export const partitionCrd = crd({
+  group: "k8s.atomix.io",
+  version: "v1alpha1",
+  validations: oneProtocol,
+  plural: "partitions",
+  kind: "Partition",
+  shortNames: ["pgp"],
+  spec: {
+    group: { type: "string", description: "The PartitionGroup this partition belongs to" },
+    partitionId: { type: "integer", minimum: 1, description: "Partition number, from 1" },
+    ...templateProperties,
+  },
+  status: { readyReplicas: { type: "integer" }, ready: { type: "boolean" } },
+  columns: [
+    { name: "Group", type: "string", jsonPath: ".spec.group" },
+    { name: "Partition", type: "integer", jsonPath: ".spec.partitionId" },
+    { name: "Size", type: "integer", jsonPath: ".spec.partitionSize" },
+    { name: "Ready", type: "integer", jsonPath: ".status.readyReplicas" },
+  ],
+});
+
 const dnsName = { type: "string", maxLength: 253, pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$" };
 
-export const databaseCrd = cloudCrd({
+export const databaseCrd = crd({
   group: "cloud.atomix.io",
   version: "v1beta2",
   plural: "databases",
@@ -249,7 +216,7 @@ export const databaseCrd = cloudCrd({
   ],
 });
 
-export const databasePartitionCrd = cloudCrd({
+export const databasePartitionCrd = crd({
   group: "cloud.atomix.io",
   version: "v1beta2",
   plural: "partitions",
@@ -270,7 +237,7 @@ export const databasePartitionCrd = cloudCrd({
   ],
 });
 
-export const memberCrd = cloudCrd({
+export const memberCrd = crd({
   group: "cloud.atomix.io",
   version: "v1beta2",
   plural: "members",
@@ -294,7 +261,7 @@ export const memberCrd = cloudCrd({
 
 export const primitiveTypes = ["UNKNOWN", "COUNTER", "ELECTION", "INDEXED_MAP", "LEADER_LATCH", "LIST", "LOCK", "LOG", "MAP", "SET", "VALUE"];
 
-export const primitiveCrd = cloudCrd({
+export const primitiveCrd = crd({
   group: "cloud.atomix.io",
   version: "v1beta2",
   plural: "primitives",
@@ -316,7 +283,7 @@ export const primitiveCrd = cloudCrd({
   ],
 });
 
-export const raftStorageClassCrd = cloudCrd({
+export const raftStorageClassCrd = crd({
   group: "storage.cloud.atomix.io",
   version: "v1beta1",
   plural: "raftstorageclasses",
