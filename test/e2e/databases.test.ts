@@ -4,7 +4,7 @@ import { join } from "node:path";
 import * as assert from "uvu/assert";
 import { startAtomixController } from "../support/atomix.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../support/kube.ts";
-import { kubectl } from "../support/kubectl.ts";
+import { kubectl, kubectlOrThrow } from "../support/kubectl.ts";
 import type { SampleProcess } from "../support/sample.ts";
 import { suite } from "../support/suite.ts";
 
@@ -14,11 +14,7 @@ const test = suite("e2e: databases by kubectl");
 let controller: SampleProcess;
 let namespace: Awaited<ReturnType<typeof freshNamespace>>;
 
-const k = async (...args: string[]) => {
-  const result = await kubectl(admin, args);
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${result.stderr}`);
-  return result.stdout;
-};
+const k = (...args: string[]) => kubectlOrThrow(admin, args);
 const names = async (resource: string, ns = "kube-system", ...selector: string[]) =>
   (await k("get", resource, "-n", ns, ...selector, "-o", "jsonpath={.items[*].metadata.name}")).split(" ").filter(Boolean).sort();
 const json = async (ns: string, ...args: string[]) => JSON.parse(await k(...args, "-n", ns, "-o", "json"));

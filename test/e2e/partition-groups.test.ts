@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { suite } from "../support/suite.ts";
 import * as assert from "uvu/assert";
 import { eventually, freshNamespace, testKubeConfig } from "../support/kube.ts";
-import { kubectl } from "../support/kubectl.ts";
+import { kubectl, kubectlOrThrow } from "../support/kubectl.ts";
 import { startAtomixController } from "../support/atomix.ts";
 import type { SampleProcess } from "../support/sample.ts";
 
@@ -18,11 +18,7 @@ let namespace: Awaited<ReturnType<typeof freshNamespace>>;
 let controller: SampleProcess;
 let scratch: string;
 
-const k = async (...args: string[]) => {
-  const result = await kubectl(admin, args);
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${result.stderr}`);
-  return result.stdout;
-};
+const k = (...args: string[]) => kubectlOrThrow(admin, args);
 const ns = () => namespace.name;
 const names = async (resource: string) =>
   (await k("get", resource, "-n", ns(), "-o", "jsonpath={.items[*].metadata.name}")).split(" ").filter(Boolean).sort();

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { suite } from "../support/suite.ts";
 import * as assert from "uvu/assert";
-import { startAtomixController, kubectlOrThrow } from "../support/atomix.ts";
+import { startAtomixController } from "../support/atomix.ts";
+import { kubectlOrThrow } from "../support/kubectl.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../support/kube.ts";
 import type { SampleProcess } from "../support/sample.ts";
 
@@ -71,7 +72,7 @@ test("curl (Connect JSON, HTTP/1.1): GetPartitionGroups and CreatePartitionGroup
   ]);
   // The controller makes it real: kubectl sees the group's partitions.
   await eventually("the group's partitions", async () => {
-    const names = await kubectlOrThrow(process.env.KUBECONFIG_FOR_TESTS!, "get", "partitions.k8s.atomix.io", "-n", namespace.name, "-o", "name");
+    const names = await kubectlOrThrow(process.env.KUBECONFIG_FOR_TESTS!, ["get", "partitions.k8s.atomix.io", "-n", namespace.name, "-o", "name"]);
     return names.trim().split("\n").length === 3;
   });
   const again = await curl("CreatePartitionGroup", { id: { name: "raft", namespace: namespace.name }, spec: { partitions: 3, partitionSize: 1, protocol: raftProtocol } });

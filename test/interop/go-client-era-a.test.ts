@@ -4,7 +4,7 @@
 // controller replicas.
 import * as assert from "uvu/assert";
 import { startAtomixController } from "../support/atomix.ts";
-import { buildGoProgram, runGoProgram, type GoRun } from "../support/goclient.ts";
+import { buildGoProgram, runGoProgram, stepOf } from "../support/goclient.ts";
 import { freshNamespace, testKubeConfig } from "../support/kube.ts";
 import type { SampleProcess } from "../support/sample.ts";
 import { suite } from "../support/suite.ts";
@@ -15,11 +15,6 @@ let namespace: Awaited<ReturnType<typeof freshNamespace>>;
 let binary: string;
 
 const address = (replica: SampleProcess) => `127.0.0.1:${replica.port}`;
-const stepOf = (run: GoRun, name: string) => {
-  const found = run.steps.find((step) => step.step === name);
-  assert.ok(found, `the Go client printed step ${name}; stderr: ${run.stderr}`);
-  return found!;
-};
 
 test.before(async () => {
   binary = await buildGoProgram("era-a");

@@ -3,9 +3,9 @@
 // ServiceAccount token.
 import * as assert from "uvu/assert";
 import { startAtomixController } from "../support/atomix.ts";
-import { buildGoProgram, runGoProgram, type GoRun } from "../support/goclient.ts";
+import { buildGoProgram, runGoProgram, stepOf } from "../support/goclient.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../support/kube.ts";
-import { kubectl } from "../support/kubectl.ts";
+import { kubectl, kubectlOrThrow } from "../support/kubectl.ts";
 import type { SampleProcess } from "../support/sample.ts";
 import { suite } from "../support/suite.ts";
 
@@ -16,15 +16,7 @@ let empty: Awaited<ReturnType<typeof freshNamespace>>;
 let stored: Awaited<ReturnType<typeof freshNamespace>>;
 let binary: string;
 
-const stepOf = (run: GoRun, name: string) => {
-  const found = run.steps.find((step) => step.step === name);
-  assert.ok(found, `the Go client printed step ${name}; stderr: ${run.stderr}`);
-  return found!;
-};
-const create = async (namespace: string, yaml: string) => {
-  const result = await kubectl(admin, ["create", "-n", namespace, "-f", "-"], yaml);
-  if (result.code !== 0) throw new Error(result.stderr);
-};
+const create = (namespace: string, yaml: string) => kubectlOrThrow(admin, ["create", "-n", namespace, "-f", "-"], yaml);
 const database = (name: string, storageClass: string, clusters = 1) =>
   `apiVersion: cloud.atomix.io/v1beta2\nkind: Database\nmetadata: {name: ${name}}\nspec: {clusters: ${clusters}, template: {spec: {storage: {group: storage.cloud.atomix.io, version: v1beta1, kind: RaftStorageClass, name: ${storageClass}}}}}\n`;
 

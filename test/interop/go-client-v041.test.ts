@@ -8,9 +8,9 @@ import * as assert from "uvu/assert";
 import { MembershipService } from "../../gen/atomix/membership/membership_pb.ts";
 import { PrimitiveService, PrimitiveType } from "../../gen/atomix/primitive/primitive_pb.ts";
 import { startAtomixController } from "../support/atomix.ts";
-import { buildGoProgram, runGoProgram, startGoProgram, type GoProcess, type GoRun } from "../support/goclient.ts";
+import { buildGoProgram, runGoProgram, startGoProgram, stepOf, type GoProcess } from "../support/goclient.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../support/kube.ts";
-import { kubectl } from "../support/kubectl.ts";
+import { kubectlOrThrow } from "../support/kubectl.ts";
 import type { SampleProcess } from "../support/sample.ts";
 import { suite } from "../support/suite.ts";
 
@@ -22,16 +22,7 @@ let namespace: Awaited<ReturnType<typeof freshNamespace>>;
 let binary: string;
 
 const address = (replica: SampleProcess) => `127.0.0.1:${replica.port}`;
-const stepOf = (run: GoRun, name: string) => {
-  const found = run.steps.find((step) => step.step === name);
-  assert.ok(found, `the Go client printed step ${name}; stderr: ${run.stderr}`);
-  return found!;
-};
-const k = async (input: string | undefined, ...args: string[]) => {
-  const result = await kubectl(admin, args, input);
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${result.stderr}`);
-  return result.stdout;
-};
+const k = (input: string | undefined, ...args: string[]) => kubectlOrThrow(admin, args, input);
 
 test.before(async () => {
   binary = await buildGoProgram("v0.4.1");

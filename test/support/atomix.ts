@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { manifest } from "../../deploy/manifest.ts";
 import { eventually, testKubeConfig } from "./kube.ts";
-import { kubectl } from "./kubectl.ts";
+import { kubectl, kubectlOrThrow } from "./kubectl.ts";
 import { startSample, type SampleProcess } from "./sample.ts";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -13,19 +13,13 @@ const crdNames = manifest()
   .filter((doc) => doc.kind === "CustomResourceDefinition")
   .map((doc) => doc.metadata.name);
 
-export async function kubectlOrThrow(kubeconfig: string, ...args: string[]): Promise<string> {
-  const result = await kubectl(kubeconfig, args);
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${result.stderr}`);
-  return result.stdout;
-}
-
 /** Starts a replica; `waitFor` is "leader" (it must take the Lease) or "ready" (caches synced; a follower). */
 export async function startAtomixController(identity: string, waitFor: "leader" | "ready" = "leader"): Promise<{ controller: SampleProcess; serviceAccountKubeconfig: string }> {
   const admin = process.env.KUBECONFIG_FOR_TESTS!;
   const created = await kubectl(admin, ["create", "-f", join(root, "deploy", "atomix-controller.yaml")]);
   if (created.code !== 0 && !created.stderr.includes("AlreadyExists")) throw new Error(created.stderr);
-  await kubectlOrThrow(admin, "wait", "--for=condition=Established", ...crdNames.map((name) => `crd/${name}`));
-  const token = (await kubectlOrThrow(admin, "create", "token", "atomix-controller", "-n", "kube-system", "--duration=2h")).trim();
+  await kubectlOrThrow(admin, ["wait", "--for=condition=Established", ...crdNames.map((name) => `crd/${name}`)]);
+  const token = (await kubectlOrThrow(admin, ["create", "token", "atomix-controller", "-n", "kube-system", "--duration=2h"])).trim();
   const cluster = testKubeConfig().getCurrentCluster()!;
   const serviceAccountKubeconfig = join(mkdtempSync(join(tmpdir(), "atomix-sa-")), "kubeconfig");
   writeFileSync(

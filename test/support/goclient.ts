@@ -42,6 +42,13 @@ export async function buildGoProgram(program: string): Promise<string> {
   return output;
 }
 
+/** The step of that name a program printed; fails the test (with the program's stderr) when there is none. */
+export function stepOf(run: GoRun, name: string): GoRun["steps"][number] {
+  const found = run.steps.find((step) => step.step === name);
+  if (!found) throw new Error(`the Go client printed no step ${name}; stderr: ${run.stderr}`);
+  return found;
+}
+
 export async function runGoProgram(binary: string, args: string[], timeoutMs = 120_000): Promise<GoRun> {
   const result = await run(binary, args, tmpdir(), timeoutMs);
   const steps = result.stdout

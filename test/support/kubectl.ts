@@ -32,3 +32,10 @@ export async function kubectl(kubeconfig: string, args: string[], input?: string
     return { code: typeof failure.code === "number" ? failure.code : 1, stdout: failure.stdout ?? "", stderr: failure.stderr ?? String(error) };
   }
 }
+
+/** Runs kubectl and returns its stdout; a non-zero exit throws with kubectl's stderr. */
+export async function kubectlOrThrow(kubeconfig: string, args: string[], input?: string): Promise<string> {
+  const result = await kubectl(kubeconfig, args, input);
+  if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${result.stderr}`);
+  return result.stdout;
+}

@@ -5,15 +5,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
-	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"atomix-controller-ts/test/interop/go/report"
 	controllerapi "github.com/atomix/atomix-api/proto/atomix/controller"
 	raft "github.com/atomix/atomix-api/proto/atomix/protocols/raft"
 	client "github.com/atomix/atomix-go-client/pkg/client"
@@ -27,29 +25,11 @@ var (
 	group     = flag.String("group", "raft", "the partition group name")
 )
 
-func step(name string, fields map[string]any) {
-	fields["step"] = name
-	line, _ := json.Marshal(fields)
-	fmt.Println(string(line))
-}
-
-func fail(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "FAIL: "+format+"\n", args...)
-	os.Exit(1)
-}
-
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}
-
 func main() {
 	flag.Parse()
 	list := strings.Split(*addresses, ",")
 	if *addresses == "" || *namespace == "" {
-		fail("--addresses and --namespace are required")
+		report.Fail("--addresses and --namespace are required")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -59,7 +39,7 @@ func main() {
 	case "election":
 		election(ctx, list)
 	default:
-		fail("unknown scenario %q", *scenario)
+		report.Fail("unknown scenario %q", *scenario)
 	}
 }
 
@@ -72,42 +52,42 @@ func describe(g *client.PartitionGroup) map[string]any {
 func groups(ctx context.Context, address string) {
 	c, err := client.NewClient(address, client.WithNamespace(*namespace), client.WithApplication("interop"))
 	if err != nil {
-		fail("NewClient: %v", err)
+		report.Fail("NewClient: %v", err)
 	}
 	defer c.Close()
 
 	all, err := c.GetGroups(ctx)
-	step("GetGroups", map[string]any{"count": len(all), "error": errText(err)})
+	report.Step("GetGroups", map[string]any{"count": len(all), "error": report.ErrText(err)})
 
 	_, err = c.GetGroup(ctx, *group)
-	step("GetGroup-missing", map[string]any{"error": errText(err)})
+	report.Step("GetGroup-missing", map[string]any{"error": report.ErrText(err)})
 
 	created, err := c.CreateGroup(ctx, *group, 3, 1, &raft.RaftProtocol{})
-	fields := map[string]any{"error": errText(err)}
+	fields := map[string]any{"error": report.ErrText(err)}
 	if created != nil {
 		fields["group"] = describe(created)
 	}
-	step("CreateGroup", fields)
+	report.Step("CreateGroup", fields)
 
 	got, err := c.GetGroup(ctx, *group)
-	fields = map[string]any{"error": errText(err)}
+	fields = map[string]any{"error": report.ErrText(err)}
 	if got != nil {
 		fields["group"] = describe(got)
 	}
-	step("GetGroup", fields)
+	report.Step("GetGroup", fields)
 
 	all, err = c.GetGroups(ctx)
 	names := []map[string]any{}
 	for _, g := range all {
 		names = append(names, describe(g))
 	}
-	step("GetGroups-after-create", map[string]any{"count": len(all), "groups": names, "error": errText(err)})
+	report.Step("GetGroups-after-create", map[string]any{"count": len(all), "groups": names, "error": report.ErrText(err)})
 
 	err = c.DeleteGroup(ctx, *group)
-	step("DeleteGroup", map[string]any{"error": errText(err)})
+	report.Step("DeleteGroup", map[string]any{"error": report.ErrText(err)})
 
 	_, err = c.GetGroup(ctx, *group)
-	step("GetGroup-after-delete", map[string]any{"error": errText(err)})
+	report.Step("GetGroup-after-delete", map[string]any{"error": report.ErrText(err)})
 }
 
 type term struct {
@@ -142,7 +122,7 @@ func enter(ctx context.Context, conn *grpc.ClientConn, member string) *candidate
 		Member:      member,
 	})
 	if err != nil {
-		fail("EnterElection(%s): %v", member, err)
+		report.Fail("EnterElection(%s): %v", member, err)
 	}
 	go func() {
 		defer close(c.done)
@@ -163,7 +143,7 @@ func waitFor(ctx context.Context, what string, ok func() bool) {
 	for !ok() {
 		select {
 		case <-ctx.Done():
-			fail("timed out waiting for %s", what)
+			report.Fail("timed out waiting for %s", what)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -176,7 +156,7 @@ func election(ctx context.Context, list []string) {
 	for _, address := range list {
 		conn, err := grpc.Dial(address, grpc.WithInsecure())
 		if err != nil {
-			fail("Dial %s: %v", address, err)
+			report.Fail("Dial %s: %v", address, err)
 		}
 		defer conn.Close()
 		conns = append(conns, conn)
@@ -200,7 +180,7 @@ func election(ctx context.Context, list []string) {
 	})
 	for _, c := range candidates {
 		t, _ := c.last()
-		step("term-1", map[string]any{"member": c.member, "term": t})
+		report.Step("term-1", map[string]any{"member": c.member, "term": t})
 	}
 
 	candidates[0].cancel()
@@ -226,7 +206,7 @@ func election(ctx context.Context, list []string) {
 		}
 		sort.Slice(terms, func(i, j int) bool { return terms[i] < terms[j] })
 		t, _ := c.last()
-		step("term-2", map[string]any{"member": c.member, "term": t, "termsSeen": terms})
+		report.Step("term-2", map[string]any{"member": c.member, "term": t, "termsSeen": terms})
 		c.cancel()
 	}
 }

@@ -9,15 +9,14 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"reflect"
 	"sort"
 	"time"
 
+	"atomix-controller-ts/test/interop/go/report"
 	controllerapi "github.com/atomix/api/proto/atomix/controller"
 	client "github.com/atomix/go-client/pkg/client"
 	"google.golang.org/grpc"
@@ -35,24 +34,6 @@ var (
 	timeout    = flag.Duration("timeout", 90*time.Second, "overall time limit of the program")
 )
 
-func step(name string, fields map[string]any) {
-	fields["step"] = name
-	line, _ := json.Marshal(fields)
-	fmt.Println(string(line))
-}
-
-func fail(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "FAIL: "+format+"\n", args...)
-	os.Exit(1)
-}
-
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}
-
 // grpcCode returns the gRPC status code of err or of an error it wraps ("" when none has one:
 // v0.1.1 reports an empty GetDatabases answer as a plain "unknown database <name>" error).
 func grpcCode(err error) string {
@@ -65,21 +46,9 @@ func grpcCode(err error) string {
 }
 
 func errFields(fields map[string]any, err error) map[string]any {
-	fields["error"] = errText(err)
+	fields["error"] = report.ErrText(err)
 	fields["code"] = grpcCode(err)
 	return fields
-}
-
-// guard runs f, turning a panic inside the client (e.g. a partition without endpoints, or a
-// database without id) into an error.
-func guard(f func() error) (err error, panicked string) {
-	defer func() {
-		if r := recover(); r != nil {
-			panicked = fmt.Sprint(r)
-			err = fmt.Errorf("panic: %v", r)
-		}
-	}()
-	return f(), ""
 }
 
 // partitionCount reads how many partition sessions the client opened for a database (the
@@ -99,23 +68,23 @@ func describe(d *client.Database) map[string]any {
 func main() {
 	flag.Parse()
 	if *address == "" || *namespace == "" {
-		fail("--address and --namespace are required")
+		report.Fail("--address and --namespace are required")
 	}
 	if *scenario != "databases" {
-		fail("unknown scenario %q", *scenario)
+		report.Fail("unknown scenario %q", *scenario)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 
 	var c *client.Client
-	err, panicked := guard(func() error {
+	err, panicked := report.Guard(func() error {
 		var err error
 		c, err = client.New(*address, client.WithNamespace(*namespace), client.WithScope(*scope))
 		return err
 	})
-	step("New", errFields(map[string]any{"panic": panicked}, err))
+	report.Step("New", errFields(map[string]any{"panic": panicked}, err))
 	if err != nil {
-		fail("client.New: %v", err)
+		report.Fail("client.New: %v", err)
 	}
 	defer c.Close()
 
@@ -123,7 +92,7 @@ func main() {
 		callCtx, cancel := context.WithTimeout(ctx, *rpcTimeout)
 		defer cancel()
 		start := time.Now()
-		err, panicked := guard(func() error { return f(callCtx) })
+		err, panicked := report.Guard(func() error { return f(callCtx) })
 		return err, panicked, time.Since(start)
 	}
 
@@ -140,7 +109,7 @@ func main() {
 		list = append(list, describe(d))
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i]["name"].(string) < list[j]["name"].(string) })
-	step("GetDatabases", errFields(map[string]any{"databases": list, "elapsedMs": elapsed.Milliseconds(), "panic": panicked}, err))
+	report.Step("GetDatabases", errFields(map[string]any{"databases": list, "elapsedMs": elapsed.Milliseconds(), "panic": panicked}, err))
 
 	lookup := func(stepName, name string) {
 		var d *client.Database
@@ -155,7 +124,7 @@ func main() {
 				fields[k] = v
 			}
 		}
-		step(stepName, errFields(fields, err))
+		report.Step(stepName, errFields(fields, err))
 	}
 	if *database != "" {
 		lookup("GetDatabase", *database)
@@ -172,7 +141,7 @@ func rawDatabases(ctx context.Context) {
 	defer cancel()
 	conn, err := grpc.DialContext(callCtx, *address, grpc.WithInsecure(), grpc.WithBlock())
 	if err != nil {
-		step("GetDatabases-raw", errFields(map[string]any{"databases": []any{}}, err))
+		report.Step("GetDatabases-raw", errFields(map[string]any{"databases": []any{}}, err))
 		return
 	}
 	defer conn.Close()
@@ -192,5 +161,5 @@ func rawDatabases(ctx context.Context) {
 		list = append(list, map[string]any{"name": d.GetID().GetName(), "namespace": d.GetID().GetNamespace(), "hasId": d.GetID() != nil, "partitions": partitions})
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i]["name"].(string) < list[j]["name"].(string) })
-	step("GetDatabases-raw", errFields(map[string]any{"databases": list}, err))
+	report.Step("GetDatabases-raw", errFields(map[string]any{"databases": list}, err))
 }

@@ -19,3 +19,7 @@ require (
 	golang.org/x/text v0.3.2 // indirect
 	google.golang.org/genproto v0.0.0-20190819201941-24fa4b261c55 // indirect
 )
+
+require atomix-controller-ts/test/interop/go/report v0.0.0
+
+replace atomix-controller-ts/test/interop/go/report => ../report

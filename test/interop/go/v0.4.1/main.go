@@ -15,18 +15,17 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"net"
-	"os"
 	"os/signal"
 	"sort"
 	"strings"
 	"syscall"
 	"time"
 
+	"atomix-controller-ts/test/interop/go/report"
 	databaseapi "github.com/atomix/api/proto/atomix/database"
 	client "github.com/atomix/go-client/pkg/client"
 	"github.com/atomix/go-client/pkg/client/peer"
@@ -52,24 +51,6 @@ var (
 	timeout       = flag.Duration("timeout", 90*time.Second, "overall time limit of the program")
 )
 
-func step(name string, fields map[string]any) {
-	fields["step"] = name
-	line, _ := json.Marshal(fields)
-	fmt.Println(string(line))
-}
-
-func fail(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "FAIL: "+format+"\n", args...)
-	os.Exit(1)
-}
-
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}
-
 // grpcCode returns the gRPC status code of err or of the first error in its Unwrap chain that
 // carries one ("" when none does; v0.4.1 returns the gRPC error of the stub unwrapped).
 func grpcCode(err error) string {
@@ -83,26 +64,15 @@ func grpcCode(err error) string {
 
 // errFields describes an error: its text, its gRPC code, and a panic raised by the client.
 func errFields(fields map[string]any, err error) map[string]any {
-	fields["error"] = errText(err)
+	fields["error"] = report.ErrText(err)
 	fields["code"] = grpcCode(err)
 	return fields
-}
-
-// guard runs f, turning a panic inside the client into an error.
-func guard(f func() error) (err error, panicked string) {
-	defer func() {
-		if r := recover(); r != nil {
-			panicked = fmt.Sprint(r)
-			err = fmt.Errorf("panic: %v", r)
-		}
-	}()
-	return f(), ""
 }
 
 func main() {
 	flag.Parse()
 	if *address == "" || *namespace == "" {
-		fail("--address and --namespace are required")
+		report.Fail("--address and --namespace are required")
 	}
 	lifetime := *timeout
 	if (*scenario == "member" || *scenario == "observer") && *duration > 0 && *duration < lifetime {
@@ -118,13 +88,13 @@ func main() {
 		databases(ctx)
 	case "member":
 		if *member == "" {
-			fail("--member is required")
+			report.Fail("--member is required")
 		}
 		membership(ctx, *member)
 	case "observer":
 		membership(ctx, "")
 	default:
-		fail("unknown scenario %q", *scenario)
+		report.Fail("unknown scenario %q", *scenario)
 	}
 }
 
@@ -139,7 +109,7 @@ func baseOptions() []client.Option {
 func newClient(opts []client.Option) (*client.Client, error, string, time.Duration) {
 	start := time.Now()
 	var c *client.Client
-	err, panicked := guard(func() error {
+	err, panicked := report.Guard(func() error {
 		var err error
 		c, err = client.New(*address, opts...)
 		return err
@@ -149,9 +119,9 @@ func newClient(opts []client.Option) (*client.Client, error, string, time.Durati
 
 func databases(ctx context.Context) {
 	c, err, panicked, elapsed := newClient(baseOptions())
-	step("New", errFields(map[string]any{"elapsedMs": elapsed.Milliseconds(), "panic": panicked}, err))
+	report.Step("New", errFields(map[string]any{"elapsedMs": elapsed.Milliseconds(), "panic": panicked}, err))
 	if err != nil {
-		fail("client.New: %v", err)
+		report.Fail("client.New: %v", err)
 	}
 
 	rawDatabases(ctx)
@@ -160,7 +130,7 @@ func databases(ctx context.Context) {
 		callCtx, cancel := context.WithTimeout(ctx, *rpcTimeout)
 		defer cancel()
 		start := time.Now()
-		err, panicked := guard(func() error { return f(callCtx) })
+		err, panicked := report.Guard(func() error { return f(callCtx) })
 		return err, panicked, time.Since(start)
 	}
 
@@ -175,7 +145,7 @@ func databases(ctx context.Context) {
 		names = append(names, d.Namespace+"/"+d.Name)
 	}
 	sort.Strings(names)
-	step("GetDatabases", errFields(map[string]any{"databases": names, "elapsedMs": elapsed.Milliseconds(), "panic": panicked}, err))
+	report.Step("GetDatabases", errFields(map[string]any{"databases": names, "elapsedMs": elapsed.Milliseconds(), "panic": panicked}, err))
 
 	var db *client.Database
 	if *database != "" {
@@ -189,7 +159,7 @@ func databases(ctx context.Context) {
 			fields["name"] = db.Name
 			fields["namespace"] = db.Namespace
 		}
-		step("GetDatabase", errFields(fields, err))
+		report.Step("GetDatabase", errFields(fields, err))
 	}
 
 	if *missing != "" {
@@ -200,7 +170,7 @@ func databases(ctx context.Context) {
 			return err
 		})
 		fields := map[string]any{"requested": *missing, "elapsedMs": elapsed.Milliseconds(), "panic": panicked, "found": got != nil}
-		step("GetDatabase-missing", errFields(fields, err))
+		report.Step("GetDatabase-missing", errFields(fields, err))
 	}
 
 	if db != nil {
@@ -225,13 +195,13 @@ func databases(ctx context.Context) {
 				}
 				return a["type"].(string) < b["type"].(string)
 			})
-			step(name, errFields(map[string]any{"database": db.Name, "primitives": entries, "elapsedMs": elapsed.Milliseconds(), "panic": panicked}, err))
+			report.Step(name, errFields(map[string]any{"database": db.Name, "primitives": entries, "elapsedMs": elapsed.Milliseconds(), "panic": panicked}, err))
 		}
 		getPrimitives("GetPrimitives")
 		// v0.4.1 accepts this option but never copies it into the request.
 		getPrimitives("GetPrimitives-type", primitive.WithPrimitiveType(primitive.Type(*primitiveType)))
 	} else if *database != "" {
-		step("GetPrimitives", map[string]any{"error": "skipped: GetDatabase failed", "code": "", "primitives": []any{}})
+		report.Step("GetPrimitives", map[string]any{"error": "skipped: GetDatabase failed", "code": "", "primitives": []any{}})
 	}
 
 	closeClient(c)
@@ -245,7 +215,7 @@ func rawDatabases(ctx context.Context) {
 	defer cancel()
 	conn, err := grpc.DialContext(callCtx, *address, grpc.WithInsecure(), grpc.WithBlock())
 	if err != nil {
-		step("GetDatabases-raw", errFields(map[string]any{"databases": []any{}}, err))
+		report.Step("GetDatabases-raw", errFields(map[string]any{"databases": []any{}}, err))
 		return
 	}
 	defer conn.Close()
@@ -265,20 +235,20 @@ func rawDatabases(ctx context.Context) {
 		}
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i]["name"].(string) < list[j]["name"].(string) })
-	step("GetDatabases-raw", errFields(map[string]any{"databases": list}, err))
+	report.Step("GetDatabases-raw", errFields(map[string]any{"databases": list}, err))
 }
 
 // closeClient closes the client's database connection. It does not call Group().Close(): see
 // membership for why; the JoinGroup stream ends when the process exits.
 func closeClient(c *client.Client) {
-	err, panicked := guard(func() error { return c.Close() })
-	step("Close", map[string]any{"error": errText(err), "panic": panicked})
+	err, panicked := report.Guard(func() error { return c.Close() })
+	report.Step("Close", map[string]any{"error": report.ErrText(err), "panic": panicked})
 }
 
 func freePort() int {
 	lis, err := net.Listen("tcp", ":0")
 	if err != nil {
-		fail("finding a free port: %v", err)
+		report.Fail("finding a free port: %v", err)
 	}
 	port := lis.Addr().(*net.TCPAddr).Port
 	_ = lis.Close()
@@ -320,24 +290,24 @@ func membership(ctx context.Context, memberID string) {
 	c, err, panicked, elapsed := newClient(opts)
 	fields["elapsedMs"] = elapsed.Milliseconds()
 	fields["panic"] = panicked
-	fields["error"] = errText(err)
+	fields["error"] = report.ErrText(err)
 	fields["code"] = grpcCode(err)
 	if err != nil {
-		step("join-failed", fields)
-		fail("client.New: %v", err)
+		report.Step("join-failed", fields)
+		report.Fail("client.New: %v", err)
 	}
 	group := c.Group()
 	fields["members"] = snapshot(group.Peers())
 	if memberID != "" {
-		step("joined", fields)
+		report.Step("joined", fields)
 	} else {
-		step("observing", fields)
+		report.Step("observing", fields)
 	}
 
 	updates := make(chan peer.Set)
 	// Not cancelled before exit: cancelling Watch while the client delivers an update can block.
 	if err := group.Watch(context.Background(), updates); err != nil {
-		fail("Watch: %v", err)
+		report.Fail("Watch: %v", err)
 	}
 	var last []string
 	notifications := 0
@@ -347,7 +317,7 @@ func membership(ctx context.Context, memberID string) {
 			members := snapshot(set)
 			notifications++
 			if last == nil || strings.Join(last, "\x00") != strings.Join(members, "\x00") || len(last) != len(members) {
-				step("members", map[string]any{"members": members, "notifications": notifications})
+				report.Step("members", map[string]any{"members": members, "notifications": notifications})
 				last = members
 			}
 		case <-ctx.Done():
@@ -359,7 +329,7 @@ func membership(ctx context.Context, memberID string) {
 			// JoinGroup stream end. Group.Close in v0.4.1 cancels the stream, but the client's
 			// retrying stream interceptor then re-opens JoinGroup (resending the request) once a
 			// second, which would make the member flap instead of leaving.
-			step("left", map[string]any{"reason": reason, "notifications": notifications})
+			report.Step("left", map[string]any{"reason": reason, "notifications": notifications})
 			return
 		}
 	}

@@ -1,0 +1,3 @@
+module atomix-controller-ts/test/interop/go/report
+
+go 1.24
