@@ -172,7 +172,11 @@ export class Reconciler<P extends KubeObject = KubeObject> {
         if (resyncAfterSeconds !== undefined) queue.addAfter(key, resyncAfterSeconds * 1000);
       } catch (error) {
         if (error instanceof NotLeaderError) {
-          this.#log.debug("sync interrupted: no longer allowed to write", { key });
+          // The renew deadline passed (a long pause, a slow API server). Keep the key: either
+          // the next renewal succeeds and it runs again, or leadership is lost, this queue is
+          // shut down, and a new term starts by queueing every parent anyway.
+          this.#log.debug("sync interrupted: not allowed to write until the Lease is renewed; requeueing", { key });
+          queue.addRateLimited(key);
         } else if (isConflict(error)) {
           metrics.reconcileTotal.inc({ controller: this.name, result: "requeue" });
           this.#log.debug("conflict; requeueing", { key, error: (error as Error).message });

@@ -4,7 +4,7 @@ import { suite } from "../support/suite.ts";
 import * as assert from "uvu/assert";
 import { KubeClient } from "../../runtime/kube/client.ts";
 import { builtinKinds } from "../../runtime/kube/kinds.ts";
-import { defaultLeaseDurationSeconds, defaultRetryPeriodSeconds } from "../../runtime/leader.ts";
+import { defaultLeaseDurationSeconds, defaultRenewDeadlineSeconds, defaultRetryPeriodSeconds } from "../../runtime/leader.ts";
 import { WidgetKind } from "../sample/widget.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../support/kube.ts";
 import { installWidgetCrd, startSample, type SampleProcess } from "../support/sample.ts";
@@ -97,6 +97,26 @@ test("SIGKILL to the leader hands over within the lease duration plus the retry 
   assert.is(await holder(), "replica-c");
   await createWidget("three");
   await eventually("the newest leader to create the children", async () => (await childCount("three")) === 2);
+  leader = c;
+});
+
+test("a leader paused past its renew deadline catches up on what changed while it was paused", async () => {
+  // A long GC pause or a frozen VM: no other replica runs, so the Lease is still this
+  // leader's when it wakes. Watch events reach it before its first renewal answers, while
+  // it may not write; none of them may be lost.
+  await createWidget("before-pause");
+  await eventually("children before the pause", async () => (await childCount("before-pause")) === 2);
+  leader.process.kill("SIGSTOP");
+  try {
+    await createWidget("during-pause");
+    await client.patch(WidgetKind, ns(), "before-pause", { spec: { replicas: 3 } });
+    await new Promise((resolve) => setTimeout(resolve, (defaultRenewDeadlineSeconds + 2) * 1000));
+  } finally {
+    leader.process.kill("SIGCONT");
+  }
+  await eventually("children of the parent created during the pause", async () => (await childCount("during-pause")) === 2);
+  await eventually("the parent changed during the pause to be resynced", async () => (await childCount("before-pause")) === 3);
+  assert.is(await holder(), leader.identity, "the paused leader still holds the Lease");
 });
 
 test.run();
