@@ -16,6 +16,7 @@ const parents = Number(process.argv[2] ?? 1000);
 const concurrencies = (process.argv[3] ?? "4,16").split(",").map(Number);
 const childrenEach = 3;
 const createsInFlight = 16;
+const settleMs = 10_000;
 
 function quantile(q: number, buckets: Array<[number, number]>): number {
   const total = buckets.at(-1)![1];
@@ -45,6 +46,7 @@ try {
   const sample = await startSample({ namespace: ns, identity: "bench", kubeconfig: cluster.kubeconfig, args: [`--concurrency=${concurrency}`, "--log-level=info"] });
   while (!(await sample.readyz()).leader) await new Promise((resolve) => setTimeout(resolve, 100));
   const requestsBefore = await sample.metric("rest_client_requests_total");
+  const idleRssMiB = (await sample.metric("process_resident_memory_bytes")) / 2 ** 20;
 
   const started = performance.now();
   let next = 0;
@@ -78,6 +80,11 @@ try {
   const status = readFileSync(`/proc/${sample.process.pid}/status`, "utf8");
   const peakRssMiB = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
   const requests = (await sample.metric("rest_client_requests_total")) - requestsBefore;
+  const cachedObjects = await sample.metric("informer_cached_objects");
+  // After a quiet spell, what the process keeps: the cache plus whatever V8 has not returned.
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
+  const settledRssMiB = (await sample.metric("process_resident_memory_bytes")) / 2 ** 20;
+  const heapUsedMiB = (await sample.metric("nodejs_heap_size_used_bytes")) / 2 ** 20;
   const byMethod = ["GET", "PATCH", "POST", "PUT", "DELETE"].map(async (method) => `${method} ${await sample.metric("rest_client_requests_total", { method })}`);
   const methods = (await Promise.all(byMethod)).join(", ");
   await sample.stop();
@@ -91,7 +98,11 @@ try {
         "all children applied (s)": (wallMs / 1000).toFixed(1),
         "event-to-apply p50 (ms)": (quantile(0.5, buckets) * 1000).toFixed(0),
         "event-to-apply p99 (ms)": (quantile(0.99, buckets) * 1000).toFixed(0),
+        "RSS before (MiB)": idleRssMiB.toFixed(0),
         "peak RSS (MiB)": peakRssMiB.toFixed(0),
+        [`RSS ${settleMs / 1000} s after (MiB)`]: settledRssMiB.toFixed(0),
+        "heap used after (MiB)": heapUsedMiB.toFixed(0),
+        "cached objects": cachedObjects,
         "API requests": requests,
       });
   methodNotes.push(`${concurrency} workers: ${methods}`);
@@ -109,6 +120,7 @@ writeReport({
     `the sample controller (test/sample) runs as its own process with leader election; parents are created ${createsInFlight} at a time`,
     "each parent costs a finalizer apply, 3 child applies, 2 status applies (0 then 3 children) and one Event",
     "event-to-apply: from the watch event that queued a parent to each resulting write being acknowledged; queueing dominates once parents arrive faster than the API server takes writes",
+    "memory: RSS before is the leader at rest with empty caches; peak RSS is the kernel's high-water mark (VmHWM); the cache holds Widgets, their ConfigMaps and the Lease, without managedFields; heap used is V8's, read from the process's own /metrics",
     ...methodNotes.map((note) => `requests by method (whole run, including start-up and Lease renewals), ${note}`),
   ],
 });

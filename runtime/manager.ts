@@ -7,6 +7,7 @@ import { namespaceList, type RuntimeConfig } from "./config.ts";
 import type { ControllerDefinition } from "./controller.ts";
 import { ApiEventRecorder } from "./events.ts";
 import { KubeClient } from "./kube/client.ts";
+import { groupOf } from "./kube/kinds.ts";
 import { defaultIdentity, LeaderElector } from "./leader.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { Metrics } from "./metrics.ts";
@@ -46,7 +47,7 @@ export interface ManagerOptions {
 export class Manager {
   readonly options: ManagerOptions;
   readonly log: Logger;
-  readonly metrics = new Metrics();
+  readonly metrics = new Metrics(() => this.informers.all.map((informer) => ({ kind: informer.kind, size: informer.size })));
   readonly client: KubeClient;
   readonly informers: Informers;
   readonly identity: string;
@@ -67,7 +68,7 @@ export class Manager {
       client: this.client,
       log: this.log,
       namespaces: namespaceList(config.namespaces),
-      onRestart: (kind, reason) => this.metrics.watchRestarts.inc({ kind: kind.kind, reason }),
+      onRestart: (kind, reason) => this.metrics.watchRestarts.inc({ kind: kind.kind, group: groupOf(kind.apiVersion), reason }),
     });
     if (config.leaderElect) {
       this.elector = new LeaderElector({

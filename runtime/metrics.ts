@@ -1,6 +1,7 @@
 // Prometheus metrics under the names controller-runtime users already graph, plus
 // event-to-apply latency. One registry per manager; nothing global.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { groupOf, type Kind } from "./kube/kinds.ts";
 import type { QueueObserver } from "./queue.ts";
 
 const queueBuckets = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1, 10, 100, 1000];
@@ -79,9 +80,62 @@ export class Metrics {
   readonly watchRestarts = new Counter({
     name: "informer_list_watch_restarts_total",
     help: "Lists and watch restarts per kind and reason",
-    labelNames: ["kind", "reason"],
+    labelNames: ["kind", "group", "reason"],
     registers: [this.registry],
   });
+
+  /**
+   * @param cacheSizes the number of cached objects per kind, read on every scrape.
+   */
+  constructor(cacheSizes: () => Iterable<{ kind: Kind; size: number }> = () => []) {
+    const registers = [this.registry];
+    new Gauge({
+      name: "informer_cached_objects",
+      help: "Objects held in the shared cache per kind",
+      labelNames: ["kind", "group"],
+      registers,
+      collect() {
+        for (const { kind, size } of cacheSizes()) this.set({ kind: kind.kind, group: groupOf(kind.apiVersion) }, size);
+      },
+    });
+    new Gauge({
+      name: "process_resident_memory_bytes",
+      help: "Resident memory size in bytes",
+      registers,
+      collect() {
+        this.set(process.memoryUsage.rss());
+      },
+    });
+    new Gauge({
+      name: "nodejs_heap_size_used_bytes",
+      help: "JavaScript heap in use, in bytes",
+      registers,
+      collect() {
+        this.set(process.memoryUsage().heapUsed);
+      },
+    });
+    new Gauge({
+      name: "nodejs_heap_size_total_bytes",
+      help: "JavaScript heap allocated, in bytes",
+      registers,
+      collect() {
+        this.set(process.memoryUsage().heapTotal);
+      },
+    });
+    new Counter({
+      name: "process_cpu_seconds_total",
+      help: "Total user and system CPU time spent in seconds",
+      registers,
+      collect() {
+        const { user, system } = process.cpuUsage();
+        this.reset();
+        this.inc((user + system) / 1e6);
+      },
+    });
+    new Gauge({ name: "process_start_time_seconds", help: "Start time of the process since the Unix epoch in seconds", registers }).set(
+      Math.round(Date.now() / 1000 - process.uptime()),
+    );
+  }
 
   queueObserver(name: string): QueueObserver {
     return {

@@ -8,7 +8,7 @@ import type { Change } from "./cache/informer.ts";
 import type { ControllerDefinition, ObjectsByKind, RelatedRequest, SyncRequest } from "./controller.ts";
 import type { EventRecorder } from "./events.ts";
 import { isConflict, isNotFound, type KubeClient } from "./kube/client.ts";
-import { kindKey, type Kind } from "./kube/kinds.ts";
+import { groupOf, kindKey, type Kind } from "./kube/kinds.ts";
 import { controllerOf, objectKey, type KubeObject } from "./kube/objects.ts";
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
@@ -58,7 +58,6 @@ export interface ReconcilerOptions {
   now?: () => Date;
 }
 
-const groupOf = (apiVersion: string) => (apiVersion.includes("/") ? apiVersion.split("/")[0] : "");
 
 export class Reconciler<P extends KubeObject = KubeObject> {
   readonly definition: ControllerDefinition<P>;

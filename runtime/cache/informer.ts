@@ -16,6 +16,9 @@ export const watchInactivityTimeoutMs = 75_000;
 export const initialRetryDelayMs = 200;
 export const maxRetryDelayMs = 30_000;
 
+/** How long the UID of a deleted object is remembered, so a late remember() cannot revive it. */
+export const tombstoneTtlMs = 10 * 60_000;
+
 export type ChangeType = "added" | "updated" | "deleted";
 
 export interface Change {
@@ -38,6 +41,12 @@ export interface InformerOptions {
   fieldSelector?: string | undefined;
   /** Overrides watchInactivityTimeoutMs (tests). */
   inactivityTimeoutMs?: number;
+  /**
+   * Keep metadata.managedFields in the cache. Off by default: nothing reads them client-side
+   * (server-side apply tracks ownership on the server), and they are often the largest part
+   * of an object's metadata.
+   */
+  keepManagedFields?: boolean;
   /** Observes each (re)list and watch restart, for metrics and tests. */
   onRestart?: (reason: "list" | "relist-gone" | "watch-ended" | "watch-error" | "inactive") => void;
 }
@@ -48,6 +57,8 @@ export class Informer {
   readonly #objects = new Map<string, KubeObject>();
   readonly #byOwner = new Map<string, Set<string>>();
   readonly #handlers = new Set<ChangeHandler>();
+  /** UIDs of objects seen deleted, oldest first, with when they were deleted. */
+  readonly #tombstones = new Map<string, number>();
   readonly #abort = new AbortController();
   #pendingScopes = 0;
   #synced!: () => void;
@@ -105,8 +116,17 @@ export class Informer {
   /**
    * Records an object the caller just wrote, so the next read sees it. Handlers hear about
    * it now; the watch event with the same resourceVersion is then recognised and dropped.
+   * A write answered after the object's deletion was already seen is not brought back, and a
+   * write that removed the last finalizer of a deleting object counts as its deletion.
    */
   remember(object: KubeObject): void {
+    const uid = object.metadata.uid;
+    if (uid && this.#tombstones.has(uid)) return;
+    if (object.metadata.deletionTimestamp && !object.metadata.finalizers?.length) {
+      this.forget(object);
+      this.#bury(uid);
+      return;
+    }
     const key = objectKey(object);
     const current = this.#objects.get(key);
     if (current && !isNewer(object.metadata.resourceVersion, current.metadata.resourceVersion)) return;
@@ -227,7 +247,8 @@ export class Informer {
     }
   }
 
-  #set(key: string, object: KubeObject, old: KubeObject | undefined, observedAt: number): void {
+  #set(key: string, received: KubeObject, old: KubeObject | undefined, observedAt: number): void {
+    const object = this.#options.keepManagedFields ? received : withoutManagedFields(received);
     if (old) this.#unindex(key, old);
     this.#objects.set(key, object);
     const owner = controllerOf(object)?.uid;
@@ -240,9 +261,21 @@ export class Informer {
   }
 
   #remove(key: string, object: KubeObject, observedAt: number): void {
+    this.#bury(object.metadata.uid);
     this.#objects.delete(key);
     this.#unindex(key, object);
     this.#emit({ type: "deleted", object, observedAt });
+  }
+
+  #bury(uid: string | undefined): void {
+    if (!uid) return;
+    const now = performance.now();
+    this.#tombstones.delete(uid);
+    this.#tombstones.set(uid, now);
+    for (const [old, at] of this.#tombstones) {
+      if (now - at < tombstoneTtlMs) break;
+      this.#tombstones.delete(old);
+    }
   }
 
   #unindex(key: string, object: KubeObject): void {
@@ -262,6 +295,12 @@ export class Informer {
       }
     }
   }
+}
+
+function withoutManagedFields(object: KubeObject): KubeObject {
+  if (!object.metadata || !("managedFields" in object.metadata)) return object;
+  const { managedFields: _, ...metadata } = object.metadata;
+  return { ...object, metadata };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -13,6 +13,9 @@ export function kind(apiVersion: string, kind: string, plural: string, namespace
   return { apiVersion, kind, plural, namespaced };
 }
 
+/** The API group of an apiVersion ("" for the core group). */
+export const groupOf = (apiVersion: string) => (apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "");
+
 /** "Kind.apiVersion", the key Metacontroller uses to group children, e.g. "StatefulSet.apps/v1". */
 export const kindKey = (kind: Pick<Kind, "apiVersion" | "kind">) => `${kind.kind}.${kind.apiVersion}`;
 

@@ -44,6 +44,8 @@ test("the sample controller leads, syncs children and status, and serves health 
   assert.is((widget.status as { observedGeneration?: number }).observedGeneration, widget.metadata.generation);
   assert.is(await (await sample.get("/healthz")).text(), "ok");
   assert.ok((await sample.metric("controller_runtime_reconcile_total", { controller: "widgets" })) > 0);
+  assert.is(await sample.metric("informer_cached_objects", { kind: "Widget" }), 1);
+  assert.ok((await sample.metric("process_resident_memory_bytes")) > 0, "resident memory is reported under Deno too");
   assert.is(await sample.stop("SIGTERM"), 0, "SIGTERM ends it cleanly");
 });
 

@@ -227,6 +227,16 @@ test("health, readiness and metrics are served; dropped connections do not hurt"
   }
   assert.ok((await sample.metric("controller_runtime_event_to_apply_seconds_count", { controller: "widgets" })) > 0);
   assert.is(await sample.metric("leader_election_master_status", { name: "sample-controller" }), 1);
+  // The cache follows the API server (a Widget deleted by an earlier test may still be on its way out).
+  const cached = await eventually("the cache to hold every Widget", async () => {
+    const widgets = (await client.list(WidgetKind, { namespace: ns() })).items.length;
+    const cached = await sample.metric("informer_cached_objects", { kind: "Widget", group: "sample.runtime.test" });
+    return cached === widgets ? cached : undefined;
+  });
+  assert.ok(cached > 0);
+  assert.ok((await sample.metric("process_resident_memory_bytes")) > 10 * 2 ** 20, "resident memory is reported");
+  assert.ok((await sample.metric("nodejs_heap_size_used_bytes")) > 0, "heap use is reported");
+  assert.ok((await sample.metric("process_cpu_seconds_total")) > 0, "CPU time is reported");
 
   const { connect } = await import("node:net");
   for (const payload of ["PRI * HTTP/2.0\r\n", "GET /healthz HTTP/1.1\r\nHost: x\r\n", "\x00\x01garbage"]) {
