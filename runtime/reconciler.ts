@@ -67,6 +67,8 @@ export class Reconciler<P extends KubeObject = KubeObject> {
   readonly #relatedKinds: Map<string, Kind>;
   readonly #relatedRequests = new Map<string, RelatedRequest[]>();
   readonly #triggers = new Map<string, number>();
+  /** Children another controller holds, by "Kind.apiVersion/namespace/name", and the parents waiting for them. */
+  readonly #blocked = new Map<string, Set<string>>();
   #queue: WorkQueue | undefined;
   #workers: Promise<void>[] = [];
 
@@ -97,6 +99,8 @@ export class Reconciler<P extends KubeObject = KubeObject> {
     informers.for(parent).onChange((change) => this.#enqueue(objectKey(change.object), change));
     for (const kind of this.#childKinds.values()) {
       informers.for(kind).onChange((change) => {
+        const waiting = change.type === "deleted" ? this.#blocked.get(`${kindKey(kind)}/${objectKey(change.object)}`) : undefined;
+        for (const key of waiting ?? []) this.#enqueue(key, change);
         const owner = controllerOf(change.object);
         if (!owner || owner.kind !== parent.kind || groupOf(owner.apiVersion) !== groupOf(parent.apiVersion)) return;
         const namespace = parent.namespaced ? change.object.metadata.namespace : undefined;
@@ -200,6 +204,7 @@ export class Reconciler<P extends KubeObject = KubeObject> {
     const definition = this.definition;
     const trigger = this.#triggers.get(key);
     this.#triggers.delete(key);
+    this.#unblock(key);
     let parent = informers.for(definition.parent).get(key) as P | undefined;
     if (!parent) {
       this.#relatedRequests.delete(key);
@@ -237,6 +242,7 @@ export class Reconciler<P extends KubeObject = KubeObject> {
       desiredKeys.add(`${kindKey(kind)}/${objectKey(stamped)}`);
       const existing = children[kindKey(kind)]?.[stamped.metadata.name];
       if (existing && isSubset(stamped, existing)) continue;
+      if (!existing) this.#refuseTakeover(kind, stamped, parent, key);
       applies.push(async () => {
         let applied: KubeObject;
         try {
@@ -273,6 +279,33 @@ export class Reconciler<P extends KubeObject = KubeObject> {
     await this.#writeStatus(parent, valid.status, trigger);
     if (finalizing && valid.finalized) await this.#setFinalizer(parent, false, trigger);
     return valid.resyncAfterSeconds;
+  }
+
+  /**
+   * A desired child whose name is taken by an object another controller owns is an error the
+   * user must resolve (the API server would refuse a second controller reference anyway).
+   * The parent is queued again as soon as that object is deleted. Objects with no controller
+   * are adopted by the apply, as controller-runtime and Metacontroller do.
+   */
+  #refuseTakeover(kind: Kind, child: KubeObject, parent: P, key: string): void {
+    const childKey = `${kindKey(kind)}/${objectKey(child)}`;
+    const found = this.#options.informers.for(kind).get(objectKey(child));
+    const owner = found && controllerOf(found);
+    if (!owner || owner.uid === parent.metadata.uid) return;
+    let parents = this.#blocked.get(childKey);
+    if (!parents) this.#blocked.set(childKey, (parents = new Set()));
+    parents.add(key);
+    throw new Error(
+      `${child.kind} ${child.metadata.name} already exists and is controlled by ${owner.kind} ${owner.name}; ` +
+        `rename or delete one of them (${parent.kind} ${parent.metadata.name} will not take it over)`,
+    );
+  }
+
+  #unblock(key: string): void {
+    if (this.#blocked.size === 0) return;
+    for (const [childKey, parents] of this.#blocked) {
+      if (parents.delete(key) && parents.size === 0) this.#blocked.delete(childKey);
+    }
   }
 
   /** The children this controller controls, grouped like Metacontroller's request. */

@@ -123,6 +123,41 @@ test("an invalid response is refused with a condition that says what is wrong", 
   assert.is(condition.status, "False");
 });
 
+test("a child name held by another controller's object is reported, not taken, and the parent converges once it is gone", async () => {
+  const owner = await client.create<KubeObject>(builtinKinds.ConfigMap, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "holder", namespace: ns() } });
+  await client.create(builtinKinds.ConfigMap, {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: {
+      name: "taken-0",
+      namespace: ns(),
+      ownerReferences: [{ apiVersion: "v1", kind: "ConfigMap", name: "holder", uid: owner.metadata.uid!, controller: true }],
+    },
+    data: { mine: "yes" },
+  });
+  await create("taken", { replicas: 1 });
+  const failed = await eventually("Ready=False naming the owner", async () => {
+    const condition = ready((await widget("taken")).status);
+    return condition?.status === "False" ? condition : undefined;
+  });
+  assert.is(failed.reason, "ApplyFailed");
+  assert.match(failed.message ?? "", "ConfigMap taken-0 already exists and is controlled by ConfigMap holder");
+  const untouched = await client.get(builtinKinds.ConfigMap, ns(), "taken-0");
+  assert.equal(untouched.data, { mine: "yes" }, "the other controller's object is left as it was");
+  assert.is(untouched.metadata.ownerReferences?.length, 1);
+
+  // Retries back off from 5 ms, doubling: 5.5 s after the first failure the next retry is
+  // due at about 10.2 s. Converging well before then shows the deletion itself woke the parent.
+  await new Promise((resolve) => setTimeout(resolve, 5_500));
+  await client.delete(builtinKinds.ConfigMap, ns(), "taken-0");
+  const deleted = performance.now();
+  await eventually("the parent to converge", async () => ready((await widget("taken")).status)?.status === "True", { timeoutMs: 20_000 });
+  const waitedMs = performance.now() - deleted;
+  assert.ok(waitedMs < 3_000, `converged ${waitedMs.toFixed(0)} ms after the deletion, as if by backoff rather than by the deletion`);
+  const child = await client.get(builtinKinds.ConfigMap, ns(), "taken-0");
+  assert.is(child.metadata.ownerReferences?.[0]?.kind, "Widget", "the name now belongs to the Widget");
+});
+
 test("resyncAfterSeconds runs sync again with no change", async () => {
   await create("ticking", { resyncAfterSeconds: 1 });
   await eventually("the first sync", async () => (await widget("ticking")).status?.configMaps !== undefined);
