@@ -4,6 +4,7 @@
 // holds off creating partitions until it does. Pure.
 import { controller, type DesiredObject, type ObjectsByKind, type SyncRequest, type SyncResponse } from "../runtime/controller.ts";
 import { builtinKinds, kindKey } from "../runtime/kube/kinds.ts";
+import { controllerOf } from "../runtime/kube/objects.ts";
 import { DatabaseKind, DatabasePartitionKind, RaftStorageClassKind, type Database, type DatabasePartition, type StorageReference } from "./kinds.ts";
 import { readyCondition, unchangedChildren } from "./shared.ts";
 
@@ -116,7 +117,23 @@ export const databases = controller<Database>({
 export function syncDatabasePartition({ parent: partition, related }: SyncRequest<DatabasePartition>): SyncResponse {
   const database = partition.spec?.database ?? "";
   const cluster = partition.spec?.cluster ?? 1;
-  const statefulSet = related["StatefulSet.apps/v1"]?.[`${partition.metadata.namespace}/${clusterName(database, cluster)}`];
+  const name = clusterName(database, cluster);
+  const statefulSet = related["StatefulSet.apps/v1"]?.[`${partition.metadata.namespace}/${name}`];
+  // A StatefulSet of that name controlled by something other than this partition's Database
+  // (a PartitionGroup of the same name, say) is not this cluster.
+  const holder = statefulSet && controllerOf(statefulSet);
+  const owner = controllerOf(partition);
+  if (holder && owner && holder.uid !== owner.uid) {
+    return {
+      status: {
+        ready: false,
+        readyReplicas: 0,
+        conditions: [
+          readyCondition(false, "ClusterNameTaken", `StatefulSet ${name} belongs to ${holder.kind} ${holder.name}, not to Database ${database}; rename one of them`),
+        ],
+      },
+    };
+  }
   const wanted = (statefulSet?.spec as { replicas?: number } | undefined)?.replicas ?? 0;
   const readyReplicas = (statefulSet?.status as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0;
   const ready = statefulSet !== undefined && wanted > 0 && readyReplicas >= wanted;
@@ -126,10 +143,10 @@ export function syncDatabasePartition({ parent: partition, related }: SyncReques
       readyReplicas,
       conditions: [
         ready
-          ? readyCondition(true, "ClusterReady", `cluster ${clusterName(database, cluster)} has all ${wanted} replicas ready`)
+          ? readyCondition(true, "ClusterReady", `cluster ${name} has all ${wanted} replicas ready`)
           : statefulSet
-            ? readyCondition(false, "ClusterNotReady", `cluster ${clusterName(database, cluster)} has ${readyReplicas} of ${wanted} replicas ready`)
-            : readyCondition(false, "ClusterNotFound", `StatefulSet ${clusterName(database, cluster)} does not exist yet`),
+            ? readyCondition(false, "ClusterNotReady", `cluster ${name} has ${readyReplicas} of ${wanted} replicas ready`)
+            : readyCondition(false, "ClusterNotFound", `StatefulSet ${name} does not exist yet`),
       ],
     },
   };

@@ -7,7 +7,7 @@ import { namespaceList, type RuntimeConfig } from "./config.ts";
 import type { ControllerDefinition } from "./controller.ts";
 import { ApiEventRecorder } from "./events.ts";
 import { KubeClient } from "./kube/client.ts";
-import { groupOf } from "./kube/kinds.ts";
+import { groupOf, kindKey } from "./kube/kinds.ts";
 import { defaultIdentity, LeaderElector } from "./leader.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { Metrics } from "./metrics.ts";
@@ -104,6 +104,9 @@ export class Manager {
           fieldManager: options.name,
           finalizerDomain: options.finalizerDomain,
           gate,
+          siblings: options.controllers
+            .filter((other) => other !== definition && kindKey(other.parent) === kindKey(definition.parent))
+            .map((other) => other.name),
           concurrency: config.concurrency,
         }),
     );

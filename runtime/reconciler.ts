@@ -54,6 +54,12 @@ export interface ReconcilerOptions {
   /** Finalizers are "<finalizerDomain>/<controller name>". */
   finalizerDomain: string;
   gate: WriteGate;
+  /**
+   * Names of the other controllers of the same parent kind. With siblings, the runtime's
+   * failure messages start with "<controller>: ", so each controller clears only its own
+   * failure and leaves a sibling's in place instead of overwriting it.
+   */
+  siblings?: readonly string[];
   concurrency?: number;
   now?: () => Date;
 }
@@ -301,6 +307,17 @@ export class Reconciler<P extends KubeObject = KubeObject> {
     );
   }
 
+  get #failurePrefix(): string {
+    return this.#options.siblings?.length ? `${this.name}: ` : "";
+  }
+
+  /** Whether a failure condition on the parent was written for this controller (always, without siblings). */
+  #isOwnFailure(condition: { message?: string }): boolean {
+    const siblings = this.#options.siblings ?? [];
+    if (!siblings.length) return true;
+    return !siblings.some((sibling) => condition.message?.startsWith(`${sibling}: `));
+  }
+
   #unblock(key: string): void {
     if (this.#blocked.size === 0) return;
     for (const [childKey, parents] of this.#blocked) {
@@ -353,9 +370,19 @@ export class Reconciler<P extends KubeObject = KubeObject> {
 
   async #writeStatus(parent: P, desired: Record<string, unknown> | undefined, trigger: number | undefined): Promise<void> {
     const current = (parent.status ?? {}) as Record<string, unknown>;
-    const staleFailure = failureCondition(current.conditions);
+    const failure = failureCondition(current.conditions);
+    const staleFailure = failure && this.#isOwnFailure(failure) ? failure : undefined;
+    const siblingFailure = failure && !staleFailure ? failure : undefined;
     if (desired === undefined && !staleFailure) return;
     const status = statusToWrite(desired ?? {}, parent, rfc3339(this.#now()));
+    if (staleFailure && status.conditions === undefined) {
+      // The failure is this controller's to take back, even when its function reports no conditions.
+      status.conditions = (current.conditions as Array<Record<string, unknown>>).filter((c) => c !== staleFailure);
+    }
+    if (siblingFailure && Array.isArray(status.conditions)) {
+      // Another controller of this parent is failing; its Ready=False stands until it recovers.
+      status.conditions = withCondition(status.conditions, siblingFailure as Parameters<typeof withCondition>[1]);
+    }
     // A failure condition the runtime wrote must go once a sync succeeds, unless the function reports it itself.
     const clearsFailure =
       staleFailure !== undefined &&
@@ -391,16 +418,17 @@ export class Reconciler<P extends KubeObject = KubeObject> {
 
   async #reportFailure(key: string, error: Error, retryInMs: number): Promise<void> {
     const reason = error instanceof InvalidResponseError ? "InvalidResponse" : error instanceof FunctionError ? "SyncFailed" : "ApplyFailed";
+    const message = `${this.#failurePrefix}${error.message}`.slice(0, 32_768);
     this.#log.warn("sync failed", { key, reason, error: error.message, retryInMs });
     const parent = this.#options.informers.for(this.definition.parent).get(key) as P | undefined;
     if (!parent || !this.#options.gate.canWrite()) return;
-    this.#options.events.record(parent, "Warning", reason, "Sync", error.message);
+    this.#options.events.record(parent, "Warning", reason, "Sync", message);
     const current = (parent.status ?? {}) as Record<string, unknown>;
     const condition = {
       type: "Ready",
       status: "False",
       reason,
-      message: error.message.slice(0, 32_768),
+      message,
       observedGeneration: parent.metadata.generation,
     };
     const previous = failureCondition(current.conditions);

@@ -240,6 +240,35 @@ test("two controllers of one parent kind each own, see and prune only their own 
   assert.is((await widget("shared")).status && ((await widget("shared")).status as { noteMaps?: number }).noteMaps, 1);
 });
 
+test("when one of two controllers of a parent fails, its Ready=False stands, the other does not fight it, and it clears on recovery", async () => {
+  await create("split", { replicas: 1, notes: "fail" });
+  const failed = await eventually("Ready=False from widget-notes", async () => {
+    const condition = ready((await widget("split")).status);
+    return condition?.status === "False" ? condition : undefined;
+  });
+  assert.is(failed.reason, "SyncFailed");
+  assert.match(failed.message ?? "", /^widget-notes: sync threw: spec.notes is "fail"/);
+  await eventually("the widgets controller's own work done", async () => (await configMaps("split")).length === 1);
+
+  // No tug of war over the condition: with both controllers settled, the widgets controller
+  // syncs this parent a bounded number of times (widget-notes keeps failing, backing off).
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const before = await sample.metric("controller_runtime_reconcile_total", { controller: "widgets" });
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  const during = (await sample.metric("controller_runtime_reconcile_total", { controller: "widgets" })) - before;
+  assert.ok(during <= 5, `the widgets controller ran ${during} syncs in 3 s while its sibling was failing`);
+  const still = ready((await widget("split")).status);
+  assert.is(still?.status, "False", "the failure still shows");
+  assert.match(still?.message ?? "", /^widget-notes: /);
+
+  await patch("split", { notes: "fixed" });
+  const recovered = await eventually("Ready=True once widget-notes succeeds", async () => {
+    const w = await widget("split");
+    return ready(w.status)?.status === "True" && (w.status as { notes?: string }).notes === "fixed" ? w : undefined;
+  });
+  assert.is(ready(recovered.status)?.reason, "Synced", "the widgets controller's condition is back");
+});
+
 test("health, readiness and metrics are served; dropped connections do not hurt", async () => {
   assert.is(await (await sample.get("/healthz")).text(), "ok");
   const readiness = await sample.readyz();

@@ -109,6 +109,7 @@ export const widgetNotes = controller<Widget>({
   children: [builtinKinds.ConfigMap],
   filter: (widget) => typeof widget.spec?.notes === "string",
   sync({ parent, children }) {
+    if (parent.spec?.notes === "fail") throw new Error('spec.notes is "fail"; write anything else');
     return {
       children: [
         {

@@ -145,29 +145,44 @@ test("fingerprint is stable and sensitive", () => {
   assert.equal(fingerprint("").length, 8);
 });
 
-const readiness: Array<{ title: string; statefulSet?: { replicas: number; readyReplicas: number }; ready: boolean; reason: string }> = [
+const ownedBy = (kind: string, name: string, uid: string) => [{ apiVersion: "x/v1", kind, name, uid, controller: true }];
+const readiness: Array<{
+  title: string;
+  statefulSet?: { replicas: number; readyReplicas: number; owner?: ReturnType<typeof ownedBy> };
+  ready: boolean;
+  reason: string;
+}> = [
   { title: "no StatefulSet yet", ready: false, reason: "ClusterNotFound" },
   { title: "2 of 3 ready", statefulSet: { replicas: 3, readyReplicas: 2 }, ready: false, reason: "ClusterNotReady" },
   { title: "3 of 3 ready", statefulSet: { replicas: 3, readyReplicas: 3 }, ready: true, reason: "ClusterReady" },
+  { title: "3 of 3 ready, controlled by the Database", statefulSet: { replicas: 3, readyReplicas: 3, owner: ownedBy("Database", "raft", "db-uid") }, ready: true, reason: "ClusterReady" },
+  {
+    title: "3 of 3 ready, but the name belongs to a PartitionGroup's Partition",
+    statefulSet: { replicas: 3, readyReplicas: 3, owner: ownedBy("Partition", "raft-2", "other-uid") },
+    ready: false,
+    reason: "ClusterNameTaken",
+  },
 ];
 for (const { title, statefulSet, ready, reason } of readiness) {
   test(`Partition readiness: ${title}`, () => {
     const partition: DatabasePartition = {
       apiVersion: "cloud.atomix.io/v1beta2",
       kind: "Partition",
-      metadata: { name: "raft-2", namespace: "kube-system" },
+      metadata: { name: "raft-2", namespace: "kube-system", ownerReferences: ownedBy("Database", "raft", "db-uid") },
       spec: { database: "raft", cluster: 2, partitionId: 2, serviceName: "raft-2" },
     };
     const sts = statefulSet && {
       apiVersion: "apps/v1",
       kind: "StatefulSet",
-      metadata: { name: "raft-2", namespace: "kube-system" },
+      metadata: { name: "raft-2", namespace: "kube-system", ...(statefulSet.owner && { ownerReferences: statefulSet.owner }) },
       spec: { replicas: statefulSet.replicas },
       status: { readyReplicas: statefulSet.readyReplicas },
     };
     const response = syncDatabasePartition(request(partition, { related: sts ? { "StatefulSet.apps/v1": { "kube-system/raft-2": sts } } : {} }));
     assert.equal(response.status!.ready, ready);
-    assert.equal((response.status!.conditions as Array<{ reason: string }>)[0]!.reason, reason);
+    const condition = (response.status!.conditions as Array<{ reason: string; message: string }>)[0]!;
+    assert.equal(condition.reason, reason);
+    if (reason === "ClusterNameTaken") assert.match(condition.message, "StatefulSet raft-2 belongs to Partition raft-2, not to Database raft");
     assert.equal(databasePartitions.related!.select(partition), [{ apiVersion: "apps/v1", kind: "StatefulSet", names: ["raft-2"] }]);
   });
 }
