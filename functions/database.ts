@@ -129,7 +129,9 @@ export function syncDatabasePartition({ parent: partition, related }: SyncReques
         ready: false,
         readyReplicas: 0,
         conditions: [
-          readyCondition(false, "ClusterNameTaken", `StatefulSet ${name} belongs to ${holder.kind} ${holder.name}, not to Database ${database}; rename one of them`),
+          holder.kind === "Database" && holder.name === database
+            ? readyCondition(false, "ClusterNameTaken", `StatefulSet ${name} still belongs to an earlier Database ${database}; it goes once that one is deleted`)
+            : readyCondition(false, "ClusterNameTaken", `StatefulSet ${name} belongs to ${holder.kind} ${holder.name}, not to Database ${database}; rename one of them`),
         ],
       },
     };

@@ -19,6 +19,8 @@ import { InvalidResponseError, validateResponse } from "./validate.ts";
 export const defaultConcurrency = 4;
 /** Child writes one sync keeps in flight at once. */
 export const writesInFlight = 8;
+/** How soon a sync refused for want of a renewed Lease runs again (without counting as a failure). */
+export const notLeaderRetryMs = 500;
 /** How long a stopping controller waits for in-flight syncs. */
 export const defaultDrainTimeoutMs = 5_000;
 /** Condition reasons the runtime writes when a sync fails; cleared by the next good sync. */
@@ -105,7 +107,8 @@ export class Reconciler<P extends KubeObject = KubeObject> {
     informers.for(parent).onChange((change) => this.#enqueue(objectKey(change.object), change));
     for (const kind of this.#childKinds.values()) {
       informers.for(kind).onChange((change) => {
-        const waiting = change.type === "deleted" ? this.#blocked.get(`${kindKey(kind)}/${objectKey(change.object)}`) : undefined;
+        const freed = change.type === "deleted" || !controllerOf(change.object);
+        const waiting = freed ? this.#blocked.get(`${kindKey(kind)}/${objectKey(change.object)}`) : undefined;
         for (const key of waiting ?? []) this.#enqueue(key, change);
         const owner = controllerOf(change.object);
         if (!owner || owner.kind !== parent.kind || groupOf(owner.apiVersion) !== groupOf(parent.apiVersion)) return;
@@ -185,7 +188,7 @@ export class Reconciler<P extends KubeObject = KubeObject> {
           // the next renewal succeeds and it runs again, or leadership is lost, this queue is
           // shut down, and a new term starts by queueing every parent anyway.
           this.#log.debug("sync interrupted: not allowed to write until the Lease is renewed; requeueing", { key });
-          queue.addRateLimited(key);
+          queue.addAfter(key, notLeaderRetryMs);
         } else if (isConflict(error)) {
           metrics.reconcileTotal.inc({ controller: this.name, result: "requeue" });
           this.#log.debug("conflict; requeueing", { key, error: (error as Error).message });
@@ -218,6 +221,9 @@ export class Reconciler<P extends KubeObject = KubeObject> {
     }
     if (definition.filter && !this.#passes(parent)) {
       this.#relatedRequests.delete(key);
+      // A failure this controller recorded must not outlive its interest in the parent.
+      const failure = failureCondition((parent.status as { conditions?: unknown } | undefined)?.conditions);
+      if (failure && this.#isOwnFailure(failure)) await this.#removeFailure(parent, failure, trigger);
       return undefined;
     }
     const finalizing = Boolean(parent.metadata.deletionTimestamp);
@@ -318,6 +324,35 @@ export class Reconciler<P extends KubeObject = KubeObject> {
     return !siblings.some((sibling) => condition.message?.startsWith(`${sibling}: `));
   }
 
+  /** Removes a failure condition from the parent's status, if it is still there as seen. */
+  async #removeFailure(parent: P, failure: { message?: string }, trigger: number | undefined): Promise<P> {
+    const conditions = ((parent.status as { conditions?: unknown } | undefined)?.conditions ?? []) as unknown[];
+    const index = conditions.indexOf(failure);
+    if (index < 0) return parent;
+    const patched = await this.#write(trigger, () =>
+      this.#options.client
+        .patch<P>(
+        this.definition.parent,
+        parent.metadata.namespace,
+        parent.metadata.name,
+        [
+          { op: "test", path: `/status/conditions/${index}/message`, value: failure.message },
+          { op: "remove", path: `/status/conditions/${index}` },
+        ],
+        "json",
+        "status",
+      )
+        .catch((error) => {
+          // 422: the test op failed, the list changed since this sync read it.
+          if ((error as { status?: number }).status === 422) return undefined;
+          throw error;
+        }),
+    );
+    if (!patched) return parent;
+    this.#options.informers.for(this.definition.parent).remember(patched);
+    return patched;
+  }
+
   #unblock(key: string): void {
     if (this.#blocked.size === 0) return;
     for (const [childKey, parents] of this.#blocked) {
@@ -374,6 +409,14 @@ export class Reconciler<P extends KubeObject = KubeObject> {
     const staleFailure = failure && this.#isOwnFailure(failure) ? failure : undefined;
     const siblingFailure = failure && !staleFailure ? failure : undefined;
     if (desired === undefined && !staleFailure) return;
+    if (staleFailure && this.#options.siblings?.length) {
+      // A sibling may have carried this failure into its own applies, and so co-own it; an
+      // apply without it would not remove it. Take it out with a guarded JSON patch instead.
+      const patched = await this.#removeFailure(parent, staleFailure, trigger);
+      // Unchanged: the condition moved or changed meanwhile; the watch brings that and a resync.
+      if (patched === parent) return;
+      return this.#writeStatus(patched, desired, trigger);
+    }
     const status = statusToWrite(desired ?? {}, parent, rfc3339(this.#now()));
     if (staleFailure && status.conditions === undefined) {
       // The failure is this controller's to take back, even when its function reports no conditions.
@@ -433,6 +476,9 @@ export class Reconciler<P extends KubeObject = KubeObject> {
     };
     const previous = failureCondition(current.conditions);
     if (previous && previous.reason === reason && previous.message === condition.message) return;
+    // The first sibling to fail keeps the condition until it recovers; taking turns would have
+    // each failure's write trigger the other's retry, in a loop. The Event above still tells.
+    if (previous && !this.#isOwnFailure(previous)) return;
     const status = { ...current, conditions: withCondition(current.conditions, { ...condition, lastTransitionTime: rfc3339(this.#now()) }) };
     try {
       const applied = await this.#options.client.apply(

@@ -122,7 +122,7 @@ export class Informer {
   remember(object: KubeObject): void {
     const uid = object.metadata.uid;
     if (uid && this.#tombstones.has(uid)) return;
-    if (object.metadata.deletionTimestamp && !object.metadata.finalizers?.length) {
+    if (alreadyGone(object)) {
       this.forget(object);
       this.#bury(uid);
       return;
@@ -133,11 +133,14 @@ export class Informer {
     this.#set(key, object, current, performance.now());
   }
 
-  /** Records that the caller deleted an object (the watch confirms it later). */
+  /**
+   * Records that the caller deleted an object. It may live on for a while (finalizers, graceful
+   * deletion), in which case the watch brings it back; so its UID is not buried here.
+   */
   forget(object: KubeObject): void {
     const key = objectKey(object);
     const current = this.#objects.get(key);
-    if (current && current.metadata.uid === object.metadata.uid) this.#remove(key, current, performance.now());
+    if (current && current.metadata.uid === object.metadata.uid) this.#remove(key, current, performance.now(), false);
   }
 
   async #reflect(namespace: string | undefined): Promise<void> {
@@ -192,7 +195,11 @@ export class Informer {
             const key = objectKey(event.object);
             const current = this.#objects.get(key);
             if (event.type === "DELETED") {
-              if (current) this.#remove(key, current, observedAt);
+              // The cache may already hold a successor of the same name (a write remembered
+              // before this event arrived); only the deleted object itself goes.
+              const deletedUid = event.object.metadata?.uid;
+              if (current && (!deletedUid || current.metadata.uid === deletedUid)) this.#remove(key, current, observedAt);
+              else this.#bury(deletedUid);
             } else if (!current || isNewer(version, current.metadata.resourceVersion)) {
               this.#set(key, event.object, current, observedAt);
             }
@@ -260,8 +267,8 @@ export class Informer {
     this.#emit({ type: old ? "updated" : "added", object, old, observedAt });
   }
 
-  #remove(key: string, object: KubeObject, observedAt: number): void {
-    this.#bury(object.metadata.uid);
+  #remove(key: string, object: KubeObject, observedAt: number, bury = true): void {
+    if (bury) this.#bury(object.metadata.uid);
     this.#objects.delete(key);
     this.#unindex(key, object);
     this.#emit({ type: "deleted", object, observedAt });
@@ -295,6 +302,17 @@ export class Informer {
       }
     }
   }
+}
+
+/**
+ * Whether a write's answer shows the object already gone: being deleted, no finalizers left,
+ * and no grace period still running (a terminating Pod lives on until its kubelet confirms;
+ * a Namespace waits on spec.finalizers).
+ */
+function alreadyGone(object: KubeObject): boolean {
+  const { deletionTimestamp, finalizers, deletionGracePeriodSeconds } = object.metadata as KubeObject["metadata"] & { deletionGracePeriodSeconds?: number };
+  const specFinalizers = (object.spec as { finalizers?: unknown[] } | undefined)?.finalizers;
+  return Boolean(deletionTimestamp) && !finalizers?.length && !deletionGracePeriodSeconds && !specFinalizers?.length;
 }
 
 function withoutManagedFields(object: KubeObject): KubeObject {

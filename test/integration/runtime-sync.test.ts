@@ -261,12 +261,51 @@ test("when one of two controllers of a parent fails, its Ready=False stands, the
   assert.is(still?.status, "False", "the failure still shows");
   assert.match(still?.message ?? "", /^widget-notes: /);
 
+  // The healthy controller writes its status meanwhile, carrying the sibling's failure along.
+  await patch("split", { replicas: 2 });
+  const carried = await eventually("the widgets controller's new status", async () => {
+    const w = await widget("split");
+    return (w.status as Status | undefined)?.configMaps === 2 ? w : undefined;
+  });
+  assert.match(ready(carried.status)?.message ?? "", /^widget-notes: /, "the failure was kept in that write");
+
   await patch("split", { notes: "fixed" });
   const recovered = await eventually("Ready=True once widget-notes succeeds", async () => {
     const w = await widget("split");
     return ready(w.status)?.status === "True" && (w.status as { notes?: string }).notes === "fixed" ? w : undefined;
   });
   assert.is(ready(recovered.status)?.reason, "Synced", "the widgets controller's condition is back");
+});
+
+test("a controller that stops handling a parent (its filter now rejects it) takes its failure back", async () => {
+  await create("dropped", { replicas: 1, notes: "fail" });
+  await eventually("Ready=False from widget-notes", async () => ready((await widget("dropped")).status)?.message?.startsWith("widget-notes: "));
+  await client.patch(WidgetKind, ns(), "dropped", { spec: { notes: null } });
+  const condition = await eventually("Ready=True", async () => {
+    const c = ready((await widget("dropped")).status);
+    return c?.status === "True" ? c : undefined;
+  });
+  assert.is(condition.reason, "Synced");
+});
+
+test("two failing controllers of one parent do not take turns rewriting Ready", async () => {
+  await create("both", { replicas: 1, notes: "fail", fail: true });
+  const first = await eventually("Ready=False", async () => {
+    const c = ready((await widget("both")).status);
+    return c?.status === "False" ? c : undefined;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const syncs = async () =>
+    (await sample.metric("controller_runtime_reconcile_total", { controller: "widgets" })) +
+    (await sample.metric("controller_runtime_reconcile_total", { controller: "widget-notes" }));
+  const before = await syncs();
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  const during = (await syncs()) - before;
+  assert.ok(during <= 8, `${during} syncs in 3 s by two controllers that are both failing and backing off`);
+  const later = ready((await widget("both")).status);
+  assert.is(later?.message, first.message, "the first failure recorded still stands");
+  await patch("both", { fail: false, notes: "ok" });
+  await eventually("Ready=True once both recover", async () => ready((await widget("both")).status)?.status === "True");
 });
 
 test("health, readiness and metrics are served; dropped connections do not hurt", async () => {

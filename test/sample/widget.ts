@@ -90,7 +90,20 @@ export const widgetCrd = {
                   notes: { type: "string" },
                 },
               },
-              status: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+              status: {
+                type: "object",
+                "x-kubernetes-preserve-unknown-fields": true,
+                properties: {
+                  // A map list keyed by type, as metav1.Condition lists are declared: server-side
+                  // apply then merges conditions per type across field managers.
+                  conditions: {
+                    type: "array",
+                    "x-kubernetes-list-type": "map",
+                    "x-kubernetes-list-map-keys": ["type"],
+                    items: { type: "object", required: ["type"], properties: { type: { type: "string" } }, "x-kubernetes-preserve-unknown-fields": true },
+                  },
+                },
+              },
             },
           },
         },
