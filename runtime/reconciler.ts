@@ -222,8 +222,8 @@ export class Reconciler<P extends KubeObject = KubeObject> {
     if (definition.filter && !this.#passes(parent)) {
       this.#relatedRequests.delete(key);
       // A failure this controller recorded must not outlive its interest in the parent.
-      const failure = failureCondition((parent.status as { conditions?: unknown } | undefined)?.conditions);
-      if (failure && this.#isOwnFailure(failure)) await this.#removeFailure(parent, failure, trigger);
+      const own = this.#ownFailure(parent);
+      if (own) await this.#removeFailure(parent, own, trigger);
       return undefined;
     }
     const finalizing = Boolean(parent.metadata.deletionTimestamp);
@@ -317,11 +317,11 @@ export class Reconciler<P extends KubeObject = KubeObject> {
     return this.#options.siblings?.length ? `${this.name}: ` : "";
   }
 
-  /** Whether a failure condition on the parent was written for this controller (always, without siblings). */
-  #isOwnFailure(condition: { message?: string }): boolean {
+  /** The runtime's failure condition on the parent if it was written for this controller (any, without siblings). */
+  #ownFailure(parent: P): ReturnType<typeof failureCondition> {
+    const failure = failureCondition((parent.status as { conditions?: unknown } | undefined)?.conditions);
     const siblings = this.#options.siblings ?? [];
-    if (!siblings.length) return true;
-    return !siblings.some((sibling) => condition.message?.startsWith(`${sibling}: `));
+    return failure && !siblings.some((sibling) => failure.message?.startsWith(`${sibling}: `)) ? failure : undefined;
   }
 
   /** Removes a failure condition from the parent's status, if it is still there as seen. */
@@ -406,33 +406,26 @@ export class Reconciler<P extends KubeObject = KubeObject> {
   async #writeStatus(parent: P, desired: Record<string, unknown> | undefined, trigger: number | undefined): Promise<void> {
     const current = (parent.status ?? {}) as Record<string, unknown>;
     const failure = failureCondition(current.conditions);
-    const staleFailure = failure && this.#isOwnFailure(failure) ? failure : undefined;
-    const siblingFailure = failure && !staleFailure ? failure : undefined;
-    if (desired === undefined && !staleFailure) return;
-    if (staleFailure && this.#options.siblings?.length) {
-      // A sibling may have carried this failure into its own applies, and so co-own it; an
-      // apply without it would not remove it. Take it out with a guarded JSON patch instead.
-      const patched = await this.#removeFailure(parent, staleFailure, trigger);
+    const own = this.#ownFailure(parent);
+    const reportsItself = ((desired?.conditions as Array<Record<string, unknown>> | undefined) ?? []).some(
+      (c) => c?.type === "Ready" && c.status === "False" && c.reason === own?.reason,
+    );
+    if (own && !reportsItself) {
+      // A failure the runtime wrote goes once a sync succeeds. A guarded JSON patch removes it
+      // whoever co-owns it: a sibling that carried it in its own applies would keep an apply
+      // without it from removing it.
+      const patched = await this.#removeFailure(parent, own, trigger);
       // Unchanged: the condition moved or changed meanwhile; the watch brings that and a resync.
       if (patched === parent) return;
       return this.#writeStatus(patched, desired, trigger);
     }
-    const status = statusToWrite(desired ?? {}, parent, rfc3339(this.#now()));
-    if (staleFailure && status.conditions === undefined) {
-      // The failure is this controller's to take back, even when its function reports no conditions.
-      status.conditions = (current.conditions as Array<Record<string, unknown>>).filter((c) => c !== staleFailure);
-    }
-    if (siblingFailure && Array.isArray(status.conditions)) {
+    if (desired === undefined) return;
+    const status = statusToWrite(desired, parent, rfc3339(this.#now()));
+    if (failure && !own && Array.isArray(status.conditions)) {
       // Another controller of this parent is failing; its Ready=False stands until it recovers.
-      status.conditions = withCondition(status.conditions, siblingFailure as Parameters<typeof withCondition>[1]);
+      status.conditions = withCondition(status.conditions, failure as Parameters<typeof withCondition>[1]);
     }
-    // A failure condition the runtime wrote must go once a sync succeeds, unless the function reports it itself.
-    const clearsFailure =
-      staleFailure !== undefined &&
-      !((status.conditions as Array<Record<string, unknown>> | undefined) ?? []).some(
-        (c) => c.type === "Ready" && c.status === "False" && c.reason === staleFailure.reason,
-      );
-    if (isSubset(status, current) && !clearsFailure) return;
+    if (isSubset(status, current)) return;
     const applied = await this.#write(trigger, () =>
       this.#options.client.apply(
         this.definition.parent,
@@ -478,7 +471,7 @@ export class Reconciler<P extends KubeObject = KubeObject> {
     if (previous && previous.reason === reason && previous.message === condition.message) return;
     // The first sibling to fail keeps the condition until it recovers; taking turns would have
     // each failure's write trigger the other's retry, in a loop. The Event above still tells.
-    if (previous && !this.#isOwnFailure(previous)) return;
+    if (previous && previous !== this.#ownFailure(parent)) return;
     const status = { ...current, conditions: withCondition(current.conditions, { ...condition, lastTransitionTime: rfc3339(this.#now()) }) };
     try {
       const applied = await this.#options.client.apply(
