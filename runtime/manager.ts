@@ -7,10 +7,10 @@ import { namespaceList, type RuntimeConfig } from "./config.ts";
 import type { ControllerDefinition } from "./controller.ts";
 import { ApiEventRecorder } from "./events.ts";
 import { KubeClient } from "./kube/client.ts";
-import { groupOf, kindKey } from "./kube/kinds.ts";
+import { kindKey } from "./kube/kinds.ts";
 import { defaultIdentity, LeaderElector } from "./leader.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { Metrics } from "./metrics.ts";
+import { kindLabels, Metrics } from "./metrics.ts";
 import { defaultDrainTimeoutMs, Reconciler } from "./reconciler.ts";
 import { healthApp } from "./server/app.ts";
 import { serve, type RunningServer } from "./server/server.ts";
@@ -68,7 +68,7 @@ export class Manager {
       client: this.client,
       log: this.log,
       namespaces: namespaceList(config.namespaces),
-      onRestart: (kind, reason) => this.metrics.watchRestarts.inc({ kind: kind.kind, group: groupOf(kind.apiVersion), reason }),
+      onRestart: (kind, reason) => this.metrics.watchRestarts.inc({ ...kindLabels(kind), reason }),
     });
     if (config.leaderElect) {
       this.elector = new LeaderElector({

@@ -4,6 +4,9 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { groupOf, type Kind } from "./kube/kinds.ts";
 import type { QueueObserver } from "./queue.ts";
 
+/** The labels that name a kind in the informer metrics (the group tells apart kinds of one name). */
+export const kindLabels = (kind: Kind) => ({ kind: kind.kind, group: groupOf(kind.apiVersion) });
+
 const queueBuckets = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1, 10, 100, 1000];
 const reconcileBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60];
 const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.35, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 7.5, 10, 15, 20, 30, 60];
@@ -95,33 +98,24 @@ export class Metrics {
       labelNames: ["kind", "group"],
       registers,
       collect() {
-        for (const { kind, size } of cacheSizes()) this.set({ kind: kind.kind, group: groupOf(kind.apiVersion) }, size);
+        for (const { kind, size } of cacheSizes()) this.set(kindLabels(kind), size);
       },
     });
-    new Gauge({
-      name: "process_resident_memory_bytes",
-      help: "Resident memory size in bytes",
-      registers,
-      collect() {
-        this.set(process.memoryUsage.rss());
-      },
-    });
-    new Gauge({
-      name: "nodejs_heap_size_used_bytes",
-      help: "JavaScript heap in use, in bytes",
-      registers,
-      collect() {
-        this.set(process.memoryUsage().heapUsed);
-      },
-    });
-    new Gauge({
-      name: "nodejs_heap_size_total_bytes",
-      help: "JavaScript heap allocated, in bytes",
-      registers,
-      collect() {
-        this.set(process.memoryUsage().heapTotal);
-      },
-    });
+    const memory: Array<[name: string, help: string, read: () => number]> = [
+      ["process_resident_memory_bytes", "Resident memory size in bytes", () => process.memoryUsage.rss()],
+      ["nodejs_heap_size_used_bytes", "JavaScript heap in use, in bytes", () => process.memoryUsage().heapUsed],
+      ["nodejs_heap_size_total_bytes", "JavaScript heap allocated, in bytes", () => process.memoryUsage().heapTotal],
+    ];
+    for (const [name, help, read] of memory) {
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read());
+        },
+      });
+    }
     new Counter({
       name: "process_cpu_seconds_total",
       help: "Total user and system CPU time spent in seconds",
