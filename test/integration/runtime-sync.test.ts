@@ -28,6 +28,19 @@ const configMaps = async (name: string) =>
     a.metadata.name.localeCompare(b.metadata.name),
   );
 const ready = (status: Status | undefined) => status?.conditions?.find((c) => c.type === "Ready");
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** After 1 s to settle, the syncs these controllers run in the next 3 s. */
+async function settledSyncs(controllers: string[]): Promise<number> {
+  const total = async () => {
+    let sum = 0;
+    for (const controller of controllers) sum += await sample.metric("controller_runtime_reconcile_total", { controller });
+    return sum;
+  };
+  await sleep(1_000);
+  const before = await total();
+  await sleep(3_000);
+  return (await total()) - before;
+}
 
 test.before(async () => {
   namespace = await freshNamespace(config, "runtime-sync");
@@ -252,10 +265,7 @@ test("when one of two controllers of a parent fails, its Ready=False stands, the
 
   // No tug of war over the condition: with both controllers settled, the widgets controller
   // syncs this parent a bounded number of times (widget-notes keeps failing, backing off).
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
-  const before = await sample.metric("controller_runtime_reconcile_total", { controller: "widgets" });
-  await new Promise((resolve) => setTimeout(resolve, 3_000));
-  const during = (await sample.metric("controller_runtime_reconcile_total", { controller: "widgets" })) - before;
+  const during = await settledSyncs(["widgets"]);
   assert.ok(during <= 5, `the widgets controller ran ${during} syncs in 3 s while its sibling was failing`);
   const still = ready((await widget("split")).status);
   assert.is(still?.status, "False", "the failure still shows");
@@ -294,13 +304,7 @@ test("two failing controllers of one parent do not take turns rewriting Ready", 
     const c = ready((await widget("both")).status);
     return c?.status === "False" ? c : undefined;
   });
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
-  const syncs = async () =>
-    (await sample.metric("controller_runtime_reconcile_total", { controller: "widgets" })) +
-    (await sample.metric("controller_runtime_reconcile_total", { controller: "widget-notes" }));
-  const before = await syncs();
-  await new Promise((resolve) => setTimeout(resolve, 3_000));
-  const during = (await syncs()) - before;
+  const during = await settledSyncs(["widgets", "widget-notes"]);
   assert.ok(during <= 8, `${during} syncs in 3 s by two controllers that are both failing and backing off`);
   const later = ready((await widget("both")).status);
   assert.is(later?.message, first.message, "the first failure recorded still stands");
