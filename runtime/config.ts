@@ -1,7 +1,7 @@
 // Configuration by flags and environment variables. Each option names its flag, its
 // variable and its default; `--help` prints them. Flags win over the environment.
 import { logLevels, type LogLevel } from "./log.ts";
-import { defaultConcurrency } from "./reconciler.ts";
+import { defaultConcurrency } from "./reconcile/runner.ts";
 import { defaultLeaseDurationSeconds, defaultRenewDeadlineSeconds, defaultRetryPeriodSeconds } from "./leader.ts";
 
 /** The port the runtime serves RPCs, health and metrics on. */

@@ -1,7 +1,7 @@
 // Kubernetes Events (events.k8s.io/v1) about parents, rate limited per object the way
 // client-go's spam filter is: a burst, then one event per refill interval.
 import { randomBytes } from "node:crypto";
-import { microTime } from "./apply.ts";
+import { microTime } from "./kube/time.ts";
 import type { KubeClient } from "./kube/client.ts";
 import { builtinKinds } from "./kube/kinds.ts";
 import type { KubeObject } from "./kube/objects.ts";

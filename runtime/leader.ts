@@ -6,8 +6,9 @@
 // on graceful shutdown is taken over at once instead of at the next retry.
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
-import { microTime } from "./apply.ts";
-import { Informer } from "./cache/informer.ts";
+import { microTime } from "./kube/time.ts";
+import type { Informer } from "./cache/informer.ts";
+import type { Informers } from "./cache/informers.ts";
 import { isConflict, isNotFound, type KubeClient } from "./kube/client.ts";
 import { builtinKinds } from "./kube/kinds.ts";
 import type { KubeObject } from "./kube/objects.ts";
@@ -20,6 +21,8 @@ export const defaultRetryPeriodSeconds = 2;
 
 export interface LeaderElectionOptions {
   client: KubeClient;
+  /** The shared registry: the Lease is watched through it, like every other object. */
+  informers: Informers;
   log: Logger;
   leaseName: string;
   leaseNamespace: string;
@@ -68,13 +71,7 @@ export class LeaderElector {
     if (!(this.#leaseMs > this.#renewDeadlineMs && this.#renewDeadlineMs > this.#retryMs * 1.2)) {
       throw new Error("leader election needs leaseDuration > renewDeadline > 1.2 × retryPeriod (client-go's rule)");
     }
-    this.#watch = new Informer({
-      kind: builtinKinds.Lease,
-      client: options.client,
-      log: options.log,
-      namespaces: [options.leaseNamespace],
-      fieldSelector: `metadata.name=${options.leaseName}`,
-    });
+    this.#watch = options.informers.for(builtinKinds.Lease, { namespaces: [options.leaseNamespace], fieldSelector: `metadata.name=${options.leaseName}` });
     this.#watch.onChange((change) => {
       const lease = change.object as Lease;
       if (change.type === "deleted") this.#observed = undefined;
@@ -113,7 +110,6 @@ export class LeaderElector {
       await this.#options.onStoppedLeading();
       await this.#release();
     }
-    await this.#watch.stop();
   }
 
   async #run(): Promise<void> {

@@ -1,4 +1,4 @@
-// The manager wires the parts: one client, the shared informers, a reconciler per
+// The manager wires the parts: one client, the shared informers, a runner per
 // controller, leader election, the server, and an orderly shutdown.
 import { existsSync, readFileSync } from "node:fs";
 import type { ConnectRouter } from "@connectrpc/connect";
@@ -11,23 +11,14 @@ import { kindKey } from "./kube/kinds.ts";
 import { defaultIdentity, LeaderElector } from "./leader.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { kindLabels, Metrics } from "./metrics.ts";
-import { defaultDrainTimeoutMs, Reconciler } from "./reconciler.ts";
+import { ControllerRunner, defaultDrainTimeoutMs } from "./reconcile/runner.ts";
 import { healthApp } from "./server/app.ts";
+import type { ServiceContext } from "./service.ts";
 import { serve, type RunningServer } from "./server/server.ts";
 
 /** How long closing the server and the watches may take once controllers have stopped. */
 export const closeTimeoutMs = 3_000;
 const inClusterNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
-
-/** What RPC handlers get: read from the cache, write through the client. */
-export interface ServiceContext {
-  client: KubeClient;
-  informers: Informers;
-  log: Logger;
-  identity: string;
-  /** True when this replica may write (it leads, or election is off). */
-  canWrite(): boolean;
-}
 
 export interface ManagerOptions {
   /** Field manager, default Lease name and Events' reportingController. */
@@ -51,9 +42,10 @@ export class Manager {
   readonly client: KubeClient;
   readonly informers: Informers;
   readonly identity: string;
-  readonly reconcilers: Reconciler[];
+  readonly runners: ControllerRunner[];
   readonly elector: LeaderElector | undefined;
   #server: RunningServer | undefined;
+  readonly #stopHooks: Array<() => void | Promise<void>> = [];
   #stopping: Promise<void> | undefined;
 
   constructor(options: ManagerOptions) {
@@ -73,6 +65,7 @@ export class Manager {
     if (config.leaderElect) {
       this.elector = new LeaderElector({
         client: this.client,
+        informers: this.informers,
         log: this.log,
         identity: this.identity,
         leaseName: config.leaseName || options.name,
@@ -82,20 +75,20 @@ export class Manager {
         retryPeriodSeconds: config.retryPeriodSeconds,
         onStartedLeading: () => {
           this.metrics.leader.set({ name: options.name }, 1);
-          for (const reconciler of this.reconcilers) reconciler.start();
+          for (const runner of this.runners) runner.start();
         },
         onStoppedLeading: async () => {
           this.metrics.leader.set({ name: options.name }, 0);
-          await Promise.all(this.reconcilers.map((reconciler) => reconciler.stop(defaultDrainTimeoutMs)));
+          await Promise.all(this.runners.map((runner) => runner.stop(defaultDrainTimeoutMs)));
         },
         onNewLeader: (identity) => this.log.info("leader observed", { leader: identity }),
       });
     }
     const gate = { canWrite: () => this.canWrite() };
     const events = new ApiEventRecorder({ client: this.client, controller: options.name, instance: this.identity, log: this.log, canWrite: gate.canWrite });
-    this.reconcilers = options.controllers.map(
+    this.runners = options.controllers.map(
       (definition) =>
-        new Reconciler(definition, {
+        new ControllerRunner(definition, {
           client: this.client,
           informers: this.informers,
           metrics: this.metrics,
@@ -122,7 +115,7 @@ export class Manager {
 
   /** Starts watching and serving; controllers run once caches sync and (with election) this replica leads. */
   async start(): Promise<void> {
-    for (const reconciler of this.reconcilers) reconciler.register();
+    for (const runner of this.runners) runner.register();
     for (const kind of this.options.watch ?? []) this.informers.for(kind);
     this.informers.start();
     const context: ServiceContext = {
@@ -131,6 +124,7 @@ export class Manager {
       log: this.log,
       identity: this.identity,
       canWrite: () => this.canWrite(),
+      onStop: (stop) => void this.#stopHooks.push(stop),
     };
     this.#server = await serve({
       host: this.options.config.host,
@@ -153,7 +147,7 @@ export class Manager {
       this.metrics.leader.set({ name: this.options.name }, 0);
       this.elector.start();
     } else {
-      for (const reconciler of this.reconcilers) reconciler.start();
+      for (const runner of this.runners) runner.start();
     }
   }
 
@@ -161,7 +155,8 @@ export class Manager {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       if (this.elector) await this.elector.stop();
-      else await Promise.all(this.reconcilers.map((reconciler) => reconciler.stop(defaultDrainTimeoutMs)));
+      else await Promise.all(this.runners.map((runner) => runner.stop(defaultDrainTimeoutMs)));
+      await Promise.allSettled(this.#stopHooks.map(async (stop) => stop()));
       const closed = await settlesWithin(Promise.all([this.#server?.close(), this.informers.stop()]), closeTimeoutMs);
       this.log.info("stopped", closed ? {} : { note: `server or watches did not close within ${closeTimeoutMs} ms` });
     })();

@@ -94,11 +94,13 @@ export class Metrics {
     const registers = [this.registry];
     new Gauge({
       name: "informer_cached_objects",
-      help: "Objects held in the shared cache per kind",
+      help: "Objects held in the shared cache per kind (all selectors)",
       labelNames: ["kind", "group"],
       registers,
       collect() {
-        for (const { kind, size } of cacheSizes()) this.set(kindLabels(kind), size);
+        // Informers of one kind with different selectors add up.
+        this.reset();
+        for (const { kind, size } of cacheSizes()) this.inc(kindLabels(kind), size);
       },
     });
     const memory: Array<[name: string, help: string, read: () => number]> = [

@@ -13,12 +13,12 @@ import {
 } from "../../gen/atomix/controller/controller_pb.ts";
 import { isConflict, isNotFound } from "../../runtime/kube/client.ts";
 import type { KubeObject } from "../../runtime/kube/objects.ts";
-import type { ServiceContext } from "../../runtime/manager.ts";
+import type { ServiceContext } from "../../runtime/service.ts";
 import { PartitionGroupKind, type PartitionGroup } from "../kinds.ts";
 import { chosenProtocol, SpecError } from "../protocols.ts";
 import { apiPort, partitionName } from "../shared.ts";
 import type { DatabaseCatalog } from "./database-service.ts";
-import { Elections } from "./election.ts";
+import { Elections } from "./elections.ts";
 import { alreadyExists, fromKube, invalid, namespaceOf, notFound, requireName } from "./errors.ts";
 import { protocolFromAny, protocolToAny } from "./protocol-any.ts";
 
@@ -64,7 +64,7 @@ function sorted(value: unknown): unknown {
 
 export function registerControllerService(router: ConnectRouter, context: ServiceContext, databases: DatabaseCatalog): void {
   const groups = () => context.informers.for(PartitionGroupKind);
-  const elections = new Elections({ client: context.client, log: context.log, replica: context.identity });
+  const elections = new Elections(context);
 
   router.service(ControllerService, {
     async createPartitionGroup(request) {

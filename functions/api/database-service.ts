@@ -11,7 +11,7 @@ import {
 } from "../../gen/atomix/controller/controller_pb.ts";
 import { DatabaseSchema, DatabaseService, GetDatabaseResponseSchema, GetDatabasesResponseSchema, type Database as DatabaseMessage } from "../../gen/atomix/database/database_pb.ts";
 import type { KubeObject } from "../../runtime/kube/objects.ts";
-import type { ServiceContext } from "../../runtime/manager.ts";
+import type { ServiceContext } from "../../runtime/service.ts";
 import { DatabaseKind, DatabasePartitionKind, type DatabasePartition } from "../kinds.ts";
 import { apiPort } from "../shared.ts";
 import { namespaceOf, notFound, requireName } from "./errors.ts";

@@ -17,7 +17,7 @@ import {
 import type { DatabaseId } from "../../gen/atomix/database/database_pb.ts";
 import type { PrimitiveId } from "../../gen/atomix/primitive/primitive_pb.ts";
 import { isConflict, isNotFound } from "../../runtime/kube/client.ts";
-import type { ServiceContext } from "../../runtime/manager.ts";
+import type { ServiceContext } from "../../runtime/service.ts";
 import { PrimitiveKind, type Primitive } from "../kinds.ts";
 import type { DatabaseCatalog } from "./database-service.ts";
 import { alreadyExists, fromKube, invalid, namespaceOf, notFound, requireName } from "./errors.ts";

@@ -1,8 +1,13 @@
-// The shared informer registry: one informer per kind, however many controllers need it.
+// The shared informer registry: one informer per kind and selector, however many
+// controllers, handlers or the leader elector need it, so every watch shows in readiness
+// and metrics and none is opened twice.
 import type { KubeClient } from "../kube/client.ts";
 import { kindKey, type Kind } from "../kube/kinds.ts";
 import type { Logger } from "../log.ts";
 import { Informer, type InformerOptions } from "./informer.ts";
+
+/** What narrows an informer: selectors, and namespaces other than the registry's. */
+export type InformerScope = Partial<Pick<InformerOptions, "labelSelector" | "fieldSelector" | "namespaces" | "inactivityTimeoutMs" | "keepManagedFields">>;
 
 export class Informers {
   readonly #client: KubeClient;
@@ -24,9 +29,9 @@ export class Informers {
     this.#onRestart = options.onRestart;
   }
 
-  /** The informer for a kind, created on first use (and started at once if the registry runs). */
-  for(kind: Kind, overrides: Partial<InformerOptions> = {}): Informer {
-    const key = kindKey(kind);
+  /** The informer for a kind (and scope), created on first use (and started at once if the registry runs). */
+  for(kind: Kind, scope: InformerScope = {}): Informer {
+    const key = registryKey(kind, scope);
     let informer = this.#informers.get(key);
     if (!informer) {
       informer = new Informer({
@@ -35,7 +40,7 @@ export class Informers {
         log: this.#log,
         namespaces: this.#namespaces,
         onRestart: (reason) => this.#onRestart?.(kind, reason),
-        ...overrides,
+        ...scope,
       });
       this.#informers.set(key, informer);
       if (this.#started) informer.start();
@@ -63,4 +68,12 @@ export class Informers {
   async stop(): Promise<void> {
     await Promise.all(this.all.map((informer) => informer.stop()));
   }
+}
+
+function registryKey(kind: Kind, scope: InformerScope): string {
+  const parts = [kindKey(kind)];
+  if (scope.labelSelector) parts.push(`labels=${scope.labelSelector}`);
+  if (scope.fieldSelector) parts.push(`fields=${scope.fieldSelector}`);
+  if (scope.namespaces) parts.push(`namespaces=${scope.namespaces === "all" ? "all" : [...scope.namespaces].sort().join(",")}`);
+  return parts.join(" ");
 }

@@ -2,7 +2,8 @@
 // JoinGroup stream sends, and when a Member counts as stale.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { isExpired, memberExpiryMs, membersOf, renewedAnnotation } from "../../functions/api/membership-service.ts";
+import { expiryMs as memberExpiryMs } from "../../functions/api/liveness.ts";
+import { isExpired, membersOf, renewedAnnotation } from "../../functions/api/membership-state.ts";
 import { recordName } from "../../functions/api/names.ts";
 import type { KubeObject } from "../../runtime/kube/objects.ts";
 

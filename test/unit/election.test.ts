@@ -1,7 +1,8 @@
 // The election's state transitions, as data in and data out.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { candidateExpiryMs, nextState, type Candidate } from "../../functions/api/election.ts";
+import { nextState, type Candidate } from "../../functions/api/election-state.ts";
+import { expiryMs as candidateExpiryMs } from "../../functions/api/liveness.ts";
 
 const now = 1_000_000;
 const c = (id: string, renewed = now): Candidate => ({ id, replica: "r", renewed });

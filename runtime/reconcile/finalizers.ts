@@ -1,0 +1,37 @@
+// Pure: the finalizer a controller with a finalize() hook keeps on its parents, and which
+// hook a parent's state calls for. The finalizer is added before the first sync, so a parent
+// deleted at any time after is finalized; it is removed once finalize() answers finalized.
+import type { ControllerDefinition } from "../controller.ts";
+import type { KubeObject } from "../kube/objects.ts";
+
+export type Hook = "sync" | "finalize";
+
+export interface FinalizerStep {
+  /** The hook to call, or undefined when there is nothing to do for this parent. */
+  hook: Hook | undefined;
+  /** Add the finalizer before calling the hook. */
+  addFinalizer: boolean;
+}
+
+/** Finalizers are "<domain>/<controller name>". */
+export const finalizerName = (domain: string, controllerName: string) => `${domain}/${controllerName}`;
+
+export function finalizerStep(parent: KubeObject, finalizer: string, definition: Pick<ControllerDefinition, "finalize">): FinalizerStep {
+  const finalizing = Boolean(parent.metadata.deletionTimestamp);
+  const hasFinalizer = parent.metadata.finalizers?.includes(finalizer) ?? false;
+  // Being deleted: only a controller that still holds its finalizer has anything to do.
+  if (finalizing) return { hook: definition.finalize && hasFinalizer ? "finalize" : undefined, addFinalizer: false };
+  return { hook: "sync", addFinalizer: Boolean(definition.finalize) && !hasFinalizer };
+}
+
+/**
+ * The server-side apply body that adds or removes this controller's finalizer. Under the
+ * controller's own field manager it owns only its own entry, so other finalizers stay.
+ */
+export function finalizerApply(parent: KubeObject, finalizer: string, present: boolean): KubeObject {
+  return {
+    apiVersion: parent.apiVersion,
+    kind: parent.kind,
+    metadata: { name: parent.metadata.name, namespace: parent.metadata.namespace, finalizers: present ? [finalizer] : [] },
+  };
+}

@@ -1,0 +1,75 @@
+// What a sync sees: the children this controller controls and the related objects the
+// parent asks for, read from the shared cache and grouped as in Metacontroller's request.
+import type { ControllerDefinition, ObjectsByKind, RelatedRequest } from "../controller.ts";
+import type { Informers } from "../cache/informers.ts";
+import { kindKey, type Kind } from "../kube/kinds.ts";
+import { objectKey, type KubeObject } from "../kube/objects.ts";
+import { InvalidResponseError } from "../validate.ts";
+import { FunctionError } from "./errors.ts";
+import { managedByLabel } from "./plan.ts";
+
+/** The children of `parent` this controller controls: by "Kind.apiVersion", then by name. */
+export function observedChildren(parent: KubeObject, childKinds: ReadonlyMap<string, Kind>, informers: Informers, controllerName: string): ObjectsByKind {
+  const children: ObjectsByKind = {};
+  for (const [group, kind] of childKinds) {
+    const byName: Record<string, KubeObject> = {};
+    for (const child of informers.for(kind).ownedBy(parent.metadata.uid!)) {
+      if (child.kind !== kind.kind) continue;
+      // Another controller of the same parent kind manages this one.
+      const label = child.metadata.labels?.[managedByLabel];
+      if (label !== undefined && label !== controllerName) continue;
+      byName[child.metadata.name] = child;
+    }
+    children[group] = byName;
+  }
+  return children;
+}
+
+/** Asks the definition's related() hook what the parent needs, checked against the declared kinds. */
+export function relatedRequests(definition: ControllerDefinition<any>, parent: KubeObject): RelatedRequest[] {
+  const hook = definition.related;
+  if (!hook) return [];
+  let requests: RelatedRequest[];
+  try {
+    requests = hook.select(structuredClone(parent));
+  } catch (error) {
+    throw new FunctionError("related", error);
+  }
+  if (!Array.isArray(requests)) throw new InvalidResponseError(["related() must return an array of requests"]);
+  const declared = new Set(hook.kinds.map(kindKey));
+  for (const [index, request] of requests.entries()) {
+    const group = `${request?.kind}.${request?.apiVersion}`;
+    if (!declared.has(group)) throw new InvalidResponseError([`related()[${index}] asks for ${group}, which controller ${definition.name} does not declare as related`]);
+  }
+  return requests;
+}
+
+/** The objects the requests name or select: by "Kind.apiVersion", then by "namespace/name". */
+export function relatedObjects(parent: KubeObject, requests: readonly RelatedRequest[], relatedKinds: ReadonlyMap<string, Kind>, informers: Informers): ObjectsByKind {
+  const related: ObjectsByKind = {};
+  for (const group of relatedKinds.keys()) related[group] = {};
+  for (const request of requests) {
+    const group = kindKey(request);
+    const kind = relatedKinds.get(group)!;
+    const informer = informers.for(kind);
+    const namespace = kind.namespaced ? request.namespace || parent.metadata.namespace : undefined;
+    const found = request.names
+      ? request.names.map((name) => informer.get(namespace ? `${namespace}/${name}` : name)).filter((o): o is KubeObject => o !== undefined)
+      : informer.list(namespace).filter((object) => labelsMatch(request.matchLabels ?? {}, object));
+    for (const object of found) related[group]![objectKey(object)] = object;
+  }
+  return related;
+}
+
+export function labelsMatch(selector: Record<string, string>, object: KubeObject): boolean {
+  const labels = object.metadata.labels ?? {};
+  return Object.entries(selector).every(([key, value]) => labels[key] === value);
+}
+
+/** Whether a change to `object` (of `kind`) concerns a parent that made this request. */
+export function relatedMatches(request: RelatedRequest, kind: Kind, object: KubeObject, parentNamespace: string | undefined): boolean {
+  if (request.kind !== kind.kind || request.apiVersion !== kind.apiVersion) return false;
+  if (kind.namespaced && object.metadata.namespace !== (request.namespace || parentNamespace)) return false;
+  if (request.names) return request.names.includes(object.metadata.name);
+  return labelsMatch(request.matchLabels ?? {}, object);
+}

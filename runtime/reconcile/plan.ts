@@ -1,0 +1,134 @@
+// Pure: from the children a function wants and the children that exist, the writes one sync
+// makes. Each desired child is stamped with the controller owner reference and the
+// managed-by label; it is applied unless what exists already has every field it sets;
+// controlled children left out are deleted; a name another controller's object holds is
+// refused rather than taken over.
+import type { DesiredObject, ObjectsByKind } from "../controller.ts";
+import { kindKey, type Kind } from "../kube/kinds.ts";
+import { controllerOf, objectKey, type KubeObject, type OwnerReference } from "../kube/objects.ts";
+
+/** The label that tells which controller of a parent manages a child. */
+export const managedByLabel = "app.kubernetes.io/managed-by";
+
+export interface ChildWrite {
+  kind: Kind;
+  object: KubeObject;
+}
+
+export interface ChildApply extends ChildWrite {
+  /** True when no such child exists yet (it is reported as created). */
+  creates: boolean;
+}
+
+/** A desired child whose name an object controlled by someone else holds. */
+export interface TakenName {
+  /** "Kind.apiVersion/namespace/name" of the held object. */
+  childKey: string;
+  message: string;
+}
+
+export interface ChildPlan {
+  applies: ChildApply[];
+  deletes: ChildWrite[];
+  taken: TakenName[];
+}
+
+export interface PlanInput {
+  parent: KubeObject;
+  controllerName: string;
+  /** The declared child kinds, by "Kind.apiVersion". */
+  childKinds: ReadonlyMap<string, Kind>;
+  /** The function's children, already validated. */
+  desired: readonly DesiredObject[];
+  /** The children this controller controls now, as given to the function. */
+  observed: ObjectsByKind;
+  /** Any object of a kind by "namespace/name", whoever owns it (the cache). */
+  lookup(kind: Kind, key: string): KubeObject | undefined;
+}
+
+export function ownerReference(parent: KubeObject): OwnerReference {
+  return {
+    apiVersion: parent.apiVersion,
+    kind: parent.kind,
+    name: parent.metadata.name,
+    uid: parent.metadata.uid!,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+/** The child as it is applied: the function's object plus the controller owner reference and label. */
+export function stampChild(child: DesiredObject, parent: KubeObject, controllerName: string): KubeObject {
+  const ownerReferences = [...((child.metadata.ownerReferences as OwnerReference[] | undefined) ?? []), ownerReference(parent)];
+  return {
+    ...child,
+    metadata: {
+      ...child.metadata,
+      labels: { ...child.metadata.labels, [managedByLabel]: controllerName },
+      ownerReferences,
+    },
+  } as KubeObject;
+}
+
+/** True when every field of `desired` is present in `actual` with an equal value (lists compare whole). */
+export function isSubset(desired: unknown, actual: unknown): boolean {
+  if (desired === actual) return true;
+  if (typeof desired !== "object" || desired === null || typeof actual !== "object" || actual === null) {
+    return false;
+  }
+  if (Array.isArray(desired)) {
+    if (!Array.isArray(actual) || desired.length !== actual.length) return false;
+    return desired.every((item, index) => isSubset(item, actual[index]));
+  }
+  if (Array.isArray(actual)) return false;
+  return Object.entries(desired).every(([key, value]) =>
+    value === undefined ? true : isSubset(value, (actual as Record<string, unknown>)[key]),
+  );
+}
+
+export function planChildren(input: PlanInput): ChildPlan {
+  const { parent, controllerName, childKinds, observed } = input;
+  const plan: ChildPlan = { applies: [], deletes: [], taken: [] };
+  const desiredKeys = new Set<string>();
+  for (const child of input.desired) {
+    const kind = childKinds.get(kindKey(child))!;
+    const object = stampChild(child, parent, controllerName);
+    const childKey = `${kindKey(kind)}/${objectKey(object)}`;
+    desiredKeys.add(childKey);
+    const existing = observed[kindKey(kind)]?.[object.metadata.name];
+    if (existing && isSubset(object, existing)) continue;
+    if (!existing) {
+      const holder = heldBy(input.lookup(kind, objectKey(object)), parent);
+      if (holder) {
+        plan.taken.push({ childKey, message: takenMessage(object, holder, parent) });
+        continue;
+      }
+    }
+    plan.applies.push({ kind, object, creates: !existing });
+  }
+  for (const [group, byName] of Object.entries(observed)) {
+    const kind = childKinds.get(group)!;
+    for (const child of Object.values(byName)) {
+      if (!desiredKeys.has(`${group}/${objectKey(child)}`)) plan.deletes.push({ kind, object: child });
+    }
+  }
+  return plan;
+}
+
+/** The controller of an object, when it is someone other than this parent. */
+function heldBy(found: KubeObject | undefined, parent: KubeObject): OwnerReference | undefined {
+  const owner = found && controllerOf(found);
+  return owner && owner.uid !== parent.metadata.uid ? owner : undefined;
+}
+
+function takenMessage(child: KubeObject, holder: OwnerReference, parent: KubeObject): string {
+  return (
+    `${child.kind} ${child.metadata.name} already exists and is controlled by ${holder.kind} ${holder.name}; ` +
+    `rename or delete one of them (${parent.kind} ${parent.metadata.name} will not take it over)`
+  );
+}
+
+/** "A, B, C" or "A, B, C, D, E and 3 more", for Events. */
+export function summarize(names: readonly string[]): string {
+  return names.length <= 5 ? names.join(", ") : `${names.slice(0, 5).join(", ")} and ${names.length - 5} more`;
+}

@@ -1,0 +1,186 @@
+// Runs one controller: its work queue and workers, each taking a parent key and syncing it.
+// A sync that fails becomes a Ready=False condition, a Warning Event and per-key backoff;
+// nothing a function does can stop the process. The pieces it drives:
+//   triggers.ts  watch events → parent keys      observe.ts  the cache → the function's request
+//   sync.ts      one sync, reads to writes       plan.ts     desired vs observed children (pure)
+//   status.ts    status and failures (pure)      finalizers.ts  the finalizer's steps (pure)
+import type { Informers } from "../cache/informers.ts";
+import type { Change } from "../cache/informer.ts";
+import type { ControllerDefinition } from "../controller.ts";
+import type { EventRecorder } from "../events.ts";
+import { isConflict, type KubeClient } from "../kube/client.ts";
+import { objectKey, type KubeObject } from "../kube/objects.ts";
+import { rfc3339 } from "../kube/time.ts";
+import type { Logger } from "../log.ts";
+import type { Metrics } from "../metrics.ts";
+import { WorkQueue } from "../queue.ts";
+import { failureReasonOf, NotLeaderError } from "./errors.ts";
+import { finalizerName } from "./finalizers.ts";
+import { failureMessage, failureStatus, type Writer } from "./status.ts";
+import { ParentSync, passes, type WriteGate } from "./sync.ts";
+import { Triggers } from "./triggers.ts";
+
+/** Workers per controller unless configured. */
+export const defaultConcurrency = 4;
+/** How soon a sync refused for want of a renewed Lease runs again (without counting as a failure). */
+export const notLeaderRetryMs = 500;
+/** How long a stopping controller waits for in-flight syncs. */
+export const defaultDrainTimeoutMs = 5_000;
+
+export interface RunnerOptions {
+  client: KubeClient;
+  informers: Informers;
+  metrics: Metrics;
+  log: Logger;
+  events: EventRecorder;
+  /** Field manager for children (and the prefix of per-controller managers for status and finalizers). */
+  fieldManager: string;
+  /** Finalizers are "<finalizerDomain>/<controller name>". */
+  finalizerDomain: string;
+  gate: WriteGate;
+  /**
+   * Names of the other controllers of the same parent kind. With siblings, the runtime's
+   * failure messages start with "<controller>: ", so each controller clears only its own
+   * failure and leaves a sibling's in place instead of overwriting it.
+   */
+  siblings?: readonly string[];
+  concurrency?: number;
+  now?: () => Date;
+}
+
+export class ControllerRunner<P extends KubeObject = KubeObject> {
+  readonly definition: ControllerDefinition<P>;
+  readonly finalizer: string;
+  readonly #options: RunnerOptions;
+  readonly #log: Logger;
+  readonly #writer: Writer;
+  readonly #triggers: Triggers;
+  readonly #sync: ParentSync<P>;
+  /** When the first change that queued each key was seen, for event-to-apply latency. */
+  readonly #seenAt = new Map<string, number>();
+  #queue: WorkQueue | undefined;
+  #workers: Promise<void>[] = [];
+
+  constructor(definition: ControllerDefinition<P>, options: RunnerOptions) {
+    this.definition = definition;
+    this.#options = options;
+    this.#log = options.log.with({ controller: definition.name });
+    this.finalizer = finalizerName(options.finalizerDomain, definition.name);
+    this.#writer = { name: definition.name, siblings: options.siblings ?? [] };
+    this.#triggers = new Triggers(definition, options.informers, (key, change) => this.#enqueue(key, change));
+    this.#sync = new ParentSync(definition, {
+      ...options,
+      triggers: this.#triggers,
+      statusManager: `${options.fieldManager}.${definition.name}`,
+      finalizer: this.finalizer,
+      writer: this.#writer,
+      log: this.#log,
+      now: () => options.now?.() ?? new Date(),
+    });
+  }
+
+  get name(): string {
+    return this.definition.name;
+  }
+
+  /** Subscribes to the informers this controller needs; call before they start. */
+  register(): void {
+    this.#triggers.register();
+  }
+
+  get running(): boolean {
+    return this.#queue !== undefined && !this.#queue.shuttingDown;
+  }
+
+  /** Starts workers and queues every parent in the cache. */
+  start(): void {
+    if (this.running) return;
+    const { metrics } = this.#options;
+    const queue = new WorkQueue({ observer: metrics.queueObserver(this.name) });
+    this.#queue = queue;
+    const concurrency = this.#options.concurrency ?? defaultConcurrency;
+    metrics.maxWorkers.set({ controller: this.name }, concurrency);
+    for (const parent of this.#options.informers.for(this.definition.parent).list()) queue.add(objectKey(parent));
+    this.#workers = Array.from({ length: concurrency }, () => this.#work(queue));
+    this.#log.info("controller started", { workers: concurrency });
+  }
+
+  /** Stops taking work and waits (bounded) for in-flight syncs. Returns whether they all finished. */
+  async stop(drainTimeoutMs = defaultDrainTimeoutMs): Promise<boolean> {
+    const queue = this.#queue;
+    if (!queue) return true;
+    const drained = await queue.shutDownWithDrain(drainTimeoutMs);
+    if (drained) await Promise.all(this.#workers);
+    this.#log.info("controller stopped", { drained });
+    return drained;
+  }
+
+  /** One sync of one parent, outside the queue. Returns the resync delay the function asked for, if any. */
+  reconcile(key: string): Promise<number | undefined> {
+    const seenAt = this.#seenAt.get(key);
+    this.#seenAt.delete(key);
+    return this.#sync.run(key, seenAt);
+  }
+
+  #enqueue(key: string, change: Change): void {
+    const queue = this.#queue;
+    if (!queue || queue.shuttingDown) return;
+    const { filter, parent } = this.definition;
+    if (filter && change.object.kind === parent.kind && change.type !== "deleted" && !passes(this.definition, change.object as P, this.#log)) return;
+    if (!this.#seenAt.has(key)) this.#seenAt.set(key, change.observedAt);
+    queue.add(key);
+  }
+
+  async #work(queue: WorkQueue): Promise<void> {
+    const { metrics } = this.#options;
+    const controller = this.name;
+    for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
+      metrics.activeWorkers.inc({ controller });
+      const started = performance.now();
+      try {
+        const resyncAfterSeconds = await this.reconcile(key);
+        queue.forget(key);
+        metrics.reconcileTotal.inc({ controller, result: resyncAfterSeconds !== undefined ? "requeue_after" : "success" });
+        if (resyncAfterSeconds !== undefined) queue.addAfter(key, resyncAfterSeconds * 1000);
+      } catch (error) {
+        if (error instanceof NotLeaderError) {
+          // The renew deadline passed (a long pause, a slow API server). Keep the key: either
+          // the next renewal succeeds and it runs again, or leadership is lost, this queue is
+          // shut down, and a new term starts by queueing every parent anyway.
+          this.#log.debug("sync interrupted: not allowed to write until the Lease is renewed; requeueing", { key });
+          queue.addAfter(key, notLeaderRetryMs);
+        } else if (isConflict(error)) {
+          metrics.reconcileTotal.inc({ controller, result: "requeue" });
+          this.#log.debug("conflict; requeueing", { key, error: (error as Error).message });
+          queue.addRateLimited(key);
+        } else {
+          metrics.reconcileTotal.inc({ controller, result: "error" });
+          metrics.reconcileErrors.inc({ controller });
+          const delayMs = queue.addRateLimited(key);
+          await this.#reportFailure(key, error as Error, delayMs);
+        }
+      } finally {
+        metrics.reconcileTime.observe({ controller }, (performance.now() - started) / 1000);
+        metrics.activeWorkers.dec({ controller });
+        queue.done(key);
+      }
+    }
+  }
+
+  /** Records a failed sync on its parent: a Warning Event and, unless a sibling's failure stands, Ready=False. */
+  async #reportFailure(key: string, error: Error, retryInMs: number): Promise<void> {
+    const reason = failureReasonOf(error);
+    const message = failureMessage(this.#writer, error.message);
+    this.#log.warn("sync failed", { key, reason, error: error.message, retryInMs });
+    const parent = this.#options.informers.for(this.definition.parent).get(key) as P | undefined;
+    if (!parent || !this.#options.gate.canWrite()) return;
+    this.#options.events.record(parent, "Warning", reason, "Sync", message);
+    const status = failureStatus(parent, reason, message, this.#writer, rfc3339(this.#options.now?.() ?? new Date()));
+    if (!status) return;
+    try {
+      await this.#sync.applyStatus(parent, status);
+    } catch (statusError) {
+      this.#log.warn("could not record the failure on the parent's status", { key, error: (statusError as Error).message });
+    }
+  }
+}

@@ -1,0 +1,85 @@
+// Which parents a watch event concerns. A parent's own changes queue it; a child's changes
+// queue its controller owner; a related object's changes queue every parent whose last
+// request matched it; and an object that held a name a parent wanted queues that parent as
+// soon as it is deleted or loses its controller. (controller-runtime's handler package
+// does this job there.)
+import type { Informers } from "../cache/informers.ts";
+import type { Change } from "../cache/informer.ts";
+import type { ControllerDefinition, RelatedRequest } from "../controller.ts";
+import { groupOf, kindKey, type Kind } from "../kube/kinds.ts";
+import { controllerOf, objectKey, splitKey, type KubeObject } from "../kube/objects.ts";
+import { relatedMatches } from "./observe.ts";
+
+export type Enqueue = (key: string, change: Change) => void;
+
+/** The parent key a child's change concerns: its controller owner, if that is of the parent kind. */
+export function ownerKey(parent: Kind, child: KubeObject): string | undefined {
+  const owner = controllerOf(child);
+  if (!owner || owner.kind !== parent.kind || groupOf(owner.apiVersion) !== groupOf(parent.apiVersion)) return undefined;
+  const namespace = parent.namespaced ? child.metadata.namespace : undefined;
+  return namespace ? `${namespace}/${owner.name}` : owner.name;
+}
+
+export class Triggers {
+  readonly #definition: ControllerDefinition<any>;
+  readonly #informers: Informers;
+  readonly #enqueue: Enqueue;
+  /** The related() requests of each parent's last sync. */
+  readonly #relatedRequests = new Map<string, readonly RelatedRequest[]>();
+  /** Child names another controller holds, by "Kind.apiVersion/namespace/name", and the parents waiting for them. */
+  readonly #blocked = new Map<string, Set<string>>();
+
+  constructor(definition: ControllerDefinition<any>, informers: Informers, enqueue: Enqueue) {
+    this.#definition = definition;
+    this.#informers = informers;
+    this.#enqueue = enqueue;
+  }
+
+  /** Subscribes to the parent, child and related informers; call before they start. */
+  register(): void {
+    const { parent, children, related } = this.#definition;
+    this.#informers.for(parent).onChange((change) => this.#enqueue(objectKey(change.object), change));
+    for (const kind of children) {
+      this.#informers.for(kind).onChange((change) => {
+        const freed = change.type === "deleted" || !controllerOf(change.object);
+        const waiting = freed ? this.#blocked.get(`${kindKey(kind)}/${objectKey(change.object)}`) : undefined;
+        for (const key of waiting ?? []) this.#enqueue(key, change);
+        const key = ownerKey(parent, change.object);
+        if (key) this.#enqueue(key, change);
+      });
+    }
+    for (const kind of related?.kinds ?? []) {
+      this.#informers.for(kind).onChange((change) => {
+        for (const [key, requests] of this.#relatedRequests) {
+          const parentNamespace = splitKey(key).namespace;
+          if (requests.some((request) => relatedMatches(request, kind, change.object, parentNamespace))) this.#enqueue(key, change);
+        }
+      });
+    }
+  }
+
+  /** Records what a parent asked for, so changes to those objects queue it. */
+  asked(key: string, requests: readonly RelatedRequest[]): void {
+    this.#relatedRequests.set(key, requests);
+  }
+
+  /** The parent is gone or no longer this controller's: nothing it asked for concerns it. */
+  forget(key: string): void {
+    this.#relatedRequests.delete(key);
+  }
+
+  /** Queues the parent again when the object holding `childKey` is deleted or loses its controller. */
+  block(childKey: string, key: string): void {
+    let parents = this.#blocked.get(childKey);
+    if (!parents) this.#blocked.set(childKey, (parents = new Set()));
+    parents.add(key);
+  }
+
+  /** Each sync starts unblocked; it blocks again if a name is still taken. */
+  unblock(key: string): void {
+    if (this.#blocked.size === 0) return;
+    for (const [childKey, parents] of this.#blocked) {
+      if (parents.delete(key) && parents.size === 0) this.#blocked.delete(childKey);
+    }
+  }
+}
