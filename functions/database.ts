@@ -2,9 +2,7 @@
 // its cluster and the Service its clients reach. Storage itself is the storage class's
 // controller's job (raft-storage.ts); this one checks that the referenced class exists and
 // holds off creating partitions until it does. Pure.
-import { controller, type DesiredObject, type ObjectsByKind, type SyncRequest, type SyncResponse } from "../runtime/controller.ts";
-import { builtinKinds, kindKey } from "../runtime/kube/kinds.ts";
-import { controllerOf } from "../runtime/kube/objects.ts";
+import { controller, objectOf, objectsOf, type DesiredObject, type ObjectsByKind, type SyncRequest, type SyncResponse } from "../runtime/controller.ts";
 import { DatabaseKind, DatabasePartitionKind, RaftStorageClassKind, type Database, type DatabasePartition, type StorageReference } from "./kinds.ts";
 import { readyCondition, unchangedChildren } from "./shared.ts";
 
@@ -58,7 +56,7 @@ export function storageProblem(database: Database, related: ObjectsByKind): stri
     const known = storageClassKinds.map((k) => `${k.apiVersion}/${k.kind}`).join(", ");
     return `spec.template.spec.storage names ${ref.group}/${ref.version}/${ref.kind}, which is not a storage class kind this controller knows (${known})`;
   }
-  if (!related[kindKey(kind)]?.[`${ref.namespace}/${ref.name}`]) {
+  if (!objectOf(related, kind, `${ref.namespace}/${ref.name}`)) {
     return `${ref.kind} ${ref.namespace}/${ref.name} does not exist: create it, or change spec.template.spec.storage`;
   }
   return undefined;
@@ -68,7 +66,7 @@ export function syncDatabase({ parent: database, children, related }: SyncReques
   const name = database.metadata.name;
   const layout = layoutOf(database);
   const total = layout.partitions.length;
-  const existing = Object.values(children[kindKey(DatabasePartitionKind)] ?? {}) as DatabasePartition[];
+  const existing = Object.values(objectsOf<DatabasePartition>(children, DatabasePartitionKind));
   const readyPartitions = existing.filter((p) => p.status?.ready === true).length;
   const problem = storageProblem(database, related);
   if (problem) {
@@ -112,59 +110,3 @@ export const databases = controller<Database>({
   },
   sync: syncDatabase,
 });
-
-/** Partition (cloud.atomix.io) status: ready once the StatefulSet of its cluster is. Pure. */
-export function syncDatabasePartition({ parent: partition, related }: SyncRequest<DatabasePartition>): SyncResponse {
-  const database = partition.spec?.database ?? "";
-  const cluster = partition.spec?.cluster ?? 1;
-  const name = clusterName(database, cluster);
-  const statefulSet = related["StatefulSet.apps/v1"]?.[`${partition.metadata.namespace}/${name}`];
-  // A StatefulSet of that name controlled by something other than this partition's Database
-  // (a PartitionGroup of the same name, say) is not this cluster.
-  const holder = statefulSet && controllerOf(statefulSet);
-  const owner = controllerOf(partition);
-  if (holder && owner && holder.uid !== owner.uid) {
-    return {
-      status: {
-        ready: false,
-        readyReplicas: 0,
-        conditions: [
-          holder.kind === "Database" && holder.name === database
-            ? readyCondition(false, "ClusterNameTaken", `StatefulSet ${name} still belongs to an earlier Database ${database}; it goes once that one is deleted`)
-            : readyCondition(false, "ClusterNameTaken", `StatefulSet ${name} belongs to ${holder.kind} ${holder.name}, not to Database ${database}; rename one of them`),
-        ],
-      },
-    };
-  }
-  const wanted = (statefulSet?.spec as { replicas?: number } | undefined)?.replicas ?? 0;
-  const readyReplicas = (statefulSet?.status as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0;
-  const ready = statefulSet !== undefined && wanted > 0 && readyReplicas >= wanted;
-  return {
-    status: {
-      ready,
-      readyReplicas,
-      conditions: [
-        ready
-          ? readyCondition(true, "ClusterReady", `cluster ${name} has all ${wanted} replicas ready`)
-          : statefulSet
-            ? readyCondition(false, "ClusterNotReady", `cluster ${name} has ${readyReplicas} of ${wanted} replicas ready`)
-            : readyCondition(false, "ClusterNotFound", `StatefulSet ${name} does not exist yet`),
-      ],
-    },
-  };
-}
-
-export const databasePartitions = controller<DatabasePartition>({
-  name: "database-partitions",
-  parent: DatabasePartitionKind,
-  children: [],
-  related: {
-    kinds: [builtinKinds.StatefulSet],
-    select: (partition) => [
-      { apiVersion: "apps/v1", kind: "StatefulSet", names: [clusterName(partition.spec?.database ?? "", partition.spec?.cluster ?? 1)] },
-    ],
-  },
-  sync: syncDatabasePartition,
-});
-
-export type { DesiredObject };

@@ -37,7 +37,12 @@ export const protocolTypeNames: Record<ProtocolName, string> = {
 
 export class SpecError extends Error {}
 
-export function chosenProtocol(spec: ProtocolChoice | undefined): { name: ProtocolName; options: ProtocolSpec } {
+export interface ChosenProtocol {
+  name: ProtocolName;
+  options: ProtocolSpec;
+}
+
+export function chosenProtocol(spec: ProtocolChoice | undefined): ChosenProtocol {
   const chosen = protocolNames.filter((name) => spec?.[name] !== undefined && spec?.[name] !== null);
   if (chosen.length !== 1) {
     throw new SpecError(

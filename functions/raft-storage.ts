@@ -6,8 +6,8 @@
 // its cluster's pods. A change to the class reaches every Database that uses it. Pure.
 import { create, toJson } from "@bufbuild/protobuf";
 import { DatabaseConfigSchema } from "../gen/atomix/database/database_pb.ts";
-import { controller, type DesiredObject, type SyncRequest, type SyncResponse } from "../runtime/controller.ts";
-import { builtinKinds, kindKey } from "../runtime/kube/kinds.ts";
+import { controller, objectOf, type DesiredObject, type SyncRequest, type SyncResponse } from "../runtime/controller.ts";
+import { builtinKinds } from "../runtime/kube/kinds.ts";
 import { clusterName, databaseLabels, databasePartitionName, layoutOf, storageKindOf, storageOf } from "./database.ts";
 import { DatabaseKind, RaftStorageClassKind, type Database, type RaftStorageClass } from "./kinds.ts";
 import { apiPort, apiService, configMountPath, fingerprint, headlessService, protocolPort, replicaContainerBasics, spreadOverHosts, unchangedChildren } from "./shared.ts";
@@ -26,7 +26,7 @@ export const usesRaftStorage = (database: Database) => storageKindOf(storageOf(d
 
 export function syncRaftStorage(options: RaftStorageOptions, { parent: database, children, related }: SyncRequest<Database>): SyncResponse {
   const ref = storageOf(database);
-  const storageClass = related[kindKey(RaftStorageClassKind)]?.[`${ref.namespace}/${ref.name}`] as RaftStorageClass | undefined;
+  const storageClass = objectOf<RaftStorageClass>(related, RaftStorageClassKind, `${ref.namespace}/${ref.name}`);
   // The Database controller reports a missing class; until it appears, change nothing.
   if (!storageClass) return { children: unchangedChildren(children) };
 

@@ -1,5 +1,6 @@
 // Names, labels, ports and conditions shared by the Atomix functions.
-import type { DesiredObject, ObjectsByKind } from "../runtime/controller.ts";
+import { objectOf, type DesiredObject, type ObjectsByKind } from "../runtime/controller.ts";
+import { builtinKinds } from "../runtime/kube/kinds.ts";
 import type { ProtocolSpec } from "./kinds.ts";
 import type { ProtocolName } from "./protocols.ts";
 
@@ -74,7 +75,7 @@ export function readyCondition(ready: boolean, reason: string, message: string) 
 export function storageClassProblem(protocol: ProtocolName, options: ProtocolSpec, related: ObjectsByKind): string | undefined {
   const className = options.storage?.className;
   if (!className) return undefined;
-  if (related["StorageClass.storage.k8s.io/v1"]?.[className]) return undefined;
+  if (objectOf(related, builtinKinds.StorageClass, className)) return undefined;
   return `storage class "${className}" does not exist: create it, or change spec.${protocol}.storage.className`;
 }
 

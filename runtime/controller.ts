@@ -7,6 +7,16 @@ import type { KubeObject } from "./kube/objects.ts";
 /** Objects grouped by "Kind.apiVersion", then keyed by name ("namespace/name" for related objects). */
 export type ObjectsByKind = Record<string, Record<string, KubeObject>>;
 
+/** The objects of one kind in a request's `children` or `related`, keyed as there. */
+export function objectsOf<T extends KubeObject = KubeObject>(objects: ObjectsByKind, kind: Pick<Kind, "apiVersion" | "kind">): Record<string, T> {
+  return (objects[kindKey(kind)] ?? {}) as Record<string, T>;
+}
+
+/** One object of a kind in a request's `children` (by name) or `related` (by "namespace/name", or name if cluster-scoped). */
+export function objectOf<T extends KubeObject = KubeObject>(objects: ObjectsByKind, kind: Pick<Kind, "apiVersion" | "kind">, key: string): T | undefined {
+  return objects[kindKey(kind)]?.[key] as T | undefined;
+}
+
 export interface SyncRequest<P extends KubeObject = KubeObject> {
   parent: P;
   /** What exists now and this controller controls, grouped by "Kind.apiVersion", keyed by name. */
