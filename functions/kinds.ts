@@ -62,3 +62,47 @@ export type RaftStorageClass = KubeObject & {
 };
 export type Member = KubeObject & { spec?: { group?: string; member?: string; host?: string; port?: number } };
 export type Primitive = KubeObject & { spec?: { database?: string; scope?: string; name?: string; type?: string } };
+
+// The Atomix 3 operator generation (agent.atomix.io): one AtomixCluster holds a management
+// group, partition groups and an optional benchmark.
+export const AtomixClusterKind = kind("agent.atomix.io/v1alpha1", "AtomixCluster", "atomixclusters");
+export const IngressKind = kind("networking.k8s.io/v1", "Ingress", "ingresses");
+
+/** Kubernetes' EnvVar, as far as the CRD types it. */
+export type EnvVar = { name: string; value?: string; valueFrom?: Record<string, unknown> };
+/** Kubernetes' ResourceRequirements: quantities by resource name. */
+export type Resources = { limits?: Record<string, string | number>; requests?: Record<string, string | number> };
+export type MemberGroupStrategy = "node_aware" | "rack_aware" | "zone_aware";
+
+export interface AtomixStorage {
+  /** The volume size (a Kubernetes quantity). */
+  size?: string;
+  className?: string;
+  segmentSize?: string;
+  entrySize?: string;
+  level?: "disk" | "mapped";
+  flushOnCommit?: boolean;
+}
+
+export interface AtomixNodeSet {
+  size?: number;
+  env?: EnvVar[];
+  resources?: Resources;
+}
+
+export interface AtomixPartitionGroupSpec extends AtomixNodeSet {
+  name: string;
+  partitions?: number;
+  raft?: { storage?: AtomixStorage; compaction?: { dynamic?: boolean; freeDiskBuffer?: number; freeMemoryBuffer?: number }; partitionSize?: number };
+  primaryBackup?: { memberGroupStrategy?: MemberGroupStrategy };
+  log?: { storage?: AtomixStorage; memberGroupStrategy?: MemberGroupStrategy };
+}
+
+export interface AtomixClusterSpec {
+  version?: string;
+  managementGroup?: AtomixNodeSet & { storage?: AtomixStorage };
+  partitionGroups?: AtomixPartitionGroupSpec[];
+  benchmark?: AtomixNodeSet & { ingress?: { path?: string; host?: string; className?: string } };
+}
+
+export type AtomixCluster = KubeObject & { spec?: AtomixClusterSpec };
