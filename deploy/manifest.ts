@@ -56,7 +56,7 @@ const templateProperties = {
   resources: { type: "object", "x-kubernetes-preserve-unknown-fields": true, description: "Container resources of replicas" },
 };
 
-const conditions = {
+export const conditions = {
   type: "array",
   "x-kubernetes-list-type": "map",
   "x-kubernetes-list-map-keys": ["type"],
@@ -75,7 +75,7 @@ const conditions = {
 };
 
 /** A namespaced CRD with one served version, a status subresource and printer columns. */
-function crd(options: {
+export function crd(options: {
   group: string;
   version: string;
   plural: string;
