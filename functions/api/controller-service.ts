@@ -21,6 +21,10 @@ import type { DatabaseCatalog } from "./database-service.ts";
 import { Elections } from "./elections.ts";
 import { alreadyExists, fromKube, invalid, namespaceOf, notFound, requireName } from "./errors.ts";
 import { protocolFromAny, protocolToAny } from "./protocol-any.ts";
+import type { Access } from "../../runtime/rbac.ts";
+
+/** The API access CreatePartitionGroup, DeletePartitionGroup and GetPartitionGroups need. */
+export const access: Access[] = [{ kind: PartitionGroupKind, verbs: ["get", "list", "watch", "create", "delete"], why: "partition groups API" }];
 
 /** Most partitions a group may have, as the CRD allows. */
 export const maxPartitions = 1024;

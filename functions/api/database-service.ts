@@ -15,6 +15,13 @@ import type { ServiceContext } from "../../runtime/service.ts";
 import { DatabaseKind, DatabasePartitionKind, type DatabasePartition } from "../kinds.ts";
 import { apiPort } from "../shared.ts";
 import { namespaceOf, notFound, requireName } from "./errors.ts";
+import type { Access } from "../../runtime/rbac.ts";
+
+/** The API access GetDatabase(s) needs. */
+export const access: Access[] = [
+  { kind: DatabaseKind, verbs: ["list", "watch"], why: "databases API" },
+  { kind: DatabasePartitionKind, verbs: ["list", "watch"], why: "databases API" },
+];
 
 export interface DatabaseServiceOptions {
   clusterDomain: string;

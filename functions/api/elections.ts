@@ -23,6 +23,10 @@ import {
   type Term,
 } from "./election-state.ts";
 import { Heartbeat } from "./liveness.ts";
+import type { Access } from "../../runtime/rbac.ts";
+
+/** The API access EnterElection needs. */
+export const access: Access[] = [{ kind: builtinKinds.Lease, verbs: ["get", "list", "watch", "create", "update"], why: "EnterElection state" }];
 
 const maxCasAttempts = 20;
 

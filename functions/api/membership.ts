@@ -13,6 +13,13 @@ import { fromKube } from "./errors.ts";
 import { Heartbeat } from "./liveness.ts";
 import { expiredMembers, memberRecord, membersOf, renewal, type MemberView } from "./membership-state.ts";
 import { recordName } from "./names.ts";
+import type { Access } from "../../runtime/rbac.ts";
+
+/** The API access JoinGroup needs: Member records, and the Pod that owns each. */
+export const access: Access[] = [
+  { kind: MemberKind, verbs: ["list", "watch", "create", "patch", "delete"], why: "JoinGroup members" },
+  { kind: builtinKinds.Pod, verbs: ["get"], why: "a Member is owned by its Pod" },
+];
 
 export class Membership {
   readonly #context: ServiceContext;

@@ -22,6 +22,10 @@ import { PrimitiveKind, type Primitive } from "../kinds.ts";
 import type { DatabaseCatalog } from "./database-service.ts";
 import { alreadyExists, fromKube, invalid, namespaceOf, notFound, requireName } from "./errors.ts";
 import { recordName } from "./names.ts";
+import type { Access } from "../../runtime/rbac.ts";
+
+/** The API access the primitives API needs. */
+export const access: Access[] = [{ kind: PrimitiveKind, verbs: ["get", "list", "watch", "create", "delete"], why: "primitives API" }];
 
 const typeNames = Object.fromEntries(Object.entries(PrimitiveType).map(([name, number]) => [number, name])) as Record<number, string>;
 const knownTypes = Object.keys(PrimitiveType).filter((name) => name !== "UNKNOWN");

@@ -1,0 +1,66 @@
+// The Kubernetes API access a program built on the runtime needs, derived from what it runs:
+// each controller's parent, children and related kinds get the verbs the runtime uses on
+// them, RPC handlers declare their own, and the manager adds Events and its Lease. The
+// result is the rules of the program's ClusterRole, so the deploy manifest never keeps a
+// hand-made copy.
+import type { ControllerDefinition } from "./controller.ts";
+import { builtinKinds, groupOf, type Kind } from "./kube/kinds.ts";
+
+export type Verb = "get" | "list" | "watch" | "create" | "update" | "patch" | "delete";
+
+/** Verbs on one kind (or one of its subresources), and why they are needed. */
+export interface Access {
+  kind: Kind;
+  verbs: readonly Verb[];
+  subresource?: string;
+  why?: string;
+}
+
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: Verb[];
+}
+
+/** The shared cache lists and watches every kind it holds. */
+export const cachedVerbs: readonly Verb[] = ["list", "watch"];
+/** Server-side apply needs "create" as well as "patch" when the object does not exist yet; pruning deletes. */
+export const childVerbs: readonly Verb[] = [...cachedVerbs, "create", "patch", "delete"];
+
+/** What the runtime does with a controller's kinds. */
+export function controllerAccess(definition: ControllerDefinition<any>): Access[] {
+  const { name, parent, children, related, finalize } = definition;
+  return [
+    // A controller with a finalize() hook adds and removes its finalizer by server-side apply.
+    { kind: parent, verbs: finalize ? [...cachedVerbs, "patch"] : cachedVerbs, why: `${name}: parent` },
+    { kind: parent, subresource: "status", verbs: ["patch"], why: `${name}: status and failure conditions` },
+    ...children.map((kind): Access => ({ kind, verbs: childVerbs, why: `${name}: child` })),
+    ...(related?.kinds ?? []).map((kind): Access => ({ kind, verbs: cachedVerbs, why: `${name}: related` })),
+  ];
+}
+
+/** What the manager itself does: record Events, and (with leader election) hold its Lease. */
+export function managerAccess(options: { leaderElection: boolean }): Access[] {
+  return [
+    { kind: builtinKinds.Event, verbs: ["create"], why: "events about parents" },
+    ...(options.leaderElection ? [{ kind: builtinKinds.Lease, verbs: [...cachedVerbs, "get", "create", "update"] as Verb[], why: "leader election" }] : []),
+  ];
+}
+
+const verbOrder: readonly Verb[] = ["get", "list", "watch", "create", "update", "patch", "delete"];
+
+/** One rule per API group and resource, with the union of the verbs every access asks for, in a stable order. */
+export function policyRules(accesses: readonly Access[]): PolicyRule[] {
+  const byResource = new Map<string, { group: string; resource: string; verbs: Set<Verb> }>();
+  for (const access of accesses) {
+    const group = groupOf(access.kind.apiVersion);
+    const resource = access.subresource ? `${access.kind.plural}/${access.subresource}` : access.kind.plural;
+    const key = `${group}/${resource}`;
+    let entry = byResource.get(key);
+    if (!entry) byResource.set(key, (entry = { group, resource, verbs: new Set() }));
+    for (const verb of access.verbs) entry.verbs.add(verb);
+  }
+  return [...byResource.values()]
+    .sort((a, b) => a.group.localeCompare(b.group) || a.resource.localeCompare(b.resource))
+    .map(({ group, resource, verbs }) => ({ apiGroups: [group], resources: [resource], verbs: verbOrder.filter((verb) => verbs.has(verb)) }));
+}
