@@ -4,8 +4,8 @@
 // set's ready pods and says Ready once every one runs its current template. A StorageClass the
 // spec names but the cluster lacks is reported (the claims stay Pending meanwhile); names that
 // cannot work are reported and change nothing. Pure.
-import { controller, type DesiredObject, type SyncRequest, type SyncResponse } from "../runtime/controller.ts";
-import { builtinKinds, kindKey } from "../runtime/kube/kinds.ts";
+import { controller, objectOf, objectsOf, type DesiredObject, type SyncRequest, type SyncResponse } from "../runtime/controller.ts";
+import { builtinKinds } from "../runtime/kube/kinds.ts";
 import type { KubeObject } from "../runtime/kube/objects.ts";
 import { benchmarkObjects } from "./atomix-benchmark.ts";
 import {
@@ -133,8 +133,8 @@ export function syncAtomixCluster(options: AtomixClusterOptions, { parent: clust
   const name = cluster.metadata.name;
   const spec = cluster.spec ?? {};
   const groups = spec.partitionGroups ?? [];
-  const statefulSets = children[kindKey(builtinKinds.StatefulSet)] ?? {};
-  const deployments = children[kindKey(builtinKinds.Deployment)] ?? {};
+  const statefulSets = objectsOf(children, builtinKinds.StatefulSet);
+  const deployments = objectsOf(children, builtinKinds.Deployment);
 
   const problems = [...groupProblems(groups), ...nameProblems(name, groups.map((g) => g.name), Boolean(spec.benchmark))];
   const desired = problems.length ? unchangedChildren(children) : desiredChildren(cluster, options);
@@ -161,7 +161,7 @@ export function syncAtomixCluster(options: AtomixClusterOptions, { parent: clust
   const replicas = sets.reduce((sum, [, set]) => sum + set.size, 0);
   const readyReplicas = sets.reduce((sum, [, set]) => sum + Math.min(set.readyReplicas, set.size), 0);
   const waiting = sets.filter(([, set]) => !set.current || set.readyReplicas < set.size);
-  const missingClasses = [...storageClassUses(spec)].filter(([className]) => !related[kindKey(builtinKinds.StorageClass)]?.[className]);
+  const missingClasses = [...storageClassUses(spec)].filter(([className]) => !objectOf(related, builtinKinds.StorageClass, className));
 
   let condition;
   if (problems.length) {
