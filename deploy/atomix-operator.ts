@@ -6,6 +6,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { atomixClusters } from "../functions/atomix-cluster.ts";
+import { controllerAccess, managerAccess, policyRules } from "../runtime/rbac.ts";
 import { atomixClusterCrd } from "./atomixcluster-crd.ts";
 import { controllerImage } from "./manifest.ts";
 
@@ -16,21 +18,9 @@ export const operatorLease = "atomix-operator-lock";
 export const operatorPort = 5679;
 
 const labels = { app: operatorName };
-const watched = ["list", "watch"];
-// Server-side apply needs "create" as well as "patch" when the object does not exist yet.
-const owned = ["list", "watch", "create", "patch", "delete"];
 
-/** Exactly what the runtime does for the atomix-cluster controller, kind by kind. */
-export const operatorRbacRules = [
-  { apiGroups: ["agent.atomix.io"], resources: ["atomixclusters"], verbs: watched },
-  { apiGroups: ["agent.atomix.io"], resources: ["atomixclusters/status"], verbs: ["patch"] },
-  { apiGroups: [""], resources: ["configmaps", "services"], verbs: owned },
-  { apiGroups: ["apps"], resources: ["statefulsets", "deployments"], verbs: owned },
-  { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: owned },
-  { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"], verbs: watched },
-  { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create"] },
-  { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: [...watched, "get", "create", "update"] },
-];
+/** What the runtime does for the atomix-cluster controller and the manager, derived from their declarations. */
+export const operatorRbacRules = policyRules([...controllerAccess(atomixClusters()), ...managerAccess({ leaderElection: true })]);
 
 export const serviceAccount = { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: operatorName, namespace: operatorNamespace, labels } };
 
