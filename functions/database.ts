@@ -4,7 +4,7 @@
 // holds off creating partitions until it does. Pure.
 import { controller, objectOf, objectsOf, type DesiredObject, type ObjectsByKind, type SyncRequest, type SyncResponse } from "../runtime/controller.ts";
 import { DatabaseKind, DatabasePartitionKind, RaftStorageClassKind, type Database, type DatabasePartition, type StorageReference } from "./kinds.ts";
-import { readyCondition, unchangedChildren } from "./shared.ts";
+import { countedReadyCondition, readyCondition, unchangedChildren } from "./shared.ts";
 
 /** Storage class kinds this controller knows, by "group/version/Kind". */
 export const storageClassKinds = [RaftStorageClassKind];
@@ -87,11 +87,7 @@ export function syncDatabase({ parent: database, children, related }: SyncReques
     status: {
       partitions: total,
       readyPartitions,
-      conditions: [
-        ready
-          ? readyCondition(true, "PartitionsReady", `all ${total} partitions are ready`)
-          : readyCondition(false, "PartitionsNotReady", `${readyPartitions} of ${total} partitions are ready`),
-      ],
+      conditions: [countedReadyCondition(ready, readyPartitions, total, "partitions")],
     },
   };
 }

@@ -6,7 +6,7 @@ import { builtinKinds } from "../runtime/kube/kinds.ts";
 import type { KubeObject } from "../runtime/kube/objects.ts";
 import { PartitionGroupKind, PartitionKind, type Partition, type PartitionGroup } from "./kinds.ts";
 import { chosenProtocol, SpecError } from "./protocols.ts";
-import { apiPort, groupLabels, partitionLabels, partitionName, readyCondition, storageClassProblem, unchangedChildren } from "./shared.ts";
+import { apiPort, groupLabels, partitionLabels, partitionName, countedReadyCondition, readyCondition, storageClassProblem, unchangedChildren } from "./shared.ts";
 
 export const endpointSliceManager = "atomix-controller";
 
@@ -84,11 +84,7 @@ export function syncPartitionGroup({ parent: group, children, related }: SyncReq
   const status: PartitionGroupStatus = {
     partitions,
     readyPartitions,
-    conditions: [
-      ready
-        ? readyCondition(true, "PartitionsReady", `all ${partitions} partitions are ready`)
-        : readyCondition(false, "PartitionsNotReady", `${readyPartitions} of ${partitions} partitions are ready`),
-    ],
+    conditions: [countedReadyCondition(ready, readyPartitions, partitions, "partitions")],
   };
   return { children: desired, status };
 }

@@ -8,7 +8,7 @@ import { builtinKinds } from "../runtime/kube/kinds.ts";
 import { PartitionKind, type Partition, type ProtocolSpec } from "./kinds.ts";
 import { storageClassName } from "./partition-group.ts";
 import { chosenProtocol, imageFor, protocolJson, SpecError, type ChosenProtocol } from "./protocols.ts";
-import { apiPort, apiService, headlessService, partitionLabels, protocolPort, readyCondition, replicaContainerBasics, spreadOverHosts, storageClassProblem, unchangedChildren } from "./shared.ts";
+import { apiPort, apiService, headlessService, partitionLabels, protocolPort, countedReadyCondition, readyCondition, replicaContainerBasics, spreadOverHosts, storageClassProblem, unchangedChildren } from "./shared.ts";
 
 export interface PartitionOptions {
   /** The controller's Service, which partition.json names as the controller. */
@@ -131,11 +131,7 @@ function partitionStatus(readyReplicas: number, size: number) {
   return {
     readyReplicas,
     ready,
-    conditions: [
-      ready
-        ? readyCondition(true, "ReplicasReady", `all ${size} replicas are ready`)
-        : readyCondition(false, "ReplicasNotReady", `${readyReplicas} of ${size} replicas are ready`),
-    ],
+    conditions: [countedReadyCondition(ready, readyReplicas, size, "replicas")],
   };
 }
 

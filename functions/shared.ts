@@ -71,6 +71,14 @@ export function readyCondition(ready: boolean, reason: string, message: string) 
   return { type: "Ready", status: ready ? "True" : "False", reason, message };
 }
 
+/** Ready as counted: "PartitionsReady: all 3 partitions are ready", or "PartitionsNotReady: 1 of 3 partitions are ready". */
+export function countedReadyCondition(ready: boolean, readyCount: number, total: number, things: "partitions" | "replicas") {
+  const reason = things[0]!.toUpperCase() + things.slice(1);
+  return ready
+    ? readyCondition(true, `${reason}Ready`, `all ${total} ${things} are ready`)
+    : readyCondition(false, `${reason}NotReady`, `${readyCount} of ${total} ${things} are ready`);
+}
+
 /** A message naming the missing StorageClass, or undefined when the protocol needs none or it exists. */
 export function storageClassProblem(protocol: ProtocolName, options: ProtocolSpec, related: ObjectsByKind): string | undefined {
   const className = options.storage?.className;

@@ -13,79 +13,29 @@ const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.1
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly reconcileTotal = new Counter({
-    name: "controller_runtime_reconcile_total",
-    help: "Total number of reconciliations per controller",
-    labelNames: ["controller", "result"],
-    registers: [this.registry],
-  });
-  readonly reconcileErrors = new Counter({
-    name: "controller_runtime_reconcile_errors_total",
-    help: "Total number of reconciliation errors per controller",
-    labelNames: ["controller"],
-    registers: [this.registry],
-  });
-  readonly reconcileTime = new Histogram({
-    name: "controller_runtime_reconcile_time_seconds",
-    help: "Length of time per reconciliation per controller",
-    labelNames: ["controller"],
-    buckets: reconcileBuckets,
-    registers: [this.registry],
-  });
-  readonly activeWorkers = new Gauge({
-    name: "controller_runtime_active_workers",
-    help: "Number of currently used workers per controller",
-    labelNames: ["controller"],
-    registers: [this.registry],
-  });
-  readonly maxWorkers = new Gauge({
-    name: "controller_runtime_max_concurrent_reconciles",
-    help: "Maximum number of concurrent reconciles per controller",
-    labelNames: ["controller"],
-    registers: [this.registry],
-  });
-  readonly queueDepth = new Gauge({ name: "workqueue_depth", help: "Current depth of workqueue", labelNames: ["name"], registers: [this.registry] });
-  readonly queueAdds = new Counter({ name: "workqueue_adds_total", help: "Total number of adds handled by workqueue", labelNames: ["name"], registers: [this.registry] });
-  readonly queueLatency = new Histogram({
-    name: "workqueue_queue_duration_seconds",
-    help: "How long in seconds an item stays in workqueue before being requested",
-    labelNames: ["name"],
-    buckets: queueBuckets,
-    registers: [this.registry],
-  });
-  readonly workDuration = new Histogram({
-    name: "workqueue_work_duration_seconds",
-    help: "How long in seconds processing an item from workqueue takes",
-    labelNames: ["name"],
-    buckets: queueBuckets,
-    registers: [this.registry],
-  });
-  readonly queueRetries = new Counter({ name: "workqueue_retries_total", help: "Total number of retries handled by workqueue", labelNames: ["name"], registers: [this.registry] });
-  readonly leader = new Gauge({
-    name: "leader_election_master_status",
-    help: "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master",
-    labelNames: ["name"],
-    registers: [this.registry],
-  });
-  readonly eventToApply = new Histogram({
-    name: "controller_runtime_event_to_apply_seconds",
-    help: "Time from a watch event being observed to the write it caused being acknowledged by the API server",
-    labelNames: ["controller"],
-    buckets: latencyBuckets,
-    registers: [this.registry],
-  });
-  readonly restRequests = new Counter({
-    name: "rest_client_requests_total",
-    help: "Number of HTTP requests to the Kubernetes API, partitioned by method and status code",
-    labelNames: ["method", "code"],
-    registers: [this.registry],
-  });
-  readonly watchRestarts = new Counter({
-    name: "informer_list_watch_restarts_total",
-    help: "Lists and watch restarts per kind and reason",
-    labelNames: ["kind", "group", "reason"],
-    registers: [this.registry],
-  });
+  readonly reconcileTotal = this.#counter("controller_runtime_reconcile_total", "Total number of reconciliations per controller", ["controller", "result"]);
+  readonly reconcileErrors = this.#counter("controller_runtime_reconcile_errors_total", "Total number of reconciliation errors per controller", ["controller"]);
+  readonly reconcileTime = this.#histogram("controller_runtime_reconcile_time_seconds", "Length of time per reconciliation per controller", ["controller"], reconcileBuckets);
+  readonly activeWorkers = this.#gauge("controller_runtime_active_workers", "Number of currently used workers per controller", ["controller"]);
+  readonly maxWorkers = this.#gauge("controller_runtime_max_concurrent_reconciles", "Maximum number of concurrent reconciles per controller", ["controller"]);
+  readonly queueDepth = this.#gauge("workqueue_depth", "Current depth of workqueue", ["name"]);
+  readonly queueAdds = this.#counter("workqueue_adds_total", "Total number of adds handled by workqueue", ["name"]);
+  readonly queueLatency = this.#histogram("workqueue_queue_duration_seconds", "How long in seconds an item stays in workqueue before being requested", ["name"], queueBuckets);
+  readonly workDuration = this.#histogram("workqueue_work_duration_seconds", "How long in seconds processing an item from workqueue takes", ["name"], queueBuckets);
+  readonly queueRetries = this.#counter("workqueue_retries_total", "Total number of retries handled by workqueue", ["name"]);
+  readonly leader = this.#gauge(
+    "leader_election_master_status",
+    "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master",
+    ["name"],
+  );
+  readonly eventToApply = this.#histogram(
+    "controller_runtime_event_to_apply_seconds",
+    "Time from a watch event being observed to the write it caused being acknowledged by the API server",
+    ["controller"],
+    latencyBuckets,
+  );
+  readonly restRequests = this.#counter("rest_client_requests_total", "Number of HTTP requests to the Kubernetes API, partitioned by method and status code", ["method", "code"]);
+  readonly watchRestarts = this.#counter("informer_list_watch_restarts_total", "Lists and watch restarts per kind and reason", ["kind", "group", "reason"]);
 
   /**
    * @param cacheSizes the number of cached objects per kind, read on every scrape.
@@ -131,6 +81,18 @@ export class Metrics {
     new Gauge({ name: "process_start_time_seconds", help: "Start time of the process since the Unix epoch in seconds", registers }).set(
       Math.round(Date.now() / 1000 - process.uptime()),
     );
+  }
+
+  #counter<L extends string>(name: string, help: string, labelNames: L[]): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  #gauge<L extends string>(name: string, help: string, labelNames: L[]): Gauge<L> {
+    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  #histogram<L extends string>(name: string, help: string, labelNames: L[], buckets: number[]): Histogram<L> {
+    return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
   }
 
   queueObserver(name: string): QueueObserver {

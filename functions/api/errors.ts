@@ -7,28 +7,23 @@ export const invalid = (message: string) => new ConnectError(message, Code.Inval
 export const notFound = (message: string) => new ConnectError(message, Code.NotFound);
 export const alreadyExists = (message: string) => new ConnectError(message, Code.AlreadyExists);
 
+/** The RPC code for each Kubernetes API status a client can act on. */
+const codeByStatus: Record<number, Code> = {
+  400: Code.InvalidArgument,
+  422: Code.InvalidArgument,
+  401: Code.Unauthenticated,
+  403: Code.PermissionDenied,
+  404: Code.NotFound,
+  409: Code.AlreadyExists,
+  429: Code.ResourceExhausted,
+};
+
 /** Maps a Kubernetes API failure to the RPC code a client can act on. */
 export function fromKube(error: unknown, what: string): ConnectError {
   if (error instanceof ConnectError) return error;
   if (error instanceof KubeError) {
-    const message = `${what}: ${error.message}`;
-    switch (error.status) {
-      case 400:
-      case 422:
-        return new ConnectError(message, Code.InvalidArgument);
-      case 401:
-        return new ConnectError(message, Code.Unauthenticated);
-      case 403:
-        return new ConnectError(message, Code.PermissionDenied);
-      case 404:
-        return new ConnectError(message, Code.NotFound);
-      case 409:
-        return new ConnectError(message, Code.AlreadyExists);
-      case 429:
-        return new ConnectError(message, Code.ResourceExhausted);
-      default:
-        return new ConnectError(message, error.status >= 500 ? Code.Unavailable : Code.Internal);
-    }
+    const code = codeByStatus[error.status] ?? (error.status >= 500 ? Code.Unavailable : Code.Internal);
+    return new ConnectError(`${what}: ${error.message}`, code);
   }
   return new ConnectError(`${what}: the Kubernetes API is unreachable (${(error as Error)?.message ?? error})`, Code.Unavailable);
 }

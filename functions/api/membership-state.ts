@@ -7,9 +7,6 @@ import { MemberKind, type Member } from "../kinds.ts";
 import { isStale } from "./liveness.ts";
 import { recordName } from "./names.ts";
 
-export const replicaAnnotation = "membership.cloud.atomix.io/replica";
-export const renewedAnnotation = "membership.cloud.atomix.io/renewed";
-
 export interface MemberView {
   name: string;
   namespace: string;
@@ -18,6 +15,9 @@ export interface MemberView {
 }
 
 export type MemberRecord = Member & { spec?: Member["spec"] & { memberNamespace?: string } };
+
+export const replicaAnnotation = "membership.cloud.atomix.io/replica";
+export const renewedAnnotation = "membership.cloud.atomix.io/renewed";
 
 /** The members of one group, sorted by name, from the cached Member resources of its namespace. */
 export function membersOf(records: KubeObject[], group: string): MemberView[] {

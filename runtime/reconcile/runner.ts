@@ -20,13 +20,6 @@ import { failureMessage, failureStatus, type Writer } from "./status.ts";
 import { ParentSync, passes, type WriteGate } from "./sync.ts";
 import { Triggers } from "./triggers.ts";
 
-/** Workers per controller unless configured. */
-export const defaultConcurrency = 4;
-/** How soon a sync refused for want of a renewed Lease runs again (without counting as a failure). */
-export const notLeaderRetryMs = 500;
-/** How long a stopping controller waits for in-flight syncs. */
-export const defaultDrainTimeoutMs = 5_000;
-
 export interface RunnerOptions {
   client: KubeClient;
   informers: Informers;
@@ -47,6 +40,13 @@ export interface RunnerOptions {
   concurrency?: number;
   now?: () => Date;
 }
+
+/** Workers per controller unless configured. */
+export const defaultConcurrency = 4;
+/** How soon a sync refused for want of a renewed Lease runs again (without counting as a failure). */
+export const notLeaderRetryMs = 500;
+/** How long a stopping controller waits for in-flight syncs. */
+export const defaultDrainTimeoutMs = 5_000;
 
 export class ControllerRunner<P extends KubeObject = KubeObject> {
   readonly definition: ControllerDefinition<P>;
