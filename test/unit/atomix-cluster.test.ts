@@ -332,7 +332,7 @@ for (const [what, spec, message] of [
   test(`${what} is reported as InvalidSpec and changes nothing`, () => {
     const before = sync(readme);
     const current = existing(before, allReady);
-    const response = sync(spec as AtomixClusterSpec, current);
+    const response = sync(spec as unknown as AtomixClusterSpec, current);
     const condition = ready(response);
     assert.is(condition.status, "False");
     assert.is(condition.reason, "InvalidSpec");

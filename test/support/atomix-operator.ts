@@ -1,0 +1,80 @@
+// The Atomix operator on the test cluster: installs deploy/atomix-operator.yaml with kubectl,
+// runs operator.ts as processes whose only credential is the operator ServiceAccount's token
+// (so its ClusterRole is exercised), and makes StorageClasses with static hostPath volumes so
+// claims bind and kwok runs the pods to Ready.
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { operatorName, operatorNamespace } from "../../deploy/atomix-operator.ts";
+import { eventually, testKubeConfig } from "./kube.ts";
+import { kubectl, kubectlOrThrow } from "./kubectl.ts";
+import { startSample, type SampleProcess } from "./sample.ts";
+
+const root = join(import.meta.dirname, "..", "..");
+const admin = () => process.env.KUBECONFIG_FOR_TESTS!;
+
+/** `kubectl create -f deploy/atomix-operator.yaml` (already installed is fine), and a kubeconfig holding the operator's token. */
+export async function installOperator(): Promise<string> {
+  const created = await kubectl(admin(), ["create", "-f", join(root, "deploy", "atomix-operator.yaml")]);
+  if (created.code !== 0 && !created.stderr.includes("AlreadyExists")) throw new Error(created.stderr);
+  await kubectlOrThrow(admin(), ["wait", "--for=condition=Established", "crd/atomixclusters.agent.atomix.io"]);
+  const token = (await kubectlOrThrow(admin(), ["create", "token", operatorName, "-n", operatorNamespace, "--duration=2h"])).trim();
+  const cluster = testKubeConfig().getCurrentCluster()!;
+  const path = join(mkdtempSync(join(tmpdir(), "atomix-operator-sa-")), "kubeconfig");
+  writeFileSync(
+    path,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "c", cluster: { server: cluster.server, "certificate-authority-data": cluster.caData } }],
+      users: [{ name: "sa", user: { token } }],
+      contexts: [{ name: "c", context: { cluster: "c", user: "sa" } }],
+      "current-context": "c",
+    }),
+  );
+  return path;
+}
+
+/** Starts an operator replica; `waitFor` is "leader" (it must take the Lease) or "ready" (caches synced; a follower). */
+export async function startOperator(identity: string, kubeconfig: string, options: { waitFor?: "leader" | "ready"; args?: string[] } = {}): Promise<SampleProcess> {
+  const operator = await startSample({
+    script: join(root, "operator.ts"),
+    identity,
+    kubeconfig,
+    args: [`--leader-election-namespace=${operatorNamespace}`, ...(options.args ?? [])],
+  });
+  if ((options.waitFor ?? "leader") === "leader") await eventually(`${identity} to lead`, async () => (await operator.readyz()).leader);
+  else await eventually(`${identity} to be ready`, async () => (await operator.readyz()).ready);
+  return operator;
+}
+
+export interface Volumes {
+  /** Deletes the volumes (and the class, if this created it). */
+  remove(): Promise<void>;
+}
+
+/** `count` static hostPath PersistentVolumes of `className`, and the class itself when `withClass` (no provisioner, Immediate binding). */
+export async function createVolumes(className: string, count: number, options: { withClass?: boolean; size?: string } = {}): Promise<Volumes> {
+  const tag = randomBytes(3).toString("hex");
+  const docs: string[] = [];
+  if (options.withClass ?? true) {
+    docs.push(
+      `apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: ${className}}\nprovisioner: kubernetes.io/no-provisioner\nvolumeBindingMode: Immediate\n`,
+    );
+  }
+  for (let i = 0; i < count; i++) {
+    docs.push(
+      `apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: ${className}-${tag}-${i}, labels: {test.atomix.io/volumes: '${tag}'}}\n` +
+        `spec:\n  capacity: {storage: ${options.size ?? "2Gi"}}\n  accessModes: [ReadWriteOnce]\n  storageClassName: ${className}\n` +
+        `  persistentVolumeReclaimPolicy: Retain\n  hostPath: {path: /tmp/${className}-${tag}-${i}}\n`,
+    );
+  }
+  await kubectlOrThrow(admin(), ["create", "-f", "-"], docs.join("---\n"));
+  return {
+    async remove() {
+      await kubectl(admin(), ["delete", "pv", "-l", `test.atomix.io/volumes=${tag}`, "--wait=false"]);
+      if (options.withClass ?? true) await kubectl(admin(), ["delete", "storageclass", className, "--ignore-not-found"]);
+    },
+  };
+}
