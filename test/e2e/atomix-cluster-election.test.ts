@@ -51,20 +51,30 @@ test("SIGKILL to the leader during a patch that adds two groups: the survivor co
   await kubectlOrThrow(admin, ["create", "-n", namespace.name, "-f", "-"], clusterYaml(raft));
   await kubectlOrThrow(admin, ["wait", "-n", namespace.name, "--for=condition=Ready", `atomixcluster/${C}`, "--timeout=60s"]);
 
+  // Kill the leader the moment the first StatefulSet of the new groups appears: it is mid-sync.
+  const groupSets = { namespace: namespace.name, labelSelector: `app=${C},type=group` };
+  const { resourceVersion } = await client.list(builtinKinds.StatefulSet, groupSets);
+  const stopWatching = new AbortController();
+  const firstNewSet = (async () => {
+    for await (const event of client.watch(builtinKinds.StatefulSet, { ...groupSets, resourceVersion, timeoutSeconds: 60, signal: stopWatching.signal })) {
+      if (event.type === "ADDED" && event.object.metadata.labels?.group !== "raft") return;
+    }
+    throw new Error("the watch ended before the leader created a new group's StatefulSet");
+  })();
   const patched = performance.now();
-  const patch = { spec: { partitionGroups: [
+  await client.patch(AtomixClusterKind, namespace.name, C, { spec: { partitionGroups: [
     { name: "raft", size: 1, raft: { storage: { className: "election-disks" } } },
     { name: "primary-backup", size: 2, partitions: 7, primaryBackup: {} },
     { name: "log", size: 3, log: { storage: { className: "election-disks" } } },
-  ] } };
-  await client.patch(AtomixClusterKind, namespace.name, C, patch, "merge");
-  // Kill the leader as soon as the first object of the new groups exists: it is mid-sync.
+  ] } }, "merge");
+  await firstNewSet;
+  a.process.kill("SIGKILL");
+  stopWatching.abort();
+  await a.exited;
   const newObjects = async () =>
-    (await Promise.all([builtinKinds.ConfigMap, builtinKinds.Service, builtinKinds.StatefulSet].map((kind) => client.list(kind, { namespace: namespace.name, labelSelector: `app=${C},type=group` }))))
+    (await Promise.all([builtinKinds.ConfigMap, builtinKinds.Service, builtinKinds.StatefulSet].map((kind) => client.list(kind, groupSets))))
       .flatMap((list) => list.items)
       .filter((o) => o.metadata.labels?.group !== "raft").length;
-  await eventually("the leader to start on the new groups", async () => (await newObjects()) > 0, { intervalMs: 1 });
-  await a.stop("SIGKILL");
   const atKill = await client.get(AtomixClusterKind, namespace.name, C);
   const statusWritten = (atKill.status as { observedGeneration?: number } | undefined)?.observedGeneration === atKill.metadata.generation;
   console.log(
