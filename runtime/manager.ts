@@ -115,6 +115,7 @@ export class Manager {
 
   /** Starts watching and serving; controllers run once caches sync and (with election) this replica leads. */
   async start(): Promise<void> {
+    await this.client.ready;
     for (const runner of this.runners) runner.register();
     for (const kind of this.options.watch ?? []) this.informers.for(kind);
     this.informers.start();

@@ -1,11 +1,13 @@
 // A small Kubernetes REST client: typed by Kind, JSON in and out, server-side apply, and
 // watches as async iterables. Credentials and TLS come from @kubernetes/client-node's
-// KubeConfig (kubeconfig file or in-cluster service account); requests go through undici,
+// KubeConfig (kubeconfig.ts loads it); requests go through undici,
 // the same HTTP stack client-node uses, so the code runs unchanged on Node and Deno.
 // (Just over 250 lines: one verb per method, all sharing #send; a split would only scatter them.)
-import { HttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { RequestContext, type HttpMethod } from "@kubernetes/client-node/dist/gen/http/http.js";
 import { fetch } from "undici";
 import { type Kind, resourcePath } from "./kinds.ts";
+import { loadKubeConfig } from "./kubeconfig.ts";
 import type { KubeObject, ObjectList, WatchEvent } from "./objects.ts";
 
 /** Client-side limit for one non-watch request. */
@@ -63,31 +65,40 @@ export interface DeleteOptions {
 type Query = Record<string, string | number | boolean | undefined>;
 
 export class KubeClient {
-  readonly config: KubeConfig;
-  readonly server: string;
+  readonly #config: Promise<{ config: KubeConfig; server: string }>;
   #observe: RequestObserver;
   /** client-node builds a new undici Agent (and so a new TLS connection) per request; keep the first. */
   #dispatcher: unknown;
 
-  constructor(config: KubeConfig, observe: RequestObserver = () => undefined) {
-    this.config = config;
-    const cluster = config.getCurrentCluster();
-    if (!cluster) throw new Error("the kubeconfig has no current cluster");
-    this.server = cluster.server.replace(/\/$/, "");
+  /** Takes a loaded KubeConfig, or one being loaded (then requests wait for it). */
+  constructor(config: KubeConfig | Promise<KubeConfig>, observe: RequestObserver = () => undefined) {
+    this.#config = Promise.resolve(config).then((loaded) => {
+      const cluster = loaded.getCurrentCluster();
+      if (!cluster) throw new Error("the kubeconfig has no current cluster");
+      return { config: loaded, server: cluster.server.replace(/\/$/, "") };
+    });
+    this.#config.catch(() => undefined); // reported by ready and by every request
     this.#observe = observe;
   }
 
   /** Loads a kubeconfig file when given one, the in-cluster service account otherwise (then $KUBECONFIG, ~/.kube/config). */
   static load(kubeconfig?: string, observe?: RequestObserver): KubeClient {
-    const config = new KubeConfig();
-    if (kubeconfig) config.loadFromFile(kubeconfig);
-    else config.loadFromDefault();
-    return new KubeClient(config, observe);
+    return new KubeClient(loadKubeConfig(kubeconfig), observe);
   }
 
-  /** The user name the credentials authenticate as, when the kubeconfig says. */
-  get user(): string | undefined {
-    return this.config.getCurrentUser()?.name;
+  /** Resolves once the kubeconfig is loaded; rejects saying what is wrong with it. */
+  get ready(): Promise<void> {
+    return this.#config.then(() => undefined);
+  }
+
+  /** The loaded KubeConfig (credentials and TLS for connections the client does not make itself). */
+  async kubeConfig(): Promise<KubeConfig> {
+    return (await this.#config).config;
+  }
+
+  /** The API server's URL, without a trailing slash. */
+  async server(): Promise<string> {
+    return (await this.#config).server;
   }
 
   async get<T extends KubeObject = KubeObject>(kind: Kind, namespace: string | undefined, name: string): Promise<T> {
@@ -225,12 +236,13 @@ export class KubeClient {
     path: string,
     options: { query?: Query; body?: unknown; contentType?: string; signal?: AbortSignal; timeoutMs: number },
   ) {
-    const url = new URL(this.server + path);
+    const { config, server } = await this.#config;
+    const url = new URL(server + path);
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined && value !== "") url.searchParams.set(key, String(value));
     }
     const context = new RequestContext(url.toString(), method as HttpMethod);
-    await this.config.applySecurityAuthentication(context);
+    await config.applySecurityAuthentication(context);
     const headers: Record<string, string> = { ...context.getHeaders(), accept: "application/json" };
     if (options.body !== undefined) headers["content-type"] = options.contentType ?? "application/json";
     const signals = [options.signal, options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined].filter(
