@@ -104,7 +104,7 @@ const plainKey = /^[A-Za-z][A-Za-z0-9]*$/;
 
 /** HOCON text: top-level keys without braces, two-space indents, strings quoted, substitutions bare. */
 export function render(config: { [key: string]: Hocon | undefined }): string {
-  return `${entries(config, "")}`;
+  return entries(config, "");
 }
 
 function entries(object: { [key: string]: Hocon | undefined }, indent: string): string {

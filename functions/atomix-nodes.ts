@@ -16,8 +16,18 @@ export const templateHashAnnotation = "agent.atomix.io/pod-template-hash";
 
 /** The pod template with its fingerprint annotation; the config is part of what is fingerprinted. */
 export function fingerprinted(template: { metadata: { labels: Labels }; spec: Record<string, unknown> }, config: string) {
-  const hash = fingerprint(JSON.stringify([config, template]));
+  const hash = fingerprint(canonicalJson([config, template]));
   return { ...template, metadata: { ...template.metadata, annotations: { [templateHashAnnotation]: hash } } };
+}
+
+/** JSON with object keys sorted, so the fingerprint does not depend on the order the spec's keys arrived in. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /** The fingerprint a StatefulSet's or Deployment's pod template carries, if any. */

@@ -241,6 +241,16 @@ test("the same spec gives the same fingerprint; a new version changes every node
   assert.is(container(child(sync({ ...readme, version: "3.1.5" }), "StatefulSet", `${C}-raft`)).image, "atomix/atomix:3.1.5");
 });
 
+test("the fingerprint does not depend on the order of the spec's keys (replicas that read the spec differently never roll pods)", () => {
+  const reordered: AtomixClusterSpec = {
+    partitionGroups: [{ raft: { storage: { className: "fast-disks" } }, partitions: 3, size: 3, name: "raft", resources: { limits: { memory: "1Gi" }, requests: { cpu: "1" } } }],
+    managementGroup: { storage: { className: "fast-disks" }, size: 1 },
+    version: "3.1.0",
+  };
+  const ordered = raftWith({ resources: { requests: { cpu: "1" }, limits: { memory: "1Gi" } } });
+  assert.is(hash(reordered), hash(ordered));
+});
+
 test("a group left out of the list is left out of the answer; the others stay exactly as they were", () => {
   const before = sync(withGroups);
   const after = sync(readme, existing(before, allReady));
