@@ -143,9 +143,11 @@ export function syncAtomixCluster(options: AtomixClusterOptions, { parent: clust
     nodeSetStatus((kind === "StatefulSet" ? statefulSets : deployments)[set], desiredByKey.get(`${kind}/${set}`), size);
 
   const management = observe("StatefulSet", names.management(name), spec.managementGroup?.size ?? defaultManagementSize);
-  const partitionGroups = groups.map((group) => ({
+  // Status lists each group once (its list is keyed by name), even when the spec repeats one.
+  const distinct = groups.filter((group, index) => groups.findIndex((other) => other.name === group.name) === index);
+  const partitionGroups = distinct.map((group) => ({
     name: group.name,
-    protocol: protocolTypes[groupProtocol(group) ?? "raft"],
+    protocol: groupProtocol(group) ? protocolTypes[groupProtocol(group)!] : "unknown",
     partitions: groupPartitions(group),
     ...observe("StatefulSet", names.group(name, group.name), groupSize(group)),
   }));

@@ -348,6 +348,8 @@ for (const [what, spec, message] of [
     assert.is(condition.reason, "InvalidSpec");
     assert.match(condition.message, message);
     assert.equal(listed(response).sort(), listed(before).sort(), "the existing children, restated");
+    const statusNames = (response.status!.partitionGroups as Json[]).map((g) => g.name);
+    assert.equal(statusNames, [...new Set(statusNames)], "each group once in the status list, which is keyed by name");
   });
 }
 
