@@ -7,7 +7,7 @@
 import { controller, objectOf, objectsOf, type DesiredObject, type SyncRequest, type SyncResponse } from "../runtime/controller.ts";
 import { builtinKinds } from "../runtime/kube/kinds.ts";
 import type { KubeObject } from "../runtime/kube/objects.ts";
-import { benchmarkObjects } from "./atomix-benchmark.ts";
+import { benchmarkObjects, defaultBenchmarkSize } from "./atomix-benchmark.ts";
 import {
   defaultAtomixVersion,
   defaultManagementSize,
@@ -154,7 +154,7 @@ export function syncAtomixCluster(options: AtomixClusterOptions, { parent: clust
   const sets: Array<[string, NodeSetStatus]> = [["management group", management], ...partitionGroups.map((g): [string, NodeSetStatus] => [`group ${g.name}`, g])];
   let benchmark;
   if (spec.benchmark) {
-    const workers = observe("StatefulSet", names.workers(name), spec.benchmark.size ?? 1);
+    const workers = observe("StatefulSet", names.workers(name), spec.benchmark.size ?? defaultBenchmarkSize);
     const coordinator = observe("Deployment", names.coordinator(name), 1);
     benchmark = { size: workers.size, readyReplicas: workers.readyReplicas, coordinatorReady: coordinator.current && coordinator.readyReplicas >= 1 };
     sets.push(["benchmark workers", workers], ["benchmark coordinator", coordinator]);
