@@ -51,7 +51,7 @@ export const deployment = {
             name: "operator",
             image: controllerImage,
             imagePullPolicy: "IfNotPresent",
-            command: ["node", "operator.ts"],
+            command: ["node", "--max-semi-space-size=1", "operator.js"],
             args: ["--leader-elect=true", `--leader-election-id=${operatorLease}`, `--port=${operatorPort}`],
             env: [
               { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },

@@ -34,6 +34,9 @@ export function controllerAccess(definition: ControllerDefinition<any>): Access[
     // A controller with a finalize() hook adds and removes its finalizer by server-side apply.
     { kind: parent, verbs: finalize ? [...cachedVerbs, "patch"] : cachedVerbs, why: `${name}: parent` },
     { kind: parent, subresource: "status", verbs: ["patch"], why: `${name}: status and failure conditions` },
+    // Children carry blockOwnerDeletion; where the OwnerReferencesPermissionEnforcement
+    // admission plugin runs (OpenShift), setting it needs update on the owner's finalizers.
+    { kind: parent, subresource: "finalizers", verbs: ["update"], why: `${name}: blockOwnerDeletion on children` },
     ...children.map((kind): Access => ({ kind, verbs: childVerbs, why: `${name}: child` })),
     ...(related?.kinds ?? []).map((kind): Access => ({ kind, verbs: cachedVerbs, why: `${name}: related` })),
   ];

@@ -13,9 +13,10 @@ let hooked = false;
 async function slimClientNode(): Promise<void> {
   if (hooked || "Deno" in globalThis) return;
   hooked = true;
+  const extension = import.meta.url.endsWith(".js") ? "js" : "ts"; // compiled, or run as TypeScript
   const standIns: Record<string, string> = {
-    "./gen/index.js": new URL("./client-node/generated-api.ts", import.meta.url).href,
-    "./oidc_auth.js": new URL("./client-node/oidc.ts", import.meta.url).href,
+    "./gen/index.js": new URL(`./client-node/generated-api.${extension}`, import.meta.url).href,
+    "./oidc_auth.js": new URL(`./client-node/oidc.${extension}`, import.meta.url).href,
   };
   // Imported here, not at the top: Deno has no module hooks.
   const { registerHooks } = await import("node:module");

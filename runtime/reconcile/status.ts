@@ -124,7 +124,10 @@ export function nextStatus(parent: KubeObject, desired: Record<string, unknown> 
     // Another controller of this parent is failing; its Ready=False stands until it recovers.
     status.conditions = withCondition(status.conditions, failure);
   }
-  return isSubset(status, current) ? { kind: "none" } : { kind: "write", status };
+  // Unchanged when everything is already there and, without siblings (whose fields the status
+  // also holds), nothing is there that the function no longer reports.
+  const unchanged = isSubset(status, current) && (writer.siblings.length > 0 || isSubset(current, status));
+  return unchanged ? { kind: "none" } : { kind: "write", status };
 }
 
 /**

@@ -39,6 +39,7 @@ test("RBAC: exactly the verbs the runtime uses for the AtomixCluster controller,
     "/services": "list,watch,create,patch,delete",
     "agent.atomix.io/atomixclusters": "list,watch",
     "agent.atomix.io/atomixclusters/status": "patch",
+    "agent.atomix.io/atomixclusters/finalizers": "update",
     "apps/deployments": "list,watch,create,patch,delete",
     "apps/statefulsets": "list,watch,create,patch,delete",
     "coordination.k8s.io/leases": "get,list,watch,create,update",
@@ -51,13 +52,13 @@ test("RBAC: exactly the verbs the runtime uses for the AtomixCluster controller,
   assert.equal(binding.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "atomix-operator" });
 });
 
-test("the operator Deployment runs operator.ts under its ServiceAccount, with leader election on its own Lease", () => {
+test("the operator Deployment runs the compiled operator.js under its ServiceAccount, with leader election on its own Lease", () => {
   const deployment = docsOf("operator.yaml")[0];
   assert.is(deployment.metadata.namespace, "kube-system");
   const pod = deployment.spec.template.spec;
   assert.is(pod.serviceAccountName, "atomix-operator");
   const container = pod.containers[0];
-  assert.equal(container.command, ["node", "operator.ts"]);
+  assert.equal(container.command, ["node", "--max-semi-space-size=1", "operator.js"]);
   assert.ok(container.args.includes("--leader-elect=true"));
   assert.ok(container.args.includes(`--leader-election-id=${operatorLease}`));
   assert.is(operatorLease, "atomix-operator-lock");

@@ -75,6 +75,7 @@ test("a controller's kinds get the verbs the runtime uses: parent read and statu
   assert.equal(declared(access), declared([
     { kind: widgets, verbs: ["list", "watch"] },
     { kind: widgets, subresource: "status", verbs: ["patch"] },
+    { kind: widgets, subresource: "finalizers", verbs: ["update"] },
     { kind: builtinKinds.ConfigMap, verbs: childVerbs },
     { kind: builtinKinds.Secret, verbs: ["list", "watch"] },
   ]));

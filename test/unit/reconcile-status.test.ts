@@ -62,6 +62,13 @@ test("nextStatus: a changed status is written", () => {
   assert.equal(step, { kind: "write", status: { replicas: 2, observedGeneration: 3 } });
 });
 
+test("nextStatus: a field the function no longer reports is written away; with siblings, their fields stay unwritten", () => {
+  const parent = parentWith({ replicas: 2, groups: { a: 1 }, observedGeneration: 3 });
+  assert.equal(nextStatus(parent, { replicas: 2 }, alone, now), { kind: "write", status: { replicas: 2, observedGeneration: 3 } });
+  assert.equal(nextStatus(parent, { replicas: 2, groups: {} }, alone, now).kind, "write", "a nested field dropped");
+  assert.equal(nextStatus(parent, { replicas: 2 }, withSibling, now), { kind: "none" }, "a sibling may own groups");
+});
+
 test("nextStatus: the runtime's failure is taken back first, by a patch guarded on its message", () => {
   const parent = parentWith({ conditions: [ready("True", { type: "Other" }), failure("sync threw: boom")] });
   assert.equal(nextStatus(parent, { replicas: 2 }, alone, now), {
