@@ -5,7 +5,7 @@ import type { DesiredObject } from "../runtime/controller.ts";
 import { clientPort, configFileName, nodeHostVariable, nodeIdVariable, nodePort } from "./atomix-config.ts";
 import { serviceHost, type Labels } from "./atomix-names.ts";
 import type { AtomixStorage, EnvVar, Resources } from "./kinds.ts";
-import { fingerprint } from "./shared.ts";
+import { fingerprint, headlessService } from "./shared.ts";
 
 /**
  * Pod template annotation: a fingerprint of atomix.conf and the rest of the template. A new
@@ -71,21 +71,6 @@ export interface NodeSetOptions {
 
 export function configMap(name: string, labels: Labels, config: string): DesiredObject {
   return { apiVersion: "v1", kind: "ConfigMap", metadata: { name, labels }, data: { [configFileName]: config } };
-}
-
-/** A headless Service publishing every pod, ready or not, so nodes can find each other while they start. */
-export function headlessService(name: string, labels: Labels, selector: Labels, ports = [{ name: "node", port: nodePort }]): DesiredObject {
-  return {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: { name, labels },
-    spec: {
-      clusterIP: "None",
-      publishNotReadyAddresses: true,
-      selector,
-      ports: ports.map((p) => ({ ...p, targetPort: p.port, protocol: "TCP" })),
-    },
-  };
 }
 
 /** The Atomix container: its config mount, identity from the environment, ports and probes. */
@@ -170,5 +155,5 @@ export function nodeSet(options: NodeSetOptions): DesiredObject[] {
         : {}),
     },
   };
-  return [configMap(options.configName, labels, options.config), headlessService(options.serviceName, labels, options.serviceSelector ?? labels), statefulSet];
+  return [configMap(options.configName, labels, options.config), headlessService(options.serviceName, labels, [{ name: "node", port: nodePort }], options.serviceSelector ?? labels), statefulSet];
 }

@@ -40,19 +40,22 @@ export const apiService = (name: string, labels: Record<string, string>, selecto
   spec: { selector, ports: [{ name: "api", port: apiPort, targetPort: apiPort, protocol: "TCP" }] },
 });
 
-/** The headless Service that names each replica in DNS (<pod>.<name>), ready or not. */
-export const headlessService = (name: string, labels: Record<string, string>): DesiredObject => ({
+/** The api and protocol ports of a storage replica. */
+export const replicaPorts = [
+  { name: "api", port: apiPort },
+  { name: "protocol", port: protocolPort },
+];
+
+/** A headless Service that names each pod in DNS (<pod>.<name>), ready or not, so peers find each other while they start. */
+export const headlessService = (name: string, labels: Record<string, string>, ports = replicaPorts, selector = labels): DesiredObject => ({
   apiVersion: "v1",
   kind: "Service",
   metadata: { name, labels },
   spec: {
     clusterIP: "None",
     publishNotReadyAddresses: true,
-    selector: labels,
-    ports: [
-      { name: "api", port: apiPort, targetPort: apiPort, protocol: "TCP" },
-      { name: "protocol", port: protocolPort, targetPort: protocolPort, protocol: "TCP" },
-    ],
+    selector,
+    ports: ports.map((port) => ({ ...port, targetPort: port.port, protocol: "TCP" })),
   },
 });
 
