@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Bump when the recipe below changes in a way the stamp inputs do not show. */
-const recipeVersion = 1;
+const recipeVersion = 2;
 const minimumGo = [1, 26] as const;
 const progressIntervalMs = 30_000;
 
@@ -27,6 +27,8 @@ export interface Binaries {
   pki: string;
   /** kwok Stage objects for nodes and pods, taken from the kwok module download. */
   kwokStages: string;
+  /** kwok's Exec and ClusterExec CRDs (kwok.x-k8s.io), from the same download: kwok watches them but does not install them. */
+  kwokExecCrds: string;
   versions: PinnedVersions;
 }
 
@@ -83,8 +85,10 @@ export async function ensureBinaries(log: Log = (line) => console.error(line)): 
       await runGo(step.module, ["build", "-ldflags", step.ldflags, "-o", output, ...Object.values(step.packages)], log, step.what);
       log(`[cluster] ${step.what} built in ${elapsed(stepStarted)} (total ${elapsed(started)})`);
     }
-    log(`[cluster] step ${steps.length + 1}/${steps.length + 1}: kwok stages from the module download`);
-    await writeFile(join(staging, "kwok-stages.yaml"), await kwokStages(versions.kwok));
+    log(`[cluster] step ${steps.length + 1}/${steps.length + 1}: kwok stages and exec CRDs from the module download`);
+    const kwokDir = await kwokModuleDir(versions.kwok);
+    await writeFile(join(staging, "kwok-stages.yaml"), await kwokStages(kwokDir));
+    await writeFile(join(staging, "kwok-exec-crds.yaml"), await kwokExecCrds(kwokDir));
     await writeFile(join(staging, "versions.json"), JSON.stringify(versions, null, 2) + "\n");
     await writeFile(join(staging, "complete"), new Date().toISOString() + "\n");
     await mkdir(dirname(dir), { recursive: true });
@@ -115,6 +119,7 @@ function describe(dir: string, versions: PinnedVersions): Binaries {
     kwok: bin("kwok"),
     pki: bin("pki"),
     kwokStages: join(dir, "kwok-stages.yaml"),
+    kwokExecCrds: join(dir, "kwok-exec-crds.yaml"),
     versions,
   };
 }
@@ -226,9 +231,20 @@ function runGo(module: string, args: string[], log: Log, what: string): Promise<
   });
 }
 
-async function kwokStages(version: string): Promise<string> {
+async function kwokModuleDir(version: string): Promise<string> {
   const info = JSON.parse(await capture("go", ["mod", "download", "-json", `sigs.k8s.io/kwok@${version}`], join(buildRoot, "kwok")));
-  const stageRoot = join(info.Dir as string, "kustomize", "stage");
+  return info.Dir as string;
+}
+
+async function kwokExecCrds(kwokDir: string): Promise<string> {
+  const files = ["kwok.x-k8s.io_execs.yaml", "kwok.x-k8s.io_clusterexecs.yaml"];
+  const documents: string[] = [];
+  for (const file of files) documents.push((await readFile(join(kwokDir, "kustomize", "crd", "bases", file), "utf8")).trim());
+  return documents.map((doc) => (doc.startsWith("---") ? doc : `---\n${doc}`)).join("\n") + "\n";
+}
+
+async function kwokStages(kwokDir: string): Promise<string> {
+  const stageRoot = join(kwokDir, "kustomize", "stage");
   const files = [
     "node/fast/node-initialize.yaml",
     "node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",

@@ -2,13 +2,21 @@
 // kube-controller-manager, kube-scheduler and kwok with one fake node. Every port is chosen
 // free at start, so two clusters can run side by side. Processes are stopped by their
 // recorded PIDs, never by name.
+//
+// kwok also plays the node's kubelet server, so `kubectl exec` into its pods works: the Node
+// advertises InternalIP 127.0.0.1 and kwok's port, kube-apiserver dials it over TLS (checking
+// kwok's certificate against the cluster CA, presenting its kubelet client certificate), and
+// kwok runs the command as a local process chosen by its Exec / ClusterExec objects. A
+// ClusterExec "default" runs every pod's commands in <dir>/exec; an Exec named like a pod
+// overrides it for that pod.
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
-import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { request } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
 import { ensureBinaries, elapsed, type Binaries } from "./build.ts";
 
 export const readyTimeoutMs = 90_000;
@@ -19,6 +27,10 @@ export const fakeNodeName = "kwok-node-0";
 const workdirPrefix = "atomix-cluster-";
 const serviceClusterIpRange = "10.96.0.0/16";
 const podCidr = "10.244.0.0/16";
+/** Where kwok's node listens and what its Node advertises: kube-apiserver reaches the "kubelet" here. */
+const nodeIp = "127.0.0.1";
+/** The ClusterExec that maps every pod's exec to a local process in <dir>/exec. */
+export const defaultClusterExec = "default";
 
 type Log = (line: string) => void;
 
@@ -149,6 +161,10 @@ export async function startCluster(options: StartOptions = {}): Promise<Cluster>
       `--service-account-signing-key-file=${join(dir, "sa.key")}`,
       `--service-cluster-ip-range=${serviceClusterIpRange}`,
       "--allow-privileged=true",
+      "--kubelet-preferred-address-types=InternalIP",
+      `--kubelet-certificate-authority=${join(dir, "ca.crt")}`,
+      `--kubelet-client-certificate=${join(dir, "apiserver-kubelet-client.crt")}`,
+      `--kubelet-client-key=${join(dir, "apiserver-kubelet-client.key")}`,
       "--profiling=false",
       "--v=1",
       ...(options.apiserverFlags ?? []),
@@ -186,6 +202,15 @@ export async function startCluster(options: StartOptions = {}): Promise<Cluster>
       "--profiling=false",
       "--v=1",
     ]);
+    // kwok watches its Exec and ClusterExec kinds but does not install them.
+    await installExecCrds(server, dir, binaries.kwokExecCrds, checkAlive);
+    await mkdir(join(dir, "exec"));
+    await createOrThrow(server, dir, "/apis/kwok.x-k8s.io/v1alpha1/clusterexecs", {
+      apiVersion: "kwok.x-k8s.io/v1alpha1",
+      kind: "ClusterExec",
+      metadata: { name: defaultClusterExec },
+      spec: { execs: [{ local: { workDir: join(dir, "exec") } }] },
+    });
     await launch("kwok", [
       binaries.kwok,
       `--kubeconfig=${join(dir, "admin.kubeconfig")}`,
@@ -193,9 +218,13 @@ export async function startCluster(options: StartOptions = {}): Promise<Cluster>
       "--manage-all-nodes=false",
       "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
       `--cidr=${podCidr}`,
-      "--node-ip=10.244.0.1",
+      `--node-ip=${nodeIp}`,
+      `--node-port=${kwokPort}`,
       "--node-lease-duration-seconds=40",
-      `--server-address=127.0.0.1:${kwokPort}`,
+      `--server-address=${nodeIp}:${kwokPort}`,
+      `--tls-cert-file=${join(dir, "kubelet.crt")}`,
+      `--tls-private-key-file=${join(dir, "kubelet.key")}`,
+      "--enable-crds=Exec,ClusterExec",
     ]);
     await createFakeNode(server, dir);
     await waitFor(`node ${fakeNodeName} Ready without taints`, checkAlive, () => nodeReady(server, dir), join(dir, "kwok.log"));
@@ -382,6 +411,26 @@ function call(server: string, dir: string, method: string, path: string, body?: 
 }
 
 const get = (server: string, dir: string, path: string) => call(server, dir, "GET", path);
+
+async function createOrThrow(server: string, dir: string, path: string, object: unknown): Promise<void> {
+  const created = await call(server, dir, "POST", path, object);
+  if (created.status !== 201 && created.status !== 409) {
+    throw new ComponentError(`POST ${path} failed: HTTP ${created.status} ${created.body}`);
+  }
+}
+
+/** Creates kwok's Exec and ClusterExec CRDs and waits until both are established. */
+async function installExecCrds(server: string, dir: string, file: string, checkAlive: () => void): Promise<void> {
+  const crds = parseAllDocuments(await readFile(file, "utf8")).map((doc) => doc.toJS() as { metadata: { name: string } });
+  for (const crd of crds) await createOrThrow(server, dir, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
+  for (const crd of crds) {
+    await waitFor(`CRD ${crd.metadata.name} established`, checkAlive, async () => {
+      const response = await get(server, dir, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`);
+      const conditions = response.status === 200 ? (JSON.parse(response.body).status?.conditions ?? []) : [];
+      return conditions.some((c: { type: string; status: string }) => c.type === "Established" && c.status === "True");
+    });
+  }
+}
 
 async function createFakeNode(server: string, dir: string): Promise<void> {
   const node = {

@@ -1,6 +1,8 @@
 // Command pki writes the credentials a loopback-only Kubernetes control plane needs:
 // a cluster CA, the kube-apiserver serving certificate, client certificates for the
-// admin, the controller manager and the scheduler, and the service-account key pair.
+// admin, the controller manager and the scheduler, the kubelet pair (kwok's serving
+// certificate for 127.0.0.1, and the client certificate kube-apiserver presents to it for
+// exec, attach, logs and port-forward), and the service-account key pair.
 //
 // Usage: pki -dir DIR
 package main
@@ -36,6 +38,9 @@ var identities = []identity{
 	{file: "admin", commonName: "kubernetes-admin", organization: []string{"system:masters"}},
 	{file: "controller-manager", commonName: "system:kube-controller-manager"},
 	{file: "scheduler", commonName: "system:kube-scheduler"},
+	// kwok plays the kubelet on 127.0.0.1 (--node-ip), where kube-apiserver dials it.
+	{file: "kubelet", commonName: "kwok-kubelet", server: true},
+	{file: "apiserver-kubelet-client", commonName: "kube-apiserver-kubelet-client", organization: []string{"system:masters"}},
 }
 
 func main() {
@@ -95,9 +100,13 @@ func run(dir string) error {
 		}
 		if id.server {
 			template.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
-			template.IPAddresses = []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("10.96.0.1")}
-			template.DNSNames = []string{"localhost", "kubernetes", "kubernetes.default",
-				"kubernetes.default.svc", "kubernetes.default.svc.cluster.local"}
+			template.IPAddresses = []net.IP{net.ParseIP("127.0.0.1")}
+			template.DNSNames = []string{"localhost"}
+		}
+		if id.file == "apiserver" {
+			template.IPAddresses = append(template.IPAddresses, net.ParseIP("10.96.0.1"))
+			template.DNSNames = append(template.DNSNames, "kubernetes", "kubernetes.default",
+				"kubernetes.default.svc", "kubernetes.default.svc.cluster.local")
 		}
 		der, err := x509.CreateCertificate(rand.Reader, template, caCert, key.Public(), caKey)
 		if err != nil {
