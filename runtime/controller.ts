@@ -25,6 +25,63 @@ export interface SyncRequest<P extends KubeObject = KubeObject> {
   related: ObjectsByKind;
   /** True when the parent is being deleted and finalize() is called. */
   finalizing: boolean;
+  /** What became of the actions this controller answered for the parent, by action id (see Action). Always set by the runtime; optional for hand-made requests. */
+  results?: Record<string, ActionResult>;
+}
+
+/**
+ * A command to run in a container of one of the parent's pods, through the pods/exec
+ * subresource. The id names the action: while an action with that id runs, or after it
+ * succeeded, answering it again runs nothing; a failed one runs again after a backoff as
+ * long as it is still answered. The result comes back in the next request's `results` and
+ * stays there while the action is answered; leave it out of an answer to forget it.
+ */
+export interface Action {
+  /** Unique among the parent's actions: letters, digits and ._:/- (at most 253). */
+  id: string;
+  /** A pod in the parent's namespace. */
+  pod: string;
+  /** Defaults to the pod's only container (the API server refuses when there are several). */
+  container?: string;
+  /** argv: the first element is the program, the rest its arguments; no shell, no stdin. */
+  command: string[];
+  /** The command is abandoned (timedOut: true) after this long; default 60, at most 3600. */
+  timeoutSeconds?: number;
+  /** Starts no sooner than this long after the runtime first got the action; default 0. */
+  delaySeconds?: number;
+  /** Exit codes that count as success; default [0]. Anything else, a timeout or an exec error is a failure. */
+  successExitCodes?: number[];
+  /** Events on the parent: `succeeded` is recorded when it succeeds; on failure a Warning with `failed` (default reason ActionFailed) and the exit code and stderr. */
+  events?: { succeeded?: ActionEvent; failed?: ActionEvent };
+}
+
+export interface ActionEvent {
+  /** UpperCamelCase, as Kubernetes event reasons are. */
+  reason: string;
+  note: string;
+}
+
+export interface ActionResult {
+  id: string;
+  pod: string;
+  container?: string;
+  command: string[];
+  /** Pending: waiting for its delay, a backoff or a free slot; Running; then Succeeded or Failed. */
+  phase: "Pending" | "Running" | "Succeeded" | "Failed";
+  /** Runs started so far (the current one included). */
+  attempt: number;
+  /** The command's exit code, when it ran to the end; absent when it could not run, timed out or is not done. */
+  exitCode?: number;
+  /** The last bytes the command wrote, at most maxOutputBytes of each (see `truncated`). */
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+  timedOut: boolean;
+  /** Why the command could not run or its end is unknown (pod or container missing, forbidden, connection lost). */
+  error?: string;
+  /** RFC 3339 times of the current or last run. */
+  startedAt?: string;
+  finishedAt?: string;
 }
 
 /** A child as the function wants it: apiVersion, kind, metadata.name, and whatever else it sets. */
@@ -42,6 +99,8 @@ export interface SyncResponse {
   status?: Record<string, unknown>;
   /** Run sync again after this many seconds, even if nothing changes. */
   resyncAfterSeconds?: number;
+  /** Commands to run in the parent's pods; the parent is synced again as each one ends. */
+  actions?: Action[];
 }
 
 export interface FinalizeResponse extends SyncResponse {

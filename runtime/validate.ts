@@ -1,8 +1,9 @@
 // Checks what a sync or finalize function returned before anything is written, so a bad
 // answer becomes a clear condition on the parent instead of a half-applied change.
-import type { ControllerDefinition, DesiredObject, FinalizeResponse, SyncResponse } from "./controller.ts";
+import type { Action, ControllerDefinition, DesiredObject, FinalizeResponse, SyncResponse } from "./controller.ts";
 import { kindKey } from "./kube/kinds.ts";
 import type { KubeObject } from "./kube/objects.ts";
+import { actionProblems } from "./validate-actions.ts";
 
 /** Most children one sync may return. */
 export const maxChildren = 2_000;
@@ -28,6 +29,7 @@ export interface ValidResponse {
   children: DesiredObject[];
   status: Record<string, unknown> | undefined;
   resyncAfterSeconds: number | undefined;
+  actions: Action[];
   finalized: boolean;
 }
 
@@ -42,7 +44,7 @@ export function validateResponse(
   if (typeof response !== "object" || response === null || Array.isArray(response)) {
     throw new InvalidResponseError([`expected an object, got ${describe(response)}`]);
   }
-  const { children = [], status, resyncAfterSeconds } = response as SyncResponse;
+  const { children = [], status, resyncAfterSeconds, actions } = response as SyncResponse;
   const finalized = (response as FinalizeResponse).finalized;
   if (!Array.isArray(children)) problems.push(`children must be an array, got ${describe(children)}`);
   const list = Array.isArray(children) ? children : [];
@@ -111,9 +113,10 @@ export function validateResponse(
   ) {
     problems.push(`resyncAfterSeconds must be a number from 0 to ${maxResyncAfterSeconds}, got ${describe(resyncAfterSeconds)}`);
   }
+  problems.push(...actionProblems(actions));
   if (finalizing && typeof finalized !== "boolean") problems.push(`finalize must return finalized: true or false, got ${describe(finalized)}`);
   if (problems.length) throw new InvalidResponseError(problems);
-  return { children: normalised, status, resyncAfterSeconds, finalized: finalizing ? finalized : false };
+  return { children: normalised, status, resyncAfterSeconds, actions: actions ?? [], finalized: finalizing ? finalized : false };
 }
 
 function describe(value: unknown): string {

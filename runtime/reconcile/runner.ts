@@ -4,6 +4,7 @@
 //   triggers.ts  watch events → parent keys      observe.ts  the cache → the function's request
 //   sync.ts      one sync, reads to writes       plan.ts     desired vs observed children (pure)
 //   status.ts    status and failures (pure)      finalizers.ts  the finalizer's steps (pure)
+//   actions.ts   commands in pods and their results, one ActionRunner per leadership term
 import type { Informers } from "../cache/informers.ts";
 import type { Change } from "../cache/informer.ts";
 import type { ControllerDefinition } from "../controller.ts";
@@ -14,6 +15,8 @@ import { rfc3339 } from "../kube/time.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { WorkQueue } from "../queue.ts";
+import { podExec, type Exec } from "../exec/exec.ts";
+import { ActionRunner } from "./actions.ts";
 import { failureReasonOf, NotLeaderError } from "./errors.ts";
 import { finalizerName } from "./finalizers.ts";
 import { failureMessage, failureStatus, type Writer } from "./status.ts";
@@ -38,6 +41,10 @@ export interface RunnerOptions {
    */
   siblings?: readonly string[];
   concurrency?: number;
+  /** Commands in pods this controller runs at once. */
+  actionConcurrency?: number;
+  /** Runs actions' commands; pods/exec through the client unless given. */
+  exec?: Exec;
   now?: () => Date;
 }
 
@@ -60,6 +67,7 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
   readonly #seenAt = new Map<string, number>();
   #queue: WorkQueue | undefined;
   #workers: Promise<void>[] = [];
+  #actions: ActionRunner | undefined;
 
   constructor(definition: ControllerDefinition<P>, options: RunnerOptions) {
     this.definition = definition;
@@ -74,6 +82,11 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
       statusManager: `${options.fieldManager}.${definition.name}`,
       finalizer: this.finalizer,
       writer: this.#writer,
+      actions: {
+        results: (key) => this.#actions?.results(key) ?? {},
+        submit: (key, parent, actions) => this.#actions?.submit(key, parent, actions),
+        forget: (key) => this.#actions?.forget(key),
+      },
       log: this.#log,
       now: () => options.now?.() ?? new Date(),
     });
@@ -98,6 +111,15 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
     const { metrics } = this.#options;
     const queue = new WorkQueue({ observer: metrics.queueObserver(this.name) });
     this.#queue = queue;
+    this.#actions = new ActionRunner({
+      exec: this.#options.exec ?? podExec(this.#options.client),
+      requeue: (key) => queue.add(key),
+      events: this.#options.events,
+      log: this.#log,
+      canRun: () => this.#options.gate.canWrite(),
+      concurrency: this.#options.actionConcurrency,
+      now: this.#options.now,
+    });
     const concurrency = this.#options.concurrency ?? defaultConcurrency;
     metrics.maxWorkers.set({ controller: this.name }, concurrency);
     for (const parent of this.#options.informers.for(this.definition.parent).list()) queue.add(objectKey(parent));
@@ -111,6 +133,7 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
     if (!queue) return true;
     const drained = await queue.shutDownWithDrain(drainTimeoutMs);
     if (drained) await Promise.all(this.#workers);
+    this.#actions?.stop();
     this.#log.info("controller stopped", { drained });
     return drained;
   }

@@ -3,7 +3,7 @@
 // at a time, then write status and finalizers. Every write goes through the write gate and
 // is remembered in the cache, so the next sync reads its own writes.
 import type { Informers } from "../cache/informers.ts";
-import type { ControllerDefinition, SyncRequest } from "../controller.ts";
+import type { Action, ActionResult, ControllerDefinition, SyncRequest } from "../controller.ts";
 import type { EventRecorder } from "../events.ts";
 import { isConflict, isNotFound, type KubeClient } from "../kube/client.ts";
 import { kindKey, type Kind } from "../kube/kinds.ts";
@@ -27,6 +27,13 @@ export interface WriteGate {
   canWrite(): boolean;
 }
 
+/** Where a sync's actions go and their results come from (actions.ts, behind the runner). */
+export interface ActionPort {
+  results(key: string): Record<string, ActionResult>;
+  submit(key: string, parent: KubeObject, actions: readonly Action[]): void;
+  forget(key: string): void;
+}
+
 export interface SyncContext {
   client: KubeClient;
   informers: Informers;
@@ -40,6 +47,7 @@ export interface SyncContext {
   statusManager: string;
   finalizer: string;
   writer: Writer;
+  actions: ActionPort;
   log: Logger;
   now(): Date;
 }
@@ -65,10 +73,12 @@ export class ParentSync<P extends KubeObject = KubeObject> {
     let parent = informers.for(definition.parent).get(key) as P | undefined;
     if (!parent) {
       triggers.forget(key);
+      this.#context.actions.forget(key);
       return undefined;
     }
     if (definition.filter && !passes(definition, parent, this.#context.log)) {
       triggers.forget(key);
+      this.#context.actions.forget(key);
       // A failure this controller recorded must not outlive its interest in the parent.
       const own = ownFailure(parent, this.#context.writer);
       if (own) await this.removeFailure(parent, own, trigger);
@@ -86,7 +96,8 @@ export class ParentSync<P extends KubeObject = KubeObject> {
       triggers.asked(key, requests);
       related = relatedObjects(parent, requests, this.#relatedKinds, informers);
     }
-    const request: SyncRequest<P> = structuredClone({ parent, children, related, finalizing });
+    const results = this.#context.actions.results(key);
+    const request: SyncRequest<P> = structuredClone({ parent, children, related, finalizing, results });
     let response: unknown;
     try {
       response = finalizing ? definition.finalize!(request) : definition.sync(request);
@@ -117,6 +128,8 @@ export class ParentSync<P extends KubeObject = KubeObject> {
 
     await this.#writeStatus(parent, valid.status, trigger);
     if (finalizing && valid.finalized) await this.#setFinalizer(parent, false, trigger);
+    // Only now: what the function recorded about these actions (in status) is written first.
+    this.#context.actions.submit(key, parent, valid.actions);
     return valid.resyncAfterSeconds;
   }
 
