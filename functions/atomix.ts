@@ -5,12 +5,13 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import type { ControllerDefinition } from "../runtime/controller.ts";
 import type { Access } from "../runtime/rbac.ts";
 import type { ServiceContext } from "../runtime/service.ts";
-import { access as partitionGroupsApi, registerControllerService } from "./api/controller-service.ts";
-import { access as databasesApi, DatabaseCatalog, registerDatabaseService } from "./api/database-service.ts";
+import type { ServiceAccess } from "../runtime/auth/rules.ts";
+import { access as partitionGroupsApi, registerControllerService, rpcAccess as controllerRpcs } from "./api/controller-service.ts";
+import { access as databasesApi, DatabaseCatalog, registerDatabaseService, rpcAccess as databaseRpcs } from "./api/database-service.ts";
 import { access as electionsApi } from "./api/elections.ts";
-import { registerMembershipService } from "./api/membership-service.ts";
+import { registerMembershipService, rpcAccess as membershipRpcs } from "./api/membership-service.ts";
 import { access as membershipApi, Membership } from "./api/membership.ts";
-import { access as primitivesApi, registerPrimitiveService } from "./api/primitive-service.ts";
+import { access as primitivesApi, registerPrimitiveService, rpcAccess as primitiveRpcs } from "./api/primitive-service.ts";
 import { databasePartitions } from "./database-partition.ts";
 import { databases } from "./database.ts";
 import { partitionGroups } from "./partition-group.ts";
@@ -41,8 +42,14 @@ export function atomixControllers(options: AtomixOptions = defaultAtomixOptions)
   ];
 }
 
+/** Every controller with the default options, for serving the functions as HTTP hooks (runtime/hooks). */
+export const controllers = atomixControllers();
+
 /** What the RPC services read and write in Kubernetes, beyond what the controllers do. */
 export const atomixServiceAccess: readonly Access[] = [...partitionGroupsApi, ...electionsApi, ...databasesApi, ...primitivesApi, ...membershipApi];
+
+/** What each RPC of the services does in Kubernetes terms, for --api-auth=kubernetes. */
+export const atomixRpcAccess: readonly ServiceAccess[] = [controllerRpcs, databaseRpcs, primitiveRpcs, membershipRpcs];
 
 /** Registers ControllerService, DatabaseService, PrimitiveService and MembershipService. */
 export function registerAtomixServices(router: ConnectRouter, context: ServiceContext, options: AtomixOptions = defaultAtomixOptions): void {

@@ -1,0 +1,48 @@
+// The customize hook's relatedResources and the runtime's related() requests are the same
+// thing said two ways: Metacontroller names a resource (plural) and a label selector, the
+// runtime a kind and labels. Pure.
+import type { ControllerDefinition, RelatedRequest } from "../controller.ts";
+import type { KubeObject } from "../kube/objects.ts";
+
+/** A ResourceRule of the customize hook's answer. */
+export interface RelatedResource {
+  apiVersion: string;
+  resource: string;
+  namespace?: string;
+  names?: string[];
+  labelSelector?: { matchLabels?: Record<string, string> };
+}
+
+/** The customize hook's answer for a parent: what its related() asks for, as ResourceRules. */
+export function customizeResponse(definition: ControllerDefinition<any>, parent: KubeObject): { relatedResources: RelatedResource[] } {
+  const related = definition.related;
+  if (!related) return { relatedResources: [] };
+  const requests = related.select(structuredClone(parent));
+  if (!Array.isArray(requests)) throw new Error("related() must return an array of requests");
+  return {
+    relatedResources: requests.map((request, index) => {
+      const kind = related.kinds.find((k) => k.kind === request?.kind && k.apiVersion === request?.apiVersion);
+      if (!kind) throw new Error(`related()[${index}] asks for ${request?.kind}.${request?.apiVersion}, which controller ${definition.name} does not declare as related`);
+      return {
+        apiVersion: kind.apiVersion,
+        resource: kind.plural,
+        ...(request.namespace ? { namespace: request.namespace } : {}),
+        ...(request.names ? { names: request.names } : { labelSelector: { matchLabels: request.matchLabels ?? {} } }),
+      };
+    }),
+  };
+}
+
+/** The runtime's related requests from a customize hook's ResourceRules, for kinds known by resource. */
+export function relatedRequestsOf(resources: readonly RelatedResource[], kinds: ControllerDefinition["children"]): RelatedRequest[] {
+  return resources.map((resource, index) => {
+    const kind = kinds.find((k) => k.apiVersion === resource.apiVersion && k.plural === resource.resource);
+    if (!kind) throw new Error(`relatedResources[${index}] names ${resource.resource}.${resource.apiVersion}, which is not declared as related`);
+    return {
+      apiVersion: kind.apiVersion,
+      kind: kind.kind,
+      ...(resource.namespace ? { namespace: resource.namespace } : {}),
+      ...(resource.names ? { names: resource.names } : { matchLabels: resource.labelSelector?.matchLabels ?? {} }),
+    };
+  });
+}
