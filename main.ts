@@ -5,7 +5,7 @@
 //   npm start            node main.ts --help
 import { join } from "node:path";
 import { protocolRegistry } from "./functions/api/protocol-any.ts";
-import { atomixControllers, defaultAtomixOptions, registerAtomixServices } from "./functions/atomix.ts";
+import { atomixControllers, atomixRpcAccess, defaultAtomixOptions, registerAtomixServices } from "./functions/atomix.ts";
 import { noClusterGiven, startLocalCluster, type LocalCluster } from "./local-cluster.ts";
 import type { OptionSpec } from "./runtime/config.ts";
 import { runManager } from "./runtime/main.ts";
@@ -26,6 +26,7 @@ const manager = await runManager(
     name: "atomix-controller",
     finalizerDomain: "k8s.atomix.io",
     services: (router, context) => registerAtomixServices(router, context, options),
+    rpcAccess: atomixRpcAccess,
     registry: protocolRegistry,
     controllers: atomixControllers(options),
   }),

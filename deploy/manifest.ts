@@ -313,7 +313,8 @@ const labels = { app: controllerName };
 export const rbacRules = policyRules([
   ...atomixControllers().flatMap(controllerAccess),
   ...atomixServiceAccess,
-  ...managerAccess({ leaderElection: true }),
+  // The Deployment runs with --api-auth=none; the reviews let it be switched to kubernetes by flag alone.
+  ...managerAccess({ leaderElection: true, apiAuth: true }),
 ]);
 
 export function manifest() {

@@ -3,6 +3,8 @@
 import { logLevels, type LogLevel } from "./log.ts";
 import { defaultConcurrency } from "./reconcile/runner.ts";
 import { defaultLeaseDurationSeconds, defaultRenewDeadlineSeconds, defaultRetryPeriodSeconds } from "./leader.ts";
+import { apiAuthModes, defaultReviewCacheTtlSeconds, type ApiAuthMode } from "./auth/kubernetes.ts";
+import { defaultMaxConcurrentStreams, defaultMaxHeaderBytes, defaultMaxMessageBytes } from "./server/limits.ts";
 
 /** The port the runtime serves RPCs, health and metrics on. */
 export const defaultPort = 5679;
@@ -31,11 +33,18 @@ export const runtimeOptions = {
   host: { flag: "host", env: "HOST", type: "string", default: "0.0.0.0", description: "Address to listen on" },
   concurrency: { flag: "concurrency", env: "CONCURRENCY", type: "number", default: defaultConcurrency, description: "Concurrent syncs per controller" },
   logLevel: { flag: "log-level", env: "LOG_LEVEL", type: "string", default: "info", description: `Log level: ${logLevels.join(", ")}` },
+  maxMessageBytes: { flag: "max-message-bytes", env: "MAX_MESSAGE_BYTES", type: "number", default: defaultMaxMessageBytes, description: "Largest RPC request message; larger ones get RESOURCE_EXHAUSTED before they are read (grpc-go's default)" },
+  maxHeaderBytes: { flag: "max-header-bytes", env: "MAX_HEADER_BYTES", type: "number", default: defaultMaxHeaderBytes, description: "Largest request headers (HTTP/1.1) or header list (HTTP/2)" },
+  maxConcurrentStreams: { flag: "max-concurrent-streams", env: "MAX_CONCURRENT_STREAMS", type: "number", default: defaultMaxConcurrentStreams, description: "Streams (calls) one HTTP/2 connection may have open at once" },
+  apiAuth: { flag: "api-auth", env: "API_AUTH", type: "string", default: "none", description: `Who may call the RPC API: ${apiAuthModes.join(", ")} (a bearer token checked by TokenReview, each RPC by SubjectAccessReview)` },
+  apiAuthCacheTtlSeconds: { flag: "api-auth-cache-ttl", env: "API_AUTH_CACHE_TTL", type: "number", default: defaultReviewCacheTtlSeconds, description: "Seconds a TokenReview or SubjectAccessReview answer is reused; 0 asks every time" },
+  tlsCertFile: { flag: "tls-cert-file", env: "TLS_CERT_FILE", type: "string", default: "", description: "PEM certificate (chain) to serve TLS with on the port; reloaded when the file changes" },
+  tlsPrivateKeyFile: { flag: "tls-private-key-file", env: "TLS_PRIVATE_KEY_FILE", type: "string", default: "", description: "PEM private key of --tls-cert-file" },
 } satisfies Record<string, OptionSpec>;
 
 type ValueOf<S extends OptionSpec> = S["type"] extends "number" ? number : S["type"] extends "boolean" ? boolean : string;
 export type Values<T extends Record<string, OptionSpec>> = { [K in keyof T]: ValueOf<T[K]> };
-export type RuntimeConfig = Values<typeof runtimeOptions> & { logLevel: LogLevel };
+export type RuntimeConfig = Values<typeof runtimeOptions> & { logLevel: LogLevel; apiAuth: ApiAuthMode };
 
 export class ConfigError extends Error {}
 
@@ -109,6 +118,15 @@ export function checkRuntimeConfig<T extends Values<typeof runtimeOptions> & { h
   }
   if (values.port > 65535 || !Number.isInteger(values.port)) throw new ConfigError(`--port must be an integer port, got ${values.port}`);
   if (values.concurrency < 1 || !Number.isInteger(values.concurrency)) throw new ConfigError(`--concurrency must be a whole number >= 1, got ${values.concurrency}`);
+  if (!(apiAuthModes as readonly string[]).includes(values.apiAuth)) throw new ConfigError(`--api-auth must be one of ${apiAuthModes.join(", ")}, got "${values.apiAuth}"`);
+  if (!Number.isInteger(values.maxMessageBytes) || values.maxMessageBytes < 1 || values.maxMessageBytes > 0xffffffff) {
+    throw new ConfigError(`--max-message-bytes must be a whole number from 1 to ${0xffffffff}, got ${values.maxMessageBytes}`);
+  }
+  if (!Number.isInteger(values.maxHeaderBytes) || values.maxHeaderBytes < 1024) throw new ConfigError(`--max-header-bytes must be a whole number >= 1024, got ${values.maxHeaderBytes}`);
+  if (!Number.isInteger(values.maxConcurrentStreams) || values.maxConcurrentStreams < 1) {
+    throw new ConfigError(`--max-concurrent-streams must be a whole number >= 1, got ${values.maxConcurrentStreams}`);
+  }
+  if (Boolean(values.tlsCertFile) !== Boolean(values.tlsPrivateKeyFile)) throw new ConfigError("--tls-cert-file and --tls-private-key-file go together: give both or neither");
   return values as T & RuntimeConfig;
 }
 

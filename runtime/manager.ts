@@ -12,7 +12,11 @@ import { defaultIdentity, LeaderElector } from "./leader.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { kindLabels, Metrics } from "./metrics.ts";
 import { ControllerRunner, defaultDrainTimeoutMs } from "./reconcile/runner.ts";
+import { KubernetesAuth } from "./auth/kubernetes.ts";
+import type { ServiceAccess } from "./auth/rules.ts";
 import { healthApp } from "./server/app.ts";
+import { HealthStatus, healthAccess } from "./server/health.ts";
+import { reflectionAccess } from "./server/reflection.ts";
 import type { ServiceContext } from "./service.ts";
 import { serve, type RunningServer } from "./server/server.ts";
 
@@ -28,6 +32,8 @@ export interface ManagerOptions {
   controllers: ControllerDefinition<any>[];
   config: RuntimeConfig;
   services?: (router: ConnectRouter, context: ServiceContext) => void;
+  /** What each RPC of `services` does in Kubernetes terms, checked for callers with --api-auth=kubernetes. */
+  rpcAccess?: readonly ServiceAccess[];
   /** Message types that may appear in google.protobuf.Any fields of JSON requests (Connect JSON). */
   registry?: import("@bufbuild/protobuf").Registry;
   /** Informers to start even if no controller needs them (for RPC handlers that read the cache). */
@@ -44,6 +50,8 @@ export class Manager {
   readonly identity: string;
   readonly runners: ControllerRunner[];
   readonly elector: LeaderElector | undefined;
+  /** SERVING once caches have synced, NOT_SERVING again from the start of shutdown (grpc.health.v1). */
+  readonly health = new HealthStatus();
   #server: RunningServer | undefined;
   readonly #stopHooks: Array<() => void | Promise<void>> = [];
   #stopping: Promise<void> | undefined;
@@ -127,23 +135,37 @@ export class Manager {
       canWrite: () => this.canWrite(),
       onStop: (stop) => void this.#stopHooks.push(stop),
     };
+    const config = this.options.config;
+    const auth =
+      config.apiAuth === "kubernetes"
+        ? new KubernetesAuth({ client: this.client, log: this.log, access: [...(this.options.rpcAccess ?? []), healthAccess, ...reflectionAccess], cacheTtlSeconds: config.apiAuthCacheTtlSeconds })
+        : undefined;
     this.#server = await serve({
-      host: this.options.config.host,
-      port: this.options.config.port,
+      host: config.host,
+      port: config.port,
       log: this.log,
       routes: (router) => this.options.services?.(router, context),
       registry: this.options.registry,
+      limits: { maxMessageBytes: config.maxMessageBytes, maxHeaderBytes: config.maxHeaderBytes, maxConcurrentStreams: config.maxConcurrentStreams },
+      tls: config.tlsCertFile ? { certFile: config.tlsCertFile, keyFile: config.tlsPrivateKeyFile } : undefined,
+      health: this.health,
+      requestGate: auth?.requestGate,
+      interceptors: auth ? [auth.interceptor] : [],
+      checkServed: auth && ((methods) => auth.checkServed(methods)),
       app: healthApp({
         metrics: this.metrics.registry,
         readiness: () => ({
           cachesSynced: this.informers.hasSynced,
           leader: this.elector ? this.elector.isLeader : true,
           leaderIdentity: this.elector ? this.elector.leader : this.identity,
+          shuttingDown: this.#stopping !== undefined,
         }),
       }),
     });
+    if (auth) this.log.info("RPC callers are checked by TokenReview and SubjectAccessReview", { cacheTtlSeconds: config.apiAuthCacheTtlSeconds });
     await this.informers.waitForSync();
     this.log.info("caches synced", { kinds: this.informers.all.map((informer) => informer.kind.kind) });
+    if (!this.#stopping) this.health.set(true);
     if (this.elector) {
       this.metrics.leader.set({ name: this.options.name }, 0);
       this.elector.start();
@@ -155,6 +177,7 @@ export class Manager {
   /** Stops taking work, lets in-flight syncs finish (bounded), releases the Lease, then closes everything. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
+      this.health.set(false);
       if (this.elector) await this.elector.stop();
       else await Promise.all(this.runners.map((runner) => runner.stop(defaultDrainTimeoutMs)));
       await Promise.allSettled(this.#stopHooks.map(async (stop) => stop()));

@@ -4,6 +4,7 @@
 // result is the rules of the program's ClusterRole, so the deploy manifest never keeps a
 // hand-made copy.
 import type { ControllerDefinition } from "./controller.ts";
+import { reviewAccess } from "./auth/reviews.ts";
 import { builtinKinds, groupOf, type Kind } from "./kube/kinds.ts";
 
 export type Verb = "get" | "list" | "watch" | "create" | "update" | "patch" | "delete";
@@ -42,11 +43,16 @@ export function controllerAccess(definition: ControllerDefinition<any>): Access[
   ];
 }
 
-/** What the manager itself does: record Events, and (with leader election) hold its Lease. */
-export function managerAccess(options: { leaderElection: boolean }): Access[] {
+/**
+ * What the manager itself does: record Events, (with leader election) hold its Lease, and
+ * (when its RPC callers may be checked, --api-auth=kubernetes) create TokenReviews and
+ * SubjectAccessReviews.
+ */
+export function managerAccess(options: { leaderElection: boolean; apiAuth?: boolean }): Access[] {
   return [
     { kind: builtinKinds.Event, verbs: ["create"], why: "events about parents" },
     ...(options.leaderElection ? [{ kind: builtinKinds.Lease, verbs: [...cachedVerbs, "get", "create", "update"] as Verb[], why: "leader election" }] : []),
+    ...(options.apiAuth ? reviewAccess : []),
   ];
 }
 

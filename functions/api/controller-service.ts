@@ -14,7 +14,7 @@ import {
 import { isConflict, isNotFound } from "../../runtime/kube/client.ts";
 import type { KubeObject } from "../../runtime/kube/objects.ts";
 import type { ServiceContext } from "../../runtime/service.ts";
-import { PartitionGroupKind, type PartitionGroup } from "../kinds.ts";
+import { DatabaseKind, PartitionGroupKind, type PartitionGroup } from "../kinds.ts";
 import { chosenProtocol, SpecError } from "../protocols.ts";
 import { apiPort, partitionName } from "../shared.ts";
 import type { DatabaseCatalog } from "./database-service.ts";
@@ -22,9 +22,28 @@ import { Elections } from "./elections.ts";
 import { alreadyExists, fromKube, invalid, namespaceOf, notFound, requireName } from "./errors.ts";
 import { protocolFromAny, protocolToAny } from "./protocol-any.ts";
 import type { Access } from "../../runtime/rbac.ts";
+import { serviceAccess } from "../../runtime/auth/rules.ts";
+import { builtinKinds } from "../../runtime/kube/kinds.ts";
+import { electionName } from "./election-state.ts";
 
 /** The API access CreatePartitionGroup, DeletePartitionGroup and GetPartitionGroups need. */
 export const access: Access[] = [{ kind: PartitionGroupKind, verbs: ["get", "list", "watch", "create", "delete"], why: "partition groups API" }];
+
+/** What each RPC does in Kubernetes terms, checked for the caller with --api-auth=kubernetes. */
+export const rpcAccess = serviceAccess(ControllerService, {
+  createPartitionGroup: { verb: "create", kind: PartitionGroupKind, namespace: (r) => namespaceOf(r.id?.namespace, "id.namespace"), describe: "in id.namespace" },
+  deletePartitionGroup: { verb: "delete", kind: PartitionGroupKind, namespace: (r) => namespaceOf(r.id?.namespace, "id.namespace"), name: (r) => r.id?.name, describe: "id.name in id.namespace" },
+  getPartitionGroups: { verb: "list", kind: PartitionGroupKind, namespace: (r) => namespaceOf(r.id?.namespace, "id.namespace"), describe: "in id.namespace" },
+  // An election's state is the partition's Lease, which the call creates and updates.
+  enterElection: {
+    verb: "update",
+    kind: builtinKinds.Lease,
+    namespace: (r) => namespaceOf(r.partitionId?.group?.namespace, "partition_id.group.namespace"),
+    name: (r) => electionName(r.partitionId?.group?.name ?? "", r.partitionId?.partition ?? 0),
+    describe: "<group>-<partition>-election in partition_id.group.namespace",
+  },
+  getDatabases: { verb: "list", kind: DatabaseKind, namespace: (r) => namespaceOf(r.id?.namespace, "id.namespace"), describe: "in id.namespace" },
+});
 
 /** Most partitions a group may have, as the CRD allows. */
 export const maxPartitions = 1024;

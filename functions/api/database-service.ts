@@ -16,12 +16,19 @@ import { DatabaseKind, DatabasePartitionKind, type DatabasePartition } from "../
 import { apiPort } from "../shared.ts";
 import { namespaceOf, notFound, requireName } from "./errors.ts";
 import type { Access } from "../../runtime/rbac.ts";
+import { serviceAccess } from "../../runtime/auth/rules.ts";
 
 /** The API access GetDatabase(s) needs. */
 export const access: Access[] = [
   { kind: DatabaseKind, verbs: ["list", "watch"], why: "databases API" },
   { kind: DatabasePartitionKind, verbs: ["list", "watch"], why: "databases API" },
 ];
+
+/** What each RPC does in Kubernetes terms, checked for the caller with --api-auth=kubernetes. */
+export const rpcAccess = serviceAccess(DatabaseService, {
+  getDatabase: { verb: "get", kind: DatabaseKind, namespace: (r) => namespaceOf(r.id?.namespace, "id.namespace"), name: (r) => r.id?.name, describe: "id.name in id.namespace" },
+  getDatabases: { verb: "list", kind: DatabaseKind, namespace: (r) => namespaceOf(r.namespace, "namespace"), describe: "in namespace" },
+});
 
 export interface DatabaseServiceOptions {
   clusterDomain: string;

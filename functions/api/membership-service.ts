@@ -5,6 +5,13 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { JoinGroupResponseSchema, MembershipService } from "../../gen/atomix/membership/membership_pb.ts";
 import { fromKube, invalid, namespaceOf } from "./errors.ts";
 import type { Membership } from "./membership.ts";
+import { serviceAccess } from "../../runtime/auth/rules.ts";
+import { MemberKind } from "../kinds.ts";
+
+/** What JoinGroup does in Kubernetes terms (a Member record), checked for the caller with --api-auth=kubernetes. */
+export const rpcAccess = serviceAccess(MembershipService, {
+  joinGroup: { verb: "create", kind: MemberKind, namespace: (r) => namespaceOf(r.groupId?.namespace, "group_id.namespace"), describe: "in group_id.namespace" },
+});
 
 export function registerMembershipService(router: ConnectRouter, membership: Membership): void {
   router.service(MembershipService, {

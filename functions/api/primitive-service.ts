@@ -23,9 +23,19 @@ import type { DatabaseCatalog } from "./database-service.ts";
 import { alreadyExists, fromKube, invalid, namespaceOf, notFound, requireName } from "./errors.ts";
 import { recordName } from "./names.ts";
 import type { Access } from "../../runtime/rbac.ts";
+import { serviceAccess } from "../../runtime/auth/rules.ts";
 
 /** The API access the primitives API needs. */
 export const access: Access[] = [{ kind: PrimitiveKind, verbs: ["get", "list", "watch", "create", "delete"], why: "primitives API" }];
+
+const inDatabaseNamespace = (request: { database?: DatabaseId | undefined }) => namespaceOf(request.database?.namespace, "database.namespace");
+/** What each RPC does in Kubernetes terms, checked for the caller with --api-auth=kubernetes. */
+export const rpcAccess = serviceAccess(PrimitiveService, {
+  createPrimitive: { verb: "create", kind: PrimitiveKind, namespace: inDatabaseNamespace, describe: "in database.namespace" },
+  getPrimitive: { verb: "get", kind: PrimitiveKind, namespace: inDatabaseNamespace, describe: "in database.namespace" },
+  getPrimitives: { verb: "list", kind: PrimitiveKind, namespace: inDatabaseNamespace, describe: "in database.namespace" },
+  deletePrimitive: { verb: "delete", kind: PrimitiveKind, namespace: inDatabaseNamespace, describe: "in database.namespace" },
+});
 
 const typeNames = Object.fromEntries(Object.entries(PrimitiveType).map(([name, number]) => [number, name])) as Record<number, string>;
 const knownTypes = Object.keys(PrimitiveType).filter((name) => name !== "UNKNOWN");

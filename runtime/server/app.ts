@@ -10,6 +10,8 @@ export interface Readiness {
   leader: boolean;
   /** Who holds the Lease, when known. */
   leaderIdentity?: string;
+  /** The process is stopping: it answers what is in flight but takes no new work. */
+  shuttingDown?: boolean;
 }
 
 export function healthApp(options: { readiness(): Readiness; metrics: Registry }): Hono {
@@ -18,7 +20,8 @@ export function healthApp(options: { readiness(): Readiness; metrics: Registry }
   app.get("/readyz", (c) => {
     const state = options.readiness();
     // A follower with warm caches is ready: it serves read-only RPCs and takes over at once.
-    return c.json({ ready: state.cachesSynced, ...state }, state.cachesSynced ? 200 : 503);
+    const ready = state.cachesSynced && !state.shuttingDown;
+    return c.json({ ready, ...state }, ready ? 200 : 503);
   });
   app.get("/metrics", async (c) => {
     c.header("content-type", options.metrics.contentType);

@@ -98,7 +98,7 @@ test("policyRules merges verbs per resource, in a stable order, one rule per res
 });
 
 test("the deployed ClusterRole is the derived one: every controller's kinds, the services' and the manager's, nothing else", () => {
-  const expected = policyRules([...atomixControllers().flatMap(controllerAccess), ...atomixServiceAccess, ...managerAccess({ leaderElection: true })]);
+  const expected = policyRules([...atomixControllers().flatMap(controllerAccess), ...atomixServiceAccess, ...managerAccess({ leaderElection: true, apiAuth: true })]);
   assert.equal(rbacRules, expected);
   const granted = new Set(rbacRules.flatMap((rule) => rule.verbs.map((verb) => `${rule.apiGroups[0]}/${rule.resources[0]} ${verb}`)));
   for (const definition of atomixControllers()) {
@@ -108,6 +108,11 @@ test("the deployed ClusterRole is the derived one: every controller's kinds, the
   }
   assert.ok(granted.has("coordination.k8s.io/leases update"), "leader election renews its Lease");
   assert.ok(granted.has("events.k8s.io/events create"));
+  // --api-auth=kubernetes asks the API server about callers, and may do nothing else for it.
+  assert.equal(rbacRules.filter((rule) => rule.apiGroups[0]!.startsWith("authentication.") || rule.apiGroups[0]!.startsWith("authorization.")), [
+    { apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"], verbs: ["create"] },
+    { apiGroups: ["authorization.k8s.io"], resources: ["subjectaccessreviews"], verbs: ["create"] },
+  ]);
   assert.not.ok([...granted].some((entry) => entry.includes("*")), "no wildcards");
 });
 

@@ -1,0 +1,79 @@
+// What each RPC does in Kubernetes terms, declared next to the service's handlers, so that
+// --api-auth=kubernetes can ask the API server (a SubjectAccessReview) whether the caller
+// may do it: CreatePartitionGroup is "create partitiongroups.k8s.atomix.io" in the group's
+// namespace. A method may instead be open to anyone ("public": health probes carry no token)
+// or to anyone with a valid token ("authenticated": reflection, like Kubernetes' discovery).
+import type { DescMessage, DescMethod, DescService, MessageShape } from "@bufbuild/protobuf";
+import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
+import { groupOf, type Kind } from "../kube/kinds.ts";
+import type { Verb } from "../rbac.ts";
+
+/** An RPC checked as one Kubernetes API request. */
+export interface ResourceRule<I = any> {
+  verb: Verb;
+  kind: Kind;
+  subresource?: string;
+  /** The namespace the call acts in (namespaced kinds). */
+  namespace?: (request: I) => string;
+  /** The object the call acts on, when the request names one. */
+  name?: (request: I) => string | undefined;
+  /** How the README and error messages describe the namespace and name, e.g. "id.namespace". */
+  describe?: string;
+}
+
+export type RpcRule<I = any> = "public" | "authenticated" | ResourceRule<I>;
+
+export interface ServiceAccess {
+  service: DescService;
+  /** By method name ("CreatePartitionGroup"). */
+  rules: ReadonlyMap<string, RpcRule>;
+}
+
+/** One rule per method of the service, keyed by the method's local name (createPartitionGroup). */
+export function serviceAccess<M extends GenServiceMethods>(
+  service: GenService<M>,
+  rules: { [K in keyof M]: RpcRule<MessageShape<M[K]["input"] & DescMessage>> },
+): ServiceAccess {
+  const byName = new Map<string, RpcRule>();
+  for (const method of (service as unknown as DescService).methods) {
+    const rule = (rules as Record<string, RpcRule | undefined>)[method.localName];
+    if (rule) byName.set(method.name, rule);
+  }
+  return { service: service as unknown as DescService, rules: byName };
+}
+
+/** "/atomix.controller.ControllerService/CreatePartitionGroup" style key of a method. */
+export const methodKey = (method: Pick<DescMethod, "name" | "parent">) => `${method.parent.typeName}/${method.name}`;
+
+/** Every rule by method key; throws when two declarations cover the same method. */
+export function ruleTable(declared: readonly ServiceAccess[]): Map<string, RpcRule> {
+  const table = new Map<string, RpcRule>();
+  for (const { service, rules } of declared) {
+    for (const method of service.methods) {
+      const rule = rules.get(method.name);
+      if (!rule) continue;
+      if (table.has(methodKey(method))) throw new Error(`two access rules declared for ${methodKey(method)}`);
+      table.set(methodKey(method), rule);
+    }
+  }
+  return table;
+}
+
+/** The methods among `served` without a rule (each must have one when authorization is on). */
+export function undeclared(served: readonly DescMethod[], table: ReadonlyMap<string, RpcRule>): string[] {
+  return [...new Set(served.map(methodKey))].filter((key) => !table.has(key)).sort();
+}
+
+/** "partitiongroups.k8s.atomix.io", "leases.coordination.k8s.io", "pods" (core). */
+export function resourceName(rule: Pick<ResourceRule, "kind" | "subresource">): string {
+  const group = groupOf(rule.kind.apiVersion);
+  const resource = rule.subresource ? `${rule.kind.plural}/${rule.subresource}` : rule.kind.plural;
+  return group ? `${resource}.${group}` : resource;
+}
+
+/** How a rule reads in the README's table: "create partitiongroups.k8s.atomix.io (id.namespace)". */
+export function describeRule(rule: RpcRule): string {
+  if (rule === "public") return "anyone, no token needed";
+  if (rule === "authenticated") return "any valid token";
+  return `${rule.verb} ${resourceName(rule)}${rule.describe ? ` (${rule.describe})` : ""}`;
+}

@@ -1,0 +1,26 @@
+// How much one client may ask of the server: the size of a message, of a request's headers,
+// and the number of streams open at once on one HTTP/2 connection. Every RPC protocol (gRPC,
+// gRPC-Web, Connect) refuses a message over the limit with RESOURCE_EXHAUSTED as soon as its
+// declared length is known (the Content-Length of a Connect unary call, the 5-byte envelope
+// prefix otherwise), before the message is read.
+
+/** grpc-go's default for received messages (MaxRecvMsgSize). */
+export const defaultMaxMessageBytes = 4 * 1024 * 1024;
+/** Request headers (HTTP/1.1) or header list (HTTP/2, uncompressed): room for long bearer tokens. */
+export const defaultMaxHeaderBytes = 64 * 1024;
+/** Streams one HTTP/2 connection may have open; RFC 9113 recommends no fewer than 100. */
+export const defaultMaxConcurrentStreams = 100;
+/** Header fields one HTTP/2 request may carry (Node's default). */
+export const maxHeaderPairs = 128;
+
+export interface ServerLimits {
+  maxMessageBytes: number;
+  maxHeaderBytes: number;
+  maxConcurrentStreams: number;
+}
+
+export const defaultLimits: ServerLimits = {
+  maxMessageBytes: defaultMaxMessageBytes,
+  maxHeaderBytes: defaultMaxHeaderBytes,
+  maxConcurrentStreams: defaultMaxConcurrentStreams,
+};

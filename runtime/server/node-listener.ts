@@ -1,0 +1,108 @@
+// Node: the listening socket of the port, cleartext or TLS, that hands each connection to the
+// HTTP/1.1 or the HTTP/2 server. The first bytes of a connection tell which: HTTP/2 starts
+// with the preface "PRI * HTTP/2.0" (h2c with prior knowledge, as gRPC clients speak it, or
+// h2 after TLS's ALPN).
+import type { Server as Http1Server } from "node:http";
+import type { Http2Server } from "node:http2";
+import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { Duplex } from "node:stream";
+import { createServer as createTlsServer, type TLSSocket } from "node:tls";
+import type { Logger } from "../log.ts";
+import { watchKeyPair, type TlsFiles } from "./tls.ts";
+
+const http2Preface = Buffer.from("PRI * HTTP/2.0");
+
+export interface Listener {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function listen(options: { host: string; port: number; tls?: TlsFiles | undefined; http1: Http1Server; http2: Http2Server; log: Logger }): Promise<Listener> {
+  const { log, http1, http2 } = options;
+  const sockets = new Set<Socket>();
+  const route = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", (error) => log.debug("connection error", { error: error.message }));
+    let seen = Buffer.alloc(0);
+    const sniff = (chunk: Buffer) => {
+      seen = Buffer.concat([seen, chunk]);
+      const compared = Math.min(seen.length, http2Preface.length);
+      const looksLikeHttp2 = seen.subarray(0, compared).equals(http2Preface.subarray(0, compared));
+      if (looksLikeHttp2 && seen.length < http2Preface.length) return; // wait for the rest of the preface
+      socket.off("data", sniff);
+      socket.pause();
+      if (looksLikeHttp2) {
+        // The native HTTP/2 session reads the socket's handle directly and would never see
+        // bytes handed back with unshift(); give it a stream that replays them first.
+        http2.emit("connection", replaying(socket, seen));
+      } else {
+        socket.unshift(seen);
+        http1.emit("connection", socket);
+        socket.resume();
+      }
+    };
+    socket.on("data", sniff);
+  };
+
+  let server: Server;
+  let stopWatching = () => {};
+  if (options.tls) {
+    const tlsServer = createTlsServer({ ALPNProtocols: ["h2", "http/1.1"] });
+    const watcher = watchKeyPair(options.tls, log, (pair) => tlsServer.setSecureContext({ cert: pair.cert, key: pair.key }));
+    tlsServer.setSecureContext({ cert: watcher.initial.cert, key: watcher.initial.key });
+    tlsServer.on("secureConnection", (socket: TLSSocket) => route(socket));
+    tlsServer.on("tlsClientError", (error) => log.debug("TLS handshake failed", { error: error.message }));
+    stopWatching = watcher.stop;
+    server = tlsServer;
+  } else {
+    server = createNetServer(route);
+  }
+  server.on("error", (error) => log.error("server error", { error: error.message }));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    async close() {
+      stopWatching();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+      http1.close();
+      http2.close();
+    },
+  };
+}
+
+/** A duplex over the socket that first yields the bytes already read from it. */
+function replaying(socket: Socket, consumed: Buffer): Duplex {
+  const duplex = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk, encoding, callback) {
+      socket.write(chunk, encoding, callback);
+    },
+    final(callback) {
+      socket.end(callback);
+    },
+    destroy(error, callback) {
+      socket.destroy(error ?? undefined);
+      callback(error);
+    },
+  });
+  duplex.push(consumed);
+  socket.on("data", (data) => {
+    if (!duplex.push(data)) socket.pause();
+  });
+  socket.on("end", () => duplex.push(null));
+  socket.on("error", (error) => duplex.destroy(error));
+  socket.on("close", () => duplex.destroy());
+  return duplex;
+}
