@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { protocolRegistry } from "./functions/api/protocol-any.ts";
 import { atomixControllers, atomixRpcAccess, defaultAtomixOptions, registerAtomixServices } from "./functions/atomix.ts";
 import { noClusterGiven, startLocalCluster, type LocalCluster } from "./local-cluster.ts";
+import { defaultHookTimeoutSeconds, servedAt } from "./runtime/hooks/remote.ts";
 import type { OptionSpec } from "./runtime/config.ts";
 import { runManager } from "./runtime/main.ts";
 
@@ -14,6 +15,8 @@ const atomixOptions = {
   clusterDomain: { flag: "cluster-domain", env: "CLUSTER_DOMAIN", type: "string", default: defaultAtomixOptions.clusterDomain, description: "DNS domain of the cluster, used in the addresses storage nodes read" },
   controllerService: { flag: "controller-service", env: "CONTROLLER_SERVICE", type: "string", default: defaultAtomixOptions.controllerService, description: "Name of the controller's Service, which partition.json names" },
   controllerNamespace: { flag: "controller-namespace", env: "POD_NAMESPACE", type: "string", default: defaultAtomixOptions.controllerNamespace, description: "Namespace of the controller's Service" },
+  remoteFunctions: { flag: "remote-functions", env: "REMOTE_FUNCTIONS", type: "string", default: "", description: "Base URL of a hook server (runtime/hooks) that runs the Atomix functions; empty runs them in-process" },
+  remoteTimeoutSeconds: { flag: "remote-timeout-seconds", env: "REMOTE_TIMEOUT_SECONDS", type: "number", default: defaultHookTimeoutSeconds, description: "How long a remote function may take to answer" },
 } satisfies Record<string, OptionSpec>;
 
 const root = import.meta.dirname;
@@ -28,7 +31,9 @@ const manager = await runManager(
     services: (router, context) => registerAtomixServices(router, context, options),
     rpcAccess: atomixRpcAccess,
     registry: protocolRegistry,
-    controllers: atomixControllers(options),
+    controllers: atomixControllers(options).map((definition) =>
+      options.remoteFunctions ? servedAt(definition, options.remoteFunctions, { timeoutSeconds: options.remoteTimeoutSeconds }) : definition,
+    ),
   }),
   {
     extraOptions: atomixOptions,

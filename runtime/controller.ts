@@ -1,6 +1,7 @@
 // The function contract. A controller is a declaration of what it watches plus pure
 // functions: observed state in, desired state out, as plain JSON shaped like Metacontroller's
 // sync hook. The runtime does all the I/O.
+import { isRemote, type RemoteHook } from "./hooks/remote.ts";
 import { kindKey, type Kind } from "./kube/kinds.ts";
 import type { KubeObject } from "./kube/objects.ts";
 
@@ -118,23 +119,35 @@ export interface RelatedRequest {
   matchLabels?: Record<string, string>;
 }
 
+/** A pure function run in-process, or a hook served elsewhere (runtime/hooks/remote.ts: `remote(url)`). */
+export type Hook<In, Out> = ((input: In) => Out) | RemoteHook;
+
 export interface ControllerDefinition<P extends KubeObject = KubeObject> {
   /** Names the controller in metrics, logs, events and the managed-by label. */
   name: string;
   parent: Kind;
   children: Kind[];
-  /** Kinds read but not owned, and a pure function from the parent to what it needs of them. */
-  related?: { kinds: Kind[]; select(parent: P): RelatedRequest[] };
+  /** Kinds read but not owned, and what the parent needs of them (Metacontroller's customize hook). */
+  related?: { kinds: Kind[]; select: Hook<P, RelatedRequest[]> };
   /** Only parents for which this returns true are synced by this controller. */
   filter?(parent: P): boolean;
-  sync(request: SyncRequest<P>): SyncResponse;
+  sync: Hook<SyncRequest<P>, SyncResponse>;
   /** When present, a finalizer keeps the parent until this returns finalized: true. */
-  finalize?(request: SyncRequest<P>): FinalizeResponse;
+  finalize?: Hook<SyncRequest<P>, FinalizeResponse>;
 }
 
 const controllerNamePattern = /^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/;
 
+/** A controller whose hooks all run in-process: what tests call directly. */
+export interface LocalControllerDefinition<P extends KubeObject = KubeObject> extends Omit<ControllerDefinition<P>, "sync" | "finalize" | "related"> {
+  related?: { kinds: Kind[]; select(parent: P): RelatedRequest[] };
+  sync(request: SyncRequest<P>): SyncResponse;
+  finalize?(request: SyncRequest<P>): FinalizeResponse;
+}
+
 /** Declares a controller; checks the declaration itself so mistakes surface at start-up. */
+export function controller<P extends KubeObject = KubeObject>(definition: LocalControllerDefinition<P>): LocalControllerDefinition<P>;
+export function controller<P extends KubeObject = KubeObject>(definition: ControllerDefinition<P>): ControllerDefinition<P>;
 export function controller<P extends KubeObject = KubeObject>(definition: ControllerDefinition<P>): ControllerDefinition<P> {
   if (!controllerNamePattern.test(definition.name)) {
     throw new Error(`controller name "${definition.name}" must be a lowercase DNS label of at most 63 characters`);
@@ -148,6 +161,12 @@ export function controller<P extends KubeObject = KubeObject>(definition: Contro
       throw new Error(`controller ${definition.name}: a namespaced ${definition.parent.kind} cannot own cluster-scoped ${child.kind}`);
     }
   }
-  if (typeof definition.sync !== "function") throw new Error(`controller ${definition.name} has no sync function`);
+  if (typeof definition.sync !== "function" && !isRemote(definition.sync)) throw new Error(`controller ${definition.name} has no sync function or remote hook`);
   return definition;
+}
+
+/** The in-process function of a hook; a remote hook has none to call here. */
+export function inProcess<In, Out>(hook: Hook<In, Out>, what: string): (input: In) => Out {
+  if (isRemote(hook)) throw new Error(`${what} is a remote hook (${hook.url}), not a function in this process`);
+  return hook;
 }

@@ -1,7 +1,7 @@
 // The customize hook's relatedResources and the runtime's related() requests are the same
 // thing said two ways: Metacontroller names a resource (plural) and a label selector, the
 // runtime a kind and labels. Pure.
-import type { ControllerDefinition, RelatedRequest } from "../controller.ts";
+import { inProcess, type ControllerDefinition, type RelatedRequest } from "../controller.ts";
 import type { KubeObject } from "../kube/objects.ts";
 
 /** A ResourceRule of the customize hook's answer. */
@@ -17,7 +17,7 @@ export interface RelatedResource {
 export function customizeResponse(definition: ControllerDefinition<any>, parent: KubeObject): { relatedResources: RelatedResource[] } {
   const related = definition.related;
   if (!related) return { relatedResources: [] };
-  const requests = related.select(structuredClone(parent));
+  const requests = inProcess(related.select, `${definition.name}'s related`)(structuredClone(parent));
   if (!Array.isArray(requests)) throw new Error("related() must return an array of requests");
   return {
     relatedResources: requests.map((request, index) => {

@@ -8,7 +8,7 @@
 // answered 400 and a function that throws or answers wrongly 500, each with a message.
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { ControllerDefinition, SyncRequest } from "../controller.ts";
+import { inProcess, type ControllerDefinition, type SyncRequest } from "../controller.ts";
 import { kindKey } from "../kube/kinds.ts";
 import type { KubeObject } from "../kube/objects.ts";
 import { validateResponse } from "../validate.ts";
@@ -66,7 +66,8 @@ async function answer(c: Context, hook: HookName, definition: ControllerDefiniti
   if (hook === "finalize" && !definition.finalize) return c.json({ error: `controller ${definition.name} has no finalize hook` }, 404);
   try {
     if (hook === "customize") return c.json(customizeResponse(definition, request.parent));
-    const response: unknown = hook === "finalize" ? definition.finalize!(request) : definition.sync(request);
+    const fn = inProcess<SyncRequest, unknown>(hook === "finalize" ? definition.finalize! : definition.sync, `${definition.name}'s ${hook}`);
+    const response = fn(request);
     if (response instanceof Promise) throw new Error("the function returned a Promise; sync and finalize must be synchronous and pure");
     validateResponse(definition, request.parent, response, hook === "finalize");
     return c.json(response as object);

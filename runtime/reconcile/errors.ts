@@ -1,4 +1,5 @@
 // The ways a sync fails, and the condition reason each is reported under.
+import { HookError } from "../hooks/call-remote.ts";
 import { InvalidResponseError } from "../validate.ts";
 import type { FailureReason } from "./status.ts";
 
@@ -28,6 +29,6 @@ export class NameTakenError extends Error {
 
 export function failureReasonOf(error: unknown): FailureReason {
   if (error instanceof InvalidResponseError) return "InvalidResponse";
-  if (error instanceof FunctionError) return "SyncFailed";
+  if (error instanceof FunctionError || error instanceof HookError) return "SyncFailed";
   return "ApplyFailed";
 }

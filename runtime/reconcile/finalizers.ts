@@ -16,7 +16,7 @@ export interface FinalizerStep {
 /** Finalizers are "<domain>/<controller name>". */
 export const finalizerName = (domain: string, controllerName: string) => `${domain}/${controllerName}`;
 
-export function finalizerStep(parent: KubeObject, finalizer: string, definition: Pick<ControllerDefinition, "finalize">): FinalizerStep {
+export function finalizerStep(parent: KubeObject, finalizer: string, definition: Pick<ControllerDefinition<any>, "finalize">): FinalizerStep {
   const finalizing = Boolean(parent.metadata.deletionTimestamp);
   const hasFinalizer = parent.metadata.finalizers?.includes(finalizer) ?? false;
   // Being deleted: only a controller that still holds its finalizer has anything to do.

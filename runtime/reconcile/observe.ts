@@ -5,7 +5,7 @@ import type { Informers } from "../cache/informers.ts";
 import { kindKey, type Kind } from "../kube/kinds.ts";
 import { objectKey, type KubeObject } from "../kube/objects.ts";
 import { InvalidResponseError } from "../validate.ts";
-import { FunctionError } from "./errors.ts";
+import { callRelated } from "./call.ts";
 import { managedByLabel } from "./plan.ts";
 
 /** The children of `parent` this controller controls: by "Kind.apiVersion", then by name. */
@@ -25,23 +25,18 @@ export function observedChildren(parent: KubeObject, childKinds: ReadonlyMap<str
   return children;
 }
 
-/** Asks the definition's related() hook what the parent needs, checked against the declared kinds. */
-export function relatedRequests(definition: ControllerDefinition<any>, parent: KubeObject): RelatedRequest[] {
+/** Asks the definition's related hook what the parent needs, checked against the declared kinds. */
+export async function relatedRequests(definition: ControllerDefinition<any>, parent: KubeObject): Promise<RelatedRequest[]> {
   const hook = definition.related;
   if (!hook) return [];
-  let requests: RelatedRequest[];
-  try {
-    requests = hook.select(structuredClone(parent));
-  } catch (error) {
-    throw new FunctionError("related", error);
-  }
+  const requests = await callRelated(definition, parent);
   if (!Array.isArray(requests)) throw new InvalidResponseError(["related() must return an array of requests"]);
   const declared = new Set(hook.kinds.map(kindKey));
   for (const [index, request] of requests.entries()) {
     const group = `${request?.kind}.${request?.apiVersion}`;
     if (!declared.has(group)) throw new InvalidResponseError([`related()[${index}] asks for ${group}, which controller ${definition.name} does not declare as related`]);
   }
-  return requests;
+  return requests as RelatedRequest[];
 }
 
 /** The objects the requests name or select: by "Kind.apiVersion", then by "namespace/name". */

@@ -11,8 +11,9 @@ import { objectKey, type KubeObject } from "../kube/objects.ts";
 import type { Logger } from "../log.ts";
 import { rfc3339 } from "../kube/time.ts";
 import type { Metrics } from "../metrics.ts";
-import { InvalidResponseError, validateResponse } from "../validate.ts";
-import { FunctionError, NameTakenError, NotLeaderError } from "./errors.ts";
+import { validateResponse } from "../validate.ts";
+import { NameTakenError, NotLeaderError } from "./errors.ts";
+import { callSync } from "./call.ts";
 import { finalizerApply, finalizerStep } from "./finalizers.ts";
 import { observedChildren, relatedObjects, relatedRequests } from "./observe.ts";
 import { planChildren, summarize, type ChildApply, type ChildWrite } from "./plan.ts";
@@ -92,19 +93,13 @@ export class ParentSync<P extends KubeObject = KubeObject> {
     const children = observedChildren(parent, this.#childKinds, informers, definition.name);
     let related = {};
     if (definition.related) {
-      const requests = relatedRequests(definition, parent);
+      const requests = await relatedRequests(definition, parent);
       triggers.asked(key, requests);
       related = relatedObjects(parent, requests, this.#relatedKinds, informers);
     }
     const results = this.#context.actions.results(key);
     const request: SyncRequest<P> = structuredClone({ parent, children, related, finalizing, results });
-    let response: unknown;
-    try {
-      response = finalizing ? definition.finalize!(request) : definition.sync(request);
-    } catch (error) {
-      throw new FunctionError(step.hook, error);
-    }
-    if (response instanceof Promise) throw new InvalidResponseError(["the function returned a Promise; sync and finalize must be synchronous and pure"]);
+    const response = await callSync(definition, finalizing, request);
     const valid = validateResponse(definition, parent, response, finalizing);
 
     const plan = planChildren({

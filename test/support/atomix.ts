@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { manifest } from "../../deploy/manifest.ts";
 import { eventually, testKubeConfig } from "./kube.ts";
 import { kubectl, kubectlOrThrow } from "./kubectl.ts";
+import { startHookServer } from "./hooks.ts";
 import { startSample, type SampleProcess } from "./sample.ts";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -33,12 +34,23 @@ export async function startAtomixController(identity: string, waitFor: "leader" 
       "current-context": "c",
     }),
   );
+  // ATOMIX_E2E_FUNCTIONS=node|deno runs every Atomix function behind HTTP in a process of its own.
+  const functionsRuntime = process.env.ATOMIX_E2E_FUNCTIONS as "node" | "deno" | undefined;
+  const hooks = functionsRuntime ? await startHookServer(functionsRuntime) : undefined;
   const controller = await startSample({
     script: join(root, "main.ts"),
     identity,
     kubeconfig: serviceAccountKubeconfig,
-    args: ["--leader-election-namespace=kube-system"],
+    args: ["--leader-election-namespace=kube-system", ...(hooks ? [`--remote-functions=${hooks.url}`] : [])],
   });
+  if (hooks) {
+    const stop = controller.stop.bind(controller);
+    controller.stop = async (signal) => {
+      const code = await stop(signal);
+      await hooks.stop();
+      return code;
+    };
+  }
   if (waitFor === "leader") await eventually(`${identity} to lead`, async () => (await controller.readyz()).leader);
   else await eventually(`${identity} to be ready`, async () => (await controller.readyz()).ready);
   return { controller, serviceAccountKubeconfig };

@@ -3,7 +3,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { controllers } from "../../functions/atomix.ts";
-import { controller, type SyncRequest } from "../../runtime/controller.ts";
+import { controller, inProcess, type SyncRequest } from "../../runtime/controller.ts";
 import { builtinKinds, kind } from "../../runtime/kube/kinds.ts";
 import type { KubeObject } from "../../runtime/kube/objects.ts";
 import { hookApp } from "../../runtime/hooks/serve.ts";
@@ -41,7 +41,7 @@ for (const definition of controllers) {
     assert.ok(request, `a sample request for ${definition.name}`);
     const { status, body } = await post(`/${definition.name}/sync`, { controller: { metadata: { name: "any" } }, ...request });
     assert.is(status, 200, JSON.stringify(body));
-    assert.equal(body, JSON.parse(JSON.stringify(definition.sync(structuredClone(request!)))));
+    assert.equal(body, JSON.parse(JSON.stringify(inProcess(definition.sync, definition.name)(structuredClone(request!)))));
     for (const field of Object.keys(body)) assert.ok(metacontrollerResponseFields.includes(field), `unexpected response field ${field}`);
   });
 }
