@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import type { PartitionGroup } from "../functions/kinds.ts";
 import { partitionGroups } from "../functions/partition-group.ts";
 import type { SyncRequest } from "../runtime/controller.ts";
 import { servedAt } from "../runtime/hooks/remote.ts";
@@ -16,7 +17,7 @@ const concurrencies = (process.argv[3] ?? "1,8,64").split(",").map(Number);
 const throughputSeconds = 5;
 const root = join(import.meta.dirname, "..");
 
-const request: SyncRequest = {
+const request: SyncRequest<PartitionGroup> = {
   parent: { apiVersion: "k8s.atomix.io/v1alpha1", kind: "PartitionGroup", metadata: { name: "raft", namespace: "bench", uid: "u", generation: 1 }, spec: { partitions: 3, partitionSize: 3, raft: {} } },
   children: {},
   related: {},
