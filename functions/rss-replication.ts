@@ -127,6 +127,7 @@ export function replicate(input: ReplicationInput): ReplicationOutput {
   /** A parallel step: its actions while any is unfinished; undefined once all finished (after `apply`); "lost" when the runtime forgot one. */
   const parallel = (targets: Peer[], make: (member: Peer, id: string) => Action, apply: (member: Peer, result: ActionResult) => void): Action[] | "lost" | undefined => {
     const actions = targets.map((member) => make(member, `${pass.number}.${pass.step}.${member.name}`));
+    if (actions.length === 0) return undefined;
     if (!fresh && actions.some((action) => !results[action.id])) return "lost";
     if (fresh || !actions.every((action) => finished(results[action.id]))) return actions;
     for (const action of actions) apply(peer(action.pod), results[action.id]!);
