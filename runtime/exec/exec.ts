@@ -5,6 +5,7 @@
 // end is in the outcome.
 import { RequestContext, type HttpMethod } from "@kubernetes/client-node/dist/gen/http/http.js";
 import { WebSocket } from "undici";
+import type { ActionResult } from "../controller.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { channels, clip, decodeFrame, execPath, execSubprotocols, exitStatus, OutputTail, type ExecTarget } from "./protocol.ts";
 
@@ -19,14 +20,8 @@ export interface ExecRequest extends ExecTarget {
   signal?: AbortSignal;
 }
 
-export interface ExecOutcome {
-  exitCode?: number;
-  stdout: string;
-  stderr: string;
-  truncated: boolean;
-  timedOut: boolean;
-  error?: string;
-}
+/** How a run ended: the part of an action's result (controller.ts) that exec decides. */
+export type ExecOutcome = Pick<ActionResult, "exitCode" | "stdout" | "stderr" | "truncated" | "timedOut" | "error">;
 
 export type Exec = (request: ExecRequest) => Promise<ExecOutcome>;
 

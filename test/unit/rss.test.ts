@@ -275,7 +275,7 @@ test("sequences: digits compared by value at any length; anything else reads as 
 
 test("objects: the StatefulSet and Service as the original named them", () => {
   const { children } = syncRss(set(), {}, {}, {});
-  const [statefulSet, service] = children as Json[];
+  const [statefulSet, service] = children as unknown as [Json, Json];
   assert.equal([statefulSet.metadata.name, statefulSet.spec.serviceName, statefulSet.spec.podManagementPolicy, statefulSet.spec.updateStrategy.type], ["rss-example", "example-svc", "Parallel", "OnDelete"]);
   assert.equal(statefulSet.spec.selector.matchLabels, { app: "example", "rss-operator-managed": "true" });
   const container = statefulSet.spec.template.spec.containers[0];
