@@ -102,6 +102,10 @@ export interface SyncResponse {
   resyncAfterSeconds?: number;
   /** Commands to run in the parent's pods; the parent is synced again as each one ends. */
   actions?: Action[];
+  /** Labels to set on the parent; null removes one (Metacontroller's DecoratorController answer). */
+  labels?: Record<string, string | null>;
+  /** Annotations to set on the parent; null removes one. */
+  annotations?: Record<string, string | null>;
 }
 
 export interface FinalizeResponse extends SyncResponse {
@@ -134,7 +138,24 @@ export interface ControllerDefinition<P extends KubeObject = KubeObject> {
   sync: Hook<SyncRequest<P>, SyncResponse>;
   /** When present, a finalizer keeps the parent until this returns finalized: true. */
   finalize?: Hook<SyncRequest<P>, FinalizeResponse>;
+  /** How a child that differs from what the function wants is changed, by "Kind.apiVersion" (default InPlace). */
+  updateStrategy?: Record<string, UpdateMethod>;
+  /** Sync every parent at least this often, even when nothing changes and the function asks for no resync. */
+  resyncPeriodSeconds?: number;
+  /**
+   * "owned" (default): the parent's status is this controller's; the runtime adds
+   * observedGeneration and records failures in a Ready condition. "shared": another controller
+   * owns the status (a decorated Deployment, say); only what the function answers is written,
+   * and failures go to Events alone.
+   */
+  parentStatus?: "owned" | "shared";
 }
+
+/**
+ * InPlace applies the change; Recreate deletes the child so the next sync creates it anew;
+ * OnDelete leaves it until someone deletes it (Metacontroller's names).
+ */
+export type UpdateMethod = "InPlace" | "Recreate" | "OnDelete";
 
 const controllerNamePattern = /^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/;
 

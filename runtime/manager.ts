@@ -7,11 +7,11 @@ import { namespaceList, type RuntimeConfig } from "./config.ts";
 import type { ControllerDefinition } from "./controller.ts";
 import { ApiEventRecorder } from "./events.ts";
 import { KubeClient } from "./kube/client.ts";
-import { kindKey } from "./kube/kinds.ts";
 import { defaultIdentity, LeaderElector } from "./leader.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { kindLabels, Metrics } from "./metrics.ts";
-import { ControllerRunner, defaultDrainTimeoutMs } from "./reconcile/runner.ts";
+import { ControllerSet } from "./controllers.ts";
+import { defaultDrainTimeoutMs } from "./reconcile/runner.ts";
 import { KubernetesAuth } from "./auth/kubernetes.ts";
 import type { ServiceAccess } from "./auth/rules.ts";
 import { healthApp } from "./server/app.ts";
@@ -48,7 +48,7 @@ export class Manager {
   readonly client: KubeClient;
   readonly informers: Informers;
   readonly identity: string;
-  readonly runners: ControllerRunner[];
+  readonly controllers: ControllerSet;
   readonly elector: LeaderElector | undefined;
   /** SERVING once caches have synced, NOT_SERVING again from the start of shutdown (grpc.health.v1). */
   readonly health = new HealthStatus();
@@ -83,33 +83,30 @@ export class Manager {
         retryPeriodSeconds: config.retryPeriodSeconds,
         onStartedLeading: () => {
           this.metrics.leader.set({ name: options.name }, 1);
-          for (const runner of this.runners) runner.start();
+          this.controllers.start();
         },
         onStoppedLeading: async () => {
           this.metrics.leader.set({ name: options.name }, 0);
-          await Promise.all(this.runners.map((runner) => runner.stop(defaultDrainTimeoutMs)));
+          await this.controllers.stop(defaultDrainTimeoutMs);
         },
         onNewLeader: (identity) => this.log.info("leader observed", { leader: identity }),
       });
     }
     const gate = { canWrite: () => this.canWrite() };
     const events = new ApiEventRecorder({ client: this.client, controller: options.name, instance: this.identity, log: this.log, canWrite: gate.canWrite });
-    this.runners = options.controllers.map(
-      (definition) =>
-        new ControllerRunner(definition, {
-          client: this.client,
-          informers: this.informers,
-          metrics: this.metrics,
-          log: this.log,
-          events,
-          fieldManager: options.name,
-          finalizerDomain: options.finalizerDomain,
-          gate,
-          siblings: options.controllers
-            .filter((other) => other !== definition && kindKey(other.parent) === kindKey(definition.parent))
-            .map((other) => other.name),
-          concurrency: config.concurrency,
-        }),
+    this.controllers = new ControllerSet(
+      {
+        client: this.client,
+        informers: this.informers,
+        metrics: this.metrics,
+        log: this.log,
+        events,
+        fieldManager: options.name,
+        finalizerDomain: options.finalizerDomain,
+        gate,
+        concurrency: config.concurrency,
+      },
+      options.controllers,
     );
   }
 
@@ -124,7 +121,7 @@ export class Manager {
   /** Starts watching and serving; controllers run once caches sync and (with election) this replica leads. */
   async start(): Promise<void> {
     await this.client.ready;
-    for (const runner of this.runners) runner.register();
+    this.controllers.register();
     for (const kind of this.options.watch ?? []) this.informers.for(kind);
     this.informers.start();
     const context: ServiceContext = {
@@ -170,7 +167,7 @@ export class Manager {
       this.metrics.leader.set({ name: this.options.name }, 0);
       this.elector.start();
     } else {
-      for (const runner of this.runners) runner.start();
+      this.controllers.start();
     }
   }
 
@@ -179,7 +176,7 @@ export class Manager {
     this.#stopping ??= (async () => {
       this.health.set(false);
       if (this.elector) await this.elector.stop();
-      else await Promise.all(this.runners.map((runner) => runner.stop(defaultDrainTimeoutMs)));
+      else await this.controllers.stop(defaultDrainTimeoutMs);
       await Promise.allSettled(this.#stopHooks.map(async (stop) => stop()));
       const closed = await settlesWithin(Promise.all([this.#server?.close(), this.informers.stop()]), closeTimeoutMs);
       this.log.info("stopped", closed ? {} : { note: `server or watches did not close within ${closeTimeoutMs} ms` });

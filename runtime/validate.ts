@@ -30,6 +30,8 @@ export interface ValidResponse {
   status: Record<string, unknown> | undefined;
   resyncAfterSeconds: number | undefined;
   actions: Action[];
+  /** Labels and annotations to set on the parent (null removes); empty when none were answered. */
+  metadata: { labels?: Record<string, string | null>; annotations?: Record<string, string | null> };
   finalized: boolean;
 }
 
@@ -44,7 +46,7 @@ export function validateResponse(
   if (typeof response !== "object" || response === null || Array.isArray(response)) {
     throw new InvalidResponseError([`expected an object, got ${describe(response)}`]);
   }
-  const { children = [], status, resyncAfterSeconds, actions } = response as SyncResponse;
+  const { children = [], status, resyncAfterSeconds, actions, labels, annotations } = response as SyncResponse;
   const finalized = (response as FinalizeResponse).finalized;
   if (!Array.isArray(children)) problems.push(`children must be an array, got ${describe(children)}`);
   const list = Array.isArray(children) ? children : [];
@@ -113,10 +115,20 @@ export function validateResponse(
   ) {
     problems.push(`resyncAfterSeconds must be a number from 0 to ${maxResyncAfterSeconds}, got ${describe(resyncAfterSeconds)}`);
   }
-  problems.push(...actionProblems(actions));
+  problems.push(...actionProblems(actions), ...metadataProblems("labels", labels), ...metadataProblems("annotations", annotations));
   if (finalizing && typeof finalized !== "boolean") problems.push(`finalize must return finalized: true or false, got ${describe(finalized)}`);
   if (problems.length) throw new InvalidResponseError(problems);
-  return { children: normalised, status, resyncAfterSeconds, actions: actions ?? [], finalized: finalizing ? finalized : false };
+  const metadata = { ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) };
+  return { children: normalised, status, resyncAfterSeconds, actions: actions ?? [], metadata, finalized: finalizing ? finalized : false };
+}
+
+/** Labels or annotations for the parent: an object of strings, or null to remove one. */
+function metadataProblems(field: "labels" | "annotations", value: unknown): string[] {
+  if (value === undefined) return [];
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return [`${field} must be an object, got ${describe(value)}`];
+  return Object.entries(value)
+    .filter(([, entry]) => entry !== null && typeof entry !== "string")
+    .map(([key, entry]) => `${field}["${key}"] must be a string, or null to remove it, got ${describe(entry)}`);
 }
 
 function describe(value: unknown): string {

@@ -19,6 +19,11 @@ export interface RemoteHook extends Required<Pick<RemoteHookOptions, "timeoutSec
   readonly url: string;
   readonly caBundle?: string | undefined;
   readonly token?: string | undefined;
+  /**
+   * The webhook JSON spoken: a CompositeController's (parent, children) by default, or a
+   * DecoratorController's (object, attachments; labels and annotations for the object).
+   */
+  readonly protocol?: "composite" | "decorator";
   /** One connection pool per hook, made on first use (an undici Agent). */
   dispatcher?: unknown;
 }

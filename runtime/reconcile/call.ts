@@ -37,8 +37,15 @@ async function call<In, Out>(hook: Hook<In, Out>, name: HookName, input: In, rem
 }
 
 /** The sync or finalize answer, not yet validated. */
-export function callSync<P extends KubeObject>(definition: ControllerDefinition<P>, finalizing: boolean, request: SyncRequest<P>): Promise<unknown> {
+export async function callSync<P extends KubeObject>(definition: ControllerDefinition<P>, finalizing: boolean, request: SyncRequest<P>): Promise<unknown> {
   const hook = finalizing ? definition.finalize! : definition.sync;
+  if (isRemote(hook) && hook.protocol === "decorator") {
+    // A DecoratorController's hook speaks of the object and its attachments.
+    const { parent, children, related, finalizing: deleting } = request;
+    const body = { controller: controllerObject(definition), object: parent, attachments: children, related, finalizing: deleting };
+    const { attachments, ...answer } = (await call(hook, finalizing ? "finalize" : "sync", request, () => body)) as Record<string, unknown>;
+    return attachments === undefined ? answer : { ...answer, children: attachments };
+  }
   return call(hook as Hook<SyncRequest<P>, unknown>, finalizing ? "finalize" : "sync", request, () => ({ controller: controllerObject(definition), ...request }));
 }
 

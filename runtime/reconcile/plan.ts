@@ -1,9 +1,10 @@
 // Pure: from the children a function wants and the children that exist, the writes one sync
 // makes. Each desired child is stamped with the controller owner reference and the
-// managed-by label; it is applied unless what exists already has every field it sets;
+// managed-by label; it is applied unless what exists already has every field it sets (or,
+// by its kind's update strategy, deleted to be recreated, or left until someone deletes it);
 // controlled children left out are deleted; a name another controller's object holds is
 // refused rather than taken over.
-import type { DesiredObject, ObjectsByKind } from "../controller.ts";
+import type { DesiredObject, ObjectsByKind, UpdateMethod } from "../controller.ts";
 import { kindKey, type Kind } from "../kube/kinds.ts";
 import { controllerOf, objectKey, type KubeObject, type OwnerReference } from "../kube/objects.ts";
 
@@ -44,6 +45,8 @@ export interface PlanInput {
   observed: ObjectsByKind;
   /** Any object of a kind by "namespace/name", whoever owns it (the cache). */
   lookup(kind: Kind, key: string): KubeObject | undefined;
+  /** How differing children of each kind ("Kind.apiVersion") are changed; InPlace when absent. */
+  updateStrategy?: Readonly<Record<string, UpdateMethod>> | undefined;
 }
 
 export function ownerReference(parent: KubeObject): OwnerReference {
@@ -97,6 +100,12 @@ export function planChildren(input: PlanInput): ChildPlan {
     desiredKeys.add(childKey);
     const existing = observed[kindKey(kind)]?.[object.metadata.name];
     if (existing && isSubset(object, existing)) continue;
+    const method = input.updateStrategy?.[kindKey(kind)] ?? "InPlace";
+    if (existing && method === "OnDelete") continue;
+    if (existing && method === "Recreate") {
+      plan.deletes.push({ kind, object: existing });
+      continue;
+    }
     if (!existing) {
       const holder = heldBy(input.lookup(kind, objectKey(object)), parent);
       if (holder) {

@@ -39,7 +39,7 @@ export interface RunnerOptions {
    * failure messages start with "<controller>: ", so each controller clears only its own
    * failure and leaves a sibling's in place instead of overwriting it.
    */
-  siblings?: readonly string[];
+  siblings?: readonly string[] | (() => readonly string[]);
   concurrency?: number;
   /** Commands in pods this controller runs at once. */
   actionConcurrency?: number;
@@ -74,7 +74,15 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
     this.#options = options;
     this.#log = options.log.with({ controller: definition.name });
     this.finalizer = finalizerName(options.finalizerDomain, definition.name);
-    this.#writer = { name: definition.name, siblings: options.siblings ?? [] };
+    const siblings = options.siblings;
+    // Read at each use: controllers added or removed at run time change who the siblings are.
+    this.#writer = {
+      name: definition.name,
+      shared: definition.parentStatus === "shared",
+      get siblings() {
+        return (typeof siblings === "function" ? siblings() : siblings) ?? [];
+      },
+    };
     this.#triggers = new Triggers(definition, options.informers, (key, change) => this.#enqueue(key, change));
     this.#sync = new ParentSync(definition, {
       ...options,
@@ -99,6 +107,11 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
   /** Subscribes to the informers this controller needs; call before they start. */
   register(): void {
     this.#triggers.register();
+  }
+
+  /** Stops hearing about changes (a controller removed at run time). */
+  unregister(): void {
+    this.#triggers.unregister();
   }
 
   get running(): boolean {
@@ -145,6 +158,12 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
     return this.#sync.run(key, seenAt);
   }
 
+  /** The definition's resync period, for a parent that still exists. */
+  #periodicResync(key: string): number | undefined {
+    const period = this.definition.resyncPeriodSeconds;
+    return period && this.#options.informers.for(this.definition.parent).get(key) ? period : undefined;
+  }
+
   #enqueue(key: string, change: Change): void {
     const queue = this.#queue;
     if (!queue || queue.shuttingDown) return;
@@ -161,7 +180,7 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
       metrics.activeWorkers.inc({ controller });
       const started = performance.now();
       try {
-        const resyncAfterSeconds = await this.reconcile(key);
+        const resyncAfterSeconds = (await this.reconcile(key)) ?? this.#periodicResync(key);
         queue.forget(key);
         metrics.reconcileTotal.inc({ controller, result: resyncAfterSeconds !== undefined ? "requeue_after" : "success" });
         if (resyncAfterSeconds !== undefined) queue.addAfter(key, resyncAfterSeconds * 1000);
@@ -198,6 +217,8 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
     const parent = this.#options.informers.for(this.definition.parent).get(key) as P | undefined;
     if (!parent || !this.#options.gate.canWrite()) return;
     this.#options.events.record(parent, "Warning", reason, "Sync", message);
+    // A status owned by another controller gets no condition of ours; the Event tells.
+    if (this.#writer.shared) return;
     const status = failureStatus(parent, reason, message, this.#writer, rfc3339(this.#options.now?.() ?? new Date()));
     if (!status) return;
     try {

@@ -27,6 +27,8 @@ export interface Condition {
 export interface Writer {
   name: string;
   siblings: readonly string[];
+  /** The parent's status belongs to another controller: write only what the function answers. */
+  shared?: boolean;
 }
 
 /** A JSON patch (RFC 6902) against the status subresource. */
@@ -57,11 +59,11 @@ export function stampConditions(desired: unknown, current: unknown, now: string,
 }
 
 /** The status to write: the function's status, observedGeneration, and stamped conditions. */
-export function statusToWrite(desired: Record<string, unknown>, parent: KubeObject, now: string): Record<string, unknown> {
+export function statusToWrite(desired: Record<string, unknown>, parent: KubeObject, now: string, shared = false): Record<string, unknown> {
   const current = (parent.status ?? {}) as Record<string, unknown>;
   const generation = parent.metadata.generation;
   const status: Record<string, unknown> = { ...desired };
-  if (generation !== undefined) status.observedGeneration = generation;
+  if (generation !== undefined && !shared) status.observedGeneration = generation;
   if (status.conditions !== undefined) status.conditions = stampConditions(status.conditions, current.conditions, now, generation);
   return status;
 }
@@ -118,15 +120,15 @@ export function nextStatus(parent: KubeObject, desired: Record<string, unknown> 
     const patch = failureRemoval(parent, own);
     if (patch) return { kind: "remove-failure", patch };
   }
-  if (desired === undefined) return { kind: "none" };
-  const status = statusToWrite(desired, parent, now);
+  if (desired === undefined || (writer.shared && Object.keys(desired).length === 0)) return { kind: "none" };
+  const status = statusToWrite(desired, parent, now, writer.shared);
   if (failure && !own && Array.isArray(status.conditions)) {
     // Another controller of this parent is failing; its Ready=False stands until it recovers.
     status.conditions = withCondition(status.conditions, failure);
   }
   // Unchanged when everything is already there and, without siblings (whose fields the status
   // also holds), nothing is there that the function no longer reports.
-  const unchanged = isSubset(status, current) && (writer.siblings.length > 0 || isSubset(current, status));
+  const unchanged = isSubset(status, current) && (writer.siblings.length > 0 || writer.shared || isSubset(current, status));
   return unchanged ? { kind: "none" } : { kind: "write", status };
 }
 

@@ -11,7 +11,7 @@ import { objectKey, type KubeObject } from "../kube/objects.ts";
 import type { Logger } from "../log.ts";
 import { rfc3339 } from "../kube/time.ts";
 import type { Metrics } from "../metrics.ts";
-import { validateResponse } from "../validate.ts";
+import { validateResponse, type ValidResponse } from "../validate.ts";
 import { NameTakenError, NotLeaderError } from "./errors.ts";
 import { callSync } from "./call.ts";
 import { finalizerApply, finalizerStep } from "./finalizers.ts";
@@ -109,6 +109,7 @@ export class ParentSync<P extends KubeObject = KubeObject> {
       desired: valid.children,
       observed: children,
       lookup: (kind, objectKey) => informers.for(kind).get(objectKey),
+      updateStrategy: definition.updateStrategy,
     });
     if (plan.taken.length) {
       for (const taken of plan.taken) triggers.block(taken.childKey, key);
@@ -121,6 +122,7 @@ export class ParentSync<P extends KubeObject = KubeObject> {
     if (created.length) this.#context.events.record(parent, "Normal", "Created", "Create", `Created ${summarize(created)}`);
     if (deleted.length) this.#context.events.record(parent, "Normal", "Deleted", "Delete", `Deleted ${summarize(deleted)}`);
 
+    parent = await this.#writeMetadata(parent, valid.metadata, trigger);
     await this.#writeStatus(parent, valid.status, trigger);
     if (finalizing && valid.finalized) await this.#setFinalizer(parent, false, trigger);
     // Only now: what the function recorded about these actions (in status) is written first.
@@ -172,6 +174,19 @@ export class ParentSync<P extends KubeObject = KubeObject> {
     } else if (step.kind === "write") {
       await this.write(trigger, () => this.applyStatus(parent, step.status));
     }
+  }
+
+  /** Sets (or with null removes) the labels and annotations the function answered, by merge patch, when any differ. */
+  async #writeMetadata(parent: P, metadata: ValidResponse["metadata"], trigger: number | undefined): Promise<P> {
+    const differs = (wanted: Record<string, string | null> | undefined, current: Record<string, string> | undefined) =>
+      Object.entries(wanted ?? {}).some(([key, value]) => (value === null ? current?.[key] !== undefined : current?.[key] !== value));
+    if (!differs(metadata.labels, parent.metadata.labels) && !differs(metadata.annotations, parent.metadata.annotations)) return parent;
+    const { client, informers } = this.#context;
+    const patched = await this.write(trigger, () =>
+      client.patch<P>(this.#definition.parent, parent.metadata.namespace, parent.metadata.name, { metadata: metadata }, "merge"),
+    );
+    informers.for(this.#definition.parent).remember(patched);
+    return patched;
   }
 
   async #setFinalizer(parent: P, present: boolean, trigger: number | undefined): Promise<P> {

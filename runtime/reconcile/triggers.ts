@@ -26,6 +26,8 @@ export class Triggers {
   readonly #enqueue: Enqueue;
   /** The related() requests of each parent's last sync. */
   readonly #relatedRequests = new Map<string, readonly RelatedRequest[]>();
+  /** Unsubscribes from the informers. */
+  readonly #subscriptions: Array<() => unknown> = [];
   /** Child names another controller holds, by "Kind.apiVersion/namespace/name", and the parents waiting for them. */
   readonly #blocked = new Map<string, Set<string>>();
 
@@ -38,9 +40,10 @@ export class Triggers {
   /** Subscribes to the parent, child and related informers; call before they start. */
   register(): void {
     const { parent, children, related } = this.#definition;
-    this.#informers.for(parent).onChange((change) => this.#enqueue(objectKey(change.object), change));
+    const on = (kind: Kind, handler: (change: Change) => void) => this.#subscriptions.push(this.#informers.for(kind).onChange(handler));
+    on(parent, (change) => this.#enqueue(objectKey(change.object), change));
     for (const kind of children) {
-      this.#informers.for(kind).onChange((change) => {
+      on(kind, (change) => {
         const freed = change.type === "deleted" || !controllerOf(change.object);
         const waiting = freed ? this.#blocked.get(`${kindKey(kind)}/${objectKey(change.object)}`) : undefined;
         for (const key of waiting ?? []) this.#enqueue(key, change);
@@ -49,13 +52,17 @@ export class Triggers {
       });
     }
     for (const kind of related?.kinds ?? []) {
-      this.#informers.for(kind).onChange((change) => {
+      on(kind, (change) => {
         for (const [key, requests] of this.#relatedRequests) {
           const parentNamespace = splitKey(key).namespace;
           if (requests.some((request) => relatedMatches(request, kind, change.object, parentNamespace))) this.#enqueue(key, change);
         }
       });
     }
+  }
+
+  unregister(): void {
+    for (const unsubscribe of this.#subscriptions.splice(0)) unsubscribe();
   }
 
   /** Records what a parent asked for, so changes to those objects queue it. */

@@ -96,6 +96,18 @@ test("an object with no controller, or controlled by this parent, is adopted by 
   assert.equal(result.taken, []);
 });
 
+test("update strategies: InPlace applies, Recreate deletes to create anew, OnDelete leaves a differing child", () => {
+  const old = stored(configMap("a", { k: "old" }));
+  const desired = [configMap("a", { k: "new" }), configMap("b")];
+  const byMethod = (method: "InPlace" | "Recreate" | "OnDelete") =>
+    plan({ desired, observed: observedOf(old), updateStrategy: { "ConfigMap.v1": method } });
+  assert.equal(names(byMethod("InPlace").applies), ["ConfigMap/a", "ConfigMap/b"]);
+  assert.equal([names(byMethod("Recreate").applies), names(byMethod("Recreate").deletes)], [["ConfigMap/b"], ["ConfigMap/a"]]);
+  assert.equal([names(byMethod("OnDelete").applies), names(byMethod("OnDelete").deletes)], [["ConfigMap/b"], []]);
+  const same = plan({ desired: [configMap("a", { k: "old" })], observed: observedOf(old), updateStrategy: { "ConfigMap.v1": "Recreate" } });
+  assert.equal([same.applies, same.deletes], [[], []], "an unchanged child is never recreated");
+});
+
 test("summarize names five and counts the rest", () => {
   assert.is(summarize(["a", "b"]), "a, b");
   assert.is(summarize(["1", "2", "3", "4", "5", "6", "7"]), "1, 2, 3, 4, 5 and 2 more");
