@@ -32,7 +32,7 @@ interface Entry {
   wanted: boolean;
   /** Shown to the function at least once since it last changed. */
   delivered: boolean;
-  timer?: ReturnType<typeof setTimeout>;
+  timer?: unknown;
   queued?: boolean;
 }
 
@@ -50,7 +50,16 @@ export interface ActionRunnerOptions {
   canRun(): boolean;
   concurrency?: number;
   now?: () => Date;
+  /** Timers for delays and backoffs (tests give a fake clock). */
+  timers?: Timers;
 }
+
+export interface Timers {
+  set(run: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const realTimers: Timers = { set: (run, ms) => setTimeout(run, ms), clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>) };
 
 export class ActionRunner {
   readonly #options: ActionRunnerOptions;
@@ -99,7 +108,7 @@ export class ActionRunner {
         this.#schedule(key, created, (action.delaySeconds ?? 0) * 1000);
       } else {
         entry.wanted = true;
-        if (entry.result.phase === "Failed" && !entry.timer && !entry.queued) {
+        if (entry.result.phase === "Failed" && entry.timer === undefined && !entry.queued) {
           entry.action = action;
           const since = Date.parse(entry.result.finishedAt ?? "") || this.#now().getTime();
           this.#schedule(key, entry, Math.max(0, since + actionBackoffMs(entry.result.attempt) - this.#now().getTime()));
@@ -107,6 +116,7 @@ export class ActionRunner {
       }
     }
     if (state.entries.size === 0) this.#parents.delete(key);
+    this.#pump();
   }
 
   /** The parent is gone: nothing more is started for it and its results are dropped. */
@@ -125,7 +135,7 @@ export class ActionRunner {
   }
 
   #drop(state: ParentState, id: string, entry: Entry): void {
-    if (entry.timer) clearTimeout(entry.timer);
+    if (entry.timer !== undefined) this.#timers.clear(entry.timer);
     entry.timer = undefined;
     entry.wanted = false;
     state.entries.delete(id);
@@ -133,7 +143,7 @@ export class ActionRunner {
 
   #schedule(key: string, entry: Entry, delayMs: number): void {
     if (delayMs <= 0) return this.#enqueue(key, entry);
-    entry.timer = setTimeout(() => {
+    entry.timer = this.#timers.set(() => {
       entry.timer = undefined;
       if (entry.wanted) this.#enqueue(key, entry);
     }, delayMs);
@@ -197,6 +207,10 @@ export class ActionRunner {
 
   #now(): Date {
     return this.#options.now?.() ?? new Date();
+  }
+
+  get #timers(): Timers {
+    return this.#options.timers ?? realTimers;
   }
 }
 

@@ -75,11 +75,44 @@ test("failures are described with the exit code and trimmed stderr, the timeout 
   assert.equal([1, 2, 3, 10, 20].map(actionBackoffMs), [1_000, 2_000, 4_000, 300_000, 300_000]);
 });
 
-/** An ActionRunner whose exec answers from a script, and what it did. */
+/** A clock for the runner's delays and backoffs: time moves only when a test advances it. */
+function fakeClock() {
+  let now = 0;
+  let pending: Array<{ at: number; run: () => void; handle: number }> = [];
+  let next = 0;
+  return {
+    now: () => new Date(now),
+    timers: {
+      set: (run: () => void, ms: number) => {
+        pending.push({ at: now + ms, run, handle: ++next });
+        return next;
+      },
+      clear: (handle: unknown) => void (pending = pending.filter((timer) => timer.handle !== handle)),
+    },
+    advance(ms: number) {
+      now += ms;
+      const due = pending.filter((timer) => timer.at <= now);
+      pending = pending.filter((timer) => timer.at > now);
+      for (const timer of due) timer.run();
+    },
+  };
+}
+
+/** Lets the runner's promises settle until the condition holds (no wall-clock waiting). */
+async function until(what: string, condition: () => boolean): Promise<void> {
+  for (let turn = 0; turn < 1_000; turn++) {
+    if (condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`never: ${what}`);
+}
+
+/** An ActionRunner whose exec answers from a script, on a fake clock, and what it did. */
 function harness(answer: (request: ExecRequest, call: number) => Partial<ExecOutcome> | Promise<Partial<ExecOutcome>>, concurrency = 8) {
   const calls: ExecRequest[] = [];
   const requeued: string[] = [];
   const events: string[] = [];
+  const clock = fakeClock();
   let running = 0;
   let maxRunning = 0;
   const parent = { apiVersion: "v1", kind: "X", metadata: { name: "p", namespace: "ns", uid: "u" } };
@@ -99,18 +132,20 @@ function harness(answer: (request: ExecRequest, call: number) => Partial<ExecOut
     log: createLogger("error", {}),
     canRun: () => true,
     concurrency,
+    now: clock.now,
+    timers: clock.timers,
   });
-  return { runner, calls, requeued, events, parent, maxRunning: () => maxRunning };
+  return { runner, calls, requeued, events, parent, clock, maxRunning: () => maxRunning };
 }
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 test("an id runs once: not again while it runs, nor after it succeeded; its result stays while answered", async () => {
   const h = harness(() => ({ exitCode: 0, stdout: "42\n" }));
   h.runner.submit("ns/p", h.parent, [ok]);
   h.runner.submit("ns/p", h.parent, [ok]);
-  await settle();
+  await until("the parent requeued", () => h.requeued.length === 1);
   h.runner.submit("ns/p", h.parent, [ok]);
-  await settle();
+  h.clock.advance(3_600_000);
+  await until("nothing more runs", () => h.runner.inFlight === 0);
   assert.is(h.calls.length, 1);
   assert.equal(h.calls[0]!.command, ["/check.sh"]);
   assert.equal(h.requeued, ["ns/p"], "the parent is synced again when it ends");
@@ -125,18 +160,23 @@ test("a failed id runs again only while answered, after a backoff; success codes
   const check: Action = { ...ok, successExitCodes: [0, 7, 8] };
   const seed: Action = { id: "seed", pod: "rss-example-1", command: ["/seed.sh"], events: { failed: { reason: "SeedFailed", note: "seeding rss-example-1" } } };
   h.runner.submit("ns/p", h.parent, [check, seed]);
-  await settle();
+  await until("both ran", () => h.requeued.length === 2);
   const results = h.runner.results("ns/p");
-  assert.equal([results.check?.phase, results[ok.id]!.phase, results.seed!.phase], [undefined, "Succeeded", "Failed"]);
+  assert.equal([results[ok.id]!.phase, results.seed!.phase], ["Succeeded", "Failed"]);
   assert.equal(h.events, ["Warning SeedFailed: seeding rss-example-1: exit code 3: boom"]);
   h.runner.submit("ns/p", h.parent, [check, seed]);
-  await settle();
+  h.clock.advance(999);
   assert.is(h.calls.length, 2, "the retry waits for its backoff (1 s)");
-  await new Promise((resolve) => setTimeout(resolve, 1_100));
-  assert.is(h.calls.length, 3, "then runs again");
+  h.clock.advance(1);
+  await until("the retry", () => h.requeued.length === 3);
+  assert.is(h.calls.length, 3);
   assert.is(h.runner.results("ns/p").seed!.attempt, 2);
+  h.runner.submit("ns/p", h.parent, [check, seed]);
+  h.clock.advance(1_999);
+  assert.is(h.calls.length, 3, "the second retry waits twice as long");
   h.runner.submit("ns/p", h.parent, []);
-  await new Promise((resolve) => setTimeout(resolve, 2_100));
+  h.clock.advance(3_600_000);
+  await until("idle", () => h.runner.inFlight === 0);
   assert.is(h.calls.length, 3, "not answered: no more retries");
 });
 
@@ -149,13 +189,14 @@ test("at most `concurrency` commands at once; delayed actions wait; forget() dro
   }, 2);
   const many = Array.from({ length: 5 }, (_, i) => ({ ...ok, id: `a${i}` }));
   h.runner.submit("ns/p", h.parent, [...many, { ...ok, id: "later", delaySeconds: 60 }]);
-  await settle();
-  assert.is(h.calls.length, 2);
+  await until("two running", () => h.calls.length === 2);
   assert.is(h.runner.results("ns/p").later!.phase, "Pending");
   release();
-  await settle();
+  await until("all five ran", () => h.requeued.length === 5);
   assert.is(h.calls.length, 5);
   assert.is(h.maxRunning(), 2);
+  h.clock.advance(60_000);
+  await until("the delayed one ran", () => h.calls.length === 6);
   h.runner.forget("ns/p");
   assert.equal(h.runner.results("ns/p"), {});
   h.runner.stop();
