@@ -3,12 +3,11 @@
 // (so its ClusterRole is exercised), and makes StorageClasses with static hostPath volumes so
 // claims bind and kwok runs the pods to Ready.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { operatorName, operatorNamespace } from "../../deploy/atomix-operator.ts";
-import { eventually, testKubeConfig } from "./kube.ts";
+import { eventually } from "./kube.ts";
 import { kubectl, kubectlOrThrow } from "./kubectl.ts";
+import { serviceAccountKubeconfig } from "./service-account.ts";
 import { startSample, type SampleProcess } from "./sample.ts";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -19,20 +18,7 @@ export async function installOperator(): Promise<string> {
   const created = await kubectl(admin(), ["create", "-f", join(root, "deploy", "atomix-operator.yaml")]);
   if (created.code !== 0 && !created.stderr.includes("AlreadyExists")) throw new Error(created.stderr);
   await kubectlOrThrow(admin(), ["wait", "--for=condition=Established", "crd/atomixclusters.agent.atomix.io"]);
-  const token = (await kubectlOrThrow(admin(), ["create", "token", operatorName, "-n", operatorNamespace, "--duration=2h"])).trim();
-  const cluster = testKubeConfig().getCurrentCluster()!;
-  const path = join(mkdtempSync(join(tmpdir(), "atomix-operator-sa-")), "kubeconfig");
-  writeFileSync(
-    path,
-    JSON.stringify({
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [{ name: "c", cluster: { server: cluster.server, "certificate-authority-data": cluster.caData } }],
-      users: [{ name: "sa", user: { token } }],
-      contexts: [{ name: "c", context: { cluster: "c", user: "sa" } }],
-      "current-context": "c",
-    }),
-  );
+  const path = await serviceAccountKubeconfig(operatorName, operatorNamespace);
   return path;
 }
 

@@ -1,12 +1,11 @@
 // Installs deploy/atomix-controller.yaml with kubectl and runs the Atomix controller (main.ts)
 // as a process whose only credential is its ServiceAccount's token, so RBAC is exercised.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { manifest } from "../../deploy/manifest.ts";
-import { eventually, testKubeConfig } from "./kube.ts";
+import { eventually } from "./kube.ts";
 import { kubectl, kubectlOrThrow } from "./kubectl.ts";
 import { startHookServer } from "./hooks.ts";
+import { serviceAccountKubeconfig } from "./service-account.ts";
 import { startSample, type SampleProcess } from "./sample.ts";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -20,27 +19,14 @@ export async function startAtomixController(identity: string, waitFor: "leader" 
   const created = await kubectl(admin, ["create", "-f", join(root, "deploy", "atomix-controller.yaml")]);
   if (created.code !== 0 && !created.stderr.includes("AlreadyExists")) throw new Error(created.stderr);
   await kubectlOrThrow(admin, ["wait", "--for=condition=Established", ...crdNames.map((name) => `crd/${name}`)]);
-  const token = (await kubectlOrThrow(admin, ["create", "token", "atomix-controller", "-n", "kube-system", "--duration=2h"])).trim();
-  const cluster = testKubeConfig().getCurrentCluster()!;
-  const serviceAccountKubeconfig = join(mkdtempSync(join(tmpdir(), "atomix-sa-")), "kubeconfig");
-  writeFileSync(
-    serviceAccountKubeconfig,
-    JSON.stringify({
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [{ name: "c", cluster: { server: cluster.server, "certificate-authority-data": cluster.caData } }],
-      users: [{ name: "sa", user: { token } }],
-      contexts: [{ name: "c", context: { cluster: "c", user: "sa" } }],
-      "current-context": "c",
-    }),
-  );
+  const kubeconfig = await serviceAccountKubeconfig("atomix-controller", "kube-system");
   // ATOMIX_E2E_FUNCTIONS=node|deno runs every Atomix function behind HTTP in a process of its own.
   const functionsRuntime = process.env.ATOMIX_E2E_FUNCTIONS as "node" | "deno" | undefined;
   const hooks = functionsRuntime ? await startHookServer(functionsRuntime) : undefined;
   const controller = await startSample({
     script: join(root, "main.ts"),
     identity,
-    kubeconfig: serviceAccountKubeconfig,
+    kubeconfig,
     args: ["--leader-election-namespace=kube-system", ...(hooks ? [`--remote-functions=${hooks.url}`] : [])],
   });
   if (hooks) {
@@ -53,5 +39,5 @@ export async function startAtomixController(identity: string, waitFor: "leader" 
   }
   if (waitFor === "leader") await eventually(`${identity} to lead`, async () => (await controller.readyz()).leader);
   else await eventually(`${identity} to be ready`, async () => (await controller.readyz()).ready);
-  return { controller, serviceAccountKubeconfig };
+  return { controller, serviceAccountKubeconfig: kubeconfig };
 }

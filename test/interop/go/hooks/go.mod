@@ -1,0 +1,3 @@
+module example.test/hooks
+
+go 1.26

@@ -1,0 +1,124 @@
+// A Metacontroller hook server written with Go's standard library only, as a user of
+// Metacontroller would write one, for the tests of CompositeController and DecoratorController
+// on our runtime. Greeting parents (example.test/v1) get a ConfigMap "<name>-greeting" holding
+// spec.message; spec.mode "fail" answers 500 and "slow" answers after the hook's timeout.
+// Decorated objects get a ConfigMap "<name>-decoration" and the label decorated=true.
+//
+//	hooks --listen 127.0.0.1:0   (prints {"listening": "<address>"})
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+)
+
+type object = map[string]any
+
+func field(o object, path ...string) any {
+	var current any = o
+	for _, key := range path {
+		m, ok := current.(map[string]any)
+		if !ok {
+			return nil
+		}
+		current = m[key]
+	}
+	return current
+}
+
+func text(o object, path ...string) string {
+	s, _ := field(o, path...).(string)
+	return s
+}
+
+func configMap(name, namespace string, data map[string]string) object {
+	return object{"apiVersion": "v1", "kind": "ConfigMap", "metadata": object{"name": name, "namespace": namespace}, "data": data}
+}
+
+func decode(w http.ResponseWriter, r *http.Request) (object, bool) {
+	var body object
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		http.Error(w, "bad request: "+err.Error(), http.StatusBadRequest)
+		return nil, false
+	}
+	return body, true
+}
+
+func answer(w http.ResponseWriter, body object) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// greetings serves the CompositeController; version tells two hook URLs apart.
+func greetings(version string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		request, ok := decode(w, r)
+		if !ok {
+			return
+		}
+		parent, _ := request["parent"].(object)
+		switch text(parent, "spec", "mode") {
+		case "fail":
+			http.Error(w, `{"error":"failing on purpose"}`, http.StatusInternalServerError)
+			return
+		case "slow":
+			time.Sleep(3 * time.Second)
+		}
+		name, namespace := text(parent, "metadata", "name"), text(parent, "metadata", "namespace")
+		children, _ := field(request, "children", "ConfigMap.v1").(map[string]any)
+		data := map[string]string{"message": text(parent, "spec", "message"), "hook": version}
+		answer(w, object{
+			"children": []any{configMap(name+"-greeting", namespace, data)},
+			"status":   object{"configMaps": len(children), "hook": version},
+		})
+	}
+}
+
+// finalize keeps the parent until it carries the annotation example.test/release=true.
+func finalize(w http.ResponseWriter, r *http.Request) {
+	request, ok := decode(w, r)
+	if !ok {
+		return
+	}
+	parent, _ := request["parent"].(object)
+	released := text(parent, "metadata", "annotations", "example.test/release") == "true"
+	answer(w, object{"children": []any{}, "status": object{"finalizing": true}, "finalized": released})
+}
+
+func decorate(w http.ResponseWriter, r *http.Request) {
+	request, ok := decode(w, r)
+	if !ok {
+		return
+	}
+	target, _ := request["object"].(object)
+	name, namespace := text(target, "metadata", "name"), text(target, "metadata", "namespace")
+	answer(w, object{
+		"labels":      object{"decorated": "true"},
+		"attachments": []any{configMap(name+"-decoration", namespace, map[string]string{"for": name})},
+	})
+}
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:0", "address to listen on")
+	flag.Parse()
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/sync", greetings("v1"))
+	mux.HandleFunc("POST /v2/sync", greetings("v2"))
+	mux.HandleFunc("POST /finalize", finalize)
+	mux.HandleFunc("POST /decorate", decorate)
+	listener, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Printf("{\"listening\": %q}\n", listener.Addr().String())
+	if err := http.Serve(listener, mux); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
