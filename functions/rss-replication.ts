@@ -12,8 +12,9 @@
 // a new leader took over): the pass starts over from the status checks, as the original
 // rebuilt its state after a restart. A change in the running pods starts a new pass at once.
 import type { Action, ActionResult } from "../runtime/controller.ts";
-import { commandAction, compareSequences, failureText, finished, parseSequence, stateFromStatus, statusExitCodes, type Commands } from "./rss-commands.ts";
-import { peerAddress, type CommandName, type Pass, type Peer, type Step } from "./rss-types.ts";
+import { commandAction, failureText, finished, parseSequence, stateFromStatus, statusExitCodes, type Commands } from "./rss-commands.ts";
+import { applyStart, buildStart, count, describeStart, nextStart, type StartKind } from "./rss-starts.ts";
+import type { CommandName, Pass, Peer, Step } from "./rss-types.ts";
 
 export interface PodView {
   name: string;
@@ -210,60 +211,6 @@ export function replicate(input: ReplicationInput): ReplicationOutput {
 
 function statusAction(id: string, member: Peer, commands: Commands, delaySeconds: number | undefined): Action {
   return commandAction(id, member, commands, "status", { failedReason: "StatusFailed", successExitCodes: Object.values(statusExitCodes), delaySeconds });
-}
-
-type StartKind = "seed" | "promote" | "demote" | "secondary";
-
-function count(members: readonly Peer[]) {
-  const primaries = members.filter((p) => p.state === "Primary").length;
-  return { primaries, running: primaries + members.filter((p) => p.state === "Secondary").length };
-}
-
-const ordinalOfPeer = (member: string) => Number(member.slice(member.lastIndexOf("-") + 1));
-
-/** Best first: the highest sequence, then the lowest ordinal (the original's order was map order, with a bug that let lower sequences in). */
-const byPreference = (a: Peer, b: Peer) => compareSequences(b.sequence, a.sequence) || ordinalOfPeer(a.name) - ordinalOfPeer(b.name);
-
-/** What the pass starts next, or undefined when the set has what the spec asks (or nobody is left to try). */
-export function nextStart(peers: readonly Peer[], snapshot: Record<string, string>, input: Pick<ReplicationInput, "replicas" | "primaries" | "commands">): { kind: StartKind; member: Peer } | undefined {
-  const members = peers.filter((p) => snapshot[p.name]);
-  const { primaries, running } = count(members);
-  const candidates = (states: Peer["state"][]) => members.filter((p) => states.includes(p.state)).sort(byPreference);
-  const pick = (kind: StartKind, member: Peer | undefined) => (member ? { kind, member } : undefined);
-  if (primaries === 0) return pick("seed", candidates(["Stopped", "Secondary"])[0]);
-  if (primaries < input.primaries) return pick("promote", candidates(["Stopped", "Secondary"])[0]);
-  if (primaries > input.primaries) return pick("demote", members.filter((p) => p.state === "Primary").sort((a, b) => ordinalOfPeer(b.name) - ordinalOfPeer(a.name))[0]);
-  if (running < input.replicas && input.commands.secondary) return pick("secondary", candidates(["Stopped"])[0]);
-  return undefined;
-}
-
-function buildStart(kind: StartKind, member: Peer, pass: Pass, peers: readonly Peer[], snapshot: Record<string, string>, input: ReplicationInput): Action {
-  const { commands, name } = input;
-  const id = `${pass.number}.${kind}.${member.name}`;
-  const primaries = peers.filter((p) => snapshot[p.name] && p.state === "Primary" && p.name !== member.name).sort((a, b) => ordinalOfPeer(a.name) - ordinalOfPeer(b.name));
-  const args = primaries.map((p) => peerAddress(name, p.name));
-  const sequence = member.sequence ?? "unknown";
-  if (kind === "seed") {
-    const key: CommandName = commands.seed ? "seed" : "primary";
-    return commandAction(id, member, commands, key, { failedReason: "SeedFailed", succeeded: { reason: "Seeded", note: `seeded ${member.name} with ${key} (sequence ${sequence}): it is the first primary` } });
-  }
-  if (kind === "promote") {
-    return commandAction(id, member, commands, "primary", { args, failedReason: "PromoteFailed", succeeded: { reason: "Promoted", note: `started ${member.name} as a primary (sequence ${sequence}) with ${args.join(", ")}` } });
-  }
-  if (kind === "demote") {
-    return commandAction(id, member, commands, "stop", { failedReason: "StopFailed", succeeded: { reason: "Stopped", note: `stopped primary ${member.name}: more primaries than spec.primaries (${input.primaries})` } });
-  }
-  return commandAction(id, member, commands, "secondary", { args, failedReason: "StartFailed", succeeded: { reason: "Started", note: `started ${member.name} as a secondary of ${args.join(", ")}` } });
-}
-
-function applyStart(kind: StartKind, member: Peer, result: ActionResult, failed: (member: Peer, key: CommandName, result: ActionResult) => void, commands: Commands): void {
-  const key: CommandName = kind === "demote" ? "stop" : kind === "seed" ? (commands.seed ? "seed" : "primary") : kind === "promote" ? "primary" : "secondary";
-  if (result.phase !== "Succeeded") return failed(member, key, result);
-  member.state = kind === "demote" ? "Stopped" : kind === "secondary" ? "Secondary" : "Primary";
-}
-
-function describeStart(kind: StartKind, member: string): string {
-  return kind === "seed" ? `seeding ${member}` : kind === "promote" ? `starting ${member} as a primary` : kind === "demote" ? `stopping surplus primary ${member}` : `starting ${member} as a secondary`;
 }
 
 function sameMembers(a: Record<string, string>, b: Record<string, string>): boolean {

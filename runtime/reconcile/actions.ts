@@ -25,6 +25,13 @@ export function actionBackoffMs(attempt: number): number {
   return Math.min(actionBackoffMaxMs, actionBackoffBaseMs * 2 ** Math.max(0, attempt - 1));
 }
 
+/** Where a sync's actions go and its results come from (the runner's ActionRunner of the current term). */
+export interface ActionPort {
+  results(key: string): Record<string, ActionResult>;
+  submit(key: string, parent: KubeObject, actions: readonly Action[]): void;
+  forget(key: string): void;
+}
+
 interface Entry {
   action: Action;
   result: ActionResult;
@@ -61,7 +68,7 @@ export interface Timers {
 
 const realTimers: Timers = { set: (run, ms) => setTimeout(run, ms), clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>) };
 
-export class ActionRunner {
+export class ActionRunner implements ActionPort {
   readonly #options: ActionRunnerOptions;
   readonly #parents = new Map<string, ParentState>();
   readonly #ready: Array<[string, Entry]> = [];

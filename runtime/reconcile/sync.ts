@@ -3,7 +3,7 @@
 // at a time, then write status and finalizers. Every write goes through the write gate and
 // is remembered in the cache, so the next sync reads its own writes.
 import type { Informers } from "../cache/informers.ts";
-import type { Action, ActionResult, ControllerDefinition, SyncRequest } from "../controller.ts";
+import type { ControllerDefinition, SyncRequest } from "../controller.ts";
 import type { EventRecorder } from "../events.ts";
 import { isConflict, isNotFound, type KubeClient } from "../kube/client.ts";
 import { kindKey, type Kind } from "../kube/kinds.ts";
@@ -12,6 +12,7 @@ import type { Logger } from "../log.ts";
 import { rfc3339 } from "../kube/time.ts";
 import type { Metrics } from "../metrics.ts";
 import { validateResponse, type ValidResponse } from "../validate.ts";
+import type { ActionPort } from "./actions.ts";
 import { NameTakenError, NotLeaderError } from "./errors.ts";
 import { callSync } from "./call.ts";
 import { finalizerApply, finalizerStep } from "./finalizers.ts";
@@ -26,13 +27,6 @@ export const writesInFlight = 8;
 export interface WriteGate {
   /** False when this replica must not write (not the leader, or the lease could not be renewed in time). */
   canWrite(): boolean;
-}
-
-/** Where a sync's actions go and their results come from (actions.ts, behind the runner). */
-export interface ActionPort {
-  results(key: string): Record<string, ActionResult>;
-  submit(key: string, parent: KubeObject, actions: readonly Action[]): void;
-  forget(key: string): void;
 }
 
 export interface SyncContext {
