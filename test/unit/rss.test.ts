@@ -74,6 +74,9 @@ function play(app: App, action: Action): ActionResult {
     case "/start.sh":
       app.running[action.pod] = "primary";
       return result(action, 0);
+    case "/secondary.sh":
+      app.running[action.pod] = "secondary";
+      return result(action, 0);
     case "/stop.sh":
       app.running[action.pod] = undefined;
       return result(action, 0);
@@ -161,6 +164,31 @@ test("a member whose status check fails is stopped, left out of seeding, and nam
   assert.is(status.pass!.delaySeconds, 1, "the next pass comes after 1 s, not the interval");
   assert.is(nextPassDelaySeconds(30, 3), 4);
   assert.is(nextPassDelaySeconds(30, 9), 30);
+});
+
+test("primaries below replicas: one primary, the others started as its secondaries; fewer primaries later stops the surplus, highest ordinal first", () => {
+  const withSecondary = { pod: { ...exampleSpec.pod, commands: { ...exampleSpec.pod.commands, secondary: { command: ["/secondary.sh"] } } } };
+  const app: App = { running: {}, seq: { "rss-example-2": 4 }, ran: [] };
+  const three = world(3, { 0: "a", 1: "b", 2: "c" });
+  const { status } = converge(set({ ...withSecondary, primaries: 1 }), three, app);
+  assert.equal(app.ran.filter((line) => !line.includes("check") && !line.includes("sequence")), [
+    "rss-example-2 /seed.sh",
+    "rss-example-0 /secondary.sh rss-example-2.example-svc",
+    "rss-example-1 /secondary.sh rss-example-2.example-svc",
+  ]);
+  assert.equal([status.members!.primary, status.members!.secondary, ready(status).status], [["rss-example-2"], ["rss-example-0", "rss-example-1"], "True"]);
+
+  const all = { running: {}, seq: {}, ran: [] } as App;
+  const before = converge(set(withSecondary), three, all).status;
+  all.ran.length = 0;
+  const after = converge(set({ ...withSecondary, primaries: 1 }, before, 2), three, all).status;
+  assert.equal(all.ran.filter((line) => !line.includes("check") && !line.includes("sequence")), [
+    "rss-example-2 /stop.sh",
+    "rss-example-1 /stop.sh",
+    "rss-example-1 /secondary.sh rss-example-0.example-svc",
+    "rss-example-2 /secondary.sh rss-example-0.example-svc",
+  ]);
+  assert.equal([after.members!.primary, after.members!.secondary], [["rss-example-0"], ["rss-example-1", "rss-example-2"]]);
 });
 
 test("a seed that fails: the next candidate by sequence is tried", () => {
