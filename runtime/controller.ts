@@ -132,7 +132,15 @@ export interface ControllerDefinition<P extends KubeObject = KubeObject> {
   parent: Kind;
   children: Kind[];
   /** Kinds read but not owned, and what the parent needs of them (Metacontroller's customize hook). */
-  related?: { kinds: Kind[]; select: Hook<P, RelatedRequest[]> };
+  related?: {
+    kinds: Kind[];
+    select: Hook<P, RelatedRequest[]>;
+    /**
+     * For a remote customize hook, which may name any resource: the kind a resource name means
+     * (discovery). Kinds found this way are watched from the first parent that asks for them.
+     */
+    resolve?(apiVersion: string, resource: string): Promise<Kind>;
+  };
   /** Only parents for which this returns true are synced by this controller. */
   filter?(parent: P): boolean;
   sync: Hook<SyncRequest<P>, SyncResponse>;

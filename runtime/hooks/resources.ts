@@ -33,16 +33,26 @@ export function customizeResponse(definition: ControllerDefinition<any>, parent:
   };
 }
 
-/** The runtime's related requests from a customize hook's ResourceRules, for kinds known by resource. */
-export function relatedRequestsOf(resources: readonly RelatedResource[], kinds: ControllerDefinition["children"]): RelatedRequest[] {
-  return resources.map((resource, index) => {
-    const kind = kinds.find((k) => k.apiVersion === resource.apiVersion && k.plural === resource.resource);
+/** The runtime's related requests from a customize hook's ResourceRules: kinds known by resource, or resolved. */
+export async function relatedRequestsOf(
+  resources: readonly RelatedResource[],
+  kinds: ControllerDefinition["children"],
+  resolve?: (apiVersion: string, resource: string) => Promise<ControllerDefinition["parent"]>,
+): Promise<RelatedRequest[]> {
+  const requests: RelatedRequest[] = [];
+  for (const [index, resource] of resources.entries()) {
+    if (typeof resource?.apiVersion !== "string" || typeof resource.resource !== "string") throw new Error(`relatedResources[${index}] needs apiVersion and resource`);
+    let kind = kinds.find((k) => k.apiVersion === resource.apiVersion && k.plural === resource.resource);
+    if (!kind && resolve) kind = await resolve(resource.apiVersion, resource.resource).catch((error: Error) => {
+      throw new Error(`relatedResources[${index}]: ${error.message}`);
+    });
     if (!kind) throw new Error(`relatedResources[${index}] names ${resource.resource}.${resource.apiVersion}, which is not declared as related`);
-    return {
+    requests.push({
       apiVersion: kind.apiVersion,
       kind: kind.kind,
       ...(resource.namespace ? { namespace: resource.namespace } : {}),
       ...(resource.names ? { names: resource.names } : { matchLabels: resource.labelSelector?.matchLabels ?? {} }),
-    };
-  });
+    });
+  }
+  return requests;
 }

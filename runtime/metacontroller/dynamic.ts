@@ -73,7 +73,9 @@ export class MetaControllers {
     let definitions: ControllerDefinition[];
     try {
       const kinds = await this.#resolve(kind === CompositeControllerKind ? compositeRules(resource as CompositeController) : decoratorRules(resource as DecoratorController));
-      definitions = kind === CompositeControllerKind ? [compositeDefinition(resource as CompositeController, kinds)] : decoratorDefinitions(resource as DecoratorController, kinds);
+      const resolve = (apiVersion: string, plural: string) => this.#discovery.kindOf(apiVersion, plural);
+      definitions =
+        kind === CompositeControllerKind ? [compositeDefinition(resource as CompositeController, kinds, resolve)] : decoratorDefinitions(resource as DecoratorController, kinds, resolve);
       const taken = definitions.find((definition) => this.#controllers.has(definition.name) && !current?.names.includes(definition.name));
       if (taken) throw new MetacontrollerSpecError(`another controller is already named ${taken.name}; rename this ${kind.kind}`);
     } catch (error) {

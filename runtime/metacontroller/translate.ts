@@ -84,14 +84,19 @@ function childrenOf(rules: Array<ResourceRule & { updateStrategy?: UpdateStrateg
   return { children, updateStrategy };
 }
 
-/** Customize hooks name any resource per parent; the runtime declares related kinds up front, so they wait. */
-function refuseCustomize(target: HookTarget | undefined): void {
-  if (target) throw new MetacontrollerSpecError("spec.hooks.customize is not supported yet: remove it, or run the controller in-process with related()");
+/** Resolves a resource name to a kind (the API server's discovery). */
+export type ResolveResource = (apiVersion: string, resource: string) => Promise<Kind>;
+
+/** A customize hook names related resources per parent; their kinds are resolved as they are named. */
+function customized(target: HookTarget | undefined, resolve: ResolveResource | undefined) {
+  const select = webhookHook(target, "spec.hooks.customize");
+  if (!select) return {};
+  if (!resolve) throw new MetacontrollerSpecError("spec.hooks.customize needs the cluster's discovery to resolve the resources it names");
+  return { related: { kinds: [], select, resolve } };
 }
 
-export function compositeDefinition(resource: CompositeController, kinds: ResolvedKinds): ControllerDefinition {
+export function compositeDefinition(resource: CompositeController, kinds: ResolvedKinds, resolve?: ResolveResource): ControllerDefinition {
   const spec = resource.spec ?? {};
-  refuseCustomize(spec.hooks?.customize);
   if (!spec.parentResource) throw new MetacontrollerSpecError("spec.parentResource is required");
   const sync = webhookHook(spec.hooks?.sync, "spec.hooks.sync");
   if (!sync) throw new MetacontrollerSpecError("spec.hooks.sync is required");
@@ -100,6 +105,7 @@ export function compositeDefinition(resource: CompositeController, kinds: Resolv
     name: checkedName(resource.metadata.name, "CompositeController"),
     parent: kindFor(kinds, spec.parentResource, "spec.parentResource"),
     ...childrenOf(spec.childResources ?? [], kinds, "spec.childResources"),
+    ...customized(spec.hooks?.customize, resolve),
     sync,
     ...(finalize ? { finalize } : {}),
     ...(resyncOf(spec.resyncPeriodSeconds) ? { resyncPeriodSeconds: spec.resyncPeriodSeconds } : {}),
@@ -107,9 +113,8 @@ export function compositeDefinition(resource: CompositeController, kinds: Resolv
 }
 
 /** One controller per decorated resource; the object's status belongs to its own controller. */
-export function decoratorDefinitions(resource: DecoratorController, kinds: ResolvedKinds): ControllerDefinition[] {
+export function decoratorDefinitions(resource: DecoratorController, kinds: ResolvedKinds, resolve?: ResolveResource): ControllerDefinition[] {
   const spec = resource.spec ?? {};
-  refuseCustomize(spec.hooks?.customize);
   const rules = spec.resources ?? [];
   if (!rules.length) throw new MetacontrollerSpecError("spec.resources must name at least one resource");
   const sync = webhookHook(spec.hooks?.sync, "spec.hooks.sync");
@@ -120,6 +125,7 @@ export function decoratorDefinitions(resource: DecoratorController, kinds: Resol
     name: checkedName(rules.length === 1 ? resource.metadata.name : `${resource.metadata.name}-${index}`, "DecoratorController"),
     parent: kindFor(kinds, rule, `spec.resources[${index}]`),
     ...childrenOf(spec.attachments ?? [], kinds, "spec.attachments"),
+    ...customized(spec.hooks?.customize, resolve),
     filter: (object: KubeObject) => labelsSelected(rule.labelSelector, object.metadata.labels) && annotationsSelected(rule.annotationSelector, object.metadata.annotations),
     sync: decorator,
     ...(finalize ? { finalize: { ...finalize, protocol: "decorator" as const } } : {}),

@@ -57,7 +57,7 @@ export async function callRelated<P extends KubeObject>(definition: ControllerDe
   const resources = (answer as { relatedResources?: unknown }).relatedResources ?? [];
   if (!Array.isArray(resources)) throw new InvalidResponseError(["the customize hook's relatedResources must be an array"]);
   try {
-    return relatedRequestsOf(resources as RelatedResource[], related.kinds) satisfies RelatedRequest[];
+    return (await relatedRequestsOf(resources as RelatedResource[], related.kinds, related.resolve)) satisfies RelatedRequest[];
   } catch (error) {
     throw new InvalidResponseError([(error as Error).message]);
   }

@@ -34,7 +34,8 @@ export async function relatedRequests(definition: ControllerDefinition<any>, par
   const declared = new Set(hook.kinds.map(kindKey));
   for (const [index, request] of requests.entries()) {
     const group = `${request?.kind}.${request?.apiVersion}`;
-    if (!declared.has(group)) throw new InvalidResponseError([`related()[${index}] asks for ${group}, which controller ${definition.name} does not declare as related`]);
+    // Kinds a remote customize hook named were resolved by discovery on the way.
+    if (!declared.has(group) && !hook.resolve) throw new InvalidResponseError([`related()[${index}] asks for ${group}, which controller ${definition.name} does not declare as related`]);
   }
   return requests as RelatedRequest[];
 }

@@ -3,7 +3,7 @@
 // at a time, then write status and finalizers. Every write goes through the write gate and
 // is remembered in the cache, so the next sync reads its own writes.
 import type { Informers } from "../cache/informers.ts";
-import type { ControllerDefinition, SyncRequest } from "../controller.ts";
+import type { ControllerDefinition, RelatedRequest, SyncRequest } from "../controller.ts";
 import type { EventRecorder } from "../events.ts";
 import { isConflict, isNotFound, type KubeClient } from "../kube/client.ts";
 import { kindKey, type Kind } from "../kube/kinds.ts";
@@ -52,9 +52,15 @@ export class ParentSync<P extends KubeObject = KubeObject> {
   readonly #context: SyncContext;
   readonly #childKinds: Map<string, Kind>;
   readonly #relatedKinds: Map<string, Kind>;
+  readonly #resolvedKinds = new Map<string, Kind>();
 
   constructor(definition: ControllerDefinition<P>, context: SyncContext) {
-    this.#definition = definition;
+    const related = definition.related;
+    const resolve = related?.resolve;
+    // Kinds a remote customize hook names are resolved on the way; remember them to watch them.
+    this.#definition = resolve
+      ? { ...definition, related: { ...related!, resolve: async (apiVersion, resource) => this.#resolved(await resolve(apiVersion, resource)) } }
+      : definition;
     this.#context = context;
     this.#childKinds = new Map(definition.children.map((kind) => [kindKey(kind), kind]));
     this.#relatedKinds = new Map((definition.related?.kinds ?? []).map((kind) => [kindKey(kind), kind]));
@@ -88,6 +94,7 @@ export class ParentSync<P extends KubeObject = KubeObject> {
     let related = {};
     if (definition.related) {
       const requests = await relatedRequests(definition, parent);
+      for (const request of requests) this.#watchRelated(request);
       triggers.asked(key, requests);
       related = relatedObjects(parent, requests, this.#relatedKinds, informers);
     }
@@ -122,6 +129,21 @@ export class ParentSync<P extends KubeObject = KubeObject> {
     // Only now: what the function recorded about these actions (in status) is written first.
     this.#context.actions.submit(key, parent, valid.actions);
     return valid.resyncAfterSeconds;
+  }
+
+  #resolved(kind: Kind): Kind {
+    this.#resolvedKinds.set(kindKey(kind), kind);
+    return kind;
+  }
+
+  /** A related kind first named by a remote customize hook: watched from now on. */
+  #watchRelated(request: RelatedRequest): void {
+    const key = kindKey(request);
+    if (this.#relatedKinds.has(key) || !this.#definition.related?.resolve) return;
+    const kind = this.#resolvedKinds.get(key);
+    if (!kind) return;
+    this.#relatedKinds.set(key, kind);
+    this.#context.triggers.watchRelated(kind);
   }
 
   /** Runs a write if this replica may write, and observes event-to-apply latency. */

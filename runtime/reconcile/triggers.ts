@@ -51,14 +51,18 @@ export class Triggers {
         if (key) this.#enqueue(key, change);
       });
     }
-    for (const kind of related?.kinds ?? []) {
-      on(kind, (change) => {
-        for (const [key, requests] of this.#relatedRequests) {
-          const parentNamespace = splitKey(key).namespace;
-          if (requests.some((request) => relatedMatches(request, kind, change.object, parentNamespace))) this.#enqueue(key, change);
-        }
-      });
-    }
+    for (const kind of related?.kinds ?? []) this.watchRelated(kind);
+  }
+
+  /** Queues the parents whose last related requests match a change to an object of this kind. */
+  watchRelated(kind: Kind): void {
+    const handler = (change: Change) => {
+      for (const [key, requests] of this.#relatedRequests) {
+        const parentNamespace = splitKey(key).namespace;
+        if (requests.some((request) => relatedMatches(request, kind, change.object, parentNamespace))) this.#enqueue(key, change);
+      }
+    };
+    this.#subscriptions.push(this.#informers.for(kind).onChange(handler));
   }
 
   unregister(): void {

@@ -49,14 +49,16 @@ spec:
           spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
           status: {type: object, x-kubernetes-preserve-unknown-fields: true}
 `;
+const farewellCrd = greetingCrd.replaceAll("greetings", "farewells").replace("singular: greeting, kind: Greeting", "singular: farewell, kind: Farewell");
 /** What a user adds so the runtime may manage their kinds: a ClusterRole it aggregates. */
 const userRbac = `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: metacontroller-greetings, labels: {${aggregationLabel}: "true"}}
 rules:
-- {apiGroups: [example.test], resources: [greetings], verbs: [list, watch, patch]}
-- {apiGroups: [example.test], resources: [greetings/status], verbs: [patch]}
-- {apiGroups: [example.test], resources: [greetings/finalizers], verbs: [update]}
+- {apiGroups: [example.test], resources: [greetings, farewells], verbs: [list, watch, patch]}
+- {apiGroups: [example.test], resources: [greetings/status, farewells/status], verbs: [patch]}
+- {apiGroups: [example.test], resources: [greetings/finalizers, farewells/finalizers], verbs: [update]}
+- {apiGroups: [""], resources: [secrets], verbs: [list, watch]}
 - {apiGroups: [""], resources: [configmaps], verbs: [list, watch, create, patch, delete]}
 - {apiGroups: [apps], resources: [deployments], verbs: [list, watch, patch]}
 - {apiGroups: [apps], resources: [deployments/status], verbs: [patch]}
@@ -103,8 +105,9 @@ test.before(async () => {
   // The Deployment runs the image; here the runtime runs as local processes instead.
   await kubectl(admin, ["delete", "deployment", metacontrollerName, "-n", metacontrollerNamespace, "--ignore-not-found"]);
   await apply(greetingCrd);
+  await apply(farewellCrd);
   await apply(userRbac);
-  await k("wait", "--for=condition=Established", "crd/greetings.example.test", "crd/compositecontrollers.metacontroller.k8s.io", "crd/decoratorcontrollers.metacontroller.k8s.io");
+  await k("wait", "--for=condition=Established", "crd/greetings.example.test", "crd/farewells.example.test", "crd/compositecontrollers.metacontroller.k8s.io", "crd/decoratorcontrollers.metacontroller.k8s.io");
   namespace = await freshNamespace(testKubeConfig(), "e2e-meta");
   await startReplica("meta-a", "leader");
   await startReplica("meta-b", "ready");
@@ -222,6 +225,24 @@ spec:
   await eventually("the label", async () => (await json("get", "deployment", "fancy")).metadata.labels.decorated === "true");
   assert.is(await configMap("plain-decoration"), undefined, "a Deployment the selector does not pick is left alone");
   assert.is((await json("get", "deployment", "plain")).metadata.labels.decorated, undefined);
+});
+
+test("a customize hook names related objects per parent; the parent is synced again when they appear", async () => {
+  await apply(`apiVersion: metacontroller.k8s.io/v1alpha1
+kind: CompositeController
+metadata: {name: farewell}
+spec:
+  parentResource: {apiVersion: example.test/v1, resource: farewells}
+  childResources: [{apiVersion: v1, resource: configmaps}]
+  hooks:
+    sync: {webhook: {url: "${hookUrl}/related/sync"}}
+    customize: {webhook: {url: "${hookUrl}/related/customize"}}
+`);
+  await apply(`apiVersion: example.test/v1\nkind: Farewell\nmetadata: {name: later, namespace: ${ns()}}\nspec: {secret: token}\n`);
+  await eventually("the child without the Secret", async () => (await configMap("later-related"))?.data?.secrets === "0");
+  await k("create", "secret", "generic", "token", "-n", ns(), "--from-literal=word=bye");
+  await eventually("the child once the Secret exists", async () => (await configMap("later-related"))?.data?.secrets === "1");
+  await k("delete", "compositecontroller", "farewell");
 });
 
 test("the Lease hand-off: the standby runs the dynamic controllers as soon as the leader stops", async () => {

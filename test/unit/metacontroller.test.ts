@@ -69,11 +69,19 @@ test("a CompositeController becomes a controller with remote hooks, update strat
   assert.is((definition.finalize as RemoteHook).url, "http://hooks.tools:80/finalize");
 });
 
+test("a customize hook becomes a remote related hook whose kinds are resolved as it names them", async () => {
+  const resolve = async (apiVersion: string, resource: string) => kind(apiVersion, "Thing", resource);
+  const definition = compositeDefinition(composite({ ...baseSpec, hooks: { ...baseSpec.hooks, customize: { webhook: { url: "http://hooks/customize" } } } }), kinds, resolve);
+  assert.equal(definition.related!.kinds, []);
+  assert.is((definition.related!.select as RemoteHook).url, "http://hooks/customize");
+  assert.equal(await definition.related!.resolve!("example.test/v1", "things"), kind("example.test/v1", "Thing", "things"));
+});
+
 const refusals: Array<[string, CompositeController["spec"], RegExp]> = [
   ["a rolling update method", { ...baseSpec, childResources: [{ apiVersion: "v1", resource: "configmaps", updateStrategy: { method: "RollingInPlace" } }] }, /spec.childResources\[0\].updateStrategy.method RollingInPlace is not supported yet/],
   ["a resource not resolved", { ...baseSpec, childResources: [{ apiVersion: "v1", resource: "secrets" }] }, /spec.childResources\[0\]: resource secrets in v1 is not known/],
   ["no sync hook", { ...baseSpec, hooks: {} }, /spec.hooks.sync is required/],
-  ["a customize hook", { ...baseSpec, hooks: { ...baseSpec.hooks, customize: { webhook: { url: "http://hooks/customize" } } } }, /spec.hooks.customize is not supported yet/],
+  ["a customize hook and no discovery", { ...baseSpec, hooks: { ...baseSpec.hooks, customize: { webhook: { url: "http://hooks/customize" } } } }, /spec.hooks.customize needs the cluster's discovery/],
   ["no parent resource", { ...baseSpec, parentResource: undefined }, /spec.parentResource is required/],
 ];
 for (const [name, spec, message] of refusals) {

@@ -2,7 +2,8 @@
 // Metacontroller would write one, for the tests of CompositeController and DecoratorController
 // on our runtime. Greeting parents (example.test/v1) get a ConfigMap "<name>-greeting" holding
 // spec.message; spec.mode "fail" answers 500 and "slow" answers after the hook's timeout.
-// Decorated objects get a ConfigMap "<name>-decoration" and the label decorated=true.
+// Decorated objects get a ConfigMap "<name>-decoration" and the label decorated=true. The
+// related hooks ask, per parent, for the Secret spec.secret names, and count what they got.
 //
 //	hooks --listen 127.0.0.1:0   (prints {"listening": "<address>"})
 package main
@@ -103,6 +104,29 @@ func decorate(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// customize asks for the Secret the parent names.
+func customize(w http.ResponseWriter, r *http.Request) {
+	request, ok := decode(w, r)
+	if !ok {
+		return
+	}
+	parent, _ := request["parent"].(object)
+	answer(w, object{"relatedResources": []any{object{"apiVersion": "v1", "resource": "secrets", "names": []any{text(parent, "spec", "secret")}}}})
+}
+
+// related answers a ConfigMap "<name>-related" saying how many related Secrets it was given.
+func related(w http.ResponseWriter, r *http.Request) {
+	request, ok := decode(w, r)
+	if !ok {
+		return
+	}
+	parent, _ := request["parent"].(object)
+	name, namespace := text(parent, "metadata", "name"), text(parent, "metadata", "namespace")
+	secrets, _ := field(request, "related", "Secret.v1").(map[string]any)
+	count := fmt.Sprint(len(secrets))
+	answer(w, object{"children": []any{configMap(name+"-related", namespace, map[string]string{"secrets": count})}, "status": object{"secrets": count}})
+}
+
 func main() {
 	listen := flag.String("listen", "127.0.0.1:0", "address to listen on")
 	flag.Parse()
@@ -111,6 +135,8 @@ func main() {
 	mux.HandleFunc("POST /v2/sync", greetings("v2"))
 	mux.HandleFunc("POST /finalize", finalize)
 	mux.HandleFunc("POST /decorate", decorate)
+	mux.HandleFunc("POST /related/customize", customize)
+	mux.HandleFunc("POST /related/sync", related)
 	listener, err := net.Listen("tcp", *listen)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
