@@ -19,7 +19,7 @@ import { chosenProtocol, SpecError } from "../protocols.ts";
 import { apiPort, partitionName } from "../shared.ts";
 import type { DatabaseCatalog } from "./database-service.ts";
 import { Elections } from "./elections.ts";
-import { alreadyExists, fromKube, invalid, namespaceOf, notFound, requireName } from "./errors.ts";
+import { alreadyExists, createRaced, fromKube, invalid, namespaceOf, notFound, requireName } from "./errors.ts";
 import { protocolFromAny, protocolToAny } from "./protocol-any.ts";
 import type { Access } from "../../runtime/rbac.ts";
 import { serviceAccess } from "../../runtime/auth/rules.ts";
@@ -116,7 +116,8 @@ export function registerControllerService(router: ConnectRouter, context: Servic
         groups().remember(await context.client.create(PartitionGroupKind, desired));
       } catch (error) {
         if (!isConflict(error)) throw fromKube(error, `creating partition group ${namespace}/${name}`);
-        return compare(await context.client.get(PartitionGroupKind, namespace, name));
+        const existing = await context.client.get(PartitionGroupKind, namespace, name).catch((raced) => Promise.reject(createRaced(raced, `partition group ${namespace}/${name}`)));
+        return compare(existing);
       }
       return create(CreatePartitionGroupResponseSchema);
     },

@@ -18,6 +18,15 @@ const codeByStatus: Record<number, Code> = {
   429: Code.ResourceExhausted,
 };
 
+/**
+ * A create that found the object taken and then could not read it: it was deleted in
+ * between, so the caller may retry (ABORTED, gRPC's code for a lost concurrency race).
+ */
+export function createRaced(error: unknown, what: string): ConnectError {
+  if (error instanceof KubeError && error.status === 404) return new ConnectError(`${what} was deleted while it was being created; retry`, Code.Aborted);
+  return fromKube(error, `creating ${what}`);
+}
+
 /** Maps a Kubernetes API failure to the RPC code a client can act on. */
 export function fromKube(error: unknown, what: string): ConnectError {
   if (error instanceof ConnectError) return error;

@@ -20,7 +20,7 @@ import { isConflict, isNotFound } from "../../runtime/kube/client.ts";
 import type { ServiceContext } from "../../runtime/service.ts";
 import { PrimitiveKind, type Primitive } from "../kinds.ts";
 import type { DatabaseCatalog } from "./database-service.ts";
-import { alreadyExists, fromKube, invalid, namespaceOf, notFound, requireName } from "./errors.ts";
+import { alreadyExists, createRaced, fromKube, invalid, namespaceOf, notFound, requireName } from "./errors.ts";
 import { recordName } from "./names.ts";
 import type { Access } from "../../runtime/rbac.ts";
 import { serviceAccess } from "../../runtime/auth/rules.ts";
@@ -110,7 +110,8 @@ export function registerPrimitiveService(router: ConnectRouter, context: Service
         return create(CreatePrimitiveResponseSchema, { primitive: toMetadata(created) });
       } catch (error) {
         if (!isConflict(error)) throw fromKube(error, `creating ${describe(database, primitive)}`);
-        return matches(await context.client.get<Primitive>(PrimitiveKind, database.namespace, name));
+        const existing = await context.client.get<Primitive>(PrimitiveKind, database.namespace, name).catch((raced) => Promise.reject(createRaced(raced, describe(database, primitive))));
+        return matches(existing);
       }
     },
 

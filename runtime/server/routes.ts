@@ -4,8 +4,10 @@
 import type { DescMethod, Registry } from "@bufbuild/protobuf";
 import type { ConnectRouter, ConnectRouterOptions, HandlerContext, Interceptor } from "@connectrpc/connect";
 import { HealthStatus, registerHealth } from "./health.ts";
-import { answerParseFailuresAsInvalid } from "./parse-errors.ts";
+import { answerMalformedRequestsAsInvalid } from "./malformed-requests.ts";
 import { registerReflection } from "./reflection.ts";
+import { logUnexpectedErrors } from "./unexpected-errors.ts";
+import type { Logger } from "../log.ts";
 
 export interface RpcOptions {
   routes: (router: ConnectRouter) => void;
@@ -16,6 +18,7 @@ export interface RpcOptions {
   requestGate?: ((context: HandlerContext) => void | Promise<void>) | undefined;
   /** Run around each call with its parsed request (authorization). */
   interceptors?: Interceptor[] | undefined;
+  log: Logger;
   /** Checks the methods served once all are registered; throws to refuse to start. */
   checkServed?: ((methods: DescMethod[]) => void) | undefined;
 }
@@ -24,9 +27,9 @@ export interface RpcOptions {
 export function routerOptions(options: RpcOptions, maxMessageBytes: number): ConnectRouterOptions {
   return {
     readMaxBytes: maxMessageBytes,
-    interceptors: options.interceptors ?? [],
+    interceptors: [logUnexpectedErrors(options.log), ...(options.interceptors ?? [])],
     async requestGate(context) {
-      answerParseFailuresAsInvalid(context);
+      answerMalformedRequestsAsInvalid(context);
       await options.requestGate?.(context);
     },
     ...(options.registry ? { jsonOptions: { registry: options.registry } } : {}),

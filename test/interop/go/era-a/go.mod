@@ -22,3 +22,7 @@ require (
 require atomix-controller-ts/test/interop/go/report v0.0.0
 
 replace atomix-controller-ts/test/interop/go/report => ../report
+
+require atomix-controller-ts/test/interop/go/tokenproxy v0.0.0
+
+replace atomix-controller-ts/test/interop/go/tokenproxy => ../tokenproxy

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"atomix-controller-ts/test/interop/go/report"
+	"atomix-controller-ts/test/interop/go/tokenproxy"
 	controllerapi "github.com/atomix/atomix-api/proto/atomix/controller"
 	raft "github.com/atomix/atomix-api/proto/atomix/protocols/raft"
 	client "github.com/atomix/atomix-go-client/pkg/client"
@@ -23,6 +24,7 @@ var (
 	namespace = flag.String("namespace", "", "the namespace of the partition groups")
 	scenario  = flag.String("scenario", "groups", "groups | election")
 	group     = flag.String("group", "raft", "the partition group name")
+	token     = flag.String("token", "", "a bearer token for the controller (--api-auth=kubernetes), sent as per-RPC credentials through tokenproxy")
 )
 
 func main() {
@@ -30,6 +32,16 @@ func main() {
 	list := strings.Split(*addresses, ",")
 	if *addresses == "" || *namespace == "" {
 		report.Fail("--addresses and --namespace are required")
+	}
+	if *token != "" {
+		for i, address := range list {
+			proxied, stop, err := tokenproxy.Start(address, *token)
+			if err != nil {
+				report.Fail("tokenproxy for %s: %v", address, err)
+			}
+			defer stop()
+			list[i] = proxied
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()

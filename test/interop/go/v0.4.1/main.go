@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"atomix-controller-ts/test/interop/go/report"
+	"atomix-controller-ts/test/interop/go/tokenproxy"
 	databaseapi "github.com/atomix/api/proto/atomix/database"
 	client "github.com/atomix/go-client/pkg/client"
 	"github.com/atomix/go-client/pkg/client/peer"
@@ -49,6 +50,7 @@ var (
 	rpcTimeout    = flag.Duration("rpc-timeout", 15*time.Second, "databases: timeout of each client call")
 	duration      = flag.Duration("duration", 0, "member/observer: how long to stay joined (0: until --timeout)")
 	timeout       = flag.Duration("timeout", 90*time.Second, "overall time limit of the program")
+	token         = flag.String("token", "", "a bearer token for the controller (--api-auth=kubernetes), sent as per-RPC credentials through tokenproxy")
 )
 
 // grpcCode returns the gRPC status code of err or of the first error in its Unwrap chain that
@@ -73,6 +75,14 @@ func main() {
 	flag.Parse()
 	if *address == "" || *namespace == "" {
 		report.Fail("--address and --namespace are required")
+	}
+	if *token != "" {
+		proxied, stop, err := tokenproxy.Start(*address, *token)
+		if err != nil {
+			report.Fail("tokenproxy for %s: %v", *address, err)
+		}
+		defer stop()
+		*address = proxied
 	}
 	lifetime := *timeout
 	if (*scenario == "member" || *scenario == "observer") && *duration > 0 && *duration < lifetime {
