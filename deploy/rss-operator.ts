@@ -54,7 +54,7 @@ export function rssOperatorManifest(): unknown[] {
                 name: "operator",
                 image: controllerImage,
                 imagePullPolicy: "IfNotPresent",
-                command: ["node", "rss-operator.ts"],
+                command: ["node", "--max-semi-space-size=1", "rss-operator.js"],
                 args: ["--leader-elect=true", `--leader-election-id=${rssOperatorLease}`, `--port=${rssOperatorPort}`],
                 env: [
                   { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },

@@ -316,6 +316,8 @@ test("deploy/rss-operator.yaml is current, and its ClusterRole allows pods/exec"
   assert.is(readFileSync(join(import.meta.dirname, "..", "..", "deploy", "rss-operator.yaml"), "utf8"), rssOperatorYaml(), "run node deploy/rss-operator.ts");
   assert.ok(rssOperatorRbacRules.some((rule) => rule.resources.includes("pods/exec") && rule.verbs.includes("create") && rule.verbs.includes("get")));
   assert.ok(rssOperatorRbacRules.some((rule) => rule.resources.includes("replicatedstatefulsets/status")));
+  const deployment = parse(rssOperatorYaml().split("\n---\n").at(-1)!);
+  assert.equal(deployment.spec.template.spec.containers[0].command, ["node", "--max-semi-space-size=1", "rss-operator.js"], "the image runs the compiled entry point");
 });
 
 test.run();
