@@ -13,8 +13,15 @@ const crdNames = manifest()
   .filter((doc) => doc.kind === "CustomResourceDefinition")
   .map((doc) => doc.metadata.name);
 
-/** Starts a replica; `waitFor` is "leader" (it must take the Lease) or "ready" (caches synced; a follower). */
-export async function startAtomixController(identity: string, waitFor: "leader" | "ready" = "leader"): Promise<{ controller: SampleProcess; serviceAccountKubeconfig: string }> {
+/**
+ * Starts a replica; `waitFor` is "leader" (it must take the Lease) or "ready" (caches synced; a follower).
+ * `options.args` are more flags (e.g. --api-auth=kubernetes); `options.runtime` runs it on Deno.
+ */
+export async function startAtomixController(
+  identity: string,
+  waitFor: "leader" | "ready" = "leader",
+  options: { args?: string[]; runtime?: "node" | "deno" } = {},
+): Promise<{ controller: SampleProcess; serviceAccountKubeconfig: string }> {
   const admin = process.env.KUBECONFIG_FOR_TESTS!;
   const created = await kubectl(admin, ["create", "-f", join(root, "deploy", "atomix-controller.yaml")]);
   if (created.code !== 0 && !created.stderr.includes("AlreadyExists")) throw new Error(created.stderr);
@@ -27,7 +34,8 @@ export async function startAtomixController(identity: string, waitFor: "leader" 
     script: join(root, "main.ts"),
     identity,
     kubeconfig,
-    args: ["--leader-election-namespace=kube-system", ...(hooks ? [`--remote-functions=${hooks.url}`] : [])],
+    args: ["--leader-election-namespace=kube-system", ...(hooks ? [`--remote-functions=${hooks.url}`] : []), ...(options.args ?? [])],
+    ...(options.runtime ? { runtime: options.runtime } : {}),
   });
   if (hooks) {
     const stop = controller.stop.bind(controller);

@@ -34,12 +34,27 @@ function run(command: string, args: string[], cwd: string, timeoutMs: number): P
   });
 }
 
-/** Builds test/interop/go/<program> and returns the binary's path. */
-export async function buildGoProgram(program: string): Promise<string> {
-  const output = join(mkdtempSync(join(tmpdir(), `atomix-go-${program}-`)), program);
-  const result = await run("go", ["build", "-o", output, "."], join(goRoot, program), 10 * 60_000);
-  if (result.code !== 0) throw new Error(`go build of test/interop/go/${program} failed (${result.code}):\n${result.stderr}`);
+/** Builds test/interop/go/<program> (or a package of that module) and returns the binary's path. */
+export async function buildGoProgram(program: string, pkg = "."): Promise<string> {
+  const name = pkg === "." ? program : pkg.split("/").pop()!;
+  const output = join(mkdtempSync(join(tmpdir(), `atomix-go-${name}-`)), name);
+  const result = await run("go", ["build", "-o", output, pkg], join(goRoot, program), 10 * 60_000);
+  if (result.code !== 0) throw new Error(`go build of ${pkg} in test/interop/go/${program} failed (${result.code}):\n${result.stderr}`);
   return output;
+}
+
+/** The clients pinned in test/interop/go/tools: grpcurl, grpc-health-probe and the grpc-go edges program. */
+export const goTools = {
+  grpcurl: "github.com/fullstorydev/grpcurl/cmd/grpcurl",
+  healthProbe: "github.com/grpc-ecosystem/grpc-health-probe",
+  edges: "./edges",
+} as const;
+
+export const buildGoTool = (tool: keyof typeof goTools) => buildGoProgram("tools", goTools[tool]);
+
+/** Runs a program to its end and returns its exit code and output (for clients that print text, not JSON steps). */
+export function runTool(binary: string, args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return run(binary, args, tmpdir(), timeoutMs);
 }
 
 /** The step of that name a program printed; fails the test (with the program's stderr) when there is none. */
