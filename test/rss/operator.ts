@@ -1,13 +1,12 @@
 // The replication operator on the test cluster: installs deploy/rss-operator.yaml with kubectl
 // and runs rss-operator.ts as a process whose only credential is the operator
 // ServiceAccount's token, so its derived ClusterRole (pods/exec included) is what is tested.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rssOperatorName, rssOperatorNamespace } from "../../deploy/rss-operator.ts";
-import { eventually, testKubeConfig } from "../support/kube.ts";
+import { eventually } from "../support/kube.ts";
 import { kubectl, kubectlOrThrow } from "../support/kubectl.ts";
 import { startSample, type SampleProcess } from "../support/sample.ts";
+import { serviceAccountKubeconfig } from "../support/service-account.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const admin = () => process.env.KUBECONFIG_FOR_TESTS!;
@@ -17,21 +16,7 @@ export async function installRssOperator(): Promise<string> {
   const created = await kubectl(admin(), ["create", "-f", join(root, "deploy", "rss-operator.yaml")]);
   if (created.code !== 0 && !created.stderr.includes("AlreadyExists")) throw new Error(created.stderr);
   await kubectlOrThrow(admin(), ["wait", "--for=condition=Established", "crd/replicatedstatefulsets.clusterlabs.org"]);
-  const token = (await kubectlOrThrow(admin(), ["create", "token", rssOperatorName, "-n", rssOperatorNamespace, "--duration=2h"])).trim();
-  const cluster = testKubeConfig().getCurrentCluster()!;
-  const path = join(mkdtempSync(join(tmpdir(), "rss-operator-sa-")), "kubeconfig");
-  writeFileSync(
-    path,
-    JSON.stringify({
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [{ name: "c", cluster: { server: cluster.server, "certificate-authority-data": cluster.caData } }],
-      users: [{ name: "sa", user: { token } }],
-      contexts: [{ name: "c", context: { cluster: "c", user: "sa" } }],
-      "current-context": "c",
-    }),
-  );
-  return path;
+  return serviceAccountKubeconfig(rssOperatorName, rssOperatorNamespace);
 }
 
 /** Starts an operator replica and waits until it leads. */
