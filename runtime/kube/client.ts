@@ -2,7 +2,7 @@
 // watches as async iterables. Credentials and TLS come from @kubernetes/client-node's
 // KubeConfig (kubeconfig.ts loads it); requests go through undici,
 // the same HTTP stack client-node uses, so the code runs unchanged on Node and Deno.
-// (Just over 250 lines: one verb per method, all sharing #send; a split would only scatter them.)
+// (Over 250 lines: one method per verb plus loading, all sharing #send; split up, they would only scatter.)
 import type { KubeConfig } from "@kubernetes/client-node";
 import { RequestContext, type HttpMethod } from "@kubernetes/client-node/dist/gen/http/http.js";
 import { fetch } from "undici";
