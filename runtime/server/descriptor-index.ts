@@ -11,8 +11,10 @@ export class DescriptorIndex {
   readonly #encoded = new Map<string, Uint8Array>();
   readonly #messageNames = new Set<string>();
 
-  constructor(services: Iterable<DescService>) {
+  /** `types`: more types whose files to serve, e.g. those that may appear in google.protobuf.Any fields. */
+  constructor(services: Iterable<DescService>, types: Iterable<{ file: DescFile }> = []) {
     for (const service of services) this.#addFile(service.file);
+    for (const type of types) this.#addFile(type.file);
   }
 
   /** The file of that name ("atomix/controller/controller.proto"). */

@@ -4,7 +4,7 @@
 // Each request on the stream gets one response, in order; a file's imports are sent with it
 // once per stream, as grpc-go does.
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
-import type { DescService } from "@bufbuild/protobuf";
+import type { DescService, Registry } from "@bufbuild/protobuf";
 import { ServerReflection as ServerReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.ts";
 import { ServerReflection as ServerReflectionV1alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.ts";
 import { serviceAccess } from "../auth/rules.ts";
@@ -28,13 +28,16 @@ type ReflectionAnswer =
   | { case: "listServicesResponse"; value: { service: Array<{ name: string }> } }
   | { case: "errorResponse"; value: { errorCode: number; errorMessage: string } };
 
-/** Registers both versions; `services` gives the registered services when a stream starts. */
-export function registerReflection(router: ConnectRouter, services: () => DescService[]): void {
+/**
+ * Registers both versions; `services` gives the registered services when a stream starts.
+ * The files of `anyTypes` are served too, so that clients can read Any fields holding them.
+ */
+export function registerReflection(router: ConnectRouter, services: () => DescService[], anyTypes?: Registry): void {
   let index: DescriptorIndex | undefined;
   let indexed: DescService[] = [];
   const current = () => {
     const now = services();
-    if (!index || now.length !== indexed.length) [index, indexed] = [new DescriptorIndex(now), now];
+    if (!index || now.length !== indexed.length) [index, indexed] = [new DescriptorIndex(now, anyTypes ? [...anyTypes] : []), now];
     return { index, names: now.map((service) => service.typeName).sort() };
   };
   async function* serverReflectionInfo(requests: AsyncIterable<ReflectionRequest>) {

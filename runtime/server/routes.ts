@@ -42,7 +42,7 @@ export function allRoutes(options: RpcOptions): (router: ConnectRouter) => void 
     options.routes(router);
     const services = () => [...new Map(router.handlers.map((handler) => [handler.service.typeName, handler.service])).values()];
     registerHealth(router, options.health, () => new Set(services().map((service) => service.typeName)));
-    registerReflection(router, services);
+    registerReflection(router, services, options.registry);
     options.checkServed?.(router.handlers.map((handler) => handler.method));
   };
 }

@@ -4,7 +4,7 @@
 // from its declared length while the client is still sending (resident memory stays flat),
 // request headers and concurrent HTTP/2 streams are bounded, and the flags change the bounds.
 import { request as http1Request } from "node:http";
-import { constants } from "node:http2";
+import { connect, constants, type ClientHttp2Session, type Settings } from "node:http2";
 import { join } from "node:path";
 import * as assert from "uvu/assert";
 import { startAtomixController } from "../support/atomix.ts";
@@ -32,6 +32,16 @@ test.after(async () => {
   await Promise.all(stopped.map((process) => process.stop("SIGKILL")));
   await namespace?.remove();
 });
+
+/** An HTTP/2 session and the first SETTINGS the server sent on it. */
+async function serverSettings(port: number): Promise<{ session: ClientHttp2Session; settings: Settings }> {
+  const session = connect(`http://127.0.0.1:${port}`);
+  const settings = await new Promise<Settings>((resolve, reject) => {
+    session.once("remoteSettings", resolve);
+    session.once("error", reject);
+  });
+  return { session, settings };
+}
 
 const probe = (port: number, service = "") => runTool(tools.healthProbe, [`-addr=127.0.0.1:${port}`, `-service=${service}`]);
 
@@ -123,8 +133,7 @@ test("request headers are bounded (HTTP/1.1 431, HTTP/2 stream refused) and HTTP
     request.end();
   });
   assert.is(status, 431);
-  const session = await openSession(`http://127.0.0.1:${controller.port}`);
-  const settings = await new Promise<Record<string, unknown>>((resolve) => (session.remoteSettings.maxConcurrentStreams !== undefined ? resolve(session.remoteSettings as never) : session.once("remoteSettings", resolve)));
+  const { session, settings } = await serverSettings(controller.port);
   assert.equal([settings.maxConcurrentStreams, settings.maxHeaderListSize], [100, 64 * 1024]);
   const refused = await new Promise<string>((resolve) => {
     const stream = session.request({ ":path": "/healthz", "x-huge": huge });
@@ -142,8 +151,7 @@ test("--max-message-bytes raises the limit and --max-concurrent-streams lowers t
   await controller.stop("SIGTERM");
   const { controller: raised } = await startAtomixController("api-raised", "leader", { args: [`--max-message-bytes=${16 * mib}`, "--max-concurrent-streams=8"] });
   stopped.push(raised);
-  const session = await openSession(`http://127.0.0.1:${raised.port}`);
-  const settings = await new Promise<Record<string, unknown>>((resolve) => session.once("remoteSettings", resolve));
+  const { session, settings } = await serverSettings(raised.port);
   session.destroy();
   assert.is(settings.maxConcurrentStreams, 8);
   const run = startGoProgram(tools.edges, [`--address=127.0.0.1:${raised.port}`, "--scenario=invoke", "--method=/atomix.database.DatabaseService/GetDatabases", `--size=${6 * mib}`]);
