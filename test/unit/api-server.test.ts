@@ -4,6 +4,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { fromBinary } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ControllerService } from "../../gen/atomix/controller/controller_pb.ts";
@@ -69,6 +71,16 @@ test("every method of the Atomix services, health and reflection has exactly one
   assert.is(describe(ControllerService, "EnterElection"), "update leases.coordination.k8s.io (<group>-<partition>-election in partition_id.group.namespace)");
   assert.is(describeRule(table.get("grpc.health.v1.Health/Watch")!), "anyone, no token needed");
   assert.is(methodKey(ControllerService.method.getPartitionGroups), "atomix.controller.ControllerService/GetPartitionGroups");
+});
+
+test("the README's table of RPCs and what they need is the declared rules", () => {
+  const readme = readFileSync(join(import.meta.dirname, "..", "..", "README.md"), "utf8");
+  for (const access of [...atomixRpcAccess, healthAccess, ...reflectionAccess]) {
+    for (const method of access.service.methods) {
+      const row = `| \`${methodKey(method)}\` | ${describeRule(access.rules.get(method.name)!).replace(/</g, "&lt;").replace(/>/g, "&gt;")} |`;
+      assert.ok(readme.includes(row), `README.md lacks the row ${row}`);
+    }
+  }
 });
 
 test("access rules read the namespace and name the handlers use (empty namespace is default)", () => {
