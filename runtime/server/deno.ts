@@ -1,13 +1,19 @@
 // Deno: Deno.serve with Connect's universal handlers behind the fetch API. Connect and
 // gRPC-Web work; plain gRPC needs HTTP trailers, which the fetch API does not have. With TLS,
-// a changed certificate starts a second listener on the same port (SO_REUSEPORT) with the
-// new pair and shuts the first down once its open requests are done.
+// Deno.serve cannot change its certificate (and SO_REUSEPORT with TLS is an unstable API), so
+// a changed pair shuts the listener down, letting open requests finish, and listens again on
+// the same port with the new pair: new connections are refused for the few milliseconds the
+// port takes to come free.
 import { createConnectRouter } from "@connectrpc/connect";
 import { createFetchHandler } from "@connectrpc/connect/protocol";
 import { allRoutes, routerOptions, serviceNames } from "./routes.ts";
 import type { RunningServer, ServeOptions } from "./server.ts";
 import { watchKeyPair, type KeyPair } from "./tls.ts";
 import { answerAsResponse, unimplementedAnswer } from "./unimplemented.ts";
+
+/** How often, and how far apart, a TLS reload tries to listen again while the old listener lets go of the port. */
+const rebindAttempts = 100;
+const rebindRetryMs = 10;
 
 interface DenoServer {
   finished: Promise<void>;
@@ -18,7 +24,6 @@ interface DenoServer {
 interface DenoServeOptions {
   port: number;
   hostname: string;
-  reusePort?: boolean;
   cert?: string;
   key?: string;
   onListen?: () => void;
@@ -53,19 +58,31 @@ export async function serveDeno(options: ServeOptions): Promise<RunningServer> {
           log.warn("request failed", { error: (error as Error).message });
           return new Response("internal error", { status: 500 });
         },
-        ...(pair ? { cert: pair.cert, key: pair.key, reusePort: true } : {}),
+        ...(pair ? { cert: pair.cert, key: pair.key } : {}),
       },
       handle,
     );
 
   let server: DenoServer;
   let stopWatching = () => {};
+  const draining: Array<Promise<void>> = [];
   if (options.tls) {
     let port = options.port;
+    let restarting = Promise.resolve();
+    const restart = async (pair: KeyPair) => {
+      draining.push(server.shutdown());
+      for (let attempt = 1; ; attempt++) {
+        try {
+          server = start(port, pair);
+          return;
+        } catch (error) {
+          if ((error as Error).name !== "AddrInUse" || attempt >= rebindAttempts) throw error;
+          await new Promise((resolve) => setTimeout(resolve, rebindRetryMs));
+        }
+      }
+    };
     const watcher = watchKeyPair(options.tls, log, (pair) => {
-      const previous = server;
-      server = start(port, pair);
-      void previous.shutdown();
+      restarting = restarting.then(() => restart(pair)).catch((error) => log.error("could not listen again with the new TLS certificate", { error: (error as Error).message }));
     });
     server = start(port, watcher.initial);
     port = server.addr.port;
@@ -79,7 +96,7 @@ export async function serveDeno(options: ServeOptions): Promise<RunningServer> {
     port: server.addr.port,
     async close() {
       stopWatching();
-      await server.shutdown();
+      await Promise.all([server.shutdown(), ...draining]);
     },
   };
 }
