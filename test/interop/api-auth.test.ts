@@ -50,10 +50,10 @@ const bearer = (token: string) => `authorization: Bearer ${token}`;
 const createGroup = (name: string) => ({ id: { name, namespace: namespace.name }, spec: { partitions: 1, partitionSize: 1, protocol: { "@type": "type.googleapis.com/atomix.protocols.raft.RaftProtocol" } } });
 const denial = () => `user "system:serviceaccount:${namespace.name}:reader" may not create partitiongroups.k8s.atomix.io in namespace "${namespace.name}"`;
 
-/** grpcurl, with the .proto files when `protos` (reflection itself needs a valid token). */
-async function grpcurl(token: string | undefined, method: string, body: unknown, protos = false) {
+/** grpcurl, given the .proto file `proto` when set (reflection itself needs a valid token). */
+async function grpcurl(token: string | undefined, method: string, body: unknown, proto?: string) {
   const port = controllers.node!.port;
-  const schema = protos ? ["-import-path", join(root, "proto"), "-proto", "atomix/database/database.proto"] : [];
+  const schema = proto ? ["-import-path", join(root, "proto"), "-proto", proto] : [];
   return runTool(binaries.grpcurl, ["-plaintext", ...schema, ...(token === undefined ? [] : ["-H", bearer(token)]), "-d", JSON.stringify(body), `127.0.0.1:${port}`, method]);
 }
 
@@ -77,15 +77,15 @@ async function bufCurlWeb(runtime: "node" | "deno", token: string, method: strin
 }
 
 test("grpcurl: no token or a bad token is UNAUTHENTICATED; health needs none", async () => {
-  const none = await grpcurl(undefined, "atomix.database.DatabaseService/GetDatabases", { namespace: namespace.name }, true);
+  const none = await grpcurl(undefined, "atomix.database.DatabaseService/GetDatabases", { namespace: namespace.name }, "atomix/database/database.proto");
   assert.match(none.stderr, "Code: Unauthenticated");
   assert.match(none.stderr, "no bearer token");
-  const bad = await grpcurl("not-a-token", "atomix.database.DatabaseService/GetDatabases", { namespace: namespace.name }, true);
+  const bad = await grpcurl("not-a-token", "atomix.database.DatabaseService/GetDatabases", { namespace: namespace.name }, "atomix/database/database.proto");
   assert.match(bad.stderr, "Code: Unauthenticated");
   assert.match(bad.stderr, "the bearer token was not accepted");
   const listed = await runTool(binaries.grpcurl, ["-plaintext", `127.0.0.1:${controllers.node!.port}`, "list"]);
   assert.match(listed.stderr, "Unauthenticated", "reflection needs a valid token");
-  const health = await grpcurl(undefined, "grpc.health.v1.Health/Check", {});
+  const health = await grpcurl(undefined, "grpc.health.v1.Health/Check", {}, "grpc/health/v1/health.proto");
   assert.is(health.code, 0, health.stderr);
   assert.match(health.stdout, "SERVING");
 });
@@ -122,6 +122,26 @@ for (const runtime of ["node", "deno"] as const) {
     assert.ok((await bufCurlWeb(runtime, tokens.admin, "atomix.controller.ControllerService/CreatePartitionGroup", createGroup(`web-${runtime}`))).ok);
   });
 }
+
+test("deno: reflection (a Connect stream, sent half-duplex over HTTP/1.1) needs a valid token; health needs none", async () => {
+  const request = new TextEncoder().encode(JSON.stringify({ listServices: "" }));
+  const body = new Uint8Array(5 + request.byteLength);
+  new DataView(body.buffer).setUint32(1, request.byteLength);
+  body.set(request, 5);
+  const reflect = async (token?: string) => {
+    const response = await fetch(`http://127.0.0.1:${controllers.deno!.port}/grpc.reflection.v1.ServerReflection/ServerReflectionInfo`, {
+      method: "POST",
+      headers: { "content-type": "application/connect+json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body,
+    });
+    return new TextDecoder().decode(await response.arrayBuffer());
+  };
+  assert.match(await reflect(), '"code":"unauthenticated"');
+  const listed = await reflect(tokens.reader);
+  for (const service of ["atomix.controller.ControllerService", "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"]) assert.match(listed, `{"name":"${service}"}`);
+  const health = await curl("deno", undefined, "grpc.health.v1.Health/Check", { service: "atomix.database.DatabaseService" });
+  assert.equal(health, { status: 200, json: { status: "SERVING" } });
+});
 
 test("the era-a client, given the admin token as per-RPC credentials, passes its groups scenario; without it, it is refused", async () => {
   const address = `--addresses=127.0.0.1:${controllers.node!.port}`;
