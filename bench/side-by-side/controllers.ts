@@ -1,0 +1,223 @@
+// Runs each controller under test as its own process, as it runs in production:
+//  - ours: the sources compiled as the image has them (tsc -p tsconfig.build.json, package.json
+//    and node_modules beside them), `node --max-semi-space-size=1 main.js`;
+//  - era a and era b: the binaries bench/originals.ts built. Out of a cluster they skip their
+//    leader election (POD_NAMESPACE/POD_NAME unset). With `election`, they run in a private
+//    mount namespace whose /run holds a service account token and CA at the in-cluster paths,
+//    with KUBERNETES_SERVICE_HOST/PORT, POD_NAME and POD_NAMESPACE set, as in a pod.
+// Every process gets a parent-death signal, so none outlives the bench.
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { sleep } from "./control-plane.ts";
+import type { Side } from "./workload.ts";
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, "..", "..");
+/** The Go originals listen here, always (it is not configurable). */
+export const goGrpcPort = 5679;
+/** controller-runtime's default metrics address in both originals. */
+export const goMetricsPort = 8080;
+const readyTimeoutMs = 120_000;
+const stopGraceMs = 10_000;
+
+export interface Controller {
+  side: Side;
+  name: string;
+  pid: number;
+  /** host:port of its gRPC API. */
+  grpc: string;
+  /** Our /readyz and /metrics, at this port (ours only). */
+  httpPort?: number;
+  logFile: string;
+  log(): string;
+  exited(): boolean;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Compiles the controller as the image does and returns the directory holding main.js. */
+export async function buildOurs(): Promise<string> {
+  const out = mkdtempSync(join(tmpdir(), "atomix-bench-build-"));
+  // tsconfig.build.json, with main.ts for the top level's *.ts: a stray file there (someone's
+  // work in progress) then cannot fail the build.
+  symlinkSync(join(root, "node_modules"), join(out, "node_modules"));
+  const config = join(out, "tsconfig.json");
+  const include = (JSON.parse(readFileSync(join(root, "tsconfig.build.json"), "utf8")).include as string[]).map((entry) => join(root, entry === "*.ts" ? "main.ts" : entry));
+  writeFileSync(config, JSON.stringify({ extends: join(root, "tsconfig.build.json"), include }));
+  await run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", config, "--outDir", out], { cwd: root });
+  copyFileSync(join(root, "package.json"), join(out, "package.json"));
+  return out;
+}
+
+function launch(name: string, command: string[], env: NodeJS.ProcessEnv, logDir: string): { child: ChildProcess; logFile: string } {
+  const logFile = join(logDir, `${name}.log`);
+  const fd = openSync(logFile, "a");
+  const [program, ...args] = existsSync("/usr/bin/setpriv") ? ["/usr/bin/setpriv", "--pdeathsig", "SIGKILL", ...command] : command;
+  const child = spawn(program!, args, { cwd: logDir, env, stdio: ["ignore", fd, fd] });
+  closeSync(fd);
+  return { child, logFile };
+}
+
+function handle(side: Side, name: string, child: ChildProcess, logFile: string, grpc: string, httpPort?: number): Controller {
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
+  return {
+    side,
+    name,
+    pid: child.pid!,
+    grpc,
+    ...(httpPort ? { httpPort } : {}),
+    logFile,
+    log: () => readFileSync(logFile, "utf8"),
+    exited,
+    stop(signal = "SIGTERM") {
+      if (exited()) return Promise.resolve();
+      return new Promise((resolve) => {
+        const kill = setTimeout(() => child.kill("SIGKILL"), stopGraceMs);
+        child.once("exit", () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        child.kill(signal);
+      });
+    },
+  };
+}
+
+export interface OursOptions {
+  built: string;
+  kubeconfig: string;
+  port: number;
+  logDir: string;
+  name?: string;
+  /** Leader election on a Lease in kube-system; off (a single replica) unless given. */
+  election?: { identity: string; leaseDurationSeconds?: number };
+}
+
+export async function startOurs(options: OursOptions): Promise<Controller> {
+  const name = options.name ?? "ours";
+  const args = [
+    "--max-semi-space-size=1",
+    join(options.built, "main.js"),
+    `--kubeconfig=${options.kubeconfig}`,
+    `--port=${options.port}`,
+    "--host=127.0.0.1",
+    ...(options.election
+      ? ["--leader-elect=true", `--identity=${options.election.identity}`, "--leader-election-namespace=kube-system", "--leader-election-id=atomix-bench"]
+      : ["--leader-elect=false"]),
+  ];
+  const { child, logFile } = launch(name, [process.execPath, ...args], { ...process.env, KUBECONFIG: options.kubeconfig }, options.logDir);
+  const controller = handle("ours", name, child, logFile, `127.0.0.1:${options.port}`, options.port);
+  await waitFor(`${name} to be ready`, controller, async () => (await readyz(options.port))?.ready === true);
+  return controller;
+}
+
+export async function readyz(port: number): Promise<{ ready: boolean; leader: boolean } | undefined> {
+  try {
+    return (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { ready: boolean; leader: boolean };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface GoElection {
+  podName: string;
+  podNamespace: string;
+  /** A directory holding `token` and `ca.crt`. */
+  serviceAccountDir: string;
+  apiserverHost: string;
+  apiserverPort: string;
+}
+
+export interface GoOptions {
+  side: "era-a" | "era-b";
+  binary: string;
+  kubeconfig: string;
+  logDir: string;
+  name?: string;
+  election?: GoElection;
+  /** Wait until its workers run (caches synced); true unless told. */
+  waitReady?: boolean;
+}
+
+/** Workers each original starts once its caches are in: era a partition and partitionset, era b database and member. */
+const goControllers = 2;
+
+export async function startGo(options: GoOptions): Promise<Controller> {
+  const name = options.name ?? options.side;
+  // Era a reads --kubeconfig; era b only $KUBECONFIG. Both need CONTROLLER_NAME/NAMESPACE for annotations.
+  const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: options.kubeconfig, CONTROLLER_NAME: "atomix-controller", CONTROLLER_NAMESPACE: "kube-system" };
+  delete env.POD_NAME;
+  delete env.POD_NAMESPACE;
+  const direct = options.side === "era-a" ? [options.binary, `--kubeconfig=${options.kubeconfig}`] : [options.binary];
+  let command = direct;
+  if (options.election) {
+    const e = options.election;
+    Object.assign(env, { POD_NAME: e.podName, POD_NAMESPACE: e.podNamespace, KUBERNETES_SERVICE_HOST: e.apiserverHost, KUBERNETES_SERVICE_PORT: e.apiserverPort, SA_DIR: e.serviceAccountDir });
+    const script = [
+      "mount -t tmpfs tmpfs /run",
+      "mkdir -p /run/secrets/kubernetes.io/serviceaccount",
+      'cp "$SA_DIR/token" "$SA_DIR/ca.crt" /run/secrets/kubernetes.io/serviceaccount/',
+      'exec "$@"',
+    ].join(" && ");
+    command = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", ...direct];
+  }
+  const { child, logFile } = launch(name, command, env, options.logDir);
+  const controller = handle(options.side, name, child, logFile, `127.0.0.1:${goGrpcPort}`);
+  if (options.waitReady ?? true) {
+    await waitFor(`${name} to run its workers`, controller, async () => count(controller.log(), '"Starting workers"') >= goControllers && (await listening(goGrpcPort)));
+  }
+  return controller;
+}
+
+/** Whether something accepts connections on this loopback port. */
+export function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+export const count = (text: string, needle: string) => text.split(needle).length - 1;
+
+async function waitFor(what: string, controller: Controller, probe: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + readyTimeoutMs;
+  while (Date.now() < deadline) {
+    if (controller.exited()) throw new Error(`${controller.name} exited while waiting for ${what}; the tail of ${controller.logFile}:\n${tailOf(controller.log())}`);
+    if (await probe()) return;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}; the tail of ${controller.logFile}:\n${tailOf(controller.log())}`);
+}
+
+export const tailOf = (text: string, lines = 20) => text.trimEnd().split("\n").slice(-lines).join("\n");
+
+/** VmRSS and VmHWM of a process, in bytes, from /proc/PID/status. */
+export function memoryOf(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN) * 1024;
+  return { rss: field("VmRSS"), hwm: field("VmHWM") };
+}
+
+/** Resets a process's VmHWM to its current RSS (Linux: clear_refs 5), so the next reading is the high-water mark since now. */
+export function resetHighWater(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** CPU seconds a process has used (user + system), from /proc/PID/stat. */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
