@@ -57,7 +57,7 @@ const rows: Array<Record<string, string | number>> = [];
 let baseline: number | undefined;
 try {
   for (const [mode, args] of modes) {
-    const controller = await startSample({ script: join(root, "main.ts"), identity: "bench-auth", kubeconfig, args: ["--leader-elect=false", "--log-level=warn", ...args] });
+    const controller = await startSample({ script: join(root, "main.ts"), identity: "bench-auth", kubeconfig, args: ["--leader-elect=false", "--log-level=info", ...args] });
     try {
       const latencies = await measure(controller);
       const p50 = at(latencies, 0.5);
