@@ -19,12 +19,13 @@ import { elapsed } from "../test/cluster/build.ts";
 import { ensureOriginals, type Originals } from "./originals.ts";
 import { writeReport } from "./report.ts";
 import { liftedQpsFlags, sleep, startBenchCluster, type BenchCluster } from "./side-by-side/control-plane.ts";
-import { buildOurs, cpuSecondsOf, goGrpcPort, goMetricsPort, listening, memoryOf, readyz, resetHighWater, startGo, startOurs, tailOf, type Controller } from "./side-by-side/controllers.ts";
+import { buildOurs, cpuSecondsOf, freePort, goGrpcPort, goMetricsPort, listening, memoryOf, readyz, resetHighWater, startGo, startOurs, tailOf, type Controller } from "./side-by-side/controllers.ts";
 import { extrapolate, quantile } from "./side-by-side/stats.ts";
 import { Tracker } from "./side-by-side/track.ts";
 import {
   bareDatabase,
   barePartitionGroup,
+  barePriority,
   EndpointsKind,
   EraBPartitionKind,
   expected,
@@ -65,10 +66,16 @@ const settings = {
   rpcCallers: "1,8,64",
   rpcSeconds: quick ? 2 : 5,
   /** A converge run is stopped here and its time estimated from its progress. */
-  convergeCapMs: (side: Side, n: number) => (quick ? 120_000 : side === "era-a" ? 150_000 : Math.max(180_000, n * 1_000)),
+  convergeCapMs: (side: Side, n: number) => (quick ? 120_000 : side === "era-a" ? (n <= 100 ? 200_000 : 120_000) : Math.max(180_000, n * 1_000)),
+  /** Rounds that run the sizes after the first (a run of 500 takes minutes per side; the first size runs every round). */
+  largeRounds: Number(flags["large-rounds"] ?? 1),
   deleteCapMs: quick ? 120_000 : 600_000,
   ballastPerKind: quick ? 100 : 2_500,
   handOff: !("no-hand-off" in flags),
+  /** Node flags for ours; the image's by default. */
+  oursNodeFlags: flags["ours-node-flags"] !== undefined ? flags["ours-node-flags"].split(" ").filter(Boolean) : ["--max-semi-space-size=1"],
+  /** Which measurements to take (all by default), for trying the harness on a part. */
+  steps: new Set((flags.steps ?? "e2a,rpc,converge,ballast").split(",")),
 };
 
 const started = Date.now();
@@ -118,12 +125,12 @@ async function phase(side: Side, round: number): Promise<void> {
       results.memory.push(memory);
       const mark = (step: string) => (memory.timeline ??= []).push({ step, rss: memoryOf(controller!.pid).rss });
       mark("at rest");
-      for (const generation of generations) await eventToApply(side, generation, round, controller);
+      if (settings.steps.has("e2a")) for (const generation of generations) await eventToApply(side, generation, round, controller);
       mark("after event-to-apply");
-      for (const generation of generations) await rpc(side, generation, round, controller);
+      if (settings.steps.has("rpc")) for (const generation of generations) await rpc(side, generation, round, controller);
       mark("after the RPC load");
       resetHighWater(controller.pid);
-      for (const n of settings.sizes) for (const generation of generations) await converge(side, generation, n, round, controller);
+      if (settings.steps.has("converge")) for (const n of sizesFor(round)) for (const generation of generations) await converge(side, generation, n, round, controller);
       memory.highWater = memoryOf(controller.pid).hwm;
       log(`${side} round ${round}: high-water during the workloads ${mib(memory.highWater)} MiB; resting ${settings.afterMs / 1000} s`);
       await sleep(settings.afterMs);
@@ -131,18 +138,20 @@ async function phase(side: Side, round: number): Promise<void> {
       mark(`${settings.afterMs / 1000} s after the converge runs`);
       memory.cpuSeconds = cpuSecondsOf(controller.pid) - cpuAtStart;
       log(`${side} round ${round}: ${mib(memory.after)} MiB RSS ${settings.afterMs / 1000} s after`);
-      if (side !== "era-b") await ballast(side, round, controller, memory);
+      if (side !== "era-b" && round === 1 && settings.steps.has("ballast")) await ballast(side, round, controller, memory);
     } else {
-      for (const generation of generations) await rttOnly(generation, round);
-      for (const n of settings.sizes) for (const generation of generations) await converge(side, generation, n, round, undefined);
+      if (settings.steps.has("e2a")) for (const generation of generations) await rttOnly(generation, round);
+      if (settings.steps.has("converge")) for (const n of sizesFor(round)) for (const generation of generations) await converge(side, generation, n, round, undefined);
     }
   } finally {
     await controller?.stop();
   }
 }
 
+const sizesFor = (round: number) => settings.sizes.filter((_, i) => i === 0 || round <= settings.largeRounds);
+
 async function start(side: Side, name?: string): Promise<Controller> {
-  if (side === "ours") return startOurs({ built, kubeconfig, port: 15_679, logDir, ...(name ? { name } : {}) });
+  if (side === "ours") return startOurs({ built, kubeconfig, port: await freePort(), logDir, nodeFlags: settings.oursNodeFlags, ...(name ? { name } : {}) });
   for (const port of [goGrpcPort, goMetricsPort]) {
     if (await listening(port)) throw new Error(`port ${port} is taken on this machine; the Go originals always listen on :${goGrpcPort} (gRPC) and :${goMetricsPort} (metrics)`);
   }
@@ -423,11 +432,11 @@ async function converge(side: Side, generation: Generation, n: number, round: nu
 /** The bare apply: the parents created, then our functions' children applied server-side, `bareInFlight` requests at a time. */
 async function bareWrites(shape: Shape, namespace: string, n: number): Promise<void> {
   const request = pool(settings.bareInFlight);
-  const apply = (k: Kind, object: KubeObject) => request(() => client.apply<KubeObject>(k, object, { fieldManager: "atomix-controller", force: true }));
+  const apply = (k: Kind, object: KubeObject) => request(() => client.apply<KubeObject>(k, object, { fieldManager: "atomix-controller", force: true }), barePriority(k.kind));
   const storageClass = raftClass(namespace, settings.size);
   await Promise.all(
     Array.from({ length: n }, async (_, i) => {
-      const parent = await request(() => client.create(shape.parentKind, shape.parent(`g-${i}`, namespace, settings.size)));
+      const parent = await request(() => client.create(shape.parentKind, shape.parent(`g-${i}`, namespace, settings.size)), barePriority(shape.parentKind.kind));
       if (shape.generation === "partition-groups") await barePartitionGroup(parent as PartitionGroup, apply);
       else await bareDatabase(parent as Database, { ...storageClass, metadata: { ...storageClass.metadata } }, apply);
     }),
@@ -490,7 +499,8 @@ async function handOff(side: Side): Promise<void> {
   try {
     await createAll(shape, namespace, size);
     if (side === "ours") {
-      const port = (i: number) => 15_690 + i;
+      const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
+      const port = (i: number) => ports[i]!;
       const a = await startOurs({ built, kubeconfig, port: port(1), logDir, name: "ours-handoff-a", election: { identity: "a" } });
       stopLater.push(a);
       await until("replica a to lead", async () => (await readyz(port(1)))?.leader === true, 60_000);

@@ -8,7 +8,7 @@
 // Every process gets a parent-death signal, so none outlives the bench.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { createConnection } from "node:net";
+import { createConnection, createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -92,6 +92,8 @@ export interface OursOptions {
   port: number;
   logDir: string;
   name?: string;
+  /** Node flags; the image's (--max-semi-space-size=1) unless given. */
+  nodeFlags?: string[];
   /** Leader election on a Lease in kube-system; off (a single replica) unless given. */
   election?: { identity: string; leaseDurationSeconds?: number };
 }
@@ -99,7 +101,7 @@ export interface OursOptions {
 export async function startOurs(options: OursOptions): Promise<Controller> {
   const name = options.name ?? "ours";
   const args = [
-    "--max-semi-space-size=1",
+    ...(options.nodeFlags ?? ["--max-semi-space-size=1"]),
     join(options.built, "main.js"),
     `--kubeconfig=${options.kubeconfig}`,
     `--port=${options.port}`,
@@ -170,6 +172,18 @@ export async function startGo(options: GoOptions): Promise<Controller> {
     await waitFor(`${name} to run its workers`, controller, async () => count(controller.log(), '"Starting workers"') >= goControllers && (await listening(goGrpcPort)));
   }
   return controller;
+}
+
+/** A loopback port nobody listens on now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** Whether something accepts connections on this loopback port. */

@@ -181,20 +181,32 @@ export async function bareDatabase(database: Database, storageClass: KubeObject,
   await Promise.all(writes.map((object) => apply(kindOf(object), object)));
 }
 
-/** Runs tasks with at most `limit` in flight. */
-export function pool(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+/**
+ * Runs tasks with at most `limit` in flight; a waiting task of a lower priority number starts
+ * before any of a higher one (FIFO within a priority).
+ */
+export function pool(limit: number): <T>(task: () => Promise<T>, priority?: number) => Promise<T> {
   let active = 0;
-  const waiting: Array<() => void> = [];
-  return async <T>(task: () => Promise<T>) => {
+  const waiting: Array<Array<() => void>> = [];
+  return async <T>(task: () => Promise<T>, priority = 0) => {
     // A finishing task hands its slot to the next waiter, so no more than `limit` ever run.
-    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    if (active >= limit) await new Promise<void>((resolve) => (waiting[priority] ??= []).push(resolve));
     else active++;
     try {
       return await task();
     } finally {
-      const next = waiting.shift();
+      const next = waiting.find((queue) => queue?.length)?.shift();
       if (next) next();
       else active--;
     }
   };
+}
+
+/**
+ * The order the bare writer favours when requests wait: parents, then Partitions (which the
+ * Database comparison times and whose UIDs the StatefulSets' owner references need), then
+ * StatefulSets (their pods are the longest path to converged), then everything else.
+ */
+export function barePriority(kindName: string): number {
+  return kindName === "PartitionGroup" || kindName === "Database" ? 0 : kindName === "Partition" ? 1 : kindName === "StatefulSet" ? 2 : 3;
 }
