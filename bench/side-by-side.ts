@@ -148,7 +148,7 @@ async function phase(side: Side, round: number): Promise<void> {
   }
 }
 
-const sizesFor = (round: number) => settings.sizes.filter((_, i) => i === 0 || round <= settings.largeRounds);
+const sizesFor = (round: number): number[] => settings.sizes.filter((_: number, i: number) => i === 0 || round <= settings.largeRounds);
 
 async function start(side: Side, name?: string): Promise<Controller> {
   if (side === "ours") return startOurs({ built, kubeconfig, port: await freePort(), logDir, nodeFlags: settings.oursNodeFlags, ...(name ? { name } : {}) });
