@@ -123,19 +123,26 @@ async function phase(side: Side, round: number): Promise<void> {
       log(`${side} round ${round}: at rest ${mib(atRest.rss)} MiB RSS (high-water ${mib(atRest.hwm)} MiB)`);
       const memory: Results["memory"][number] = { side, round, atRest: atRest.rss, startHighWater: atRest.hwm, cpuAtStart };
       results.memory.push(memory);
-      const mark = (step: string) => (memory.timeline ??= []).push({ step, rss: memoryOf(controller!.pid).rss });
-      mark("at rest");
+      const mark = async (step: string) => {
+        const entry: { step: string; rss: number; heapUsed?: number; heapTotal?: number } = { step, rss: memoryOf(controller!.pid).rss };
+        if (side === "ours") {
+          entry.heapUsed = await metricValue(controller!, "nodejs_heap_size_used_bytes");
+          entry.heapTotal = await metricValue(controller!, "nodejs_heap_size_total_bytes");
+        }
+        (memory.timeline ??= []).push(entry);
+      };
+      await mark("at rest");
       if (settings.steps.has("e2a")) for (const generation of generations) await eventToApply(side, generation, round, controller);
-      mark("after event-to-apply");
+      await mark("after event-to-apply");
       if (settings.steps.has("rpc")) for (const generation of generations) await rpc(side, generation, round, controller);
-      mark("after the RPC load");
+      await mark("after the RPC load");
       resetHighWater(controller.pid);
       if (settings.steps.has("converge")) for (const n of sizesFor(round)) for (const generation of generations) await converge(side, generation, n, round, controller);
       memory.highWater = memoryOf(controller.pid).hwm;
       log(`${side} round ${round}: high-water during the workloads ${mib(memory.highWater)} MiB; resting ${settings.afterMs / 1000} s`);
       await sleep(settings.afterMs);
       memory.after = memoryOf(controller.pid).rss;
-      mark(`${settings.afterMs / 1000} s after the converge runs`);
+      await mark(`${settings.afterMs / 1000} s after the converge runs`);
       memory.cpuSeconds = cpuSecondsOf(controller.pid) - cpuAtStart;
       log(`${side} round ${round}: ${mib(memory.after)} MiB RSS ${settings.afterMs / 1000} s after`);
       if (side !== "era-b" && round === 1 && settings.steps.has("ballast")) await ballast(side, round, controller, memory);
@@ -159,6 +166,10 @@ async function start(side: Side, name?: string): Promise<Controller> {
 }
 
 // ---- CRDs ----
+/** kube-controller-manager's garbage collector rediscovers resources this often (plus a margin). */
+const gcDiscoveryPeriodMs = 35_000;
+let crdsInstalledAt = 0;
+
 async function installCrds(side: Side): Promise<void> {
   const crds = await client.list(builtinKinds.CustomResourceDefinition);
   const ours = crds.items.filter((crd) => atomixGroups.includes((crd.spec as { group: string }).group));
@@ -178,6 +189,7 @@ async function installCrds(side: Side): Promise<void> {
       return ((found?.status as { conditions?: Array<{ type: string; status: string }> })?.conditions ?? []).some((c) => c.type === "Established" && c.status === "True");
     });
   }, 60_000);
+  crdsInstalledAt = Date.now();
   log(`${side}: CRDs installed from ${file.startsWith(root) ? file.slice(root.length + 1) : file} (${documents.map((d) => d.metadata.name).join(", ")})`);
 }
 
@@ -411,6 +423,9 @@ async function converge(side: Side, generation: Generation, n: number, round: nu
       if (side === "ours") record.cachedObjects = await metricValue(controller, "informer_cached_objects");
     }
     // Delete every parent; the garbage collector (and, for ours, nothing else) removes the rest.
+    // It rediscovers resources every 30 s: a CRD installed more recently may not be watched by
+    // it yet, which would delay the deletion of its objects' dependents by up to that much.
+    await sleep(crdsInstalledAt + gcDiscoveryPeriodMs - Date.now());
     const d0 = performance.now();
     const remove = pool(settings.createsInFlight);
     const parents = [...tracker.objects("parents").keys()];

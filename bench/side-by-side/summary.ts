@@ -53,7 +53,7 @@ export interface Results {
     ballastObjects?: number;
     cachedObjects?: number;
     /** RSS at each step of the phase. */
-    timeline?: Array<{ step: string; rss: number }>;
+    timeline?: Array<{ step: string; rss: number; heapUsed?: number; heapTotal?: number }>;
   }>;
   handOff: Array<{ side: Side; kind: string; ms?: number | undefined; note?: string }>;
   errors: Array<{ where: string; message: string }>;
@@ -275,7 +275,7 @@ export function summarize(results: Results, settings: SummarySettings, context: 
   }
   for (const m of results.memory) {
     notes.push(
-      `memory: ${m.side} round ${m.round}: ${(m.timeline ?? []).map((t) => `${t.step} ${mib(t.rss)}`).join(", ")}; high-water over the converge runs ${mib(m.highWater)}${m.withBallast ? `; with ${m.ballastObjects} more objects ${mib(m.withBallast)}` : ""}${m.cpuSeconds !== undefined ? `; CPU from ready to the end of the converge runs ${m.cpuSeconds.toFixed(1)} s` : ""}`,
+      `memory: ${m.side} round ${m.round}: ${(m.timeline ?? []).map((t) => `${t.step} ${mib(t.rss)}${t.heapTotal ? ` (V8 heap ${mib(t.heapUsed)} used of ${mib(t.heapTotal)})` : ""}`).join(", ")}; high-water over the converge runs ${mib(m.highWater)}${m.withBallast ? `; with ${m.ballastObjects} more objects ${mib(m.withBallast)}` : ""}${m.cpuSeconds !== undefined ? `; CPU from ready to the end of the converge runs ${m.cpuSeconds.toFixed(1)} s` : ""}`,
     );
   }
   for (const e of results.e2a) {
