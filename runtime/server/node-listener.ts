@@ -5,7 +5,6 @@
 import type { Server as Http1Server } from "node:http";
 import type { Http2Server } from "node:http2";
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from "node:net";
-import { Duplex } from "node:stream";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import type { Logger } from "../log.ts";
 import { watchKeyPair, type TlsFiles } from "./tls.ts";
@@ -34,12 +33,12 @@ export async function listen(options: { host: string; port: number; tls?: TlsFil
       if (looksLikeHttp2 && seen.length < http2Preface.length) return; // wait for the rest of the preface
       socket.off("data", sniff);
       socket.pause();
+      socket.unshift(seen);
       if (looksLikeHttp2) {
-        // The native HTTP/2 session reads the socket's handle directly and would never see
-        // bytes handed back with unshift(); give it a stream that replays them first.
-        http2.emit("connection", replaying(socket, seen));
+        // The HTTP/2 session takes over the socket's handle and first reads what the socket
+        // holds (the bytes handed back), so no JavaScript stream sits between them.
+        http2.emit("connection", socket);
       } else {
-        socket.unshift(seen);
         http1.emit("connection", socket);
         socket.resume();
       }
@@ -80,31 +79,4 @@ export async function listen(options: { host: string; port: number; tls?: TlsFil
       http2.close();
     },
   };
-}
-
-/** A duplex over the socket that first yields the bytes already read from it. */
-function replaying(socket: Socket, consumed: Buffer): Duplex {
-  const duplex = new Duplex({
-    read() {
-      socket.resume();
-    },
-    write(chunk, encoding, callback) {
-      socket.write(chunk, encoding, callback);
-    },
-    final(callback) {
-      socket.end(callback);
-    },
-    destroy(error, callback) {
-      socket.destroy(error ?? undefined);
-      callback(error);
-    },
-  });
-  duplex.push(consumed);
-  socket.on("data", (data) => {
-    if (!duplex.push(data)) socket.pause();
-  });
-  socket.on("end", () => duplex.push(null));
-  socket.on("error", (error) => duplex.destroy(error));
-  socket.on("close", () => duplex.destroy());
-  return duplex;
 }

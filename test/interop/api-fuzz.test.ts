@@ -46,6 +46,9 @@ const protocols: WireProtocol[] = ["grpc", "grpc-web", "connect"];
 test(`${bodiesPerServicePerProtocol} random and mutated bodies per service per protocol: no 500, no internal, all answered in time`, async () => {
   const base = `http://127.0.0.1:${controller.port}`;
   const session = await openSession(base);
+  const sessionEvents: string[] = [];
+  session.on("error", (error) => sessionEvents.push(`error: ${error.message}`));
+  session.on("goaway", (code, lastStreamID) => sessionEvents.push(`goaway: code ${code}, last stream ${lastStreamID}`));
   const bodies = new BodyMaker(seed);
   const calls: Array<WireCall & { service: string; kind: string; http2: boolean }> = [];
   for (const service of fuzzedServices) {
@@ -58,7 +61,8 @@ test(`${bodiesPerServicePerProtocol} random and mutated bodies per service per p
         const enveloped = protocol !== "connect" || !method.unary;
         const { kind, body } = enveloped ? bodies.enveloped(message.data) : { kind: "unenveloped", body: message.data };
         const http2 = protocol === "grpc" || method.method.methodKind === "bidi_streaming" || bodies.int(2) === 0;
-        calls.push({ protocol, path: method.path, body, unary: method.unary, json, http2, service: service.typeName, kind: `${message.kind}, ${kind}` });
+        const openEnded = method.method.methodKind === "server_streaming";
+        calls.push({ protocol, path: method.path, body, unary: method.unary, json, http2, openEnded, service: service.typeName, kind: `${message.kind}, ${kind}` });
       }
     }
   }
@@ -94,7 +98,8 @@ test(`${bodiesPerServicePerProtocol} random and mutated bodies per service per p
   for (const [key, count] of [...counts].sort()) console.log(`  ${key.padEnd(48)} ${count}`);
   const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
   console.log(`fuzz: controller RSS before ${mib(rssBefore)}, after ${mib(rssAfter)} (bound: +${mib(rssBoundBytes)}); heap used before ${mib(heapBefore)}, after ${mib(heapAfter)}`);
-  assert.equal(failures.slice(0, 20), [], `${failures.length} bad answers`);
+  const serverHttp2 = controller.logs.filter((line) => /HTTP\/2|connection error/.test(line)).slice(0, 5);
+  assert.equal(failures.slice(0, 20), [], `${failures.length} bad answers; client session: ${sessionEvents.join("; ") || "no event"}; server: ${serverHttp2.join("\n") || "no HTTP/2 error"}`);
   assert.is([...counts.values()].reduce((a, b) => a + b, 0), calls.length, "every call was answered");
   assert.ok(rssAfter - rssBefore < rssBoundBytes, `RSS grew by ${((rssAfter - rssBefore) / 2 ** 20).toFixed(1)} MiB`);
   assert.is(controller.process.exitCode, null, "the controller is still running");

@@ -1,7 +1,8 @@
 // Raw RPC calls for tests that send bodies no generated client would (random bytes, broken
 // envelopes, oversized messages): one request in gRPC, gRPC-Web or Connect, over HTTP/1.1
-// (fetch) or HTTP/2 (node:http2, h2c), and what came back: the HTTP status, the RPC code and message, and whether a
-// response message arrived. Streams are read only up to their first message.
+// (fetch) or HTTP/2 (node:http2, h2c), and what came back: the HTTP status, the RPC code and
+// message, and whether a response message arrived. Open-ended streams are read only up to
+// their first message.
 import { connect as connectHttp2, constants, type ClientHttp2Session } from "node:http2";
 
 export type WireProtocol = "grpc" | "grpc-web" | "connect";
@@ -24,6 +25,12 @@ export interface WireCall {
   unary: boolean;
   /** Connect only: send JSON instead of binary protobuf. */
   json?: boolean;
+  /**
+   * A server stream that may never end: cut (RST_STREAM CANCEL on HTTP/2) after its first
+   * message. Other calls are read to their end, so that only these reset streams: nghttp2
+   * closes a connection whose peer resets streams faster than its rapid-reset limit.
+   */
+  openEnded?: boolean;
   headers?: Record<string, string>;
 }
 
@@ -68,7 +75,7 @@ export function contentTypeOf(call: WireCall): string {
 
 /** An enveloped answer that already holds a response message (streams are cut there). */
 function hasMessage(call: WireCall, body: Uint8Array): boolean {
-  return !(call.protocol === "connect" && call.unary) && frames(body).some(([flags]) => (flags & 0x82) === 0);
+  return call.openEnded === true && frames(body).some(([flags]) => (flags & 0x82) === 0);
 }
 
 /** The answer, read from what came back in the call's protocol. */
