@@ -1,8 +1,10 @@
 // Our Atomix controller side by side with the Go controllers it succeeds, on one local control
 // plane, each controller alone with its CRDs and the same workload, alternating the order
 // over the rounds, and the same writes issued directly ("bare apply") as the limit.
-//   node bench/side-by-side.ts [--sizes=100,500] [--rounds=2] [--sides=ours,era-a,era-b,bare] [--quick]
-// Writes bench/results/side-by-side.json and .md. What each number is: bench/side-by-side/README.md.
+//   node bench/side-by-side.ts [--sizes=100,500] [--rounds=2] [--large-rounds=1] [--sides=ours,era-a,era-b,bare]
+//                              [--steps=e2a,rpc,converge,ballast] [--samples=200] [--no-hand-off] [--quick]
+// Builds the Go originals first when their cache is cold (bench/originals.ts). Writes
+// bench/results/side-by-side.json (every run) and .md (the table; its notes say what each number is).
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -18,7 +20,7 @@ import { fakeNodeName } from "../test/cluster/cluster.ts";
 import { elapsed } from "../test/cluster/build.ts";
 import { ensureOriginals, type Originals } from "./originals.ts";
 import { writeReport } from "./report.ts";
-import { liftedQpsFlags, sleep, startBenchCluster, type BenchCluster } from "./side-by-side/control-plane.ts";
+import { fakeNodes, liftedQpsFlags, sleep, startBenchCluster, type BenchCluster } from "./side-by-side/control-plane.ts";
 import { buildOurs, cpuSecondsOf, freePort, goGrpcPort, goMetricsPort, listening, memoryOf, readyz, resetHighWater, startGo, startOurs, tailOf, type Controller } from "./side-by-side/controllers.ts";
 import { extrapolate, quantile } from "./side-by-side/stats.ts";
 import { Tracker } from "./side-by-side/track.ts";
@@ -425,7 +427,7 @@ async function converge(side: Side, generation: Generation, n: number, round: nu
     // Delete every parent; the garbage collector (and, for ours, nothing else) removes the rest.
     // It rediscovers resources every 30 s: a CRD installed more recently may not be watched by
     // it yet, which would delay the deletion of its objects' dependents by up to that much.
-    await sleep(crdsInstalledAt + gcDiscoveryPeriodMs - Date.now());
+    await sleep(Math.max(0, crdsInstalledAt + gcDiscoveryPeriodMs - Date.now()));
     const d0 = performance.now();
     const remove = pool(settings.createsInFlight);
     const parents = [...tracker.objects("parents").keys()];
@@ -704,7 +706,7 @@ async function main(): Promise<void> {
     await bench.stop();
   }
 
-  const summary = summarize(results, settings, { qpsFlags: liftedQpsFlags, originals: originals.versions });
+  const summary = summarize(results, settings, { qpsFlags: liftedQpsFlags, fakeNodes, originals: originals.versions });
   writeFileSync(join(logDir, "results.json"), JSON.stringify(results, null, 2));
   const report = {
     name: "side-by-side",

@@ -7,12 +7,23 @@
 // the flags it was started with plus these.
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
-import { alive, startCluster, type Cluster } from "../../test/cluster/cluster.ts";
+import { KubeClient } from "../../runtime/kube/client.ts";
+import { builtinKinds } from "../../runtime/kube/kinds.ts";
+import type { KubeObject } from "../../runtime/kube/objects.ts";
+import { loadKubeConfig } from "../../runtime/kube/kubeconfig.ts";
+import { alive, fakeNodeName, startCluster, type Cluster } from "../../test/cluster/cluster.ts";
 
 export const liftedQpsFlags = ["--kube-api-qps=5000", "--kube-api-burst=10000"];
 const relaunched = ["kube-controller-manager", "kube-scheduler"];
 const stopGraceMs = 10_000;
 const settleMs = 3_000;
+
+/**
+ * test/cluster's one fake node takes 1000 pods; N=500 groups of 3 × 3 replicas need 4500. The
+ * bench adds fake nodes shaped like it (kwok manages every Node annotated kwok.x-k8s.io/node=fake)
+ * until this many are there.
+ */
+export const fakeNodes = 6;
 
 export interface BenchCluster {
   cluster: Cluster;
@@ -52,6 +63,7 @@ export async function startBenchCluster(log: (line: string) => void): Promise<Be
     for (const { name, child } of children) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited after its restart; see ${cluster.logFile(name)}`);
     }
+    await addFakeNodes(cluster, log);
   } catch (error) {
     await stopChildren();
     await cluster.stop();
@@ -65,6 +77,40 @@ export async function startBenchCluster(log: (line: string) => void): Promise<Be
       await cluster.stop();
     },
   };
+}
+
+async function addFakeNodes(cluster: Cluster, log: (line: string) => void): Promise<void> {
+  const client = new KubeClient(await loadKubeConfig(cluster.kubeconfig));
+  const template = await client.get(builtinKinds.Node, undefined, fakeNodeName);
+  const names = Array.from({ length: fakeNodes - 1 }, (_, i) => `kwok-node-${i + 1}`);
+  for (const name of names) {
+    const node: KubeObject = {
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: {
+        name,
+        annotations: { "kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0" },
+        labels: { ...template.metadata.labels, "kubernetes.io/hostname": name },
+      },
+      spec: {},
+      status: { allocatable: (template.status as { allocatable: unknown }).allocatable, capacity: (template.status as { capacity: unknown }).capacity },
+    };
+    await client.create(builtinKinds.Node, node);
+  }
+  const deadline = Date.now() + 60_000;
+  const ready = async () => {
+    const nodes = (await client.list(builtinKinds.Node)).items;
+    return names.every((name) => {
+      const node = nodes.find((n) => n.metadata.name === name);
+      const conditions = (node?.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? [];
+      return conditions.some((c) => c.type === "Ready" && c.status === "True") && !((node?.spec as { taints?: unknown[] } | undefined)?.taints ?? []).length;
+    });
+  };
+  while (!(await ready())) {
+    if (Date.now() > deadline) throw new Error(`the added fake nodes (${names.join(", ")}) did not become Ready without taints in 60 s`);
+    await sleep(250);
+  }
+  log(`[bench] ${fakeNodes} fake nodes of ${(template.status as { capacity: { pods: string } }).capacity.pods} pods each (added ${names.join(", ")})`);
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

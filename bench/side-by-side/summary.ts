@@ -117,7 +117,11 @@ function convergeTime(records: ConvergeRecord[], pick: (r: ConvergeRecord) => nu
   return { ...(ms !== undefined ? { ms } : {}), text: `stopped at cap (${progress} done); est. ${s(ms)}`, estimated: true };
 }
 
-export function summarize(results: Results, settings: SummarySettings, context: { qpsFlags: string[]; originals: { eraA: string; eraB: string; go: string } }): { rows: Row[]; notes: string[] } {
+export function summarize(
+  results: Results,
+  settings: SummarySettings,
+  context: { qpsFlags: string[]; fakeNodes: number; originals: { eraA: string; eraB: string; go: string } },
+): { rows: Row[]; notes: string[] } {
   const rows: Row[] = [];
   const notes: string[] = [];
   const largest = Math.max(...settings.sizes);
@@ -250,7 +254,7 @@ export function summarize(results: Results, settings: SummarySettings, context: 
   // notes
   const load = results.load;
   notes.push(
-    `One local control plane (test/cluster: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok) for the whole run; kube-controller-manager and kube-scheduler restarted with ${context.qpsFlags.join(" ")} (kwokctl's --disable-qps-limits), so that their default client rate limits (20 and 50 QPS) do not bound every side alike.`,
+    `One local control plane (test/cluster: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok) for the whole run; kube-controller-manager and kube-scheduler restarted with ${context.qpsFlags.join(" ")} (kwokctl's --disable-qps-limits), so that their default client rate limits (20 and 50 QPS) do not bound every side alike; ${context.fakeNodes} kwok fake nodes of 1000 pods each (test/cluster's one, and ${context.fakeNodes - 1} the bench adds alike), so that N=500 groups' 4500 pods fit.`,
     `Rounds: ${settings.rounds}, the order of the sides reversed each round; each controller alone, with its own CRDs (ours: deploy/atomix-controller.yaml; era a: its deploy/atomix-controller.yaml CRDs rewritten as apiextensions.k8s.io/v1; era b: its deploy/crds.yaml) installed before its phase. Times are medians over the rounds; every run is in the JSON.`,
     `Ours: compiled as the image has it, node --max-semi-space-size=1 main.js, leader election off, defaults otherwise (4 workers per controller, log level info). Era a: ${context.originals.eraA}; era b: ${context.originals.eraB}; both built with ${context.originals.go} and run with their defaults (controller-runtime, 1 worker per controller; client rate limit 5 QPS burst 10 for era a, 20 QPS burst 30 for era b), out of cluster (no leader election), logging at info.`,
     `Workload: N parents of ${settings.size.partitions} partitions × ${settings.size.replicas} replicas, created ${settings.createsInFlight} at a time. Converged = every StatefulSet reports all its replicas ready (kwok makes pods Running and Ready) and every Service exists, timed from the first create; delete = every parent deleted (background propagation) until no parent, Partition, StatefulSet, Service, ConfigMap, PodDisruptionBudget, EndpointSlice, Endpoints or Pod is left in the namespace.`,
