@@ -387,6 +387,7 @@ async function converge(side: Side, generation: Generation, n: number, round: nu
   try {
     await createAll(shape, namespace, settings.size);
     const cpuBefore = controller ? cpuSecondsOf(controller.pid) : 0;
+    const metricsBefore = side === "ours" && controller ? await workMetrics(controller) : undefined;
     const t0 = performance.now();
     const sampler = setInterval(() => progressSamples.push({ ms: performance.now() - t0, done: done() }), 1_000);
     const partitionsDone = tracker.until(() => tracker.count("partitions") >= want.partitions, t0 + settings.convergeCapMs(side, n));
@@ -423,6 +424,7 @@ async function converge(side: Side, generation: Generation, n: number, round: nu
       record.rssConverged = memoryOf(controller.pid).rss;
       record.cpuSeconds = cpuSecondsOf(controller.pid) - cpuBefore;
       if (side === "ours") record.cachedObjects = await metricValue(controller, "informer_cached_objects");
+      if (metricsBefore) record.work = workDelta(metricsBefore, await workMetrics(controller));
     }
     // Delete every parent; the garbage collector (and, for ours, nothing else) removes the rest.
     // It rediscovers resources every 30 s: a CRD installed more recently may not be watched by
@@ -618,6 +620,40 @@ async function goElectionSetup(): Promise<void> {
 }
 
 // ---- helpers ----
+/** Series of ours' /metrics that say where a converge run's time went, by name and labels. */
+async function workMetrics(controller: Controller): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${controller.httpPort}/metrics`)).text();
+  const wanted = /^(rest_client_requests_total|controller_runtime_reconcile_total|controller_runtime_reconcile_time_seconds_(?:sum|count)|workqueue_(?:queue|work)_duration_seconds_(?:sum|count))(\{[^}]*\})? (\S+)$/;
+  const series = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const match = wanted.exec(line);
+    if (match) series.set(`${match[1]}${match[2] ?? ""}`, Number(match[3]));
+  }
+  return series;
+}
+
+/** API requests by method, and per controller: syncs, mean sync time and mean time queued, over a run. */
+function workDelta(before: Map<string, number>, after: Map<string, number>): NonNullable<Results["converge"][number]["work"]> {
+  const delta = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
+  const label = (key: string, name: string) => new RegExp(`${name}="([^"]*)"`).exec(key)?.[1] ?? "";
+  const requests: Record<string, number> = {};
+  const controllers: Record<string, { syncs: number; meanSyncMs: number; meanQueuedMs: number }> = {};
+  for (const key of after.keys()) {
+    if (key.startsWith("rest_client_requests_total")) requests[label(key, "method")] = (requests[label(key, "method")] ?? 0) + delta(key);
+    if (key.startsWith("controller_runtime_reconcile_time_seconds_count")) {
+      const name = label(key, "controller");
+      const count = delta(key);
+      const queuedCount = delta(`workqueue_queue_duration_seconds_count{name="${name}"}`);
+      controllers[name] = {
+        syncs: count,
+        meanSyncMs: count ? (delta(key.replace("_count", "_sum")) / count) * 1000 : 0,
+        meanQueuedMs: queuedCount ? (delta(`workqueue_queue_duration_seconds_sum{name="${name}"}`) / queuedCount) * 1000 : 0,
+      };
+    }
+  }
+  return { requests, controllers };
+}
+
 /** The last error a controller-runtime program logged: its message and error. */
 function lastError(text: string): string | undefined {
   const errors = text

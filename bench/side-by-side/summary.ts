@@ -21,6 +21,8 @@ export interface ConvergeRecord {
   rssConverged?: number;
   cpuSeconds?: number;
   cachedObjects?: number;
+  /** Ours only: API requests by method, and per controller its syncs, mean sync and mean queued time. */
+  work?: { requests: Record<string, number>; controllers: Record<string, { syncs: number; meanSyncMs: number; meanQueuedMs: number }> };
 }
 
 export interface Level {
@@ -274,7 +276,7 @@ export function summarize(
   }
   for (const record of results.converge) {
     notes.push(
-      `run: ${record.side} ${record.generation} N=${record.n} round ${record.round}: creates ${s(record.createsMs)}, partitions ${s(record.partitionsMs)}, converged ${record.capped ? `capped at ${record.progress}, est. ${s(record.estimatedMs)}` : s(record.convergeMs)}, deleted ${record.deleteCapped ? "capped" : s(record.deleteMs)}${record.rssConverged ? `, RSS converged ${mib(record.rssConverged)}` : ""}${record.cpuSeconds !== undefined ? `, CPU ${record.cpuSeconds.toFixed(1)} s` : ""}${record.cachedObjects ? `, ${record.cachedObjects} cached objects` : ""}`,
+      `run: ${record.side} ${record.generation} N=${record.n} round ${record.round}: creates ${s(record.createsMs)}, partitions ${s(record.partitionsMs)}, converged ${record.capped ? `capped at ${record.progress}, est. ${s(record.estimatedMs)}` : s(record.convergeMs)}, deleted ${record.deleteCapped ? "capped" : s(record.deleteMs)}${record.rssConverged ? `, RSS converged ${mib(record.rssConverged)}` : ""}${record.cpuSeconds !== undefined ? `, CPU ${record.cpuSeconds.toFixed(1)} s` : ""}${record.cachedObjects ? `, ${record.cachedObjects} cached objects` : ""}${record.work ? `; API requests ${Object.entries(record.work.requests).map(([method, n]) => `${method} ${n}`).join(", ")}; syncs ${Object.entries(record.work.controllers).filter(([, c]) => c.syncs).map(([name, c]) => `${name} ${c.syncs} (mean ${c.meanSyncMs.toFixed(0)} ms, queued ${c.meanQueuedMs.toFixed(0)} ms)`).join(", ")}` : ""}`,
     );
   }
   for (const m of results.memory) {
