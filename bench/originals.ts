@@ -13,19 +13,18 @@
 // era b: github.com/atomix/kubernetes-controller v0.4.0 (Database), as published; its CRDs
 //   (deploy/crds.yaml) are copied as they are (kubectl needs --validate=false for them).
 // load: bench/go/load, a grpc-go client of the era-a and v0.4.1 generated stubs.
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, cp, mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
-import { checkGo, elapsed } from "../test/cluster/build.ts";
+import { checkGo } from "../test/cluster/build.ts";
+import { capture, elapsed, runGo, type Log } from "../test/cluster/go.ts";
 import { crdToV1 } from "./side-by-side/crds.ts";
 
 /** Bump when the recipe below changes in a way the stamp inputs do not show. */
 const recipeVersion = 1;
-const progressIntervalMs = 30_000;
 const goRoot = join(import.meta.dirname, "go");
 
 export const eraAModule = "github.com/atomix/atomix-k8s-controller";
@@ -45,7 +44,6 @@ export interface Originals {
   versions: { eraA: string; eraB: string; go: string };
 }
 
-type Log = (line: string) => void;
 
 interface Step {
   module: string;
@@ -88,7 +86,7 @@ export async function ensureOriginals(log: Log = (line) => console.error(line)):
       const stepStarted = Date.now();
       const args = ["build", "-trimpath", "-ldflags", "-s -w", "-o", join(staging, "bin", step.output)];
       if (step.patchPolicy) args.push(`-modfile=${await patchedModfile(step.module, join(staging, "work"), log)}`);
-      await runGo(step.module, [...args, step.target], log, step.what);
+      await runGo(join(goRoot, step.module), [...args, step.target], log, "[originals]", step.what);
       log(`[originals] ${step.what} built in ${elapsed(stepStarted)} (total ${elapsed(started)})`);
     }
     await rm(join(staging, "work"), { recursive: true, force: true });
@@ -196,46 +194,6 @@ async function moduleDir(module: string, path: string, version: string): Promise
   const info = JSON.parse(await capture("go", ["mod", "download", "-json", `${path}@${version}`], join(goRoot, module)));
   if (!info.Dir) throw new Error(`go mod download ${path}@${version} gave no directory: ${info.Error ?? ""}`);
   return info.Dir as string;
-}
-
-function goEnvironment(): NodeJS.ProcessEnv {
-  return { ...process.env, GOTOOLCHAIN: "local", CGO_ENABLED: "0", GOFLAGS: "-mod=readonly -buildvcs=false" };
-}
-
-function capture(command: string, args: string[], cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: goEnvironment(), stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (chunk) => (out += chunk));
-    child.stderr.on("data", (chunk) => (err += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(" ")} exited ${code}: ${err.trim()}`))));
-  });
-}
-
-function runGo(module: string, args: string[], log: Log, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const child = spawn("go", args, { cwd: join(goRoot, module), env: goEnvironment(), stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.length > 64_000) output = output.slice(-32_000);
-    };
-    child.stdout.on("data", collect);
-    child.stderr.on("data", collect);
-    const timer = setInterval(() => log(`[originals]   still building ${what} (${elapsed(started)} elapsed)`), progressIntervalMs);
-    child.on("error", (error) => {
-      clearInterval(timer);
-      reject(error);
-    });
-    child.on("close", (code) => {
-      clearInterval(timer);
-      if (code === 0) resolve();
-      else reject(new Error(`building ${what} failed (go ${args[0]} exited ${code}):\n${output.trim().split("\n").slice(-30).join("\n")}`));
-    });
-  });
 }
 
 if (import.meta.main) {

@@ -17,7 +17,7 @@ import type { KubeObject } from "../runtime/kube/objects.ts";
 import { loadKubeConfig } from "../runtime/kube/kubeconfig.ts";
 import { DatabasePartitionKind, PartitionKind, type Database, type PartitionGroup } from "../functions/kinds.ts";
 import { fakeNodeName } from "../test/cluster/cluster.ts";
-import { elapsed } from "../test/cluster/build.ts";
+import { elapsed } from "../test/cluster/go.ts";
 import { ensureOriginals, type Originals } from "./originals.ts";
 import { writeReport } from "./report.ts";
 import { fakeNodes, liftedQpsFlags, sleep, startBenchCluster, type BenchCluster } from "./side-by-side/control-plane.ts";

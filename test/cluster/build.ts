@@ -1,18 +1,17 @@
 // Builds the local control plane from Go modules and caches the binaries outside the
 // repository, behind a stamp of everything that decides their content (the go.mod and
 // go.sum files, the Go version and the build flags). A warm run builds nothing.
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { capture, elapsed, runGo, type Log } from "./go.ts";
 
 /** Bump when the recipe below changes in a way the stamp inputs do not show. */
 const recipeVersion = 2;
 const minimumGo = [1, 26] as const;
-const progressIntervalMs = 30_000;
 
 const buildRoot = join(dirname(fileURLToPath(import.meta.url)), "build");
 
@@ -39,7 +38,6 @@ export interface PinnedVersions {
   go: string;
 }
 
-type Log = (line: string) => void;
 
 interface Step {
   module: string;
@@ -82,7 +80,7 @@ export async function ensureBinaries(log: Log = (line) => console.error(line)): 
       const entries = Object.entries(step.packages);
       // With one package, -o names the file; with several, go names each after its package.
       const output = entries.length === 1 ? join(staging, "bin", entries[0]![0]) : join(staging, "bin") + "/";
-      await runGo(step.module, ["build", "-ldflags", step.ldflags, "-o", output, ...Object.values(step.packages)], log, step.what);
+      await runGo(join(buildRoot, step.module), ["build", "-ldflags", step.ldflags, "-o", output, ...Object.values(step.packages)], log, "[cluster]", step.what);
       log(`[cluster] ${step.what} built in ${elapsed(stepStarted)} (total ${elapsed(started)})`);
     }
     log(`[cluster] step ${steps.length + 1}/${steps.length + 1}: kwok stages and exec CRDs from the module download`);
@@ -171,10 +169,6 @@ async function requiredVersion(module: string, path: string): Promise<string> {
   return match[1];
 }
 
-function goEnvironment(): NodeJS.ProcessEnv {
-  return { ...process.env, GOTOOLCHAIN: "local", CGO_ENABLED: "0", GOFLAGS: "-mod=readonly -buildvcs=false" };
-}
-
 export async function checkGo(): Promise<string> {
   let version: string;
   try {
@@ -193,42 +187,6 @@ export async function checkGo(): Promise<string> {
     );
   }
   return version;
-}
-
-function capture(command: string, args: string[], cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: goEnvironment(), stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (chunk) => (out += chunk));
-    child.stderr.on("data", (chunk) => (err += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(" ")} exited ${code}: ${err.trim()}`))));
-  });
-}
-
-function runGo(module: string, args: string[], log: Log, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const child = spawn("go", args, { cwd: join(buildRoot, module), env: goEnvironment(), stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.length > 64_000) output = output.slice(-32_000);
-    };
-    child.stdout.on("data", collect);
-    child.stderr.on("data", collect);
-    const timer = setInterval(() => log(`[cluster]   still building ${what} (${elapsed(started)} elapsed)`), progressIntervalMs);
-    child.on("error", (error) => {
-      clearInterval(timer);
-      reject(error);
-    });
-    child.on("close", (code) => {
-      clearInterval(timer);
-      if (code === 0) resolve();
-      else reject(new Error(`building ${what} failed (go ${args[0]} exited ${code}):\n${output.trim().split("\n").slice(-30).join("\n")}`));
-    });
-  });
 }
 
 async function kwokModuleDir(version: string): Promise<string> {
@@ -255,11 +213,6 @@ async function kwokStages(kwokDir: string): Promise<string> {
   const documents: string[] = [];
   for (const file of files) documents.push((await readFile(join(stageRoot, file), "utf8")).trim());
   return documents.map((doc) => (doc.startsWith("---") ? doc : `---\n${doc}`)).join("\n") + "\n";
-}
-
-export function elapsed(since: number): string {
-  const seconds = Math.round((Date.now() - since) / 1000);
-  return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, "0")}s`;
 }
 
 if (import.meta.main) {

@@ -17,7 +17,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { ensureBinaries, elapsed, type Binaries } from "./build.ts";
+import { ensureBinaries, type Binaries } from "./build.ts";
+import { elapsed } from "./go.ts";
 
 export const readyTimeoutMs = 90_000;
 const stopGraceMs = 5_000;
