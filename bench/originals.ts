@@ -44,7 +44,6 @@ export interface Originals {
   versions: { eraA: string; eraB: string; go: string };
 }
 
-
 interface Step {
   module: string;
   what: string;

@@ -387,7 +387,7 @@ async function converge(side: Side, generation: Generation, n: number, round: nu
   try {
     await createAll(shape, namespace, settings.size);
     const cpuBefore = controller ? cpuSecondsOf(controller.pid) : 0;
-    const metricsBefore = side === "ours" && controller ? await workMetrics(controller) : undefined;
+    const metricsBefore = side === "ours" && controller ? await metricSeries(controller) : undefined;
     const t0 = performance.now();
     const sampler = setInterval(() => progressSamples.push({ ms: performance.now() - t0, done: done() }), 1_000);
     const partitionsDone = tracker.until(() => tracker.count("partitions") >= want.partitions, t0 + settings.convergeCapMs(side, n));
@@ -424,7 +424,7 @@ async function converge(side: Side, generation: Generation, n: number, round: nu
       record.rssConverged = memoryOf(controller.pid).rss;
       record.cpuSeconds = cpuSecondsOf(controller.pid) - cpuBefore;
       if (side === "ours") record.cachedObjects = await metricValue(controller, "informer_cached_objects");
-      if (metricsBefore) record.work = workDelta(metricsBefore, await workMetrics(controller));
+      if (metricsBefore) record.work = workDelta(metricsBefore, await metricSeries(controller));
     }
     // Delete every parent; the garbage collector (and, for ours, nothing else) removes the rest.
     // It rediscovers resources every 30 s: a CRD installed more recently may not be watched by
@@ -620,15 +620,11 @@ async function goElectionSetup(): Promise<void> {
 }
 
 // ---- helpers ----
-/** Series of ours' /metrics that say where a converge run's time went, by name and labels. */
-async function workMetrics(controller: Controller): Promise<Map<string, number>> {
+/** Every series of ours' /metrics, keyed by name and labels as exposed. */
+async function metricSeries(controller: Controller): Promise<Map<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${controller.httpPort}/metrics`)).text();
-  const wanted = /^(rest_client_requests_total|controller_runtime_reconcile_total|controller_runtime_reconcile_time_seconds_(?:sum|count)|workqueue_(?:queue|work)_duration_seconds_(?:sum|count))(\{[^}]*\})? (\S+)$/;
   const series = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    const match = wanted.exec(line);
-    if (match) series.set(`${match[1]}${match[2] ?? ""}`, Number(match[3]));
-  }
+  for (const match of text.matchAll(/^([a-zA-Z_:][\w:]*(?:\{[^}]*\})?) (\S+)/gm)) series.set(match[1]!, Number(match[2]));
   return series;
 }
 
@@ -671,10 +667,10 @@ function lastError(text: string): string | undefined {
   return last ? `${last.msg}${last.error ? `: ${last.error}` : ""}` : tailOf(text, 1);
 }
 
+/** One metric summed over its labels. */
 async function metricValue(controller: Controller, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${controller.httpPort}/metrics`)).text();
   let sum = 0;
-  for (const match of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, "gm"))) sum += Number(match[1]);
+  for (const [key, value] of await metricSeries(controller)) if (key === name || key.startsWith(`${name}{`)) sum += value;
   return sum;
 }
 

@@ -38,7 +38,6 @@ export interface PinnedVersions {
   go: string;
 }
 
-
 interface Step {
   module: string;
   what: string;
