@@ -107,6 +107,10 @@ test("membership: three pods join, an observer on the other replica sees {1,2,3}
       // aborted
     }
   })();
+  // The stream answers at once with the group as it is; wait for that answer before anyone
+  // joins, or a quick join could be in it and the stream would never show {}.
+  await eventually("the raw stream's first list", () => answers.length > 0);
+  assert.equal(answers[0], [], "the stream's first answer is the empty group");
   const members = [1, 2, 3].map((i) => startGoProgram(binary, [`--address=${address(replicas[0]!)}`, "--scenario=member", `--member=peer-${i}`, ...common]));
   programs.push(...members);
   await eventually("the observer to see {1,2,3}", () => lastSeen() === "peer-1,peer-2,peer-3", { timeoutMs: 30_000 });
