@@ -1,13 +1,14 @@
 // Node: gRPC (h2c or h2), gRPC-Web and Connect for the RPC paths, the Hono app for the rest,
 // on one port (node-listener.ts tells HTTP/1.1 from HTTP/2). The HTTP servers bound request
 // headers and concurrent streams; an RPC path no service serves gets UNIMPLEMENTED in the
-// caller's protocol.
+// caller's protocol. gRPC unary calls over HTTP/2 take a direct path (grpc-direct.ts).
 import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttp2Server, Http2ServerResponse, type Http2ServerRequest } from "node:http2";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
 import { getRequestListener } from "@hono/node-server";
 import { maxHeaderPairs } from "./limits.ts";
+import { DirectGrpc } from "./grpc-direct.ts";
 import { listen } from "./node-listener.ts";
 import { allRoutes, routerOptions, serviceNames } from "./routes.ts";
 import type { RunningServer, ServeOptions } from "./server.ts";
@@ -27,11 +28,14 @@ export async function serveNode(options: ServeOptions): Promise<RunningServer> {
     if (answer) writeAnswer(response, answer);
     else void app(request as IncomingMessage, response as ServerResponse);
   };
+  // Connect's default compressions, named here so that both paths accept the same.
+  const rpcOptions = { ...routerOptions(options, limits.maxMessageBytes), acceptCompression: [compressionGzip, compressionBrotli] };
+  const direct = new DirectGrpc(rpcOptions, options.tls !== undefined, log);
   const handler = connectNodeAdapter({
-    ...routerOptions(options, limits.maxMessageBytes),
+    ...rpcOptions,
     routes: (connectRouter) => {
       router = connectRouter;
-      routes(connectRouter);
+      routes(direct.recording(connectRouter));
     },
     fallback: fallback as (request: NodeRequest, response: unknown) => void,
   }) as (request: NodeRequest, response: NodeResponse) => void;
@@ -41,6 +45,15 @@ export async function serveNode(options: ServeOptions): Promise<RunningServer> {
     { maxHeaderListPairs: maxHeaderPairs, settings: { maxConcurrentStreams: limits.maxConcurrentStreams, maxHeaderListSize: limits.maxHeaderBytes } },
     (request, response) => handler(request, response),
   );
+  // Node's compatibility layer listens for "stream" once the server has a request listener; the
+  // direct path sees each stream first and hands on the ones it does not serve.
+  const compatibility = http2.listeners("stream") as Array<(...args: unknown[]) => void>;
+  if (compatibility.length === 0) throw new Error("node:http2 did not set up its compatibility layer");
+  http2.removeAllListeners("stream");
+  http2.on("stream", (stream, headers, flags, rawHeaders) => {
+    if (direct.take(stream, headers)) return;
+    for (const listener of compatibility) listener.call(http2, stream, headers, flags, rawHeaders);
+  });
   http1.on("clientError", (error, socket) => {
     log.debug("HTTP/1.1 client error", { error: error.message });
     // Answer what Node can name (431 headers too large, 400 bad request), then hang up.
