@@ -30,6 +30,8 @@ test.before(async () => {
   [binaries.grpcurl, binaries.eraA, binaries.v041] = await Promise.all([buildGoTool("grpcurl"), buildGoProgram("era-a"), buildGoProgram("v0.4.1")]);
   namespace = await freshNamespace(testKubeConfig(), "api-auth");
   const ns = namespace.name;
+  // First: it installs the CRDs that the Role below names (kubectl looks the resource up).
+  controllers.node = (await startAtomixController("api-auth", "leader", { args: ["--api-auth=kubernetes"] })).controller;
   await k("create", "serviceaccount", "reader", "-n", ns);
   await k("create", "role", "database-reader", "-n", ns, "--verb=list", "--resource=databases.cloud.atomix.io");
   await k("create", "rolebinding", "database-reader", "-n", ns, "--role=database-reader", `--serviceaccount=${ns}:reader`);
@@ -37,7 +39,6 @@ test.before(async () => {
   await k("create", "clusterrolebinding", `${ns}-admin`, "--clusterrole=cluster-admin", `--serviceaccount=${ns}:admin`);
   tokens.reader = (await k("create", "token", "reader", "-n", ns)).trim();
   tokens.admin = (await k("create", "token", "admin", "-n", ns)).trim();
-  controllers.node = (await startAtomixController("api-auth", "leader", { args: ["--api-auth=kubernetes"] })).controller;
 });
 
 test.after(async () => {
