@@ -3,11 +3,13 @@
 // over the rounds, and the same writes issued directly ("bare apply") as the limit.
 //   node bench/side-by-side.ts [--sizes=100,500] [--rounds=2] [--large-rounds=1] [--sides=ours,era-a,era-b,bare]
 //                              [--steps=e2a,rpc,converge,ballast] [--samples=200] [--no-hand-off] [--quick]
+//                              [--name=side-by-side]
 // Builds the Go originals first when their cache is cold (bench/originals.ts). Writes
-// bench/results/side-by-side.json (every run) and .md (the table; its notes say what each number is).
+// bench/results/<name>.json (every run) and .md (the table; its notes say what each number is);
+// a run of some steps only is best given its own --name, beside the full run's.
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
@@ -78,6 +80,8 @@ const settings = {
   oursNodeFlags: flags["ours-node-flags"] !== undefined ? flags["ours-node-flags"].split(" ").filter(Boolean) : ["--max-semi-space-size=1"],
   /** Which measurements to take (all by default), for trying the harness on a part. */
   steps: new Set((flags.steps ?? "e2a,rpc,converge,ballast").split(",")),
+  /** The results' file name in bench/results/. */
+  name: flags.name ?? "side-by-side",
 };
 
 const started = Date.now();
@@ -493,6 +497,19 @@ async function ballast(side: Side, round: number, controller: Controller, memory
     memory.withBallast = memoryOf(controller.pid).rss;
     if (side === "ours") memory.cachedObjects = await metricValue(controller, "informer_cached_objects");
     log(`${side} round ${round}: ${mib(memory.withBallast)} MiB RSS with ${4 * n} more objects of kinds it caches${memory.cachedObjects ? ` (${memory.cachedObjects} cached in all)` : ""}`);
+    // The same objects cached by a process that did nothing else: what caching them costs,
+    // without the heap the workloads before left behind. (The Go originals listen on fixed
+    // ports, so the first process stops before the second starts.)
+    await controller.stop();
+    const fresh = await start(side, `${side}-fresh`);
+    try {
+      await sleep(settings.restMs + 5_000);
+      memory.freshWithBallast = memoryOf(fresh.pid).rss;
+      if (side === "ours") memory.freshCachedObjects = await metricValue(fresh, "informer_cached_objects");
+      log(`${side} round ${round}: a fresh process caching them: ${mib(memory.freshWithBallast)} MiB RSS${memory.freshCachedObjects ? ` (${memory.freshCachedObjects} cached)` : ""}`);
+    } finally {
+      await fresh.stop();
+    }
   } finally {
     await removeNamespace(namespace);
   }
@@ -738,10 +755,10 @@ async function main(): Promise<void> {
     await bench.stop();
   }
 
-  const summary = summarize(results, settings, { qpsFlags: liftedQpsFlags, fakeNodes, originals: originals.versions });
+  const summary = summarize(results, settings, { qpsFlags: liftedQpsFlags, fakeNodes, originals: originals.versions, cores: cpus().length });
   writeFileSync(join(logDir, "results.json"), JSON.stringify(results, null, 2));
   const report = {
-    name: "side-by-side",
+    name: settings.name,
     command: `node bench/side-by-side.ts${process.argv.slice(2).length ? " " + process.argv.slice(2).join(" ") : ""}`,
     rows: summary.rows,
     notes: summary.notes,
