@@ -59,11 +59,15 @@ export function nextState(current: Term & { list: Candidate[] }, change: Candida
   return { term, primary, list };
 }
 
-/** Adds a candidate at the end, unless it is already in the list. */
+/**
+ * Adds a candidate at the end. One already in the list (a client that reconnected, here or to
+ * another replica) keeps its place, and the entering replica takes it over and renews it.
+ */
 export const entering = (id: string, replica: string, now: number): CandidateChange => (list) =>
-  list.some((c) => c.id === id) ? list : [...list, { id, replica, renewed: now }];
+  list.some((c) => c.id === id) ? list.map((c) => (c.id === id ? { id, replica, renewed: now } : c)) : [...list, { id, replica, renewed: now }];
 
-export const leaving = (id: string): CandidateChange => (list) => list.filter((c) => c.id !== id);
+/** Removes a candidate, if `replica` still serves it (another may have taken it over since). */
+export const leaving = (id: string, replica: string): CandidateChange => (list) => list.filter((c) => c.id !== id || c.replica !== replica);
 
 /** Renews the candidates this replica serves streams for. */
 export const renewing = (served: ReadonlySet<string> | ReadonlyMap<string, unknown>, replica: string, now: number): CandidateChange => (list) =>

@@ -75,7 +75,11 @@ export class Elections {
       else local.members.delete(member);
       if (local.members.size === 0) this.#local.delete(key);
       if (count <= 0) {
-        await this.#update(election, leaving(member)).catch((error: Error) =>
+        // Checked again on each attempt: a stream for the same member may have entered here
+        // since, and then the candidate stays.
+        const leave = leaving(member, this.#context.identity);
+        const change: CandidateChange = (list) => (this.#local.get(key)?.members.has(member) ? list : leave(list));
+        await this.#update(election, change).catch((error: Error) =>
           this.#context.log.warn("could not remove an election candidate", { election: key, member, error: error.message }),
         );
       }

@@ -82,6 +82,24 @@ test("three candidates on two replicas: the first is primary at term 1; when it 
   await Promise.all([second.done, third.done]);
 });
 
+test("a candidate that reconnects at once stays in the election, on the same replica or the other", async () => {
+  const [a, b] = replicas as [SampleProcess, SampleProcess];
+  const other = enter(b, "member-y", 3);
+  let x = enter(a, "member-x", 3);
+  await eventually("both to see two candidates", () => [other, x].every((c) => last(c)?.candidates.length === 2));
+  // The old stream's leaving and the new one's entering race: the candidate must stay.
+  for (const replica of [a, b]) {
+    x.abort.abort();
+    x = enter(replica, "member-x", 3);
+    await eventually("the new stream to see its member a candidate", () => last(x)?.candidates.includes("member-x"));
+    await eventually("the other candidate to see it too, with itself", () => last(other)?.candidates.length === 2);
+  }
+  assert.equal([...last(x)!.candidates].sort(), ["member-x", "member-y"]);
+  x.abort.abort();
+  await eventually("member-x to leave once its last stream ends", () => last(other)?.candidates.join() === "member-y");
+  other.abort.abort();
+});
+
 test("bad requests are refused with INVALID_ARGUMENT naming the field", async () => {
   const client = clientOf(replicas[0]!);
   const cases: Array<[Record<string, unknown>, string]> = [

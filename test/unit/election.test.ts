@@ -1,7 +1,7 @@
 // The election's state transitions, as data in and data out.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { nextState, type Candidate } from "../../functions/api/election-state.ts";
+import { entering, leaving, nextState, type Candidate } from "../../functions/api/election-state.ts";
 import { expiryMs as candidateExpiryMs } from "../../functions/api/liveness.ts";
 
 const now = 1_000_000;
@@ -19,7 +19,18 @@ const steps: Array<[string, ReturnType<typeof state>, (list: Candidate[]) => Can
   ["the last leaving leaves no primary and keeps the count", state(2, "b", [c("b")]), remove("b"), 2, "", []],
   ["a candidate after a vacancy is a new term", state(2, "", []), add("b"), 3, "b", ["b"]],
   ["an expired primary is dropped and the next takes over", state(4, "x", [c("x", now - candidateExpiryMs - 1), c("y")]), (l) => l, 5, "y", ["y"]],
+  // A client that reconnects: its entry is taken over where it stands, and its old stream's
+  // leaving (from the replica that served it) no longer removes it.
+  ["a candidate entering again keeps its place and term", state(3, "a", [c("a"), c("b")]), entering("a", "r2", now), 3, "a", ["a", "b"]],
+  ["leaving by a replica that no longer serves the candidate keeps it", state(3, "a", [{ id: "a", replica: "r2", renewed: now }, c("b")]), leaving("a", "r"), 3, "a", ["a", "b"]],
+  ["leaving by the replica that serves it removes it", state(3, "a", [c("a"), c("b")]), leaving("a", "r"), 4, "b", ["b"]],
 ];
+
+test("entering again moves the candidate to the entering replica and renews it", () => {
+  const stale = now - candidateExpiryMs + 1;
+  const next = nextState(state(3, "a", [c("a", stale), c("b")]), entering("a", "r2", now), now);
+  assert.equal(next.list[0], { id: "a", replica: "r2", renewed: now });
+});
 
 for (const [title, current, change, term, primary, candidates] of steps) {
   test(title, () => {
