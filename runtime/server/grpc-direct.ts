@@ -40,6 +40,7 @@ interface Route {
 
 /** The reason a call's signal aborts with once the call is answered (Connect's is an AbortError too). */
 const answered = new DOMException("the call was answered", "AbortError");
+const callerGone = () => new ConnectError("the caller closed the stream", Code.Canceled);
 /** Content types of a binary gRPC request (the same as "application/grpc+proto"). */
 const grpcBinary = new Set(["application/grpc", "application/grpc+proto"]);
 
@@ -54,11 +55,6 @@ export class DirectGrpc {
     this.#options = validateUniversalHandlerOptions(options);
     this.#scheme = secure ? "https" : "http";
     this.#log = log;
-  }
-
-  /** The paths served here ("/package.Service/Method"). */
-  get paths(): ReadonlySet<string> {
-    return new Set(this.#routes.keys());
   }
 
   /** A router that registers with `router` and also records each unary method for this path. */
@@ -89,7 +85,7 @@ export class DirectGrpc {
     if (!route) return false;
     // A stream reset with an error code (by either side) emits "error"; it ends this call only.
     stream.on("error", (error) => this.#log.debug("gRPC stream error", { path, error: error.message }));
-    this.#serve(stream, headers, route).catch((error: unknown) => this.#broken(stream, path, error));
+    this.#serve(stream, headers, path, route).catch((error: unknown) => this.#broken(stream, path, error));
     return true;
   }
 
@@ -111,7 +107,7 @@ export class DirectGrpc {
     this.#routes.set(`/${method.parent.typeName}/${method.name}`, { spec, serialization });
   }
 
-  async #serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, route: Route): Promise<void> {
+  async #serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, path: string, route: Route): Promise<void> {
     const options = this.#options;
     const requestHeader = new Headers();
     for (const name in headers) {
@@ -124,7 +120,7 @@ export class DirectGrpc {
     const gone = new AbortController();
     let done = false;
     stream.once("close", () => {
-      if (!done) gone.abort(new ConnectError("the caller closed the stream", Code.Canceled));
+      if (!done) gone.abort(callerGone());
     });
     const timeout = parseTimeout(requestHeader.get(headerTimeout), options.maxTimeoutMs);
     const context = createHandlerContext({
@@ -132,7 +128,7 @@ export class DirectGrpc {
       method: route.spec.method,
       protocolName: "grpc",
       requestMethod: "POST",
-      url: `${this.#scheme}://${headers[":authority"] ?? headers.host ?? "localhost"}${headers[":path"]}`,
+      url: `${this.#scheme}://${headers[":authority"] ?? headers.host ?? "localhost"}${path}`,
       ...(timeout.timeoutMs !== undefined ? { timeoutMs: timeout.timeoutMs } : {}),
       ...(options.shutdownSignal ? { shutdownSignal: options.shutdownSignal } : {}),
       requestSignal: gone.signal,
@@ -161,7 +157,7 @@ export class DirectGrpc {
       setTrailerStatus(context.responseTrailer, error instanceof ConnectError ? error : new ConnectError("internal error", Code.Internal, undefined, undefined, error));
     }
     done = true;
-    answer(stream, context, body, (error) => this.#broken(stream, String(headers[":path"]), error));
+    answer(stream, context, body, (error) => this.#broken(stream, path, error));
   }
 }
 
@@ -222,7 +218,7 @@ function readOneEnvelope(stream: ServerHttp2Stream, readMaxBytes: number): Promi
       }
       resolve({ flags: all[0]!, data: all.subarray(5) });
     };
-    const onClose = () => fail(new ConnectError("the caller closed the stream", Code.Canceled));
+    const onClose = () => fail(callerGone());
     // Node ends a stream that nobody read and that brought no data (END_STREAM at once).
     if (stream.readableEnded) return onEnd();
     if (stream.destroyed) return onClose();
