@@ -4,9 +4,9 @@
 // RSS, and the API requests it made.
 //   node bench/controller.ts [parents] [workers,workers,...]   (a fresh cluster per row)
 import { readFileSync } from "node:fs";
-import { KubeClient } from "../runtime/kube/client.ts";
-import { builtinKinds } from "../runtime/kube/kinds.ts";
-import { startCluster } from "../test/cluster/cluster.ts";
+import { KubeClient } from "../runtime/run.ts";
+import { builtinKinds } from "../runtime/mod.ts";
+import { startCluster } from "../dev/cluster/cluster.ts";
 import { WidgetKind } from "../test/sample/widget.ts";
 import { freshNamespace, testKubeConfig } from "../test/support/kube.ts";
 import { installWidgetCrd, startSample } from "../test/support/sample.ts";
@@ -116,7 +116,7 @@ writeReport({
   command: `node bench/controller.ts ${parents} ${concurrencies.join(",")}`,
   rows,
   notes: [
-    "a fresh local control plane from test/cluster (etcd, kube-apiserver, controller manager, scheduler, kwok) per row, on the same machine",
+    "a fresh local control plane from dev/cluster (etcd, kube-apiserver, controller manager, scheduler, kwok) per row, on the same machine",
     `the sample controller (test/sample) runs as its own process with leader election; parents are created ${createsInFlight} at a time`,
     "each parent costs a finalizer apply, 3 child applies, 2 status applies (0 then 3 children) and one Event",
     "event-to-apply: from the watch event that queued a parent to each resulting write being acknowledged; queueing dominates once parents arrive faster than the API server takes writes",

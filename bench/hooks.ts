@@ -1,14 +1,13 @@
 // Functions behind HTTP: what a remote sync adds to a sync, and how many requests a hook server
-// answers. The hook server runs the Atomix functions (runtime/hooks/main.ts) in a process of
+// answers. The hook server runs the Atomix functions (runtime/hook-server/main.ts) in a process of
 // its own on loopback; the caller is the runtime's own remote call (runtime/reconcile/call.ts).
 //   node bench/hooks.ts [samples] [concurrency,...]
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import type { PartitionGroup } from "../functions/kinds.ts";
-import { partitionGroups } from "../functions/partition-group.ts";
-import type { SyncRequest } from "../runtime/controller.ts";
-import { servedAt } from "../runtime/hooks/remote.ts";
+import type { PartitionGroup } from "../functions/atomix-controller/kinds.ts";
+import { partitionGroups } from "../functions/atomix-controller/partition-groups/partition-group.ts";
+import { servedAt, type SyncRequest } from "../runtime/mod.ts";
 import { callSync } from "../runtime/reconcile/call.ts";
 import { writeReport } from "./report.ts";
 
@@ -47,7 +46,7 @@ async function latencies(call: () => Promise<unknown> | unknown): Promise<number
 }
 
 const port = await freePort();
-const server = spawn(process.execPath, [join(root, "runtime/hooks/main.ts"), "--functions", "functions/partition-group.ts", "--host", "127.0.0.1", "--port", String(port)], { cwd: root, stdio: "ignore" });
+const server = spawn(process.execPath, [join(root, "runtime/hook-server/main.ts"), "--functions", "functions/atomix-controller/partition-groups/partition-group.ts", "--host", "127.0.0.1", "--port", String(port)], { cwd: root, stdio: "ignore" });
 try {
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100 && !(await fetch(`${url}/healthz`).catch(() => undefined))?.ok; i++) await new Promise((r) => setTimeout(r, 100));
@@ -78,7 +77,7 @@ try {
     rows,
     notes: [
       `${samples} sequential samples each after 200 warm-up calls; throughput over ${throughputSeconds} s per row.`,
-      "Caller and hook server share the machine's 2 cores; the server is one Node process (runtime/hooks/main.ts).",
+      "Caller and hook server share the machine's 2 cores; the server is one Node process (runtime/hook-server/main.ts).",
     ],
   });
 } finally {

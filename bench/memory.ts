@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { startCluster } from "../test/cluster/cluster.ts";
+import { startCluster } from "../dev/cluster/cluster.ts";
 import { writeReport } from "./report.ts";
 
 const run = promisify(execFile);
@@ -31,7 +31,7 @@ const slimSteps: Array<[string, string]> = [
   ["+ client-node's KubeConfig as loaded here (runtime/kube/kubeconfig.ts; includes undici)", `await (await import(${JSON.stringify(join(root, "runtime/kube/kubeconfig.ts"))})).loadKubeConfig(process.env.KC);`],
   ["+ @bufbuild/protobuf, Connect and the generated Atomix API", `await import("@connectrpc/connect-node"); await import(${JSON.stringify(join(root, "functions/api/protocol-any.ts"))});`],
   ["+ prom-client and Hono", `await import("prom-client"); await import("hono"); await import("@hono/node-server");`],
-  ["+ the rest of the controller (runtime, functions)", `await import(${JSON.stringify(join(root, "functions/atomix.ts"))}); await import(${JSON.stringify(join(root, "runtime/manager.ts"))});`],
+  ["+ the rest of the controller (runtime, functions)", `await import(${JSON.stringify(join(root, "functions/atomix-controller/program.ts"))}); await import(${JSON.stringify(join(root, "runtime/program/manager.ts"))});`],
 ];
 
 async function rssAfter(code: string, kubeconfig: string): Promise<number> {

@@ -19,8 +19,8 @@ import { chmod, cp, mkdir, readFile, readdir, rename, rm, writeFile } from "node
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
-import { checkGo } from "../test/cluster/build.ts";
-import { capture, elapsed, runGo, type Log } from "../test/cluster/go.ts";
+import { checkGo } from "../dev/cluster/build.ts";
+import { capture, elapsed, runGo, type Log } from "../dev/cluster/go.ts";
 import { crdToV1 } from "./side-by-side/crds.ts";
 
 /** Bump when the recipe below changes in a way the stamp inputs do not show. */

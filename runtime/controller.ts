@@ -1,7 +1,6 @@
 // The function contract. A controller is a declaration of what it watches plus pure
 // functions: observed state in, desired state out, as plain JSON shaped like Metacontroller's
 // sync hook. The runtime does all the I/O.
-import { isRemote, type RemoteHook } from "./hooks/remote.ts";
 import { kindKey, type Kind } from "./kube/kinds.ts";
 import type { KubeObject } from "./kube/objects.ts";
 
@@ -123,7 +122,34 @@ export interface RelatedRequest {
   matchLabels?: Record<string, string>;
 }
 
-/** A pure function run in-process, or a hook served elsewhere (runtime/hooks/remote.ts: `remote(url)`). */
+/** Metacontroller's default hook timeout. */
+export const defaultHookTimeoutSeconds = 10;
+
+export interface RemoteHookOptions {
+  timeoutSeconds?: number;
+  /** PEM certificates to trust for an https URL (instead of the system's). */
+  caBundle?: string;
+  /** Sent as `Authorization: Bearer <token>`. */
+  token?: string;
+}
+
+export interface RemoteHook extends Required<Pick<RemoteHookOptions, "timeoutSeconds">> {
+  readonly kind: "remote";
+  readonly url: string;
+  readonly caBundle?: string | undefined;
+  readonly token?: string | undefined;
+  /**
+   * The webhook JSON spoken: a CompositeController's (parent, children) by default, or a
+   * DecoratorController's (object, attachments; labels and annotations for the object).
+   */
+  readonly protocol?: "composite" | "decorator";
+  /** One connection pool per hook, made on first use (an undici Agent). */
+  dispatcher?: unknown;
+}
+
+export const isRemote = (hook: unknown): hook is RemoteHook => typeof hook === "object" && hook !== null && (hook as RemoteHook).kind === "remote";
+
+/** A pure function run in-process, or a hook served elsewhere (`remote(url)`, webhook/remote.ts). */
 export type Hook<In, Out> = ((input: In) => Out) | RemoteHook;
 
 export interface ControllerDefinition<P extends KubeObject = KubeObject> {

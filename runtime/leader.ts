@@ -13,11 +13,8 @@ import { isConflict, isNotFound, type KubeClient } from "./kube/client.ts";
 import { builtinKinds } from "./kube/kinds.ts";
 import type { KubeObject } from "./kube/objects.ts";
 import type { Logger } from "./log.ts";
+import { defaultLeaseDurationSeconds, defaultRenewDeadlineSeconds, defaultRetryPeriodSeconds } from "./defaults.ts";
 
-/** client-go's defaults. */
-export const defaultLeaseDurationSeconds = 15;
-export const defaultRenewDeadlineSeconds = 10;
-export const defaultRetryPeriodSeconds = 2;
 
 export interface LeaderElectionOptions {
   client: KubeClient;

@@ -4,18 +4,10 @@
 // result is the rules of the program's ClusterRole, so the deploy manifest never keeps a
 // hand-made copy.
 import type { ControllerDefinition } from "./controller.ts";
-import { reviewAccess } from "./auth/reviews.ts";
-import { builtinKinds, groupOf, type Kind } from "./kube/kinds.ts";
+import type { Access, Verb } from "./kube/access.ts";
+import { builtinKinds, groupOf } from "./kube/kinds.ts";
 
-export type Verb = "get" | "list" | "watch" | "create" | "update" | "patch" | "delete";
-
-/** Verbs on one kind (or one of its subresources), and why they are needed. */
-export interface Access {
-  kind: Kind;
-  verbs: readonly Verb[];
-  subresource?: string;
-  why?: string;
-}
+export type { Access, Verb };
 
 export interface PolicyRule {
   apiGroups: string[];
@@ -52,7 +44,12 @@ export function managerAccess(options: { leaderElection: boolean; apiAuth?: bool
   return [
     { kind: builtinKinds.Event, verbs: ["create"], why: "events about parents" },
     ...(options.leaderElection ? [{ kind: builtinKinds.Lease, verbs: [...cachedVerbs, "get", "create", "update"] as Verb[], why: "leader election" }] : []),
-    ...(options.apiAuth ? reviewAccess : []),
+    ...(options.apiAuth
+      ? [
+          { kind: builtinKinds.TokenReview, verbs: ["create"] as Verb[], why: "--api-auth=kubernetes: who a bearer token is" },
+          { kind: builtinKinds.SubjectAccessReview, verbs: ["create"] as Verb[], why: "--api-auth=kubernetes: whether the caller may do what an RPC does" },
+        ]
+      : []),
   ];
 }
 

@@ -1,17 +1,15 @@
-// The local control plane for the side-by-side bench: test/cluster's, with the client rate
+// The local control plane for the side-by-side bench: dev/cluster's, with the client rate
 // limits of kube-controller-manager (20 QPS, burst 30) and kube-scheduler (50 QPS, burst 100)
 // lifted as kwokctl's --disable-qps-limits does (5000 QPS, burst 10000). With the defaults the
 // StatefulSet controller, which creates every pod, bounds every side alike and the bench would
 // measure kube-controller-manager; lifted, what remains is the API server and the controller
-// under test. Each of the two components is restarted, by the PID test/cluster recorded, with
+// under test. Each of the two components is restarted, by the PID dev/cluster recorded, with
 // the flags it was started with plus these.
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
-import { KubeClient } from "../../runtime/kube/client.ts";
-import { builtinKinds } from "../../runtime/kube/kinds.ts";
-import type { KubeObject } from "../../runtime/kube/objects.ts";
-import { loadKubeConfig } from "../../runtime/kube/kubeconfig.ts";
-import { alive, fakeNodeName, startCluster, type Cluster } from "../../test/cluster/cluster.ts";
+import { KubeClient, loadKubeConfig } from "../../runtime/run.ts";
+import { builtinKinds, type KubeObject } from "../../runtime/mod.ts";
+import { alive, fakeNodeName, startCluster, type Cluster } from "../../dev/cluster/cluster.ts";
 
 export const liftedQpsFlags = ["--kube-api-qps=5000", "--kube-api-burst=10000"];
 const relaunched = ["kube-controller-manager", "kube-scheduler"];
@@ -19,7 +17,7 @@ const stopGraceMs = 10_000;
 const settleMs = 3_000;
 
 /**
- * test/cluster's one fake node takes 1000 pods; N=500 groups of 3 × 3 replicas need 4500. The
+ * dev/cluster's one fake node takes 1000 pods; N=500 groups of 3 × 3 replicas need 4500. The
  * bench adds fake nodes shaped like it (kwok manages every Node annotated kwok.x-k8s.io/node=fake)
  * until this many are there.
  */
@@ -51,7 +49,7 @@ export async function startBenchCluster(log: (line: string) => void): Promise<Be
       while (alive(pid)) await sleep(50);
       const command = [...args.filter((arg) => !liftedQpsFlags.some((flag) => arg.startsWith(flag.split("=")[0]!))), ...liftedQpsFlags];
       const fd = openSync(cluster.logFile(name), "a");
-      // As test/cluster does: the component dies with this process even when that is killed outright.
+      // As dev/cluster does: the component dies with this process even when that is killed outright.
       const [program, ...rest] = existsSync("/usr/bin/setpriv") ? ["/usr/bin/setpriv", "--pdeathsig", "SIGKILL", ...command] : command;
       const child = spawn(program!, rest, { cwd: cluster.dir, stdio: ["ignore", fd, fd] });
       closeSync(fd);

@@ -2,9 +2,8 @@
 // kind, as a client would; polling lists of thousands of objects would load the API server
 // the bench measures). Keeps, per object, only whether it exists and, for StatefulSets,
 // whether all its replicas are ready, and the time each object was first seen.
-import { isGone, type KubeClient } from "../../runtime/kube/client.ts";
-import type { Kind } from "../../runtime/kube/kinds.ts";
-import type { KubeObject } from "../../runtime/kube/objects.ts";
+import { isGone, type KubeClient } from "../../runtime/run.ts";
+import type { Kind, KubeObject } from "../../runtime/mod.ts";
 
 const watchTimeoutSeconds = 300;
 const retryMs = 200;

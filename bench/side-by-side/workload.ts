@@ -5,15 +5,13 @@
 // "bare" writes what our controller would, itself: the children come from our pure functions
 // (syncPartitionGroup, syncPartition, syncDatabase, syncRaftStorage), stamped with the owner
 // reference and label as the runtime stamps them, and are applied server-side.
-import type { ObjectsByKind } from "../../runtime/controller.ts";
-import { kind, kindKey, type Kind } from "../../runtime/kube/kinds.ts";
-import type { KubeObject } from "../../runtime/kube/objects.ts";
+import { kind, type Kind, kindKey, type KubeObject, type ObjectsByKind } from "../../runtime/mod.ts";
 import { stampChild } from "../../runtime/reconcile/plan.ts";
-import { syncDatabase } from "../../functions/database.ts";
-import { DatabaseKind, DatabasePartitionKind, PartitionGroupKind, PartitionKind, RaftStorageClassKind, type Database, type Partition, type PartitionGroup } from "../../functions/kinds.ts";
-import { syncPartitionGroup } from "../../functions/partition-group.ts";
-import { defaultPartitionOptions, syncPartition } from "../../functions/partition.ts";
-import { defaultRaftStorageOptions, syncRaftStorage } from "../../functions/raft-storage.ts";
+import { syncDatabase } from "../../functions/atomix-controller/databases/database.ts";
+import { DatabaseKind, DatabasePartitionKind, PartitionGroupKind, PartitionKind, RaftStorageClassKind, type Database, type Partition, type PartitionGroup } from "../../functions/atomix-controller/kinds.ts";
+import { syncPartitionGroup } from "../../functions/atomix-controller/partition-groups/partition-group.ts";
+import { defaultPartitionOptions, syncPartition } from "../../functions/atomix-controller/partition-groups/partition.ts";
+import { defaultRaftStorageOptions, syncRaftStorage } from "../../functions/atomix-controller/databases/raft-storage.ts";
 
 export type Generation = "partition-groups" | "databases";
 export type Side = "ours" | "era-a" | "era-b" | "bare";

@@ -13,10 +13,6 @@ import { ReviewCache } from "./cache.ts";
 import { reviewAccessOf, reviewToken, type AccessVerdict, type TokenVerdict, type User } from "./reviews.ts";
 import { methodKey, resourceName, ruleTable, undeclared, type ResourceRule, type RpcRule, type ServiceAccess } from "./rules.ts";
 
-export const apiAuthModes = ["none", "kubernetes"] as const;
-export type ApiAuthMode = (typeof apiAuthModes)[number];
-/** How long a review's answer is kept, as Kubernetes' webhook caches do but briefly. */
-export const defaultReviewCacheTtlSeconds = 10;
 /** Most answers kept per cache (tokens, and token × request attributes). */
 export const reviewCacheEntries = 4096;
 

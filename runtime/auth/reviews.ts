@@ -3,17 +3,10 @@
 // ServiceAccount needs "create" on both, and nothing else for them.
 import type { KubeClient } from "../kube/client.ts";
 import type { KubeObject, ObjectMeta } from "../kube/objects.ts";
-import { groupOf, kind } from "../kube/kinds.ts";
-import type { Access } from "../rbac.ts";
+import { builtinKinds, groupOf } from "../kube/kinds.ts";
 
-export const TokenReviewKind = kind("authentication.k8s.io/v1", "TokenReview", "tokenreviews", false);
-export const SubjectAccessReviewKind = kind("authorization.k8s.io/v1", "SubjectAccessReview", "subjectaccessreviews", false);
-
-/** What checking callers needs, for the ClusterRole. */
-export const reviewAccess: Access[] = [
-  { kind: TokenReviewKind, verbs: ["create"], why: "--api-auth=kubernetes: who a bearer token is" },
-  { kind: SubjectAccessReviewKind, verbs: ["create"], why: "--api-auth=kubernetes: whether the caller may do what an RPC does" },
-];
+const TokenReviewKind = builtinKinds.TokenReview;
+const SubjectAccessReviewKind = builtinKinds.SubjectAccessReview;
 
 export interface User {
   username: string;

@@ -2,11 +2,11 @@
 // the error the runner reports: a throw or an unreachable hook is SyncFailed, an answer that is
 // not usable (a Promise from a pure function, a body that is not a JSON object) InvalidResponse.
 import type { ControllerDefinition, Hook, RelatedRequest, SyncRequest } from "../controller.ts";
-import { relatedRequestsOf, type RelatedResource } from "../hooks/resources.ts";
-import { callRemote, HookError } from "../hooks/call-remote.ts";
-import { isRemote } from "../hooks/remote.ts";
+import { relatedRequestsOf, type RelatedResource } from "../webhook/customize.ts";
+import { callRemote, HookError } from "../webhook/client.ts";
+import { isRemote } from "../controller.ts";
 import type { KubeObject } from "../kube/objects.ts";
-import { InvalidResponseError } from "../validate.ts";
+import { InvalidResponseError } from "./validate.ts";
 import { FunctionError } from "./errors.ts";
 
 export type HookName = "sync" | "finalize" | "related";

@@ -1,6 +1,6 @@
 // The ways a sync fails, and the condition reason each is reported under.
-import { HookError } from "../hooks/call-remote.ts";
-import { InvalidResponseError } from "../validate.ts";
+import { HookError } from "../webhook/client.ts";
+import { InvalidResponseError } from "./validate.ts";
 import type { FailureReason } from "./status.ts";
 
 /** A write refused because this replica may not write now (not the leader, or its Lease is not renewed in time). */

@@ -4,7 +4,7 @@ import type { ControllerDefinition, ObjectsByKind, RelatedRequest } from "../con
 import type { Informers } from "../cache/informers.ts";
 import { kindKey, type Kind } from "../kube/kinds.ts";
 import { objectKey, type KubeObject } from "../kube/objects.ts";
-import { InvalidResponseError } from "../validate.ts";
+import { InvalidResponseError } from "./validate.ts";
 import { callRelated } from "./call.ts";
 import { managedByLabel } from "./plan.ts";
 

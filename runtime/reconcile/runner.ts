@@ -16,12 +16,14 @@ import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { WorkQueue } from "../queue.ts";
 import { podExec, type Exec } from "../exec/exec.ts";
-import { ActionRunner } from "./actions.ts";
+import { ActionRunner } from "../exec/actions.ts";
 import { failureReasonOf, NotLeaderError } from "./errors.ts";
 import { finalizerName } from "./finalizers.ts";
 import { failureMessage, failureStatus, type Writer } from "./status.ts";
-import { ParentSync, passes, type WriteGate } from "./sync.ts";
+import type { WriteGate } from "./context.ts";
+import { ParentSync, passes } from "./sync.ts";
 import { Triggers } from "./triggers.ts";
+import { defaultConcurrency, defaultDrainTimeoutMs } from "../defaults.ts";
 
 export interface RunnerOptions {
   client: KubeClient;
@@ -48,12 +50,8 @@ export interface RunnerOptions {
   now?: () => Date;
 }
 
-/** Workers per controller unless configured. */
-export const defaultConcurrency = 4;
 /** How soon a sync refused for want of a renewed Lease runs again (without counting as a failure). */
 export const notLeaderRetryMs = 500;
-/** How long a stopping controller waits for in-flight syncs. */
-export const defaultDrainTimeoutMs = 5_000;
 
 export class ControllerRunner<P extends KubeObject = KubeObject> {
   readonly definition: ControllerDefinition<P>;

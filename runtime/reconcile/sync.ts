@@ -11,8 +11,9 @@ import { kindKey, type Kind } from "../kube/kinds.ts";
 import { objectKey, type KubeObject } from "../kube/objects.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
-import { validateResponse } from "../validate.ts";
-import type { ActionPort } from "./actions.ts";
+import { validateResponse } from "./validate.ts";
+import type { ActionPort } from "../exec/actions.ts";
+import type { SyncContext } from "./context.ts";
 import { NameTakenError, NotLeaderError } from "./errors.ts";
 import { ParentWrites } from "./parent-writes.ts";
 import { callSync } from "./call.ts";
@@ -24,29 +25,6 @@ import type { Triggers } from "./triggers.ts";
 
 /** Child writes one sync keeps in flight at once. */
 export const writesInFlight = 8;
-
-export interface WriteGate {
-  /** False when this replica must not write (not the leader, or the lease could not be renewed in time). */
-  canWrite(): boolean;
-}
-
-export interface SyncContext {
-  client: KubeClient;
-  informers: Informers;
-  metrics: Metrics;
-  events: EventRecorder;
-  gate: WriteGate;
-  triggers: Triggers;
-  /** Field manager of children. */
-  fieldManager: string;
-  /** Field manager of status and finalizers: "<fieldManager>.<controller>". */
-  statusManager: string;
-  finalizer: string;
-  writer: Writer;
-  actions: ActionPort;
-  log: Logger;
-  now(): Date;
-}
 
 export class ParentSync<P extends KubeObject = KubeObject> {
   readonly #definition: ControllerDefinition<P>;

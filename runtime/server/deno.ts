@@ -7,7 +7,7 @@
 import { createConnectRouter } from "@connectrpc/connect";
 import { createFetchHandler } from "@connectrpc/connect/protocol";
 import { allRoutes, routerOptions, serviceNames } from "./routes.ts";
-import type { RunningServer, ServeOptions } from "./server.ts";
+import type { RunningServer, ServeOptions } from "./options.ts";
 import { watchKeyPair, type KeyPair } from "./tls.ts";
 import { answerAsResponse, unimplementedAnswer } from "./unimplemented.ts";
 

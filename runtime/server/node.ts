@@ -11,7 +11,7 @@ import { maxHeaderPairs } from "./limits.ts";
 import { DirectGrpc } from "./grpc-direct.ts";
 import { listen } from "./node-listener.ts";
 import { allRoutes, routerOptions, serviceNames } from "./routes.ts";
-import type { RunningServer, ServeOptions } from "./server.ts";
+import type { RunningServer, ServeOptions } from "./options.ts";
 import { unimplementedAnswer, type RpcAnswer } from "./unimplemented.ts";
 
 type NodeRequest = IncomingMessage | Http2ServerRequest;

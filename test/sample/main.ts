@@ -1,5 +1,5 @@
 // The sample controller as a program, on Node or Deno: node test/sample/main.ts --help
-import { runManager } from "../../runtime/main.ts";
+import { runManager } from "../../runtime/run.ts";
 import { widgetNotes, widgets } from "./widget.ts";
 
 await runManager("sample-controller", () => ({

@@ -2,9 +2,7 @@
 // ConfigMaps carrying a message, optionally read from a related "settings" ConfigMap.
 // Spec switches make it throw, answer invalidly, ask for a resync, hold its finalizer,
 // or be filtered out, so each runtime behaviour can be provoked from kubectl.
-import { controller } from "../../runtime/controller.ts";
-import { builtinKinds, kind } from "../../runtime/kube/kinds.ts";
-import type { KubeObject } from "../../runtime/kube/objects.ts";
+import { builtinKinds, controller, kind, type KubeObject } from "../../runtime/mod.ts";
 
 export const WidgetKind = kind("sample.runtime.test/v1", "Widget", "widgets");
 

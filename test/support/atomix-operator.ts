@@ -4,7 +4,7 @@
 // claims bind and kwok runs the pods to Ready.
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { operatorName, operatorNamespace } from "../../deploy/atomix-operator.ts";
+import { operatorName, operatorNamespace } from "../../functions/atomix-operator/manifest.ts";
 import { eventually } from "./kube.ts";
 import { kubectl, kubectlOrThrow } from "./kubectl.ts";
 import { serviceAccountKubeconfig } from "./service-account.ts";
@@ -25,7 +25,7 @@ export async function installOperator(): Promise<string> {
 /** Starts an operator replica; `waitFor` is "leader" (it must take the Lease) or "ready" (caches synced; a follower). */
 export async function startOperator(identity: string, kubeconfig: string, options: { waitFor?: "leader" | "ready"; args?: string[] } = {}): Promise<SampleProcess> {
   const operator = await startSample({
-    script: join(root, "operator.ts"),
+    script: join(root, "functions", "atomix-operator", "main.ts"),
     identity,
     kubeconfig,
     args: [`--leader-election-namespace=${operatorNamespace}`, ...(options.args ?? [])],

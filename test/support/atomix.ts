@@ -1,7 +1,7 @@
 // Installs deploy/atomix-controller.yaml with kubectl and runs the Atomix controller (main.ts)
 // as a process whose only credential is its ServiceAccount's token, so RBAC is exercised.
 import { join } from "node:path";
-import { manifest } from "../../deploy/manifest.ts";
+import { manifest } from "../../functions/atomix-controller/manifest.ts";
 import { eventually } from "./kube.ts";
 import { kubectl, kubectlOrThrow } from "./kubectl.ts";
 import { startHookServer } from "./hooks.ts";

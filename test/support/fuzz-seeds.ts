@@ -8,7 +8,7 @@ import { PrimitiveService } from "../../gen/atomix/primitive/primitive_pb.ts";
 import { Health } from "../../gen/grpc/health/v1/health_pb.ts";
 import { ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.ts";
 import { ServerReflection as ReflectionV1alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.ts";
-import { protocolRegistry, protocolToAny } from "../../functions/api/protocol-any.ts";
+import { protocolRegistry, protocolToAny } from "../../functions/atomix-controller/api/protocol-any.ts";
 
 export const fuzzedServices: DescService[] = [ControllerService, DatabaseService, PrimitiveService, MembershipService, Health, ReflectionV1, ReflectionV1alpha];
 

@@ -23,12 +23,12 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startHookServer(runtime: "node" | "deno", functions = "functions/atomix.ts"): Promise<HookServer> {
+export async function startHookServer(runtime: "node" | "deno", functions = "functions/atomix-controller/controllers.ts"): Promise<HookServer> {
   const port = await freePort();
   const [command, args] =
     runtime === "deno"
-      ? [join(root, "node_modules", ".bin", "deno"), ["serve", "--allow-all", "--quiet", "--host", "127.0.0.1", "--port", String(port), "runtime/hooks/deno.ts"]]
-      : [process.execPath, ["runtime/hooks/main.ts", "--functions", functions, "--host", "127.0.0.1", "--port", String(port)]];
+      ? [join(root, "node_modules", ".bin", "deno"), ["serve", "--allow-all", "--quiet", "--host", "127.0.0.1", "--port", String(port), "runtime/hook-server/deno.ts"]]
+      : [process.execPath, ["runtime/hook-server/main.ts", "--functions", functions, "--host", "127.0.0.1", "--port", String(port)]];
   const [program, programArgs] = existsSync("/usr/bin/setpriv") ? ["/usr/bin/setpriv", ["--pdeathsig", "SIGKILL", command, ...args]] : [command, args];
   const child = spawn(program, programArgs, { cwd: root, env: { ...process.env, HOOK_FUNCTIONS: functions }, stdio: ["ignore", "pipe", "pipe"] });
   const logs: string[] = [];

@@ -2,7 +2,7 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { ensureBinaries } from "../cluster/build.ts";
+import { ensureBinaries } from "../../dev/cluster/build.ts";
 
 const run = promisify(execFile);
 

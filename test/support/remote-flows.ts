@@ -8,8 +8,8 @@ export async function runFlowsWithRemoteFunctions(runtime: "node" | "deno"): Pro
   uvu.UVU_QUEUE = [[`partition groups, functions on ${runtime}`], [`databases, functions on ${runtime}`]];
   process.env.ATOMIX_E2E_FUNCTIONS = runtime;
   uvu.UVU_INDEX = 0;
-  await import("../e2e/partition-groups.test.ts");
+  await import("../e2e/functions/atomix-controller/partition-groups.test.ts");
   uvu.UVU_INDEX = 1;
-  await import("../e2e/databases.test.ts");
+  await import("../e2e/functions/atomix-controller/databases.test.ts");
   await (await import("uvu")).exec();
 }

@@ -5,9 +5,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ApiextensionsV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { widgetCrd } from "../sample/widget.ts";
-import { KubeClient, KubeError } from "../../runtime/kube/client.ts";
-import { builtinKinds } from "../../runtime/kube/kinds.ts";
-import type { KubeObject } from "../../runtime/kube/objects.ts";
+import { KubeClient, KubeError } from "../../runtime/run.ts";
+import { builtinKinds, type KubeObject } from "../../runtime/mod.ts";
 import { eventually } from "./kube.ts";
 
 const root = join(import.meta.dirname, "..", "..");

@@ -1,0 +1,21 @@
+// The runtime's tunable defaults, each with its unit in its name. The flags of a program
+// (program/config.ts) and the parts that use them (leader election, the runner, the review
+// cache) read them here, so parsing flags loads none of those parts.
+
+/** Leader election, client-go's defaults: how long a Lease holds after the last renewal. */
+export const defaultLeaseDurationSeconds = 15;
+/** How long the leader keeps trying to renew before it stops writing. */
+export const defaultRenewDeadlineSeconds = 10;
+/** How often a candidate tries to take or renew the Lease. */
+export const defaultRetryPeriodSeconds = 2;
+
+/** Workers (concurrent syncs) per controller unless configured. */
+export const defaultConcurrency = 4;
+/** How long a stopping controller waits for in-flight syncs. */
+export const defaultDrainTimeoutMs = 5_000;
+
+/** Who may call the RPC API: anyone, or callers whose bearer token Kubernetes reviews. */
+export const apiAuthModes = ["none", "kubernetes"] as const;
+export type ApiAuthMode = (typeof apiAuthModes)[number];
+/** How long a review's answer is kept, as Kubernetes' webhook caches do but briefly. */
+export const defaultReviewCacheTtlSeconds = 10;

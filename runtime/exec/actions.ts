@@ -1,0 +1,245 @@
+// Runs the actions controllers answer (commands in pods, see Action in controller.ts) and
+// remembers their results per parent until the function stops answering them. An id runs
+// once at a time and never again after it succeeded; a failed one runs again after a
+// backoff while it is still answered. At most `concurrency` run at once per controller;
+// each end syncs its parent again. Output is bounded by the exec client; the number of
+// actions per parent by the validator. Only the leader starts anything.
+import type { Action, ActionResult } from "../controller.ts";
+import type { EventRecorder } from "../events.ts";
+import type { Exec, ExecOutcome } from "./exec.ts";
+import { clip } from "./protocol.ts";
+import type { KubeObject } from "../kube/objects.ts";
+import { rfc3339 } from "../kube/time.ts";
+import type { Logger } from "../log.ts";
+
+/** Commands one controller runs at once. */
+export const defaultActionConcurrency = 8;
+export const defaultActionTimeoutSeconds = 60;
+/** A failed action's first retry waits this long; each further one twice as long, up to the maximum. */
+export const actionBackoffBaseMs = 1_000;
+export const actionBackoffMaxMs = 300_000;
+/** Characters of stderr an Event quotes. */
+export const eventStderrChars = 300;
+
+export function actionBackoffMs(attempt: number): number {
+  return Math.min(actionBackoffMaxMs, actionBackoffBaseMs * 2 ** Math.max(0, attempt - 1));
+}
+
+/** Where a sync's actions go and its results come from (the runner's ActionRunner of the current term). */
+export interface ActionPort {
+  results(key: string): Record<string, ActionResult>;
+  submit(key: string, parent: KubeObject, actions: readonly Action[]): void;
+  forget(key: string): void;
+}
+
+interface Entry {
+  action: Action;
+  result: ActionResult;
+  /** Answered by the parent's latest sync. */
+  wanted: boolean;
+  /** Shown to the function at least once since it last changed. */
+  delivered: boolean;
+  timer?: unknown;
+  queued?: boolean;
+}
+
+interface ParentState {
+  parent: KubeObject;
+  entries: Map<string, Entry>;
+}
+
+export interface ActionRunnerOptions {
+  exec: Exec;
+  /** Queues the parent for another sync. */
+  requeue(key: string): void;
+  events: EventRecorder;
+  log: Logger;
+  canRun(): boolean;
+  concurrency?: number;
+  now?: () => Date;
+  /** Timers for delays and backoffs (tests give a fake clock). */
+  timers?: Timers;
+}
+
+export interface Timers {
+  set(run: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const realTimers: Timers = { set: (run, ms) => setTimeout(run, ms), clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>) };
+
+export class ActionRunner implements ActionPort {
+  readonly #options: ActionRunnerOptions;
+  readonly #parents = new Map<string, ParentState>();
+  readonly #ready: Array<[string, Entry]> = [];
+  readonly #stopping = new AbortController();
+  #inFlight = 0;
+
+  constructor(options: ActionRunnerOptions) {
+    this.#options = options;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** The results for the parent's next request (copies), marking them as seen. */
+  results(key: string): Record<string, ActionResult> {
+    const results: Record<string, ActionResult> = {};
+    for (const [id, entry] of this.#parents.get(key)?.entries ?? []) {
+      results[id] = structuredClone(entry.result);
+      entry.delivered = true;
+    }
+    return results;
+  }
+
+  /** Takes a sync's answer once its writes are done: starts new actions, retries failed ones, forgets the rest. */
+  submit(key: string, parent: KubeObject, actions: readonly Action[]): void {
+    let state = this.#parents.get(key);
+    if (!state && actions.length === 0) return;
+    state ??= { parent, entries: new Map() };
+    state.parent = parent;
+    this.#parents.set(key, state);
+    const answered = new Map(actions.map((action) => [action.id, action]));
+    for (const [id, entry] of state.entries) {
+      if (answered.has(id)) continue;
+      entry.wanted = false;
+      const finished = entry.result.phase === "Succeeded" || entry.result.phase === "Failed";
+      if (entry.result.phase === "Pending" || (finished && entry.delivered)) this.#drop(state, id, entry);
+    }
+    for (const [id, action] of answered) {
+      const entry = state.entries.get(id);
+      if (!entry) {
+        const created: Entry = { action, result: pendingResult(action), wanted: true, delivered: false };
+        state.entries.set(id, created);
+        this.#schedule(key, created, (action.delaySeconds ?? 0) * 1000);
+      } else {
+        entry.wanted = true;
+        if (entry.result.phase === "Failed" && entry.timer === undefined && !entry.queued) {
+          entry.action = action;
+          const since = Date.parse(entry.result.finishedAt ?? "") || this.#now().getTime();
+          this.#schedule(key, entry, Math.max(0, since + actionBackoffMs(entry.result.attempt) - this.#now().getTime()));
+        }
+      }
+    }
+    if (state.entries.size === 0) this.#parents.delete(key);
+    this.#pump();
+  }
+
+  /** The parent is gone: nothing more is started for it and its results are dropped. */
+  forget(key: string): void {
+    const state = this.#parents.get(key);
+    if (!state) return;
+    for (const [id, entry] of state.entries) this.#drop(state, id, entry);
+    this.#parents.delete(key);
+  }
+
+  /** Stops starting actions and abandons running ones (leadership lost, shutdown). */
+  stop(): void {
+    this.#stopping.abort();
+    for (const key of [...this.#parents.keys()]) this.forget(key);
+    this.#ready.length = 0;
+  }
+
+  #drop(state: ParentState, id: string, entry: Entry): void {
+    if (entry.timer !== undefined) this.#timers.clear(entry.timer);
+    entry.timer = undefined;
+    entry.wanted = false;
+    state.entries.delete(id);
+  }
+
+  #schedule(key: string, entry: Entry, delayMs: number): void {
+    if (delayMs <= 0) return this.#enqueue(key, entry);
+    entry.timer = this.#timers.set(() => {
+      entry.timer = undefined;
+      if (entry.wanted) this.#enqueue(key, entry);
+    }, delayMs);
+  }
+
+  #enqueue(key: string, entry: Entry): void {
+    if (this.#stopping.signal.aborted) return;
+    entry.queued = true;
+    this.#ready.push([key, entry]);
+    this.#pump();
+  }
+
+  #pump(): void {
+    const limit = this.#options.concurrency ?? defaultActionConcurrency;
+    while (this.#inFlight < limit && this.#ready.length && this.#options.canRun()) {
+      const [key, entry] = this.#ready.shift()!;
+      entry.queued = false;
+      // Dropped or no longer answered while it waited.
+      if (!entry.wanted || this.#parents.get(key)?.entries.get(entry.action.id) !== entry) continue;
+      this.#inFlight++;
+      void this.#run(key, entry).finally(() => {
+        this.#inFlight--;
+        this.#pump();
+      });
+    }
+  }
+
+  async #run(key: string, entry: Entry): Promise<void> {
+    const { action } = entry;
+    const namespace = this.#parents.get(key)!.parent.metadata.namespace ?? "default";
+    entry.result = { ...pendingResult(action), phase: "Running", attempt: entry.result.attempt + 1, startedAt: rfc3339(this.#now()) };
+    entry.delivered = false;
+    const timeoutSeconds = action.timeoutSeconds ?? defaultActionTimeoutSeconds;
+    let outcome: ExecOutcome;
+    try {
+      outcome = await this.#options.exec({ namespace, pod: action.pod, container: action.container, command: action.command, timeoutMs: timeoutSeconds * 1000, signal: this.#stopping.signal });
+    } catch (error) {
+      outcome = { stdout: "", stderr: "", truncated: false, timedOut: false, error: (error as Error).message };
+    }
+    const state = this.#parents.get(key);
+    if (this.#stopping.signal.aborted || state?.entries.get(action.id) !== entry) return;
+    const succeeded = outcome.exitCode !== undefined && (action.successExitCodes ?? [0]).includes(outcome.exitCode);
+    entry.result = { ...entry.result, ...outcome, phase: succeeded ? "Succeeded" : "Failed", finishedAt: rfc3339(this.#now()) };
+    entry.delivered = false;
+    this.#record(state.parent, entry.result, action);
+    this.#options.requeue(key);
+  }
+
+  #record(parent: KubeObject, result: ActionResult, action: Action): void {
+    const { events, log } = this.#options;
+    if (result.phase === "Succeeded") {
+      log.debug("action succeeded", { parent: parent.metadata.name, id: action.id, exitCode: result.exitCode });
+      if (action.events?.succeeded) events.record(parent, "Normal", action.events.succeeded.reason, "Exec", action.events.succeeded.note);
+      return;
+    }
+    const failed = action.events?.failed ?? { reason: "ActionFailed", note: `${action.command.join(" ")} in pod ${action.pod}` };
+    const how = describeFailure(result);
+    log.info("action failed", { parent: parent.metadata.name, id: action.id, attempt: result.attempt, result: how });
+    events.record(parent, "Warning", failed.reason, "Exec", `${failed.note}: ${how}`);
+  }
+
+  #now(): Date {
+    return this.#options.now?.() ?? new Date();
+  }
+
+  get #timers(): Timers {
+    return this.#options.timers ?? realTimers;
+  }
+}
+
+function pendingResult(action: Action): ActionResult {
+  return {
+    id: action.id,
+    pod: action.pod,
+    ...(action.container ? { container: action.container } : {}),
+    command: [...action.command],
+    phase: "Pending",
+    attempt: 0,
+    stdout: "",
+    stderr: "",
+    truncated: false,
+    timedOut: false,
+  };
+}
+
+/** "exit code 7: <stderr, trimmed>", "timed out after 60 s", or the error. */
+export function describeFailure(result: Pick<ActionResult, "exitCode" | "stderr" | "timedOut" | "error">): string {
+  const stderr = clip(result.stderr.trim().replace(/\s+/g, " "), eventStderrChars);
+  if (result.timedOut) return result.error ?? "timed out";
+  if (result.exitCode !== undefined) return `exit code ${result.exitCode}${stderr ? `: ${stderr}` : ""}`;
+  return `${result.error ?? "failed"}${stderr ? `: ${stderr}` : ""}`;
+}

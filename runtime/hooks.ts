@@ -1,0 +1,5 @@
+// The runtime's door for serving functions as Metacontroller-compatible webhooks: one fetch
+// handler (a Hono app) for any platform that takes one; hook-server/main.ts runs it on Node
+// and hook-server/deno.ts under `deno serve`.
+export { defaultMaxBodyBytes, hookApp, type HookServerOptions } from "./hook-server/serve.ts";
+export { loadDefinitions } from "./hook-server/load.ts";

@@ -1,0 +1,7 @@
+// The runtime's door for generating what a program needs in a cluster, as data to write as
+// YAML: CRDs, the ClusterRole derived from the controllers (and what else the program
+// declares), and the ServiceAccount, binding and Deployment of its replicas.
+export { conditions, crd } from "./manifests/crd.ts";
+export { deployment, identity, yamlStream, type Workload } from "./manifests/workload.ts";
+export { childVerbs, cachedVerbs, controllerAccess, managerAccess, policyRules, type PolicyRule } from "./rbac.ts";
+export type { Access, Verb } from "./kube/access.ts";

@@ -1,0 +1,36 @@
+// The runtime's front door for writing controllers: the function contract, kinds and objects,
+// pure helpers for answers, and remote hooks. Everything here is pure or a declaration, so a
+// file of functions that imports only this loads no client, cache, server or engine, and runs
+// in-process, in a unit test, or behind the hook server alike.
+//
+// The other doors: run.ts (run a program: manager, flags, RPC services), manifests.ts (CRDs,
+// RBAC and Deployments as data) and hooks.ts (serve functions as Metacontroller webhooks).
+export {
+  controller,
+  defaultHookTimeoutSeconds,
+  inProcess,
+  isRemote,
+  objectOf,
+  objectsOf,
+  type Action,
+  type ActionEvent,
+  type ActionResult,
+  type ControllerDefinition,
+  type DesiredObject,
+  type FinalizeResponse,
+  type Hook,
+  type LocalControllerDefinition,
+  type ObjectsByKind,
+  type RelatedRequest,
+  type RemoteHook,
+  type RemoteHookOptions,
+  type SyncRequest,
+  type SyncResponse,
+  type UpdateMethod,
+} from "./controller.ts";
+export { builtinKinds, groupOf, kind, kindKey, type Kind } from "./kube/kinds.ts";
+export { controllerOf, objectKey, splitKey, type KubeObject, type ObjectMeta, type OwnerReference } from "./kube/objects.ts";
+export { rfc3339 } from "./kube/time.ts";
+export { fingerprint, headlessService, readyCondition, unchangedChildren } from "./helpers.ts";
+export { remote, servedAt } from "./webhook/remote.ts";
+export type { Access, Verb } from "./kube/access.ts";

@@ -1,0 +1,97 @@
+// Runs a manager as a program: flags and environment, --help, signals, orderly exit. A
+// program is declared once (program()) and read by both its entry point (runProgram) and
+// its manifest generator, so its name, Lease and access are said in one place.
+import { checkRuntimeConfig, ConfigError, parseOptions, runtimeOptions, usage, type OptionSpec, type RuntimeConfig, type Values } from "./config.ts";
+import { Manager, type ManagerOptions } from "./manager.ts";
+import { exit, logUncaughtErrors, onShutdownSignal } from "./signals.ts";
+
+/** What a program on the runtime is: its identity, its own flags, and what its manager runs. */
+export interface Program<E extends Record<string, OptionSpec> = {}> {
+  /** Field manager, default Lease name, Events' reportingController and the managed-by label. */
+  name: string;
+  /** The Lease replicas elect a leader on unless --leader-election-id says otherwise; default: name. */
+  leaseName?: string;
+  /** Finalizers are "<finalizerDomain>/<controller name>". */
+  finalizerDomain: string;
+  /** Flags of the program's own, parsed and documented beside the runtime's. */
+  flags?: E;
+  /** What the manager runs, given the program's flags. */
+  build(flags: Values<E>, config: RuntimeConfig): Omit<ManagerOptions, "config" | "name" | "finalizerDomain">;
+}
+
+/** Declares a program; returns it unchanged, typed. */
+export function program<E extends Record<string, OptionSpec> = {}>(definition: Program<E>): Program<E> {
+  return definition;
+}
+
+
+export interface RunOptions<E extends Record<string, OptionSpec>> {
+  /** Flags of the program's own, parsed and documented beside the runtime's. */
+  extraOptions?: E;
+  argv?: readonly string[];
+  /** Runs once the manager has stopped after a signal, before the process exits. */
+  afterStop?: () => Promise<void>;
+  /** Adjusts the runtime configuration before the manager is built (e.g. to point it at a local cluster). */
+  prepare?: (config: RuntimeConfig, extra: Values<E>) => Promise<RuntimeConfig>;
+}
+
+export async function runManager<E extends Record<string, OptionSpec> = {}>(
+  program: string,
+  build: (config: RuntimeConfig, extra: Values<E>) => Omit<ManagerOptions, "config">,
+  options: RunOptions<E> = {},
+): Promise<Manager | undefined> {
+  const argv = options.argv ?? process.argv.slice(2);
+  const extraSpecs = (options.extraOptions ?? {}) as E;
+  let config: RuntimeConfig & { help: boolean };
+  let extra: Values<E>;
+  try {
+    const all = parseOptions({ ...runtimeOptions, ...extraSpecs }, argv, process.env);
+    config = checkRuntimeConfig(all as unknown as Values<typeof runtimeOptions> & { help: boolean });
+    extra = Object.fromEntries(Object.keys(extraSpecs).map((key) => [key, (all as Record<string, unknown>)[key]])) as Values<E>;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`${program}: ${error.message}`);
+    exit(2);
+  }
+  if (config.help) {
+    console.log(usage(program, { ...runtimeOptions, ...extraSpecs }));
+    return undefined;
+  }
+  const prepared = options.prepare ? await options.prepare(config, extra) : config;
+  const manager = new Manager({ ...build(prepared, extra), config: prepared });
+  logUncaughtErrors((message, fields) => manager.log.error(message, fields));
+  onShutdownSignal((signal) => {
+    manager.log.info("shutting down", { signal });
+    manager
+      .stop()
+      .then(() => options.afterStop?.())
+      .then(() => exit(0));
+  });
+  try {
+    await manager.start();
+  } catch (error) {
+    manager.log.error("could not start", { error: (error as Error).message });
+    await options.afterStop?.();
+    exit(1);
+  }
+  return manager;
+}
+
+/** Runs a declared program: runManager with its name, Lease, finalizer domain and flags. */
+export function runProgram<E extends Record<string, OptionSpec>>(
+  definition: Program<E>,
+  options: Omit<RunOptions<E>, "extraOptions"> = {},
+): Promise<Manager | undefined> {
+  return runManager<E>(
+    definition.name,
+    (config, flags) => ({ ...definition.build(flags, config), name: definition.name, finalizerDomain: definition.finalizerDomain }),
+    {
+      ...options,
+      ...(definition.flags ? { extraOptions: definition.flags } : {}),
+      prepare: async (config, flags) => {
+        const named = { ...config, leaseName: config.leaseName || definition.leaseName || definition.name };
+        return options.prepare ? options.prepare(named, flags) : named;
+      },
+    },
+  );
+}

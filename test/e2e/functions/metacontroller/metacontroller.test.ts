@@ -1,0 +1,270 @@
+// Metacontroller's API on our runtime, by kubectl, against the real control plane: a
+// CompositeController and a DecoratorController whose hooks are a hook server written in Go
+// with the standard library only (test/interop/go/hooks), run by metacontroller.ts under the
+// metacontroller ServiceAccount with the RBAC a user adds by aggregation.
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import * as assert from "uvu/assert";
+import { aggregationLabel, metacontrollerName, metacontrollerNamespace } from "../../../../functions/metacontroller/manifest.ts";
+import { buildGoProgram } from "../../../support/goclient.ts";
+import { eventually, freshNamespace, testKubeConfig } from "../../../support/kube.ts";
+import { kubectl, kubectlOrThrow } from "../../../support/kubectl.ts";
+import { startSample, type SampleProcess } from "../../../support/sample.ts";
+import { serviceAccountKubeconfig } from "../../../support/service-account.ts";
+import { suite } from "../../../support/suite.ts";
+
+const root = join(import.meta.dirname, "..", "..", "..", "..");
+const admin = process.env.KUBECONFIG_FOR_TESTS!;
+const test = suite("e2e: Metacontroller's CompositeController and DecoratorController");
+const k = (...args: string[]) => kubectlOrThrow(admin, args);
+const apply = (yaml: string) => kubectlOrThrow(admin, ["apply", "-f", "-"], yaml);
+let namespace: Awaited<ReturnType<typeof freshNamespace>>;
+let hooks: ChildProcess;
+let hookUrl = "";
+const replicas: SampleProcess[] = [];
+const ns = () => namespace.name;
+const json = async (...args: string[]) => JSON.parse(await k(...args, "-n", ns(), "-o", "json"));
+const configMap = (name: string) => kubectl(admin, ["get", "configmap", name, "-n", ns(), "-o", "json"]).then((r) => (r.code === 0 ? JSON.parse(r.stdout) : undefined));
+const readyOf = async (kind: string, name: string) => {
+  const object = JSON.parse(await k("get", kind, name, "-o", "json"));
+  return (object.status?.conditions ?? []).find((c: { type: string }) => c.type === "Ready");
+};
+
+const greetingCrd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: greetings.example.test}
+spec:
+  group: example.test
+  scope: Namespaced
+  names: {plural: greetings, singular: greeting, kind: Greeting}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources: {status: {}}
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
+          status: {type: object, x-kubernetes-preserve-unknown-fields: true}
+`;
+const farewellCrd = greetingCrd.replaceAll("greetings", "farewells").replace("singular: greeting, kind: Greeting", "singular: farewell, kind: Farewell");
+/** What a user adds so the runtime may manage their kinds: a ClusterRole it aggregates. */
+const userRbac = `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: metacontroller-greetings, labels: {${aggregationLabel}: "true"}}
+rules:
+- {apiGroups: [example.test], resources: [greetings, farewells], verbs: [list, watch, patch]}
+- {apiGroups: [example.test], resources: [greetings/status, farewells/status], verbs: [patch]}
+- {apiGroups: [example.test], resources: [greetings/finalizers, farewells/finalizers], verbs: [update]}
+- {apiGroups: [""], resources: [secrets], verbs: [list, watch]}
+- {apiGroups: [""], resources: [configmaps], verbs: [list, watch, create, patch, delete]}
+- {apiGroups: [apps], resources: [deployments], verbs: [list, watch, patch]}
+- {apiGroups: [apps], resources: [deployments/status], verbs: [patch]}
+- {apiGroups: [apps], resources: [deployments/finalizers], verbs: [update]}
+`;
+const composite = (options: { path?: string; method?: string; timeout?: string; finalize?: boolean; name?: string } = {}) => `apiVersion: metacontroller.k8s.io/v1alpha1
+kind: CompositeController
+metadata: {name: ${options.name ?? "greet"}}
+spec:
+  generateSelector: true
+  parentResource: {apiVersion: example.test/v1, resource: greetings}
+  childResources:
+  - apiVersion: v1
+    resource: configmaps
+    updateStrategy: {method: ${options.method ?? "InPlace"}}
+  hooks:
+    sync:
+      webhook: {url: "${hookUrl}${options.path ?? "/v1/sync"}"${options.timeout ? `, timeout: ${options.timeout}` : ""}}
+${options.finalize ? `    finalize:\n      webhook: {url: "${hookUrl}/finalize"}\n` : ""}`;
+const greeting = (name: string, spec: Record<string, string>) =>
+  `apiVersion: example.test/v1\nkind: Greeting\nmetadata: {name: ${name}, namespace: ${ns()}}\nspec: ${JSON.stringify(spec)}\n`;
+
+async function startReplica(identity: string, waitFor: "leader" | "ready"): Promise<SampleProcess> {
+  const replica = await startSample({
+    script: join(root, "functions", "metacontroller", "main.ts"),
+    identity,
+    kubeconfig: await serviceAccountKubeconfig(metacontrollerName, metacontrollerNamespace),
+    args: [`--leader-election-namespace=${metacontrollerNamespace}`],
+  });
+  await eventually(`${identity} to be ${waitFor}`, async () => (await replica.readyz())[waitFor === "leader" ? "leader" : "ready"]);
+  replicas.push(replica);
+  return replica;
+}
+
+test.before(async () => {
+  const binary = await buildGoProgram("hooks");
+  hooks = spawn(binary, ["--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "inherit"] });
+  hookUrl = await new Promise<string>((resolve, reject) => {
+    hooks.stdout!.once("data", (chunk: Buffer) => resolve(`http://${JSON.parse(chunk.toString()).listening}`));
+    hooks.once("exit", (code) => reject(new Error(`the hook server exited with ${code}`)));
+  });
+  const installed = await kubectl(admin, ["create", "-f", join(root, "deploy", "metacontroller.yaml")]);
+  if (installed.code !== 0 && !installed.stderr.includes("AlreadyExists")) throw new Error(installed.stderr);
+  // The Deployment runs the image; here the runtime runs as local processes instead.
+  await kubectl(admin, ["delete", "deployment", metacontrollerName, "-n", metacontrollerNamespace, "--ignore-not-found"]);
+  await apply(greetingCrd);
+  await apply(farewellCrd);
+  await apply(userRbac);
+  await k("wait", "--for=condition=Established", "crd/greetings.example.test", "crd/farewells.example.test", "crd/compositecontrollers.metacontroller.k8s.io", "crd/decoratorcontrollers.metacontroller.k8s.io");
+  namespace = await freshNamespace(testKubeConfig(), "e2e-meta");
+  await startReplica("meta-a", "leader");
+  await startReplica("meta-b", "ready");
+});
+
+test.after(async () => {
+  await kubectl(admin, ["delete", "compositecontrollers,decoratorcontrollers", "--all", "--wait=false"]);
+  // Finalizers of a CompositeController that is gone stay on its parents, as with Metacontroller.
+  const left = await kubectl(admin, ["get", "greetings", "-n", ns(), "-o", "name"]);
+  for (const name of left.stdout.split("\n").filter(Boolean)) await kubectl(admin, ["patch", name, "-n", ns(), "--type=merge", "-p", '{"metadata":{"finalizers":null}}']);
+  for (const replica of replicas) await replica.stop();
+  hooks?.kill();
+  await namespace?.remove();
+});
+
+test("a CompositeController runs with no restart: its sync hook creates a ConfigMap per Greeting and reports status", async () => {
+  await apply(composite());
+  const ready = await eventually("the CompositeController to run", async () => ((await readyOf("compositecontroller", "greet"))?.status === "True" ? readyOf("compositecontroller", "greet") : undefined));
+  assert.is(ready.message, "runs greet");
+  await apply(greeting("hello", { message: "hi" }));
+  const child = await eventually("the greeting's ConfigMap", () => configMap("hello-greeting"));
+  assert.equal(child.data, { message: "hi", hook: "v1" });
+  assert.is(child.metadata.ownerReferences[0].kind, "Greeting");
+  const parent = await eventually("the hook's status", async () => {
+    const g = await json("get", "greeting", "hello");
+    return g.status?.configMaps === 1 ? g : undefined;
+  });
+  assert.is(parent.status.hook, "v1");
+});
+
+test("updating the parent updates the child in place; with Recreate the child is deleted and created anew", async () => {
+  const before = await configMap("hello-greeting");
+  await k("patch", "greeting", "hello", "-n", ns(), "--type=merge", "-p", '{"spec":{"message":"hello again"}}');
+  const inPlace = await eventually("the message updated", async () => ((await configMap("hello-greeting"))?.data?.message === "hello again" ? configMap("hello-greeting") : undefined));
+  assert.is(inPlace.metadata.uid, before.metadata.uid, "InPlace keeps the object");
+  await apply(composite({ method: "Recreate" }));
+  await eventually("the controller to run the new spec", async () => (await readyOf("compositecontroller", "greet"))?.observedGeneration === 2);
+  await k("patch", "greeting", "hello", "-n", ns(), "--type=merge", "-p", '{"spec":{"message":"recreated"}}');
+  const recreated = await eventually("the child recreated", async () => {
+    const cm = await configMap("hello-greeting");
+    return cm?.data?.message === "recreated" ? cm : undefined;
+  });
+  assert.is.not(recreated.metadata.uid, before.metadata.uid, "Recreate makes a new object");
+});
+
+test("editing the hook URL takes effect at once", async () => {
+  await apply(composite({ path: "/v2/sync" }));
+  const child = await eventually("the v2 hook's answer", async () => ((await configMap("hello-greeting"))?.data?.hook === "v2" ? configMap("hello-greeting") : undefined));
+  assert.is(child.data.message, "recreated");
+});
+
+test("a hook that answers 500 or too late gives the parent a condition; it recovers when the hook does", async () => {
+  await k("patch", "greeting", "hello", "-n", ns(), "--type=merge", "-p", '{"spec":{"mode":"fail"}}');
+  const failed = await eventually("Ready=False from the 500", async () => {
+    const ready = (await json("get", "greeting", "hello")).status?.conditions?.find((c: { type: string }) => c.type === "Ready");
+    return ready?.status === "False" ? ready : undefined;
+  });
+  assert.is(failed.reason, "SyncFailed");
+  assert.match(failed.message, /\/v2\/sync answered 500: failing on purpose/);
+  await apply(composite({ path: "/v2/sync", timeout: "1s" }));
+  await k("patch", "greeting", "hello", "-n", ns(), "--type=merge", "-p", '{"spec":{"mode":"slow"}}');
+  await eventually("Ready=False from the timeout", async () => {
+    const ready = (await json("get", "greeting", "hello")).status?.conditions?.find((c: { type: string }) => c.type === "Ready");
+    return ready?.message?.includes("did not answer within 1 s");
+  });
+  await k("patch", "greeting", "hello", "-n", ns(), "--type=json", "-p", '[{"op":"remove","path":"/spec/mode"}]');
+  await eventually("the failure taken back", async () => {
+    const g = await json("get", "greeting", "hello");
+    return !(g.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "False");
+  }, { timeoutMs: 90_000 });
+});
+
+test("an update strategy not supported yet, or a resource the cluster lacks, is reported on the CompositeController", async () => {
+  await apply(composite({ name: "rolling", method: "RollingRecreate" }));
+  const rolling = await eventually("Ready=False", async () => ((await readyOf("compositecontroller", "rolling"))?.status === "False" ? readyOf("compositecontroller", "rolling") : undefined));
+  assert.is(rolling.message, "spec.childResources[0].updateStrategy.method RollingRecreate is not supported yet; use OnDelete, Recreate or InPlace");
+  await apply(composite({ name: "rolling" }).replace("resource: greetings", "resource: nothings"));
+  await eventually("the missing resource named", async () => (await readyOf("compositecontroller", "rolling"))?.message?.includes('serves no resource "nothings"'));
+  await k("delete", "compositecontroller", "rolling");
+});
+
+test("a finalize hook keeps a deleted parent until it answers finalized", async () => {
+  await apply(composite({ path: "/v2/sync", finalize: true }));
+  await apply(greeting("bye", { message: "later" }));
+  await eventually("the finalizer", async () => (await json("get", "greeting", "bye")).metadata.finalizers?.includes("metacontroller.k8s.io/greet"));
+  await k("delete", "greeting", "bye", "-n", ns(), "--wait=false");
+  const held = await eventually("the hook to have been asked", async () => {
+    const g = await json("get", "greeting", "bye");
+    return g.status?.finalizing ? g : undefined;
+  });
+  assert.ok(held.metadata.deletionTimestamp, "still there, being deleted");
+  await k("annotate", "greeting", "bye", "-n", ns(), "example.test/release=true");
+  await eventually("the greeting gone", async () => (await kubectl(admin, ["get", "greeting", "bye", "-n", ns()])).code !== 0);
+});
+
+test("a DecoratorController adds an attachment and a label to every Deployment its selector picks", async () => {
+  const deployment = (name: string, labels: string) =>
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ${name}, namespace: ${ns()}, labels: {${labels}}}\nspec:\n  replicas: 0\n  selector: {matchLabels: {app: ${name}}}\n  template:\n    metadata: {labels: {app: ${name}}}\n    spec: {containers: [{name: c, image: example}]}\n`;
+  await apply(deployment("plain", "app: plain"));
+  await apply(`apiVersion: metacontroller.k8s.io/v1alpha1
+kind: DecoratorController
+metadata: {name: decorate}
+spec:
+  resources:
+  - {apiVersion: apps/v1, resource: deployments, labelSelector: {matchLabels: {decorate: "yes"}}}
+  attachments:
+  - {apiVersion: v1, resource: configmaps}
+  hooks:
+    sync: {webhook: {url: "${hookUrl}/decorate"}}
+`);
+  await apply(deployment("fancy", "app: fancy, decorate: 'yes'"));
+  const attachment = await eventually("the attachment", () => configMap("fancy-decoration"));
+  assert.equal(attachment.data, { for: "fancy" });
+  assert.is(attachment.metadata.ownerReferences[0].name, "fancy");
+  await eventually("the label", async () => (await json("get", "deployment", "fancy")).metadata.labels.decorated === "true");
+  assert.is(await configMap("plain-decoration"), undefined, "a Deployment the selector does not pick is left alone");
+  assert.is((await json("get", "deployment", "plain")).metadata.labels.decorated, undefined);
+});
+
+test("a customize hook names related objects per parent; the parent is synced again when they appear", async () => {
+  await apply(`apiVersion: metacontroller.k8s.io/v1alpha1
+kind: CompositeController
+metadata: {name: farewell}
+spec:
+  parentResource: {apiVersion: example.test/v1, resource: farewells}
+  childResources: [{apiVersion: v1, resource: configmaps}]
+  hooks:
+    sync: {webhook: {url: "${hookUrl}/related/sync"}}
+    customize: {webhook: {url: "${hookUrl}/related/customize"}}
+`);
+  await apply(`apiVersion: example.test/v1\nkind: Farewell\nmetadata: {name: later, namespace: ${ns()}}\nspec: {secret: token}\n`);
+  await eventually("the child without the Secret", async () => (await configMap("later-related"))?.data?.secrets === "0");
+  await k("create", "secret", "generic", "token", "-n", ns(), "--from-literal=word=bye");
+  await eventually("the child once the Secret exists", async () => (await configMap("later-related"))?.data?.secrets === "1");
+  await k("delete", "compositecontroller", "farewell");
+});
+
+test("the Lease hand-off: the standby runs the dynamic controllers as soon as the leader stops", async () => {
+  const [leader, standby] = replicas as [SampleProcess, SampleProcess];
+  await leader.stop("SIGTERM");
+  await eventually("the standby to lead", async () => (await standby.readyz()).leader);
+  await apply(greeting("after", { message: "handed over" }));
+  const child = await eventually("the child made by the new leader", () => configMap("after-greeting"));
+  assert.equal(child.data, { message: "handed over", hook: "v2" });
+});
+
+test("deleting the CompositeController stops it; its children stay", async () => {
+  const standby = replicas[1]!;
+  await k("delete", "compositecontroller", "greet");
+  await eventually("the controller removed", () => standby.logs.some((line) => line.includes('"msg":"controller removed"') && line.includes('"controller":"greet"')));
+  const synced = await standby.metric("controller_runtime_reconcile_total", { controller: "greet" });
+  await k("patch", "greeting", "after", "-n", ns(), "--type=merge", "-p", '{"spec":{"message":"nobody listens"}}');
+  // A controller created after the patch answers for the same Greetings: once it has, the patch has been seen.
+  await apply(composite({ name: "witness", path: "/v1/sync" }));
+  await eventually("the witness to sync the patched greeting", async () => (await configMap("after-greeting"))?.data?.message === "nobody listens");
+  assert.is(await standby.metric("controller_runtime_reconcile_total", { controller: "greet" }), synced, "greet synced nothing more");
+  assert.ok(await configMap("hello-greeting"), "children stay");
+});
+
+test.run();

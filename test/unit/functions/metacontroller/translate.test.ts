@@ -1,0 +1,131 @@
+// Metacontroller's resources as the runtime's controller definitions, as data; and the
+// generated deploy/metacontroller.yaml.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { metacontrollerYaml } from "../../../../functions/metacontroller/manifest.ts";
+import { builtinKinds, isRemote, kind, type RemoteHook } from "../../../../runtime/mod.ts";
+import {
+  annotationsSelected,
+  compositeDefinition,
+  decoratorDefinitions,
+  durationSeconds,
+  labelsSelected,
+  MetacontrollerSpecError,
+  ruleKey,
+  webhookHook,
+} from "../../../../functions/metacontroller/translate.ts";
+import type { CompositeController, DecoratorController } from "../../../../functions/metacontroller/types.ts";
+
+const Greeting = kind("example.test/v1", "Greeting", "greetings");
+const kinds = new Map([
+  [ruleKey({ apiVersion: "example.test/v1", resource: "greetings" }), Greeting],
+  [ruleKey({ apiVersion: "v1", resource: "configmaps" }), builtinKinds.ConfigMap],
+  [ruleKey({ apiVersion: "apps/v1", resource: "deployments" }), builtinKinds.Deployment],
+]);
+const composite = (spec: CompositeController["spec"]): CompositeController => ({
+  apiVersion: "metacontroller.k8s.io/v1alpha1",
+  kind: "CompositeController",
+  metadata: { name: "greet", generation: 1 },
+  spec,
+});
+const baseSpec = {
+  parentResource: { apiVersion: "example.test/v1", resource: "greetings" },
+  childResources: [{ apiVersion: "v1", resource: "configmaps", updateStrategy: { method: "Recreate" as const } }],
+  hooks: { sync: { webhook: { url: "http://hooks/sync", timeout: "5s" } }, finalize: { webhook: { service: { name: "hooks", namespace: "tools" }, path: "/finalize" } } },
+  resyncPeriodSeconds: 30,
+  generateSelector: true,
+};
+
+const durations: Array<[string, number]> = [["10s", 10], ["1m30s", 90], ["500ms", 0.5], ["1h", 3600]];
+for (const [text, seconds] of durations) test(`durationSeconds("${text}") is ${seconds}`, () => assert.is(durationSeconds(text, "t"), seconds));
+
+test("a duration that is not one, or zero, is refused naming the field", () => {
+  assert.throws(() => durationSeconds("soon", "spec.hooks.sync.webhook.timeout"), /spec.hooks.sync.webhook.timeout "soon" is not a duration/);
+  assert.throws(() => durationSeconds("0s", "t"), /longer than zero/);
+});
+
+test("a webhook by service and path is reached by cluster DNS, port 80 and http unless given", () => {
+  const hook = webhookHook({ webhook: { service: { name: "hooks", namespace: "tools" }, path: "/sync" } }, "f")!;
+  assert.is(hook.url, "http://hooks.tools:80/sync");
+  assert.is(hook.timeoutSeconds, 10);
+  const tls = webhookHook({ webhook: { service: { name: "h", namespace: "n", port: 8443, protocol: "https" }, path: "/s" } }, "f")!;
+  assert.is(tls.url, "https://h.n:8443/s");
+  assert.throws(() => webhookHook({ webhook: { service: { name: "h", namespace: "n" } } }, "spec.hooks.sync"), /spec.hooks.sync.webhook needs either url, or service/);
+  assert.throws(() => webhookHook({}, "spec.hooks.sync"), /spec.hooks.sync.webhook is required/);
+});
+
+test("a CompositeController becomes a controller with remote hooks, update strategies and its resync period", () => {
+  const definition = compositeDefinition(composite(baseSpec), kinds);
+  assert.is(definition.name, "greet");
+  assert.is(definition.parent, Greeting);
+  assert.equal(definition.children, [builtinKinds.ConfigMap]);
+  assert.equal(definition.updateStrategy, { "ConfigMap.v1": "Recreate" });
+  assert.is(definition.resyncPeriodSeconds, 30);
+  assert.ok(isRemote(definition.sync));
+  assert.equal([(definition.sync as RemoteHook).url, (definition.sync as RemoteHook).timeoutSeconds], ["http://hooks/sync", 5]);
+  assert.is((definition.finalize as RemoteHook).url, "http://hooks.tools:80/finalize");
+});
+
+test("a customize hook becomes a remote related hook whose kinds are resolved as it names them", async () => {
+  const resolve = async (apiVersion: string, resource: string) => kind(apiVersion, "Thing", resource);
+  const definition = compositeDefinition(composite({ ...baseSpec, hooks: { ...baseSpec.hooks, customize: { webhook: { url: "http://hooks/customize" } } } }), kinds, resolve);
+  assert.equal(definition.related!.kinds, []);
+  assert.is((definition.related!.select as RemoteHook).url, "http://hooks/customize");
+  assert.equal(await definition.related!.resolve!("example.test/v1", "things"), kind("example.test/v1", "Thing", "things"));
+});
+
+const refusals: Array<[string, CompositeController["spec"], RegExp]> = [
+  ["a rolling update method", { ...baseSpec, childResources: [{ apiVersion: "v1", resource: "configmaps", updateStrategy: { method: "RollingInPlace" } }] }, /spec.childResources\[0\].updateStrategy.method RollingInPlace is not supported yet/],
+  ["a resource not resolved", { ...baseSpec, childResources: [{ apiVersion: "v1", resource: "secrets" }] }, /spec.childResources\[0\]: resource secrets in v1 is not known/],
+  ["no sync hook", { ...baseSpec, hooks: {} }, /spec.hooks.sync is required/],
+  ["a customize hook and no discovery", { ...baseSpec, hooks: { ...baseSpec.hooks, customize: { webhook: { url: "http://hooks/customize" } } } }, /spec.hooks.customize needs the cluster's discovery/],
+  ["no parent resource", { ...baseSpec, parentResource: undefined }, /spec.parentResource is required/],
+];
+for (const [name, spec, message] of refusals) {
+  test(`a CompositeController with ${name} is refused, naming the field`, () => {
+    assert.throws(() => compositeDefinition(composite(spec), kinds), (error: Error) => error instanceof MetacontrollerSpecError && message.test(error.message));
+  });
+}
+
+test("a DecoratorController becomes one controller per resource, filtered by its selectors, speaking the decorator's JSON", () => {
+  const decorator: DecoratorController = {
+    apiVersion: "metacontroller.k8s.io/v1alpha1",
+    kind: "DecoratorController",
+    metadata: { name: "decorate" },
+    spec: {
+      resources: [{ apiVersion: "apps/v1", resource: "deployments", labelSelector: { matchLabels: { decorate: "yes" } }, annotationSelector: { matchAnnotations: { team: "a" } } }],
+      attachments: [{ apiVersion: "v1", resource: "configmaps" }],
+      hooks: { sync: { webhook: { url: "http://hooks/decorate" } } },
+    },
+  };
+  const [definition] = decoratorDefinitions(decorator, kinds);
+  assert.is(definition!.name, "decorate");
+  assert.is(definition!.parent, builtinKinds.Deployment);
+  assert.is(definition!.parentStatus, "shared");
+  assert.is((definition!.sync as RemoteHook).protocol, "decorator");
+  const object = (labels: Record<string, string>, annotations: Record<string, string>) => ({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", labels, annotations } });
+  assert.ok(definition!.filter!(object({ decorate: "yes" }, { team: "a" })));
+  assert.not.ok(definition!.filter!(object({ decorate: "yes" }, {})));
+  assert.not.ok(definition!.filter!(object({}, { team: "a" })));
+});
+
+const selectors: Array<[string, Parameters<typeof labelsSelected>[0], Record<string, string>, boolean]> = [
+  ["no selector", undefined, {}, true],
+  ["In", { matchExpressions: [{ key: "tier", operator: "In", values: ["web", "api"] }] }, { tier: "api" }, true],
+  ["In, missing", { matchExpressions: [{ key: "tier", operator: "In", values: ["web"] }] }, {}, false],
+  ["NotIn, missing", { matchExpressions: [{ key: "tier", operator: "NotIn", values: ["web"] }] }, {}, true],
+  ["Exists", { matchExpressions: [{ key: "tier", operator: "Exists" }] }, { tier: "" }, true],
+  ["DoesNotExist", { matchExpressions: [{ key: "tier", operator: "DoesNotExist" }] }, { tier: "x" }, false],
+];
+for (const [name, selector, labels, expected] of selectors) {
+  test(`label selector: ${name}`, () => assert.is(labelsSelected(selector, labels), expected));
+}
+
+test("annotation selector matches annotations as a label selector matches labels", () => {
+  assert.ok(annotationsSelected({ matchAnnotations: { a: "1" }, matchExpressions: [{ key: "b", operator: "Exists" }] }, { a: "1", b: "" }));
+  assert.not.ok(annotationsSelected({ matchAnnotations: { a: "1" } }, { a: "2" }));
+});
+
+test.run();

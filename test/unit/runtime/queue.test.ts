@@ -1,0 +1,158 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { WorkQueue } from "../../../runtime/queue.ts";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test("a key waiting in the queue is queued once, however often it is added", async () => {
+  const queue = new WorkQueue();
+  queue.add("a");
+  queue.add("b");
+  queue.add("a");
+  queue.add("a");
+  assert.is(queue.length, 2);
+  assert.is(await queue.get(), "a");
+  assert.is(await queue.get(), "b");
+  assert.is(queue.length, 0);
+});
+
+test("a key being processed is not handed to a second worker", async () => {
+  const queue = new WorkQueue();
+  queue.add("a");
+  const first = await queue.get();
+  queue.add("a");
+  assert.is(queue.length, 0, "the re-added key waits until the first worker is done");
+  let second: string | undefined;
+  const waiting = queue.get().then((key) => (second = key));
+  await sleep(10);
+  assert.is(second, undefined);
+  queue.done(first!);
+  await waiting;
+  assert.is(second, "a", "it is processed again after done()");
+});
+
+test("a key that was not re-added is not processed again after done()", async () => {
+  const queue = new WorkQueue();
+  queue.add("a");
+  queue.done((await queue.get())!);
+  assert.is(queue.length, 0);
+});
+
+test("failures back off exponentially per key from 5 ms, and forget() resets", () => {
+  const queue = new WorkQueue();
+  const delays = [1, 2, 3, 4, 5].map(() => queue.addRateLimited("a"));
+  assert.equal(delays, [5, 10, 20, 40, 80]);
+  assert.is(queue.addRateLimited("b"), 5, "backoff is per key");
+  assert.is(queue.numRequeues("a"), 5);
+  queue.forget("a");
+  assert.is(queue.numRequeues("a"), 0);
+  assert.is(queue.addRateLimited("a"), 5);
+  queue.shutDown();
+});
+
+test("backoff is capped at 1000 s", () => {
+  const queue = new WorkQueue();
+  let last = 0;
+  for (let i = 0; i < 40; i++) last = queue.addRateLimited("a");
+  assert.is(last, 1_000_000);
+  queue.shutDown();
+});
+
+test("a rate-limited key comes back after its delay, not before", async () => {
+  const queue = new WorkQueue({ baseDelayMs: 40 });
+  queue.addRateLimited("a");
+  assert.is(queue.length, 0);
+  await sleep(15);
+  assert.is(queue.length, 0);
+  await sleep(60);
+  assert.is(queue.length, 1);
+  assert.is(await queue.get(), "a");
+});
+
+test("addAfter keeps the earliest deadline for a key", async () => {
+  const queue = new WorkQueue();
+  queue.addAfter("a", 500);
+  queue.addAfter("a", 20);
+  queue.addAfter("a", 300);
+  const started = performance.now();
+  assert.is(await queue.get(), "a");
+  const waited = performance.now() - started;
+  assert.ok(waited < 250, `waited ${waited} ms, expected the 20 ms deadline to win`);
+  queue.done("a");
+  await sleep(50);
+  assert.is(queue.length, 0, "the later deadlines were dropped, not queued again");
+  queue.shutDown();
+});
+
+test("get() resolves undefined after shutDown(), and adds are ignored", async () => {
+  const queue = new WorkQueue();
+  const pending = queue.get();
+  queue.shutDown();
+  assert.is(await pending, undefined);
+  queue.add("a");
+  assert.is(await queue.get(), undefined);
+});
+
+test("shutDownWithDrain waits for in-flight keys", async () => {
+  const queue = new WorkQueue();
+  queue.add("a");
+  const key = (await queue.get())!;
+  setTimeout(() => queue.done(key), 30);
+  assert.is(await queue.shutDownWithDrain(1_000), true);
+  assert.is(queue.processing, 0);
+});
+
+test("shutDownWithDrain gives up after its timeout", async () => {
+  const queue = new WorkQueue();
+  queue.add("a");
+  await queue.get();
+  assert.is(await queue.shutDownWithDrain(20), false);
+});
+
+test("the observer sees adds, waits, work and retries", async () => {
+  const seen: string[] = [];
+  const queue = new WorkQueue({
+    observer: {
+      added: (depth) => seen.push(`added ${depth}`),
+      started: (depth) => seen.push(`started ${depth}`),
+      finished: () => seen.push("finished"),
+      retried: () => seen.push("retried"),
+    },
+  });
+  queue.add("a");
+  queue.add("a");
+  queue.add("b");
+  queue.done((await queue.get())!);
+  queue.addRateLimited("a");
+  queue.shutDown();
+  assert.equal(seen, ["added 1", "added 2", "started 1", "finished", "retried"]);
+});
+
+test("many workers never hold the same key at once", async () => {
+  const queue = new WorkQueue();
+  const holding = new Set<string>();
+  let overlaps = 0;
+  let processed = 0;
+  const worker = async () => {
+    for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
+      if (holding.has(key)) overlaps++;
+      holding.add(key);
+      await sleep(Math.random() * 3);
+      holding.delete(key);
+      processed++;
+      queue.done(key);
+    }
+  };
+  const workers = Array.from({ length: 8 }, worker);
+  for (let round = 0; round < 50; round++) {
+    for (let k = 0; k < 5; k++) queue.add(`k${k}`);
+    await sleep(1);
+  }
+  await sleep(50);
+  queue.shutDown();
+  await Promise.all(workers);
+  assert.is(overlaps, 0);
+  assert.ok(processed >= 5, `processed ${processed}`);
+});
+
+test.run();
