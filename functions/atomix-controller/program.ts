@@ -1,49 +1,22 @@
-// The Atomix controller, as one list: every controller and RPC service it runs, and the
-// Kubernetes API access each needs. main.ts runs it; deploy/manifest.ts derives the
-// ClusterRole from it.
+// The Atomix controller as a program: its name and Lease, its flags, every controller and RPC
+// service it runs, and the Kubernetes API access each needs. main.ts runs it; manifest.ts
+// derives the ClusterRole and Deployment from it.
 import type { ConnectRouter } from "@connectrpc/connect";
-import type { ControllerDefinition } from "../runtime/controller.ts";
-import type { Access } from "../runtime/rbac.ts";
-import type { ServiceContext } from "../runtime/service.ts";
-import type { ServiceAccess } from "../runtime/auth/rules.ts";
+import { defaultHookTimeoutSeconds, servedAt, type Access } from "../../runtime/mod.ts";
+import { program, type OptionSpec, type ServiceAccess, type ServiceContext } from "../../runtime/run.ts";
 import { access as partitionGroupsApi, registerControllerService, rpcAccess as controllerRpcs } from "./api/controller-service.ts";
 import { access as databasesApi, DatabaseCatalog, registerDatabaseService, rpcAccess as databaseRpcs } from "./api/database-service.ts";
 import { access as electionsApi } from "./api/elections.ts";
 import { registerMembershipService, rpcAccess as membershipRpcs } from "./api/membership-service.ts";
 import { access as membershipApi, Membership } from "./api/membership.ts";
 import { access as primitivesApi, registerPrimitiveService, rpcAccess as primitiveRpcs } from "./api/primitive-service.ts";
-import { databasePartitions } from "./database-partition.ts";
-import { databases } from "./database.ts";
-import { partitionGroups } from "./partition-group.ts";
-import { defaultPartitionOptions, partitions } from "./partition.ts";
-import { raftStorage } from "./raft-storage.ts";
+import { protocolRegistry } from "./api/protocol-any.ts";
+import { atomixControllers, defaultAtomixOptions, type AtomixOptions } from "./controllers.ts";
 
-export interface AtomixOptions {
-  /** DNS domain of the cluster, used in the addresses storage nodes read. */
-  clusterDomain: string;
-  /** The controller's Service, which partition.json names. */
-  controllerService: string;
-  controllerNamespace: string;
-}
+export { atomixControllers, defaultAtomixOptions, type AtomixOptions } from "./controllers.ts";
 
-export const defaultAtomixOptions: AtomixOptions = {
-  clusterDomain: defaultPartitionOptions.clusterDomain,
-  controllerService: defaultPartitionOptions.controllerName,
-  controllerNamespace: defaultPartitionOptions.controllerNamespace,
-};
-
-export function atomixControllers(options: AtomixOptions = defaultAtomixOptions): ControllerDefinition<any>[] {
-  return [
-    partitionGroups,
-    partitions({ clusterDomain: options.clusterDomain, controllerName: options.controllerService, controllerNamespace: options.controllerNamespace }),
-    databases,
-    databasePartitions,
-    raftStorage({ clusterDomain: options.clusterDomain }),
-  ];
-}
-
-/** Every controller with the default options, for serving the functions as HTTP hooks (runtime/hooks). */
-export const controllers = atomixControllers();
+/** The field manager, the Lease and the managed-by label. */
+export const controllerName = "atomix-controller";
 
 /** What the RPC services read and write in Kubernetes, beyond what the controllers do. */
 export const atomixServiceAccess: readonly Access[] = [...partitionGroupsApi, ...electionsApi, ...databasesApi, ...primitivesApi, ...membershipApi];
@@ -59,3 +32,25 @@ export function registerAtomixServices(router: ConnectRouter, context: ServiceCo
   registerPrimitiveService(router, context, catalog);
   registerMembershipService(router, new Membership(context));
 }
+
+const flags = {
+  clusterDomain: { flag: "cluster-domain", env: "CLUSTER_DOMAIN", type: "string", default: defaultAtomixOptions.clusterDomain, description: "DNS domain of the cluster, used in the addresses storage nodes read" },
+  controllerService: { flag: "controller-service", env: "CONTROLLER_SERVICE", type: "string", default: defaultAtomixOptions.controllerService, description: "Name of the controller's Service, which partition.json names" },
+  controllerNamespace: { flag: "controller-namespace", env: "POD_NAMESPACE", type: "string", default: defaultAtomixOptions.controllerNamespace, description: "Namespace of the controller's Service" },
+  remoteFunctions: { flag: "remote-functions", env: "REMOTE_FUNCTIONS", type: "string", default: "", description: "Base URL of a hook server (runtime/hook-server) that runs the Atomix functions; empty runs them in-process" },
+  remoteTimeoutSeconds: { flag: "remote-timeout-seconds", env: "REMOTE_TIMEOUT_SECONDS", type: "number", default: defaultHookTimeoutSeconds, description: "How long a remote function may take to answer" },
+} satisfies Record<string, OptionSpec>;
+
+export const atomixController = program({
+  name: controllerName,
+  finalizerDomain: "k8s.atomix.io",
+  flags,
+  build: (options) => ({
+    services: (router, context) => registerAtomixServices(router, context, options),
+    rpcAccess: atomixRpcAccess,
+    registry: protocolRegistry,
+    controllers: atomixControllers(options).map((definition) =>
+      options.remoteFunctions ? servedAt(definition, options.remoteFunctions, { timeoutSeconds: options.remoteTimeoutSeconds }) : definition,
+    ),
+  }),
+});

@@ -1,119 +1,126 @@
 // Runs Metacontroller's CompositeControllers and DecoratorControllers as controllers of this
 // runtime, started, changed and stopped as the resources are created, edited and deleted, with
 // no restart. Each resource's status says whether it runs: Ready=True, or Ready=False with what
-// to fix. Like every controller here, they run only on the replica that leads.
-import type { Informers } from "../cache/informers.ts";
-import type { Change } from "../cache/informer.ts";
-import type { ControllerSet } from "../controllers.ts";
-import type { ControllerDefinition } from "../controller.ts";
-import type { KubeClient } from "../kube/client.ts";
-import type { Kind } from "../kube/kinds.ts";
-import { objectKey, type KubeObject } from "../kube/objects.ts";
-import { rfc3339 } from "../kube/time.ts";
-import type { Logger } from "../log.ts";
-import { Discovery } from "./discovery.ts";
+// to fix. This is itself a small controller: a component of the manager whose changes go
+// through the runtime's work queue (one key per resource, deduplicated, failures backed off),
+// and whose controllers, like every controller here, run only on the replica that leads.
+import { objectKey, rfc3339, type ControllerDefinition, type Kind, type KubeObject } from "../../runtime/mod.ts";
+import { Discovery, WorkQueue, type Component, type ComponentContext } from "../../runtime/run.ts";
 import { compositeDefinition, decoratorDefinitions, MetacontrollerSpecError, ruleKey, type ResolvedKinds } from "./translate.ts";
 import { CompositeControllerKind, DecoratorControllerKind, type CompositeController, type DecoratorController, type ResourceRule } from "./types.ts";
 
 /** How soon a resource whose kinds are not served yet is tried again. */
 export const retryUnresolvedMs = 5_000;
 
-export class MetaControllers {
-  readonly #client: KubeClient;
-  readonly #informers: Informers;
-  readonly #controllers: ControllerSet;
-  readonly #log: Logger;
-  readonly #canWrite: () => boolean;
-  readonly #discovery: Discovery;
-  /** The controllers each resource runs, by "Kind/name", and the generation they were built from. */
-  readonly #running = new Map<string, { names: string[]; generation: number | undefined }>();
-  readonly #retries = new Map<string, ReturnType<typeof setTimeout>>();
-  /** Changes to one resource are handled one at a time, in order. */
-  #queue: Promise<void> = Promise.resolve();
+const kindsByName: Record<string, Kind> = { [CompositeControllerKind.kind]: CompositeControllerKind, [DecoratorControllerKind.kind]: DecoratorControllerKind };
+/** The queue's key of a resource: "Kind/name" (both kinds are cluster-scoped). */
+const keyOf = (kind: Kind, object: KubeObject) => `${kind.kind}/${objectKey(object)}`;
 
-  constructor(options: { client: KubeClient; informers: Informers; controllers: ControllerSet; log: Logger; canWrite(): boolean }) {
-    this.#client = options.client;
-    this.#informers = options.informers;
-    this.#controllers = options.controllers;
-    this.#log = options.log;
-    this.#canWrite = options.canWrite;
-    this.#discovery = new Discovery(options.client);
-  }
+export class MetaControllers implements Component {
+  readonly name = "metacontroller";
+  readonly watch = [CompositeControllerKind, DecoratorControllerKind];
+  readonly #queue = new WorkQueue();
+  /** The controllers each resource runs, by key, and the generation they were built from. */
+  readonly #running = new Map<string, { names: string[]; generation: number | undefined }>();
+  readonly #unsubscribe: Array<() => void> = [];
+  #context: ComponentContext | undefined;
+  #discovery: Discovery | undefined;
+  #worker: Promise<void> | undefined;
 
   /** Follows both kinds: every resource there is now, then each change. */
-  start(): void {
-    for (const kind of [CompositeControllerKind, DecoratorControllerKind]) {
-      const informer = this.#informers.for(kind);
-      informer.onChange((change) => this.#enqueue(kind, change));
-      for (const object of informer.list()) this.#enqueue(kind, { type: "added", object, observedAt: performance.now() });
+  start(context: ComponentContext): void {
+    this.#context = context;
+    this.#discovery = new Discovery(context.client);
+    for (const kind of this.watch) {
+      const informer = context.informers.for(kind);
+      this.#unsubscribe.push(informer.onChange((change) => this.#queue.add(keyOf(kind, change.object))));
+      for (const object of informer.list()) this.#queue.add(keyOf(kind, object));
+    }
+    this.#worker = this.#work();
+  }
+
+  /** Stops taking changes and waits for the one being handled. The controllers stop with the manager. */
+  async stop(): Promise<void> {
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    this.#queue.shutDown();
+    await this.#worker;
+  }
+
+  async #work(): Promise<void> {
+    for (;;) {
+      const key = await this.#queue.get();
+      if (key === undefined) return;
+      try {
+        const retry = await this.#handle(key);
+        this.#queue.forget(key);
+        if (retry) this.#queue.addAfter(key, retryUnresolvedMs);
+      } catch (error) {
+        this.#context!.log.error("metacontroller resource not handled", { resource: key, error: (error as Error).message });
+        this.#queue.addRateLimited(key);
+      } finally {
+        this.#queue.done(key);
+      }
     }
   }
 
-  stop(): void {
-    for (const timer of this.#retries.values()) clearTimeout(timer);
-    this.#retries.clear();
-  }
-
-  #enqueue(kind: Kind, change: Change): void {
-    this.#queue = this.#queue.then(() => this.#handle(kind, change)).catch((error: Error) => this.#log.error("metacontroller resource not handled", { error: error.message }));
-  }
-
-  async #handle(kind: Kind, change: Change): Promise<void> {
-    const key = `${kind.kind}/${objectKey(change.object)}`;
-    clearTimeout(this.#retries.get(key));
-    this.#retries.delete(key);
+  /** Brings the controllers of one resource in line with it; true when it should be tried again later. */
+  async #handle(key: string): Promise<boolean> {
+    const context = this.#context!;
+    const kind = kindsByName[key.slice(0, key.indexOf("/"))]!;
+    const resource = context.informers.for(kind).get(key.slice(key.indexOf("/") + 1));
     const current = this.#running.get(key);
-    if (change.type === "deleted") {
-      for (const name of current?.names ?? []) await this.#controllers.remove(name);
+    if (!resource) {
+      for (const name of current?.names ?? []) await context.controllers.remove(name);
       this.#running.delete(key);
-      return;
+      return false;
     }
-    const resource = change.object;
-    if (current && current.generation === resource.metadata.generation) return;
+    if (current && current.generation === resource.metadata.generation) return false;
     let definitions: ControllerDefinition[];
     try {
       const kinds = await this.#resolve(kind === CompositeControllerKind ? compositeRules(resource as CompositeController) : decoratorRules(resource as DecoratorController));
-      const resolve = (apiVersion: string, plural: string) => this.#discovery.kindOf(apiVersion, plural);
+      const resolve = (apiVersion: string, plural: string) => this.#discovery!.kindOf(apiVersion, plural);
       definitions =
         kind === CompositeControllerKind ? [compositeDefinition(resource as CompositeController, kinds, resolve)] : decoratorDefinitions(resource as DecoratorController, kinds, resolve);
-      const taken = definitions.find((definition) => this.#controllers.has(definition.name) && !current?.names.includes(definition.name));
+      const taken = definitions.find((definition) => context.controllers.has(definition.name) && !current?.names.includes(definition.name));
       if (taken) throw new MetacontrollerSpecError(`another controller is already named ${taken.name}; rename this ${kind.kind}`);
     } catch (error) {
       const message = (error as Error).message;
-      if (!(error instanceof MetacontrollerSpecError)) this.#retries.set(key, setTimeout(() => this.#enqueue(kind, change), retryUnresolvedMs));
-      for (const name of current?.names ?? []) await this.#controllers.remove(name);
+      for (const name of current?.names ?? []) await context.controllers.remove(name);
       this.#running.delete(key);
-      this.#log.warn("metacontroller resource not run", { resource: key, error: message });
+      context.log.warn("metacontroller resource not run", { resource: key, error: message });
       await this.#report(kind, resource, false, "InvalidSpec", message);
-      return;
+      // A spec that is wrong waits for an edit; kinds not served yet may be served soon.
+      return !(error instanceof MetacontrollerSpecError);
     }
-    for (const name of current?.names ?? []) if (!definitions.some((definition) => definition.name === name)) await this.#controllers.remove(name);
-    for (const definition of definitions) await this.#controllers.put(definition);
+    for (const name of current?.names ?? []) if (!definitions.some((definition) => definition.name === name)) await context.controllers.remove(name);
+    for (const definition of definitions) await context.controllers.put(definition);
     this.#running.set(key, { names: definitions.map((definition) => definition.name), generation: resource.metadata.generation });
     await this.#report(kind, resource, true, "Running", `runs ${definitions.map((definition) => definition.name).join(", ")}`);
+    return false;
   }
 
   async #resolve(rules: Array<{ rule: ResourceRule; field: string }>): Promise<ResolvedKinds> {
     const kinds = new Map<string, Kind>();
     for (const { rule, field } of rules) {
       if (!rule?.apiVersion || !rule.resource) throw new MetacontrollerSpecError(`${field} needs apiVersion and resource`);
-      kinds.set(ruleKey(rule), await this.#discovery.kindOf(rule.apiVersion, rule.resource));
+      kinds.set(ruleKey(rule), await this.#discovery!.kindOf(rule.apiVersion, rule.resource));
     }
     return kinds;
   }
 
   /** Ready on the resource's status, written by the leader only. */
   async #report(kind: Kind, resource: KubeObject, ready: boolean, reason: string, message: string): Promise<void> {
-    if (!this.#canWrite()) return;
+    const context = this.#context!;
+    if (!context.canWrite()) return;
     const condition = { type: "Ready", status: ready ? "True" : "False", reason, message, observedGeneration: resource.metadata.generation, lastTransitionTime: rfc3339(new Date()) };
     const previous = ((resource.status as { conditions?: Array<Record<string, unknown>> } | undefined)?.conditions ?? []).find((c) => c.type === "Ready");
     if (previous?.status === condition.status && previous.message === message && previous.observedGeneration === condition.observedGeneration) return;
     const status = { observedGeneration: resource.metadata.generation, conditions: [condition] };
     try {
       const body = { apiVersion: resource.apiVersion, kind: resource.kind, metadata: { name: resource.metadata.name }, status };
-      this.#informers.for(kind).remember(await this.#client.apply(kind, body, { fieldManager: "metacontroller", subresource: "status" }));
+      context.informers.for(kind).remember(await context.client.apply(kind, body, { fieldManager: "metacontroller", subresource: "status" }));
     } catch (error) {
-      this.#log.warn("could not write the status of a metacontroller resource", { resource: resource.metadata.name, error: (error as Error).message });
+      context.log.warn("could not write the status of a metacontroller resource", { resource: resource.metadata.name, error: (error as Error).message });
     }
   }
 }
