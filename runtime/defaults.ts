@@ -19,3 +19,11 @@ export const apiAuthModes = ["none", "kubernetes"] as const;
 export type ApiAuthMode = (typeof apiAuthModes)[number];
 /** How long a review's answer is kept, as Kubernetes' webhook caches do but briefly. */
 export const defaultReviewCacheTtlSeconds = 10;
+
+// What one RPC client may ask of the server (server/limits.ts).
+/** grpc-go's default for received messages (MaxRecvMsgSize). */
+export const defaultMaxMessageBytes = 4 * 1024 * 1024;
+/** Request headers (HTTP/1.1) or header list (HTTP/2, uncompressed): room for long bearer tokens. */
+export const defaultMaxHeaderBytes = 64 * 1024;
+/** Streams one HTTP/2 connection may have open; RFC 9113 recommends no fewer than 100. */
+export const defaultMaxConcurrentStreams = 100;

@@ -2,20 +2,20 @@
 // (metacontroller_<hook>_requests_total, _request_duration_histogram_seconds,
 // _in_flight_requests), labelled by controller, seen from the serving side.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { webhookNames, type WebhookName } from "../webhook/wire.ts";
 
-export type HookName = "sync" | "finalize" | "customize";
 
 const durationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export class HookMetrics {
   readonly registry = new Registry();
-  readonly #requests = new Map<HookName, Counter<"code" | "method" | "controller_name">>();
-  readonly #durations = new Map<HookName, Histogram<"method" | "controller_name">>();
-  readonly #inFlight = new Map<HookName, Gauge<"controller_name">>();
+  readonly #requests = new Map<WebhookName, Counter<"code" | "method" | "controller_name">>();
+  readonly #durations = new Map<WebhookName, Histogram<"method" | "controller_name">>();
+  readonly #inFlight = new Map<WebhookName, Gauge<"controller_name">>();
 
   constructor() {
     const registers = [this.registry];
-    for (const hook of ["sync", "finalize", "customize"] as const) {
+    for (const hook of webhookNames) {
       const prefix = `metacontroller_${hook}`;
       this.#requests.set(hook, new Counter({ name: `${prefix}_requests_total`, help: `${hook} hook requests answered, by status code`, labelNames: ["code", "method", "controller_name"], registers }));
       this.#durations.set(hook, new Histogram({ name: `${prefix}_request_duration_histogram_seconds`, help: `Time to answer a ${hook} hook request`, labelNames: ["method", "controller_name"], buckets: durationBuckets, registers }));
@@ -24,7 +24,7 @@ export class HookMetrics {
   }
 
   /** Counts a request in flight; call the returned function with the status code once answered. */
-  start(hook: HookName, controller: string): (code: number) => void {
+  start(hook: WebhookName, controller: string): (code: number) => void {
     const started = performance.now();
     const labels = { controller_name: controller };
     this.#inFlight.get(hook)!.inc(labels);

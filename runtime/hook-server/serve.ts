@@ -9,11 +9,10 @@
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { inProcess, type ControllerDefinition, type SyncRequest } from "../controller.ts";
-import { kindKey } from "../kube/kinds.ts";
-import type { KubeObject } from "../kube/objects.ts";
 import { validateResponse } from "../reconcile/validate.ts";
-import { HookMetrics, type HookName } from "./metrics.ts";
 import { customizeResponse } from "../webhook/customize.ts";
+import { BadRequest, requestOfBody, webhookNames, type WebhookName } from "../webhook/wire.ts";
+import { HookMetrics } from "./metrics.ts";
 
 /** Largest request body a hook reads: Metacontroller sends every child of a parent. */
 export const defaultMaxBodyBytes = 16 * 2 ** 20;
@@ -23,7 +22,6 @@ export interface HookServerOptions {
   metrics?: HookMetrics;
 }
 
-class BadRequest extends Error {}
 
 export function hookApp(definitions: readonly ControllerDefinition<any>[], options: HookServerOptions = {}): Hono {
   const metrics = options.metrics ?? new HookMetrics();
@@ -36,7 +34,7 @@ export function hookApp(definitions: readonly ControllerDefinition<any>[], optio
     return c.body(await metrics.registry.metrics());
   });
   const limit = bodyLimit({ maxSize: maxBodyBytes, onError: (c) => c.json({ error: `request body is larger than ${maxBodyBytes} bytes` }, 413) });
-  const serve = (hook: HookName, pick: (c: Context) => ControllerDefinition<any> | undefined) =>
+  const serve = (hook: WebhookName, pick: (c: Context) => ControllerDefinition<any> | undefined) =>
     async (c: Context) => {
       const definition = pick(c);
       if (!definition) return c.json({ error: `no controller ${JSON.stringify(c.req.param("controller"))}; serving ${[...byName.keys()].join(", ")}` }, 404);
@@ -45,7 +43,7 @@ export function hookApp(definitions: readonly ControllerDefinition<any>[], optio
       done(response.status);
       return response;
     };
-  for (const hook of ["sync", "finalize", "customize"] as const) {
+  for (const hook of webhookNames) {
     app.post(`/:controller/${hook}`, limit, serve(hook, (c) => byName.get(c.req.param("controller")!)));
     if (definitions.length === 1) app.post(`/${hook}`, limit, serve(hook, () => definitions[0]));
   }
@@ -53,12 +51,12 @@ export function hookApp(definitions: readonly ControllerDefinition<any>[], optio
   return app;
 }
 
-async function answer(c: Context, hook: HookName, definition: ControllerDefinition<any>): Promise<Response> {
+async function answer(c: Context, hook: WebhookName, definition: ControllerDefinition<any>): Promise<Response> {
   let body: Record<string, unknown>;
   let request: SyncRequest;
   try {
     body = await readJson(c);
-    request = requestOf(body, definition, hook);
+    request = requestOfBody(body, definition, hook);
   } catch (error) {
     if (error instanceof BadRequest) return c.json({ error: error.message }, 400);
     throw error;
@@ -85,25 +83,4 @@ async function readJson(c: Context): Promise<Record<string, unknown>> {
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new BadRequest("request body must be a JSON object");
   return parsed as Record<string, unknown>;
-}
-
-/** The hook request as the function takes it, checked field by field. */
-function requestOf(body: Record<string, unknown>, definition: ControllerDefinition<any>, hook: HookName): SyncRequest {
-  const parent = body.parent as KubeObject | undefined;
-  if (typeof parent !== "object" || parent === null || Array.isArray(parent)) throw new BadRequest("parent must be an object");
-  if (typeof parent.metadata?.name !== "string") throw new BadRequest("parent.metadata.name must be a string");
-  if (kindKey(parent) !== kindKey(definition.parent)) {
-    throw new BadRequest(`parent is a ${kindKey(parent)}; controller ${definition.name} syncs ${kindKey(definition.parent)}`);
-  }
-  const groups = (field: "children" | "related") => {
-    const value = body[field] ?? {};
-    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new BadRequest(`${field} must be an object of objects by "Kind.apiVersion"`);
-    for (const [group, byName] of Object.entries(value)) {
-      if (typeof byName !== "object" || byName === null || Array.isArray(byName)) throw new BadRequest(`${field}["${group}"] must be an object of objects by name`);
-    }
-    return value as SyncRequest["children"];
-  };
-  const finalizing = body.finalizing ?? hook === "finalize";
-  if (typeof finalizing !== "boolean") throw new BadRequest("finalizing must be true or false");
-  return { parent, children: hook === "customize" ? {} : groups("children"), related: hook === "customize" ? {} : groups("related"), finalizing };
 }

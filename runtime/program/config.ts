@@ -3,8 +3,12 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { logLevels, type LogLevel } from "../log.ts";
-import { apiAuthModes, defaultConcurrency, defaultLeaseDurationSeconds, defaultRenewDeadlineSeconds, defaultRetryPeriodSeconds, defaultReviewCacheTtlSeconds, type ApiAuthMode } from "../defaults.ts";
-import { defaultMaxConcurrentStreams, defaultMaxHeaderBytes, defaultMaxMessageBytes } from "../server/limits.ts";
+import {
+  apiAuthModes,
+  defaultConcurrency,
+  defaultMaxConcurrentStreams,
+  defaultMaxHeaderBytes,
+  defaultMaxMessageBytes, defaultLeaseDurationSeconds, defaultRenewDeadlineSeconds, defaultRetryPeriodSeconds, defaultReviewCacheTtlSeconds, type ApiAuthMode } from "../defaults.ts";
 
 /** The port the runtime serves RPCs, health and metrics on. */
 export const defaultPort = 5679;

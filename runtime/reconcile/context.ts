@@ -6,7 +6,7 @@ import type { KubeClient } from "../kube/client.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { ActionPort } from "../exec/actions.ts";
-import type { Writer } from "./status.ts";
+import type { Writer } from "./failures.ts";
 import type { Triggers } from "./triggers.ts";
 
 export interface WriteGate {

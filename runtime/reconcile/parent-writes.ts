@@ -5,9 +5,11 @@ import type { ControllerDefinition } from "../controller.ts";
 import type { KubeObject } from "../kube/objects.ts";
 import { rfc3339 } from "../kube/time.ts";
 import type { ValidResponse } from "./validate.ts";
-import { NotLeaderError } from "./errors.ts";
+import { NotLeaderError } from "./failures.ts";
 import { finalizerApply } from "./finalizers.ts";
-import { failureRemoval, nextStatus, type Condition, type JsonPatch } from "./status.ts";
+import type { Condition } from "./conditions.ts";
+import { failureRemoval, type JsonPatch } from "./failures.ts";
+import { nextStatus } from "./status.ts";
 import type { SyncContext } from "./context.ts";
 
 export class ParentWrites<P extends KubeObject = KubeObject> {

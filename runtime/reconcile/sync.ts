@@ -14,13 +14,13 @@ import type { Metrics } from "../metrics.ts";
 import { validateResponse } from "./validate.ts";
 import type { ActionPort } from "../exec/actions.ts";
 import type { SyncContext } from "./context.ts";
-import { NameTakenError, NotLeaderError } from "./errors.ts";
+import { NameTakenError, NotLeaderError } from "./failures.ts";
 import { ParentWrites } from "./parent-writes.ts";
 import { callSync } from "./call.ts";
 import { finalizerStep } from "./finalizers.ts";
 import { observedChildren, relatedObjects, relatedRequests } from "./observe.ts";
 import { planChildren, summarize, type ChildApply, type ChildWrite } from "./plan.ts";
-import { ownFailure, type Writer } from "./status.ts";
+import { ownFailure, type Writer } from "./failures.ts";
 import type { Triggers } from "./triggers.ts";
 
 /** Child writes one sync keeps in flight at once. */

@@ -4,6 +4,9 @@ import type { Action, ControllerDefinition, DesiredObject, FinalizeResponse, Syn
 import { kindKey } from "../kube/kinds.ts";
 import type { KubeObject } from "../kube/objects.ts";
 import { actionProblems } from "./validate-actions.ts";
+import { InvalidResponseError } from "./failures.ts";
+
+export { InvalidResponseError } from "./failures.ts";
 
 /** Most children one sync may return. */
 export const maxChildren = 2_000;
@@ -15,15 +18,6 @@ export const maxStatusBytes = 262_144;
 export const maxResyncAfterSeconds = 86_400;
 
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-export class InvalidResponseError extends Error {
-  readonly problems: string[];
-  constructor(problems: string[]) {
-    super(`the function returned an invalid response: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ""}`);
-    this.name = "InvalidResponseError";
-    this.problems = problems;
-  }
-}
 
 export interface ValidResponse {
   children: DesiredObject[];

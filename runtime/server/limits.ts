@@ -4,18 +4,14 @@
 // declared length is known (the Content-Length of a Connect unary call, the 5-byte envelope
 // prefix otherwise), before the message is read.
 
+import { defaultMaxConcurrentStreams, defaultMaxHeaderBytes, defaultMaxMessageBytes } from "../defaults.ts";
+
 export interface ServerLimits {
   maxMessageBytes: number;
   maxHeaderBytes: number;
   maxConcurrentStreams: number;
 }
 
-/** grpc-go's default for received messages (MaxRecvMsgSize). */
-export const defaultMaxMessageBytes = 4 * 1024 * 1024;
-/** Request headers (HTTP/1.1) or header list (HTTP/2, uncompressed): room for long bearer tokens. */
-export const defaultMaxHeaderBytes = 64 * 1024;
-/** Streams one HTTP/2 connection may have open; RFC 9113 recommends no fewer than 100. */
-export const defaultMaxConcurrentStreams = 100;
 /** Header fields one HTTP/2 request may carry (Node's default). */
 export const maxHeaderPairs = 128;
 

@@ -3,20 +3,12 @@
 // JSON object fails the sync as a throw would.
 import { Agent, fetch } from "undici";
 import type { RemoteHook } from "../controller.ts";
+import { HookError } from "../reconcile/failures.ts";
+
+export { HookError } from "../reconcile/failures.ts";
 
 /** Largest request body sent to a hook, and largest answer read from one. */
 export const maxHookBodyBytes = 16 * 2 ** 20;
-
-/** A remote hook that did not answer, or answered something other than a JSON object. */
-export class HookError extends Error {
-  /** The body could not be used as an answer (as opposed to: no answer). */
-  readonly invalidBody: boolean;
-  constructor(message: string, invalidBody = false) {
-    super(message);
-    this.name = "HookError";
-    this.invalidBody = invalidBody;
-  }
-}
 
 /** Posts a JSON body to the hook and returns its JSON answer. */
 export async function callRemote(hook: RemoteHook, name: string, body: unknown): Promise<Record<string, unknown>> {

@@ -4,16 +4,9 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { KubeObject } from "../../../../runtime/kube/objects.ts";
 import { finalizerApply, finalizerStep } from "../../../../runtime/reconcile/finalizers.ts";
-import {
-  failureMessage,
-  failureStatus,
-  nextStatus,
-  ownFailure,
-  stampConditions,
-  statusToWrite,
-  type Condition,
-  type Writer,
-} from "../../../../runtime/reconcile/status.ts";
+import { stampConditions, type Condition } from "../../../../runtime/reconcile/conditions.ts";
+import { failureMessage, failureStatus, ownFailure, type Writer } from "../../../../runtime/reconcile/failures.ts";
+import { nextStatus, statusToWrite } from "../../../../runtime/reconcile/status.ts";
 
 const now = "2026-12-03T10:00:00Z";
 const earlier = "2026-12-01T08:00:00Z";

@@ -12,7 +12,7 @@ import { remote, servedAt } from "../../../../runtime/webhook/remote.ts";
 import { hookApp } from "../../../../runtime/hook-server/serve.ts";
 import { builtinKinds, kind } from "../../../../runtime/kube/kinds.ts";
 import { callRelated, callSync } from "../../../../runtime/reconcile/call.ts";
-import { failureReasonOf } from "../../../../runtime/reconcile/errors.ts";
+import { failureReasonOf } from "../../../../runtime/reconcile/failures.ts";
 
 const Widget = kind("example.com/v1", "Widget", "widgets");
 const widgets = controller({

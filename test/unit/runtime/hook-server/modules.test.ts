@@ -1,0 +1,64 @@
+// The hook server serving the Atomix functions loads what serving them needs and nothing of a
+// controller's engine: no RPC stack, no REST or exec client, no cache, no manager. (The
+// functions themselves write storage nodes' configs as protobuf JSON, so @bufbuild/protobuf
+// and the Atomix message schemas under gen/atomix are theirs.) A module
+// hook records every file the process loads; the test reads the list once the server listens.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+
+const root = join(import.meta.dirname, "..", "..", "..", "..");
+const scratch = mkdtempSync(join(tmpdir(), "hook-server-modules-"));
+test.after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Starts the hook server with a recorder of loaded files; returns them once it serves, relative to the project. */
+async function loadedBy(functions: string): Promise<string[]> {
+  const record = join(scratch, "loaded.txt");
+  const recorder = join(scratch, "record.mjs");
+  writeFileSync(record, "");
+  writeFileSync(
+    recorder,
+    `import { registerHooks } from "node:module";
+import { appendFileSync } from "node:fs";
+registerHooks({ load(url, context, next) { if (url.startsWith("file:")) appendFileSync(${JSON.stringify(record)}, url + "\\n"); return next(url, context); } });
+`,
+  );
+  const child = spawn(process.execPath, ["--import", pathToFileURL(recorder).href, "runtime/hook-server/main.ts", "--functions", functions, "--host", "127.0.0.1", "--port", "0"], {
+    cwd: root,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the hook server did not start within 30 s:\n${stderr}`)), 30_000);
+      child.stderr!.on("data", (chunk: Buffer) => {
+        stderr += chunk;
+        if (stderr.includes('"serving hooks"')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.on("exit", (code) => reject(new Error(`the hook server exited with ${code}:\n${stderr}`)));
+    });
+  } finally {
+    child.kill("SIGKILL");
+  }
+  return [...new Set(readFileSync(record, "utf8").split("\n").filter(Boolean))].map((url) => relative(root, fileURLToPath(url)));
+}
+
+test("serving the Atomix controller's functions loads no RPC stack, REST client, exec client, cache or engine", async () => {
+  const loaded = await loadedBy("functions/atomix-controller/controllers.ts");
+  const ours = loaded.filter((file) => !file.startsWith("node_modules/"));
+  const packages = [...new Set(loaded.filter((file) => file.startsWith("node_modules/")).map((file) => file.split("/").slice(1, file.split("/")[1]!.startsWith("@") ? 3 : 2).join("/")))].sort();
+  console.log(`hook server: ${ours.length} project files, packages ${packages.join(", ")}`);
+  assert.ok(ours.includes("functions/atomix-controller/partition-groups/partition.ts"), "the functions themselves are loaded");
+  const forbidden = [/^runtime\/server\//, /^runtime\/kube\/client\.ts$/, /^runtime\/exec\//, /^runtime\/cache\//, /^runtime\/program\/manager\.ts$/, /^runtime\/reconcile\/runner\.ts$/, /^runtime\/auth\//, /^functions\/atomix-controller\/api\//, /^gen\/grpc\//];
+  assert.equal(ours.filter((file) => forbidden.some((pattern) => pattern.test(file))), []);
+  for (const name of ["@connectrpc/connect", "@connectrpc/connect-node", "@kubernetes/client-node", "undici"]) assert.not.ok(packages.includes(name), `${name} is not loaded`);
+});
+
+test.run();
