@@ -12,6 +12,6 @@ export { Discovery } from "./kube/discovery.ts";
 export type { Informers } from "./cache/informers.ts";
 export type { Change, Informer } from "./cache/informer.ts";
 export { follow, type FollowOptions } from "./cache/follow.ts";
-export { serviceAccess, type ResourceRule, type RpcRule, type ServiceAccess } from "./auth/rules.ts";
+export { serviceAccess, type RpcResourceRule, type RpcRule, type ServiceAccess } from "./auth/rules.ts";
 export { WorkQueue, type WorkQueueOptions } from "./queue.ts";
 export { createLogger, silentLogger, type Logger } from "./log.ts";

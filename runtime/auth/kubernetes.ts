@@ -11,7 +11,7 @@ import type { KubeClient } from "../kube/client.ts";
 import type { Logger } from "../log.ts";
 import { ReviewCache } from "./cache.ts";
 import { reviewAccessOf, reviewToken, type AccessVerdict, type TokenVerdict, type User } from "./reviews.ts";
-import { methodKey, resourceName, ruleTable, undeclared, type ResourceRule, type RpcRule, type ServiceAccess } from "./rules.ts";
+import { methodKey, resourceName, ruleTable, undeclared, type RpcResourceRule, type RpcRule, type ServiceAccess } from "./rules.ts";
 
 /** Most answers kept per cache (tokens, and token × request attributes). */
 export const reviewCacheEntries = 4096;
@@ -83,7 +83,7 @@ export class KubernetesAuth {
     return rule;
   }
 
-  async #authorize(caller: { user: User; tokenHash: string }, rule: ResourceRule, message: unknown): Promise<void> {
+  async #authorize(caller: { user: User; tokenHash: string }, rule: RpcResourceRule, message: unknown): Promise<void> {
     const attributes = {
       verb: rule.verb,
       apiVersion: rule.kind.apiVersion,

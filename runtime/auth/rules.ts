@@ -6,10 +6,10 @@
 import type { DescMessage, DescMethod, DescService, MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { groupOf, type Kind } from "../kube/kinds.ts";
-import type { Verb } from "../rbac.ts";
+import type { Verb } from "../kube/access.ts";
 
 /** An RPC checked as one Kubernetes API request. */
-export interface ResourceRule<I = any> {
+export interface RpcResourceRule<I = any> {
   verb: Verb;
   kind: Kind;
   subresource?: string;
@@ -21,7 +21,7 @@ export interface ResourceRule<I = any> {
   describe?: string;
 }
 
-export type RpcRule<I = any> = "public" | "authenticated" | ResourceRule<I>;
+export type RpcRule<I = any> = "public" | "authenticated" | RpcResourceRule<I>;
 
 export interface ServiceAccess {
   service: DescService;
@@ -65,7 +65,7 @@ export function undeclared(served: readonly DescMethod[], table: ReadonlyMap<str
 }
 
 /** "partitiongroups.k8s.atomix.io", "leases.coordination.k8s.io", "pods" (core). */
-export function resourceName(rule: Pick<ResourceRule, "kind" | "subresource">): string {
+export function resourceName(rule: Pick<RpcResourceRule, "kind" | "subresource">): string {
   const group = groupOf(rule.kind.apiVersion);
   const resource = rule.subresource ? `${rule.kind.plural}/${rule.subresource}` : rule.kind.plural;
   return group ? `${resource}.${group}` : resource;

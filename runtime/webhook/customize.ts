@@ -4,7 +4,7 @@
 import { inProcess, type ControllerDefinition, type RelatedRequest } from "../controller.ts";
 import type { KubeObject } from "../kube/objects.ts";
 
-/** A ResourceRule of the customize hook's answer. */
+/** A ResourceRule of the customize hook's answer (Metacontroller's name). */
 export interface RelatedResource {
   apiVersion: string;
   resource: string;
