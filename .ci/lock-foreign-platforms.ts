@@ -26,13 +26,17 @@ for (const [path, entry] of Object.entries({ ...packages })) {
   for (const [name, version] of Object.entries(optional)) {
     const key = `node_modules/${name}`;
     if (packages[key]) continue;
-    const suffix = Object.keys(platforms).find((platform) => name.endsWith(`-${platform}`) || name.endsWith(`/${platform}`));
+    const suffix = Object.keys(platforms).find((platform) =>
+      name.endsWith(`-${platform}`) || name.endsWith(`/${platform}`)
+    );
     if (!suffix) throw new Error(`${path}: cannot tell the platform of optional dependency ${name}`);
     const [os, cpu] = platforms[suffix]!;
     packages[key] = { version, cpu: [cpu], os: [os], optional: true, ...(entry.dev ? { dev: true } : {}) };
     added++;
   }
 }
-lock.packages = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a.localeCompare(b))));
+lock.packages = Object.fromEntries(
+  Object.entries(packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a.localeCompare(b))),
+);
 writeFileSync(lockPath, JSON.stringify(lock, null, 2) + "\n");
 console.log(`added ${added} lock entries for platform packages the registry does not serve`);

@@ -11,7 +11,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { DatabaseService } from "../gen/atomix/database/database_pb.ts";
 import { startCluster } from "../dev/cluster/cluster.ts";
 import { kubectl, kubectlOrThrow } from "../test/support/kubectl.ts";
-import { startSample, type SampleProcess } from "../test/support/sample.ts";
+import { type SampleProcess, startSample } from "../test/support/sample.ts";
 import { serviceAccountKubeconfig } from "../test/support/service-account.ts";
 import { writeReport } from "./report.ts";
 
@@ -29,7 +29,15 @@ if (created.code !== 0 && !created.stderr.includes("AlreadyExists")) throw new E
 await k("create", "namespace", namespace);
 await k("create", "serviceaccount", "caller", "-n", namespace);
 await k("create", "role", "database-reader", "-n", namespace, "--verb=list", "--resource=databases.cloud.atomix.io");
-await k("create", "rolebinding", "database-reader", "-n", namespace, "--role=database-reader", `--serviceaccount=${namespace}:caller`);
+await k(
+  "create",
+  "rolebinding",
+  "database-reader",
+  "-n",
+  namespace,
+  "--role=database-reader",
+  `--serviceaccount=${namespace}:caller`,
+);
 const token = (await k("create", "token", "caller", "-n", namespace)).trim();
 const kubeconfig = await serviceAccountKubeconfig("atomix-controller", "kube-system");
 
@@ -52,12 +60,18 @@ async function measure(controller: SampleProcess): Promise<number[]> {
   return latencies.sort((a, b) => a - b);
 }
 
-const at = (sorted: number[], quantile: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * quantile))]!;
+const at = (sorted: number[], quantile: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * quantile))]!;
 const rows: Array<Record<string, string | number>> = [];
 let baseline: number | undefined;
 try {
   for (const [mode, args] of modes) {
-    const controller = await startSample({ script: join(root, "main.ts"), identity: "bench-auth", kubeconfig, args: ["--leader-elect=false", "--log-level=info", ...args] });
+    const controller = await startSample({
+      script: join(root, "main.ts"),
+      identity: "bench-auth",
+      kubeconfig,
+      args: ["--leader-elect=false", "--log-level=info", ...args],
+    });
     try {
       const latencies = await measure(controller);
       const p50 = at(latencies, 0.5);

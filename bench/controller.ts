@@ -37,59 +37,73 @@ function quantile(q: number, buckets: Array<[number, number]>): number {
 const rows: Array<Record<string, string | number>> = [];
 const methodNotes: string[] = [];
 for (const concurrency of concurrencies) {
-const cluster = await startCluster({ log: (line) => console.error(line) });
-try {
-  const config = testKubeConfig(cluster.kubeconfig);
-  const client = new KubeClient(config);
-  const ns = (await freshNamespace(config, "bench")).name;
-  await installWidgetCrd(config);
-  const sample = await startSample({ namespace: ns, identity: "bench", kubeconfig: cluster.kubeconfig, args: [`--concurrency=${concurrency}`, "--log-level=info"] });
-  while (!(await sample.readyz()).leader) await new Promise((resolve) => setTimeout(resolve, 100));
-  const requestsBefore = await sample.metric("rest_client_requests_total");
-  const idleRssMiB = (await sample.metric("process_resident_memory_bytes")) / 2 ** 20;
+  const cluster = await startCluster({ log: (line) => console.error(line) });
+  try {
+    const config = testKubeConfig(cluster.kubeconfig);
+    const client = new KubeClient(config);
+    const ns = (await freshNamespace(config, "bench")).name;
+    await installWidgetCrd(config);
+    const sample = await startSample({
+      namespace: ns,
+      identity: "bench",
+      kubeconfig: cluster.kubeconfig,
+      args: [`--concurrency=${concurrency}`, "--log-level=info"],
+    });
+    while (!(await sample.readyz()).leader) await new Promise((resolve) => setTimeout(resolve, 100));
+    const requestsBefore = await sample.metric("rest_client_requests_total");
+    const idleRssMiB = (await sample.metric("process_resident_memory_bytes")) / 2 ** 20;
 
-  const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: createsInFlight }, async () => {
-      while (next < parents) {
-        const index = next++;
-        await client.create(WidgetKind, {
-          apiVersion: WidgetKind.apiVersion,
-          kind: "Widget",
-          metadata: { name: `w-${index}`, namespace: ns },
-          spec: { replicas: childrenEach },
-        });
-      }
-    }),
-  );
-  const createdMs = performance.now() - started;
-  const expected = parents * childrenEach;
-  let applied = 0;
-  while (applied < expected) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    applied = (await client.list(builtinKinds.ConfigMap, { namespace: ns, labelSelector: "app.kubernetes.io/managed-by=widgets" })).items.length;
-  }
-  const wallMs = performance.now() - started;
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: createsInFlight }, async () => {
+        while (next < parents) {
+          const index = next++;
+          await client.create(WidgetKind, {
+            apiVersion: WidgetKind.apiVersion,
+            kind: "Widget",
+            metadata: { name: `w-${index}`, namespace: ns },
+            spec: { replicas: childrenEach },
+          });
+        }
+      }),
+    );
+    const createdMs = performance.now() - started;
+    const expected = parents * childrenEach;
+    let applied = 0;
+    while (applied < expected) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      applied = (await client.list(builtinKinds.ConfigMap, {
+        namespace: ns,
+        labelSelector: "app.kubernetes.io/managed-by=widgets",
+      })).items.length;
+    }
+    const wallMs = performance.now() - started;
 
-  const metrics = await (await sample.get("/metrics")).text();
-  const buckets: Array<[number, number]> = [];
-  for (const match of metrics.matchAll(/^controller_runtime_event_to_apply_seconds_bucket\{[^}]*le="([^"]+)"[^}]*\} (\d+)/gm)) {
-    buckets.push([match[1] === "+Inf" ? Infinity : Number(match[1]), Number(match[2])]);
-  }
-  const status = readFileSync(`/proc/${sample.process.pid}/status`, "utf8");
-  const peakRssMiB = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
-  const requests = (await sample.metric("rest_client_requests_total")) - requestsBefore;
-  const cachedObjects = await sample.metric("informer_cached_objects");
-  // After a quiet spell, what the process keeps: the cache plus whatever V8 has not returned.
-  await new Promise((resolve) => setTimeout(resolve, settleMs));
-  const settledRssMiB = (await sample.metric("process_resident_memory_bytes")) / 2 ** 20;
-  const heapUsedMiB = (await sample.metric("nodejs_heap_size_used_bytes")) / 2 ** 20;
-  const byMethod = ["GET", "PATCH", "POST", "PUT", "DELETE"].map(async (method) => `${method} ${await sample.metric("rest_client_requests_total", { method })}`);
-  const methods = (await Promise.all(byMethod)).join(", ");
-  await sample.stop();
+    const metrics = await (await sample.get("/metrics")).text();
+    const buckets: Array<[number, number]> = [];
+    for (
+      const match of metrics.matchAll(
+        /^controller_runtime_event_to_apply_seconds_bucket\{[^}]*le="([^"]+)"[^}]*\} (\d+)/gm,
+      )
+    ) {
+      buckets.push([match[1] === "+Inf" ? Infinity : Number(match[1]), Number(match[2])]);
+    }
+    const status = readFileSync(`/proc/${sample.process.pid}/status`, "utf8");
+    const peakRssMiB = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+    const requests = (await sample.metric("rest_client_requests_total")) - requestsBefore;
+    const cachedObjects = await sample.metric("informer_cached_objects");
+    // After a quiet spell, what the process keeps: the cache plus whatever V8 has not returned.
+    await new Promise((resolve) => setTimeout(resolve, settleMs));
+    const settledRssMiB = (await sample.metric("process_resident_memory_bytes")) / 2 ** 20;
+    const heapUsedMiB = (await sample.metric("nodejs_heap_size_used_bytes")) / 2 ** 20;
+    const byMethod = ["GET", "PATCH", "POST", "PUT", "DELETE"].map(async (method) =>
+      `${method} ${await sample.metric("rest_client_requests_total", { method })}`
+    );
+    const methods = (await Promise.all(byMethod)).join(", ");
+    await sample.stop();
 
-  rows.push(
+    rows.push(
       {
         parents,
         children: expected,
@@ -104,11 +118,12 @@ try {
         "heap used after (MiB)": heapUsedMiB.toFixed(0),
         "cached objects": cachedObjects,
         "API requests": requests,
-      });
-  methodNotes.push(`${concurrency} workers: ${methods}`);
-} finally {
-  await cluster.stop();
-}
+      },
+    );
+    methodNotes.push(`${concurrency} workers: ${methods}`);
+  } finally {
+    await cluster.stop();
+  }
 }
 
 writeReport({

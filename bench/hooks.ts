@@ -17,7 +17,12 @@ const throughputSeconds = 5;
 const root = join(import.meta.dirname, "..");
 
 const request: SyncRequest<PartitionGroup> = {
-  parent: { apiVersion: "k8s.atomix.io/v1alpha1", kind: "PartitionGroup", metadata: { name: "raft", namespace: "bench", uid: "u", generation: 1 }, spec: { partitions: 3, partitionSize: 3, raft: {} } },
+  parent: {
+    apiVersion: "k8s.atomix.io/v1alpha1",
+    kind: "PartitionGroup",
+    metadata: { name: "raft", namespace: "bench", uid: "u", generation: 1 },
+    spec: { partitions: 3, partitionSize: 3, raft: {} },
+  },
   children: {},
   related: {},
   finalizing: false,
@@ -46,17 +51,42 @@ async function latencies(call: () => Promise<unknown> | unknown): Promise<number
 }
 
 const port = await freePort();
-const server = spawn(process.execPath, [join(root, "runtime/hook-server/main.ts"), "--functions", "functions/atomix-controller/partition-groups/partition-group.ts", "--host", "127.0.0.1", "--port", String(port)], { cwd: root, stdio: "ignore" });
+const server = spawn(process.execPath, [
+  join(root, "runtime/hook-server/main.ts"),
+  "--functions",
+  "functions/atomix-controller/partition-groups/partition-group.ts",
+  "--host",
+  "127.0.0.1",
+  "--port",
+  String(port),
+], { cwd: root, stdio: "ignore" });
 try {
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100 && !(await fetch(`${url}/healthz`).catch(() => undefined))?.ok; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 100 && !(await fetch(`${url}/healthz`).catch(() => undefined))?.ok; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const remoteGroups = servedAt(partitionGroups, url);
   const local = await latencies(() => callSync(partitionGroups, false, structuredClone(request)));
   const remote = await latencies(() => callSync(remoteGroups, false, request));
   const rows: Array<Record<string, string | number>> = [
-    { what: "in-process sync (PartitionGroup, 3 partitions)", "p50 ms": ms(quantile(local, 0.5)), "p99 ms": ms(quantile(local, 0.99)), "requests/s": "" },
-    { what: "remote sync over loopback HTTP (one caller)", "p50 ms": ms(quantile(remote, 0.5)), "p99 ms": ms(quantile(remote, 0.99)), "requests/s": "" },
-    { what: "added by the remote call", "p50 ms": ms(quantile(remote, 0.5) - quantile(local, 0.5)), "p99 ms": ms(quantile(remote, 0.99) - quantile(local, 0.99)), "requests/s": "" },
+    {
+      what: "in-process sync (PartitionGroup, 3 partitions)",
+      "p50 ms": ms(quantile(local, 0.5)),
+      "p99 ms": ms(quantile(local, 0.99)),
+      "requests/s": "",
+    },
+    {
+      what: "remote sync over loopback HTTP (one caller)",
+      "p50 ms": ms(quantile(remote, 0.5)),
+      "p99 ms": ms(quantile(remote, 0.99)),
+      "requests/s": "",
+    },
+    {
+      what: "added by the remote call",
+      "p50 ms": ms(quantile(remote, 0.5) - quantile(local, 0.5)),
+      "p99 ms": ms(quantile(remote, 0.99) - quantile(local, 0.99)),
+      "requests/s": "",
+    },
   ];
   for (const concurrency of concurrencies) {
     let answered = 0;
@@ -69,7 +99,12 @@ try {
         }
       }),
     );
-    rows.push({ what: `hook server throughput, ${concurrency} concurrent callers`, "p50 ms": "", "p99 ms": "", "requests/s": Math.round(answered / throughputSeconds) });
+    rows.push({
+      what: `hook server throughput, ${concurrency} concurrent callers`,
+      "p50 ms": "",
+      "p99 ms": "",
+      "requests/s": Math.round(answered / throughputSeconds),
+    });
   }
   writeReport({
     name: "hooks",

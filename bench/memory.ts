@@ -22,21 +22,43 @@ const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
 /** Steps of the breakdown: a label and the code a fresh process runs before measuring. */
 const steps: Array<[string, string]> = [
   ["Node, nothing loaded", ""],
-  ["+ a TypeScript file (Node's type stripper)", `await import(${JSON.stringify(join(root, "runtime/kube/kinds.ts"))});`],
+  [
+    "+ a TypeScript file (Node's type stripper)",
+    `await import(${JSON.stringify(join(root, "runtime/kube/kinds.ts"))});`,
+  ],
   ["+ @kubernetes/client-node, whole package", `await import("@kubernetes/client-node");`],
 ];
 const slimSteps: Array<[string, string]> = [
   ["Node, nothing loaded", ""],
-  ["+ a TypeScript file (Node's type stripper)", `await import(${JSON.stringify(join(root, "runtime/kube/kinds.ts"))});`],
-  ["+ client-node's KubeConfig as loaded here (runtime/kube/kubeconfig.ts; includes undici)", `await (await import(${JSON.stringify(join(root, "runtime/kube/kubeconfig.ts"))})).loadKubeConfig(process.env.KC);`],
-  ["+ @bufbuild/protobuf, Connect and the generated Atomix API", `await import("@connectrpc/connect-node"); await import(${JSON.stringify(join(root, "functions/api/protocol-any.ts"))});`],
+  [
+    "+ a TypeScript file (Node's type stripper)",
+    `await import(${JSON.stringify(join(root, "runtime/kube/kinds.ts"))});`,
+  ],
+  [
+    "+ client-node's KubeConfig as loaded here (runtime/kube/kubeconfig.ts; includes undici)",
+    `await (await import(${JSON.stringify(join(root, "runtime/kube/kubeconfig.ts"))})).loadKubeConfig(process.env.KC);`,
+  ],
+  [
+    "+ @bufbuild/protobuf, Connect and the generated Atomix API",
+    `await import("@connectrpc/connect-node"); await import(${
+      JSON.stringify(join(root, "functions/api/protocol-any.ts"))
+    });`,
+  ],
   ["+ prom-client and Hono", `await import("prom-client"); await import("hono"); await import("@hono/node-server");`],
-  ["+ the rest of the controller (runtime, functions)", `await import(${JSON.stringify(join(root, "functions/atomix-controller/program.ts"))}); await import(${JSON.stringify(join(root, "runtime/program/manager.ts"))});`],
+  [
+    "+ the rest of the controller (runtime, functions)",
+    `await import(${JSON.stringify(join(root, "functions/atomix-controller/program.ts"))}); await import(${
+      JSON.stringify(join(root, "runtime/program/manager.ts"))
+    });`,
+  ],
 ];
 
 async function rssAfter(code: string, kubeconfig: string): Promise<number> {
   const script = `${code}\nawait new Promise((r) => setTimeout(r, 500));\nconsole.log(process.memoryUsage.rss());`;
-  const { stdout } = await run(node, ["--input-type=module", "-e", script], { cwd: root, env: { ...process.env, KC: kubeconfig } });
+  const { stdout } = await run(node, ["--input-type=module", "-e", script], {
+    cwd: root,
+    env: { ...process.env, KC: kubeconfig },
+  });
   return Number(stdout.trim().split("\n").at(-1));
 }
 
@@ -65,8 +87,19 @@ async function metric(port: number, name: string): Promise<number> {
   return Number(new RegExp(`^${name} (\\S+)`, "m").exec(text)?.[1] ?? NaN);
 }
 
-async function atRest(label: string, args: string[], kubeconfig: string, port: number): Promise<Record<string, string | number>> {
-  const child = spawn(node, [...args, `--kubeconfig=${kubeconfig}`, `--port=${port}`, "--leader-elect=false", "--log-level=error"], { cwd: root, stdio: "ignore" });
+async function atRest(
+  label: string,
+  args: string[],
+  kubeconfig: string,
+  port: number,
+): Promise<Record<string, string | number>> {
+  const child = spawn(node, [
+    ...args,
+    `--kubeconfig=${kubeconfig}`,
+    `--port=${port}`,
+    "--leader-elect=false",
+    "--log-level=error",
+  ], { cwd: root, stdio: "ignore" });
   try {
     await new Promise((resolve) => setTimeout(resolve, restMs));
     return {
@@ -86,10 +119,23 @@ const cluster = given ? undefined : await startCluster({ log: (line) => console.
 const kubeconfig = given ?? cluster!.kubeconfig;
 try {
   const kubectl = given ? "kubectl" : cluster!.binaries.kubectl;
-  await run(kubectl, ["--kubeconfig", kubeconfig, "apply", "--server-side", "-f", join(root, "deploy", "atomix-controller.yaml")]);
+  await run(kubectl, [
+    "--kubeconfig",
+    kubeconfig,
+    "apply",
+    "--server-side",
+    "-f",
+    join(root, "deploy", "atomix-controller.yaml"),
+  ]);
   await run(kubectl, ["--kubeconfig", kubeconfig, "wait", "--for=condition=Established", "crd", "--all"]);
   const out = mkdtempSync(join(tmpdir(), "atomix-bench-build-"));
-  await run(node, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.build.json"), "--outDir", out], { cwd: root });
+  await run(node, [
+    join(root, "node_modules", "typescript", "bin", "tsc"),
+    "-p",
+    join(root, "tsconfig.build.json"),
+    "--outDir",
+    out,
+  ], { cwd: root });
   writeFileSync(join(out, "package.json"), readFileSync(join(root, "package.json")));
   await run("ln", ["-s", join(root, "node_modules"), join(out, "node_modules")]);
 
@@ -98,7 +144,12 @@ try {
   const rest = [
     await atRest("main.ts (TypeScript sources)", [join(root, "main.ts")], kubeconfig, 15790),
     await atRest("main.js (compiled)", [join(out, "main.js")], kubeconfig, 15791),
-    await atRest("main.js (compiled), --max-semi-space-size=1 (the image)", ["--max-semi-space-size=1", join(out, "main.js")], kubeconfig, 15792),
+    await atRest(
+      "main.js (compiled), --max-semi-space-size=1 (the image)",
+      ["--max-semi-space-size=1", join(out, "main.js")],
+      kubeconfig,
+      15792,
+    ),
   ];
   writeReport({
     name: "memory",

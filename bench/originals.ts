@@ -15,12 +15,12 @@
 // load: bench/go/load, a grpc-go client of the era-a and v0.4.1 generated stubs.
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, cp, mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
 import { checkGo } from "../dev/cluster/build.ts";
-import { capture, elapsed, runGo, type Log } from "../dev/cluster/go.ts";
+import { capture, elapsed, type Log, runGo } from "../dev/cluster/go.ts";
 import { crdToV1 } from "./side-by-side/crds.ts";
 
 /** Bump when the recipe below changes in a way the stamp inputs do not show. */
@@ -56,7 +56,13 @@ interface Step {
 const steps: Step[] = [
   { module: "load", what: "the gRPC load client", output: "load", target: "." },
   { module: "era-b", what: `era b (${eraBModule})`, output: "era-b", target: `${eraBModule}/cmd/controller` },
-  { module: "era-a", what: `era a (${eraAModule}, k8s.io/api with policy/v1 PodDisruptionBudgets)`, output: "era-a", target: `${eraAModule}/cmd/controller`, patchPolicy: true },
+  {
+    module: "era-a",
+    what: `era a (${eraAModule}, k8s.io/api with policy/v1 PodDisruptionBudgets)`,
+    output: "era-a",
+    target: `${eraAModule}/cmd/controller`,
+    patchPolicy: true,
+  },
 ];
 
 export function benchCacheRoot(): string {
@@ -68,7 +74,11 @@ export function benchCacheRoot(): string {
 /** Returns the cached binaries and CRDs, building them first when the cache is cold. */
 export async function ensureOriginals(log: Log = (line) => console.error(line)): Promise<Originals> {
   const go = await checkGo();
-  const versions = { eraA: await requiredVersion("era-a", eraAModule), eraB: await requiredVersion("era-b", eraBModule), go };
+  const versions = {
+    eraA: await requiredVersion("era-a", eraAModule),
+    eraB: await requiredVersion("era-b", eraBModule),
+    go,
+  };
   const dir = join(benchCacheRoot(), await computeStamp(go));
   const originals = describe(dir, versions);
   if (existsSync(join(dir, "complete"))) return originals;
@@ -92,7 +102,10 @@ export async function ensureOriginals(log: Log = (line) => console.error(line)):
     log(`[originals] step ${steps.length + 1}/${steps.length + 1}: CRDs from the module downloads`);
     const eraADir = await moduleDir("era-a", eraAModule, versions.eraA);
     const eraBDir = await moduleDir("era-b", eraBModule, versions.eraB);
-    await writeFile(join(staging, "crds", "era-a.yaml"), eraACrdsYaml(await readFile(join(eraADir, "deploy", "atomix-controller.yaml"), "utf8")));
+    await writeFile(
+      join(staging, "crds", "era-a.yaml"),
+      eraACrdsYaml(await readFile(join(eraADir, "deploy", "atomix-controller.yaml"), "utf8")),
+    );
     await writeFile(join(staging, "crds", "era-b.yaml"), await readFile(join(eraBDir, "deploy", "crds.yaml"), "utf8"));
     await writeFile(join(staging, "versions.json"), JSON.stringify(versions, null, 2) + "\n");
     await writeFile(join(staging, "complete"), new Date().toISOString() + "\n");
@@ -149,7 +162,11 @@ async function patchedModfile(module: string, work: string, log: Log): Promise<s
   await makeWritable(copy);
   const file = join(copy, policyGroupVersion.file);
   const source = await readFile(file, "utf8");
-  if (!source.includes(policyGroupVersion.from)) throw new Error(`${k8sApiModule}@${version} ${policyGroupVersion.file} has no '${policyGroupVersion.from}' to change`);
+  if (!source.includes(policyGroupVersion.from)) {
+    throw new Error(
+      `${k8sApiModule}@${version} ${policyGroupVersion.file} has no '${policyGroupVersion.from}' to change`,
+    );
+  }
   await writeFile(file, source.replace(policyGroupVersion.from, policyGroupVersion.to));
   await writeFile(join(copy, "go.mod"), `module ${k8sApiModule}\n`);
   log(`[originals]   ${k8sApiModule}@${version}: ${policyGroupVersion.file} now registers policy/v1`);
@@ -184,13 +201,17 @@ async function computeStamp(go: string): Promise<string> {
 
 async function requiredVersion(module: string, path: string): Promise<string> {
   const goMod = await readFile(join(goRoot, module, "go.mod"), "utf8");
-  const match = new RegExp(`^\\s*(?:require\\s+)?${path.replaceAll(".", "\\.")}\\s+(v\\S+)(?:\\s*//.*)?$`, "m").exec(goMod);
+  const match = new RegExp(`^\\s*(?:require\\s+)?${path.replaceAll(".", "\\.")}\\s+(v\\S+)(?:\\s*//.*)?$`, "m").exec(
+    goMod,
+  );
   if (!match?.[1]) throw new Error(`bench/go/${module}/go.mod does not require ${path}`);
   return match[1];
 }
 
 async function moduleDir(module: string, path: string, version: string): Promise<string> {
-  const info = JSON.parse(await capture("go", ["mod", "download", "-json", `${path}@${version}`], join(goRoot, module)));
+  const info = JSON.parse(
+    await capture("go", ["mod", "download", "-json", `${path}@${version}`], join(goRoot, module)),
+  );
   if (!info.Dir) throw new Error(`go mod download ${path}@${version} gave no directory: ${info.Error ?? ""}`);
   return info.Dir as string;
 }

@@ -13,7 +13,9 @@ export interface Report {
 const resultsDir = join(import.meta.dirname, "results");
 
 export function writeReport(report: Report): void {
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"} (${arch()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}`;
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"} (${arch()}), ${
+    (totalmem() / 2 ** 30).toFixed(0)
+  } GiB, Node ${process.versions.node}`;
   const json = { ...report, machine, date: new Date().toISOString() };
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, `${report.name}.json`), JSON.stringify(json, null, 2) + "\n");

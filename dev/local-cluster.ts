@@ -16,7 +16,8 @@ export async function startLocalCluster(program: string, manifests: readonly str
   console.error(`[${program}] no kubeconfig given: starting the local control plane (dev/cluster)`);
   const cluster = await startCluster();
   const run = promisify(execFile);
-  const kubectl = async (...args: string[]) => (await run(cluster.binaries.kubectl, ["--kubeconfig", cluster.kubeconfig, ...args])).stdout;
+  const kubectl = async (...args: string[]) =>
+    (await run(cluster.binaries.kubectl, ["--kubeconfig", cluster.kubeconfig, ...args])).stdout;
   for (const manifest of manifests) await kubectl("apply", "--server-side", "-f", manifest);
   await kubectl("wait", "--for=condition=Established", "crd", "--all");
   console.log(`export KUBECONFIG=${cluster.kubeconfig}`);

@@ -13,8 +13,15 @@ export const deployDir = join(import.meta.dirname, "..", "deploy");
 
 /** Every generated file, by path under deploy/, with the product that makes it. */
 export function generatedManifests(): Array<{ product: string; path: string; yaml: string }> {
-  const products = { "atomix-controller": atomixController, "atomix-operator": atomixOperator, "rss-operator": rssOperator, metacontroller };
-  return Object.entries(products).flatMap(([product, manifests]) => Object.entries(manifests()).map(([path, yaml]) => ({ product, path, yaml })));
+  const products = {
+    "atomix-controller": atomixController,
+    "atomix-operator": atomixOperator,
+    "rss-operator": rssOperator,
+    metacontroller,
+  };
+  return Object.entries(products).flatMap(([product, manifests]) =>
+    Object.entries(manifests()).map(([path, yaml]) => ({ product, path, yaml }))
+  );
 }
 
 if (import.meta.main) {

@@ -1,19 +1,26 @@
 // The function contract. A controller is a declaration of what it watches plus pure
 // functions: observed state in, desired state out, as plain JSON shaped like Metacontroller's
 // sync hook. The runtime does all the I/O.
-import { kindKey, type Kind } from "./kube/kinds.ts";
+import { type Kind, kindKey } from "./kube/kinds.ts";
 import type { KubeObject } from "./kube/objects.ts";
 
 /** Objects grouped by "Kind.apiVersion", then keyed by name ("namespace/name" for related objects). */
 export type ObjectsByKind = Record<string, Record<string, KubeObject>>;
 
 /** The objects of one kind in a request's `children` or `related`, keyed as there. */
-export function objectsOf<T extends KubeObject = KubeObject>(objects: ObjectsByKind, kind: Pick<Kind, "apiVersion" | "kind">): Record<string, T> {
+export function objectsOf<T extends KubeObject = KubeObject>(
+  objects: ObjectsByKind,
+  kind: Pick<Kind, "apiVersion" | "kind">,
+): Record<string, T> {
   return (objects[kindKey(kind)] ?? {}) as Record<string, T>;
 }
 
 /** One object of a kind in a request's `children` (by name) or `related` (by "namespace/name", or name if cluster-scoped). */
-export function objectOf<T extends KubeObject = KubeObject>(objects: ObjectsByKind, kind: Pick<Kind, "apiVersion" | "kind">, key: string): T | undefined {
+export function objectOf<T extends KubeObject = KubeObject>(
+  objects: ObjectsByKind,
+  kind: Pick<Kind, "apiVersion" | "kind">,
+  key: string,
+): T | undefined {
   return objects[kindKey(kind)]?.[key] as T | undefined;
 }
 
@@ -88,7 +95,13 @@ export interface ActionResult {
 export interface DesiredObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [field: string]: unknown };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [field: string]: unknown;
+  };
   [field: string]: unknown;
 }
 
@@ -147,7 +160,8 @@ export interface RemoteHook extends Required<Pick<RemoteHookOptions, "timeoutSec
   dispatcher?: unknown;
 }
 
-export const isRemote = (hook: unknown): hook is RemoteHook => typeof hook === "object" && hook !== null && (hook as RemoteHook).kind === "remote";
+export const isRemote = (hook: unknown): hook is RemoteHook =>
+  typeof hook === "object" && hook !== null && (hook as RemoteHook).kind === "remote";
 
 /** A pure function run in-process, or a hook served elsewhere (`remote(url)`, webhook/remote.ts). */
 export type Hook<In, Out> = ((input: In) => Out) | RemoteHook;
@@ -194,16 +208,23 @@ export type UpdateMethod = "InPlace" | "Recreate" | "OnDelete";
 const controllerNamePattern = /^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/;
 
 /** A controller whose hooks all run in-process: what tests call directly. */
-export interface LocalControllerDefinition<P extends KubeObject = KubeObject> extends Omit<ControllerDefinition<P>, "sync" | "finalize" | "related"> {
+export interface LocalControllerDefinition<P extends KubeObject = KubeObject>
+  extends Omit<ControllerDefinition<P>, "sync" | "finalize" | "related"> {
   related?: { kinds: Kind[]; select(parent: P): RelatedRequest[] };
   sync(request: SyncRequest<P>): SyncResponse;
   finalize?(request: SyncRequest<P>): FinalizeResponse;
 }
 
 /** Declares a controller; checks the declaration itself so mistakes surface at start-up. */
-export function controller<P extends KubeObject = KubeObject>(definition: LocalControllerDefinition<P>): LocalControllerDefinition<P>;
-export function controller<P extends KubeObject = KubeObject>(definition: ControllerDefinition<P>): ControllerDefinition<P>;
-export function controller<P extends KubeObject = KubeObject>(definition: ControllerDefinition<P>): ControllerDefinition<P> {
+export function controller<P extends KubeObject = KubeObject>(
+  definition: LocalControllerDefinition<P>,
+): LocalControllerDefinition<P>;
+export function controller<P extends KubeObject = KubeObject>(
+  definition: ControllerDefinition<P>,
+): ControllerDefinition<P>;
+export function controller<P extends KubeObject = KubeObject>(
+  definition: ControllerDefinition<P>,
+): ControllerDefinition<P> {
   if (!controllerNamePattern.test(definition.name)) {
     throw new Error(`controller name "${definition.name}" must be a lowercase DNS label of at most 63 characters`);
   }
@@ -213,10 +234,14 @@ export function controller<P extends KubeObject = KubeObject>(definition: Contro
     if (seen.has(key)) throw new Error(`controller ${definition.name} declares child kind ${key} twice`);
     seen.add(key);
     if (child.namespaced === false && definition.parent.namespaced) {
-      throw new Error(`controller ${definition.name}: a namespaced ${definition.parent.kind} cannot own cluster-scoped ${child.kind}`);
+      throw new Error(
+        `controller ${definition.name}: a namespaced ${definition.parent.kind} cannot own cluster-scoped ${child.kind}`,
+      );
     }
   }
-  if (typeof definition.sync !== "function" && !isRemote(definition.sync)) throw new Error(`controller ${definition.name} has no sync function or remote hook`);
+  if (typeof definition.sync !== "function" && !isRemote(definition.sync)) {
+    throw new Error(`controller ${definition.name} has no sync function or remote hook`);
+  }
   return definition;
 }
 

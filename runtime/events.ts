@@ -26,7 +26,9 @@ export class ApiEventRecorder implements EventRecorder {
   readonly #canWrite: () => boolean;
   readonly #buckets = new Map<string, { tokens: number; updated: number }>();
 
-  constructor(options: { client: KubeClient; controller: string; instance: string; log: Logger; canWrite: () => boolean }) {
+  constructor(
+    options: { client: KubeClient; controller: string; instance: string; log: Logger; canWrite: () => boolean },
+  ) {
     this.#client = options.client;
     this.#controller = options.controller;
     this.#instance = options.instance;

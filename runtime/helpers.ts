@@ -17,14 +17,23 @@ export function unchangedChildren(children: ObjectsByKind): DesiredObject[] {
         ...rest,
         apiVersion: child.apiVersion,
         kind: child.kind,
-        metadata: { name: metadata.name, ...(metadata.labels ? { labels: metadata.labels } : {}), ...(metadata.annotations ? { annotations: metadata.annotations } : {}) },
+        metadata: {
+          name: metadata.name,
+          ...(metadata.labels ? { labels: metadata.labels } : {}),
+          ...(metadata.annotations ? { annotations: metadata.annotations } : {}),
+        },
       } as DesiredObject;
-    }),
+    })
   );
 }
 
 /** A headless Service that names each pod in DNS (<pod>.<name>), ready or not, so peers find each other while they start. */
-export function headlessService(name: string, labels: Record<string, string>, ports: ReadonlyArray<{ name: string; port: number }>, selector = labels): DesiredObject {
+export function headlessService(
+  name: string,
+  labels: Record<string, string>,
+  ports: ReadonlyArray<{ name: string; port: number }>,
+  selector = labels,
+): DesiredObject {
   return {
     apiVersion: "v1",
     kind: "Service",

@@ -15,7 +15,6 @@ import type { KubeObject } from "./kube/objects.ts";
 import type { Logger } from "./log.ts";
 import { defaultLeaseDurationSeconds, defaultRenewDeadlineSeconds, defaultRetryPeriodSeconds } from "./defaults.ts";
 
-
 export interface LeaderElectionOptions {
   client: KubeClient;
   /** The shared registry: the Lease is watched through it, like every other object. */
@@ -68,7 +67,10 @@ export class LeaderElector {
     if (!(this.#leaseMs > this.#renewDeadlineMs && this.#renewDeadlineMs > this.#retryMs * 1.2)) {
       throw new Error("leader election needs leaseDuration > renewDeadline > 1.2 × retryPeriod (client-go's rule)");
     }
-    this.#watch = options.informers.for(builtinKinds.Lease, { namespaces: [options.leaseNamespace], fieldSelector: `metadata.name=${options.leaseName}` });
+    this.#watch = options.informers.for(builtinKinds.Lease, {
+      namespaces: [options.leaseNamespace],
+      fieldSelector: `metadata.name=${options.leaseName}`,
+    });
     this.#watch.onChange((change) => {
       const lease = change.object as Lease;
       if (change.type === "deleted") this.#observed = undefined;
@@ -177,7 +179,13 @@ export class LeaderElector {
           apiVersion: "coordination.k8s.io/v1",
           kind: "Lease",
           metadata: { name: leaseName, namespace: leaseNamespace },
-          spec: { holderIdentity: this.identity, leaseDurationSeconds: leaseSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 },
+          spec: {
+            holderIdentity: this.identity,
+            leaseDurationSeconds: leaseSeconds,
+            acquireTime: now,
+            renewTime: now,
+            leaseTransitions: 0,
+          },
         });
         this.#observe(created);
         return true;
@@ -190,7 +198,10 @@ export class LeaderElector {
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity ?? "";
     const ours = holder === this.identity;
-    if (!ours && holder && this.#observed && performance.now() < this.#observed.at + (spec.leaseDurationSeconds ?? leaseSeconds) * 1000) {
+    if (
+      !ours && holder && this.#observed &&
+      performance.now() < this.#observed.at + (spec.leaseDurationSeconds ?? leaseSeconds) * 1000
+    ) {
       return false;
     }
     const next: Lease = {

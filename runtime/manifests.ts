@@ -2,6 +2,6 @@
 // YAML: CRDs, the ClusterRole derived from the controllers (and what else the program
 // declares), and the ServiceAccount, binding and Deployment of its replicas.
 export { conditions, crd } from "./manifests/crd.ts";
-export { deployment, identity, yamlStream, type Workload } from "./manifests/workload.ts";
-export { childVerbs, cachedVerbs, controllerAccess, managerAccess, policyRules, type PolicyRule } from "./rbac.ts";
+export { deployment, identity, type Workload, yamlStream } from "./manifests/workload.ts";
+export { cachedVerbs, childVerbs, controllerAccess, managerAccess, type PolicyRule, policyRules } from "./rbac.ts";
 export type { Access, Verb } from "./kube/access.ts";

@@ -8,21 +8,121 @@ import type { QueueObserver } from "./queue.ts";
 export const kindLabels = (kind: Kind) => ({ kind: kind.kind, group: groupOf(kind.apiVersion) });
 
 const queueBuckets = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1, 10, 100, 1000];
-const reconcileBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60];
-const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.35, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 7.5, 10, 15, 20, 30, 60];
+const reconcileBuckets = [
+  0.005,
+  0.01,
+  0.025,
+  0.05,
+  0.1,
+  0.15,
+  0.2,
+  0.25,
+  0.3,
+  0.35,
+  0.4,
+  0.45,
+  0.5,
+  0.6,
+  0.7,
+  0.8,
+  0.9,
+  1,
+  1.25,
+  1.5,
+  1.75,
+  2,
+  2.5,
+  3,
+  3.5,
+  4,
+  4.5,
+  5,
+  6,
+  7,
+  8,
+  9,
+  10,
+  15,
+  20,
+  25,
+  30,
+  40,
+  50,
+  60,
+];
+const latencyBuckets = [
+  0.001,
+  0.0025,
+  0.005,
+  0.01,
+  0.025,
+  0.05,
+  0.075,
+  0.1,
+  0.15,
+  0.25,
+  0.35,
+  0.5,
+  0.75,
+  1,
+  1.5,
+  2,
+  3,
+  4,
+  5,
+  7.5,
+  10,
+  15,
+  20,
+  30,
+  60,
+];
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly reconcileTotal = this.#counter("controller_runtime_reconcile_total", "Total number of reconciliations per controller", ["controller", "result"]);
-  readonly reconcileErrors = this.#counter("controller_runtime_reconcile_errors_total", "Total number of reconciliation errors per controller", ["controller"]);
-  readonly reconcileTime = this.#histogram("controller_runtime_reconcile_time_seconds", "Length of time per reconciliation per controller", ["controller"], reconcileBuckets);
-  readonly activeWorkers = this.#gauge("controller_runtime_active_workers", "Number of currently used workers per controller", ["controller"]);
-  readonly maxWorkers = this.#gauge("controller_runtime_max_concurrent_reconciles", "Maximum number of concurrent reconciles per controller", ["controller"]);
+  readonly reconcileTotal = this.#counter(
+    "controller_runtime_reconcile_total",
+    "Total number of reconciliations per controller",
+    ["controller", "result"],
+  );
+  readonly reconcileErrors = this.#counter(
+    "controller_runtime_reconcile_errors_total",
+    "Total number of reconciliation errors per controller",
+    ["controller"],
+  );
+  readonly reconcileTime = this.#histogram(
+    "controller_runtime_reconcile_time_seconds",
+    "Length of time per reconciliation per controller",
+    ["controller"],
+    reconcileBuckets,
+  );
+  readonly activeWorkers = this.#gauge(
+    "controller_runtime_active_workers",
+    "Number of currently used workers per controller",
+    ["controller"],
+  );
+  readonly maxWorkers = this.#gauge(
+    "controller_runtime_max_concurrent_reconciles",
+    "Maximum number of concurrent reconciles per controller",
+    ["controller"],
+  );
   readonly queueDepth = this.#gauge("workqueue_depth", "Current depth of workqueue", ["name"]);
   readonly queueAdds = this.#counter("workqueue_adds_total", "Total number of adds handled by workqueue", ["name"]);
-  readonly queueLatency = this.#histogram("workqueue_queue_duration_seconds", "How long in seconds an item stays in workqueue before being requested", ["name"], queueBuckets);
-  readonly workDuration = this.#histogram("workqueue_work_duration_seconds", "How long in seconds processing an item from workqueue takes", ["name"], queueBuckets);
-  readonly queueRetries = this.#counter("workqueue_retries_total", "Total number of retries handled by workqueue", ["name"]);
+  readonly queueLatency = this.#histogram(
+    "workqueue_queue_duration_seconds",
+    "How long in seconds an item stays in workqueue before being requested",
+    ["name"],
+    queueBuckets,
+  );
+  readonly workDuration = this.#histogram(
+    "workqueue_work_duration_seconds",
+    "How long in seconds processing an item from workqueue takes",
+    ["name"],
+    queueBuckets,
+  );
+  readonly queueRetries = this.#counter("workqueue_retries_total", "Total number of retries handled by workqueue", [
+    "name",
+  ]);
   readonly leader = this.#gauge(
     "leader_election_master_status",
     "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master",
@@ -34,8 +134,16 @@ export class Metrics {
     ["controller"],
     latencyBuckets,
   );
-  readonly restRequests = this.#counter("rest_client_requests_total", "Number of HTTP requests to the Kubernetes API, partitioned by method and status code", ["method", "code"]);
-  readonly watchRestarts = this.#counter("informer_list_watch_restarts_total", "Lists and watch restarts per kind and reason", ["kind", "group", "reason"]);
+  readonly restRequests = this.#counter(
+    "rest_client_requests_total",
+    "Number of HTTP requests to the Kubernetes API, partitioned by method and status code",
+    ["method", "code"],
+  );
+  readonly watchRestarts = this.#counter(
+    "informer_list_watch_restarts_total",
+    "Lists and watch restarts per kind and reason",
+    ["kind", "group", "reason"],
+  );
 
   /**
    * @param cacheSizes the number of cached objects per kind, read on every scrape.
@@ -78,7 +186,11 @@ export class Metrics {
         this.inc((user + system) / 1e6);
       },
     });
-    new Gauge({ name: "process_start_time_seconds", help: "Start time of the process since the Unix epoch in seconds", registers }).set(
+    new Gauge({
+      name: "process_start_time_seconds",
+      help: "Start time of the process since the Unix epoch in seconds",
+      registers,
+    }).set(
       Math.round(Date.now() / 1000 - process.uptime()),
     );
   }

@@ -6,21 +6,21 @@
 // The other doors: run.ts (run a program: manager, flags, RPC services), manifests.ts (CRDs,
 // RBAC and Deployments as data) and hooks.ts (serve functions as Metacontroller webhooks).
 export {
-  controller,
-  defaultHookTimeoutSeconds,
-  inProcess,
-  isRemote,
-  objectOf,
-  objectsOf,
   type Action,
   type ActionEvent,
   type ActionResult,
+  controller,
   type ControllerDefinition,
+  defaultHookTimeoutSeconds,
   type DesiredObject,
   type FinalizeResponse,
   type Hook,
+  inProcess,
+  isRemote,
   type LocalControllerDefinition,
+  objectOf,
   type ObjectsByKind,
+  objectsOf,
   type RelatedRequest,
   type RemoteHook,
   type RemoteHookOptions,
@@ -28,8 +28,15 @@ export {
   type SyncResponse,
   type UpdateMethod,
 } from "./controller.ts";
-export { builtinKinds, groupOf, kind, kindKey, type Kind } from "./kube/kinds.ts";
-export { controllerOf, objectKey, splitKey, type KubeObject, type ObjectMeta, type OwnerReference } from "./kube/objects.ts";
+export { builtinKinds, groupOf, type Kind, kind, kindKey } from "./kube/kinds.ts";
+export {
+  controllerOf,
+  type KubeObject,
+  objectKey,
+  type ObjectMeta,
+  type OwnerReference,
+  splitKey,
+} from "./kube/objects.ts";
 export { rfc3339 } from "./kube/time.ts";
 export { fingerprint, headlessService, readyCondition, unchangedChildren } from "./helpers.ts";
 export { remote, servedAt } from "./webhook/remote.ts";

@@ -43,12 +43,26 @@ export function controllerAccess(definition: ControllerDefinition<any>): Access[
 export function managerAccess(options: { leaderElection: boolean; apiAuth?: boolean }): Access[] {
   return [
     { kind: builtinKinds.Event, verbs: ["create"], why: "events about parents" },
-    ...(options.leaderElection ? [{ kind: builtinKinds.Lease, verbs: [...cachedVerbs, "get", "create", "update"] as Verb[], why: "leader election" }] : []),
+    ...(options.leaderElection
+      ? [{
+        kind: builtinKinds.Lease,
+        verbs: [...cachedVerbs, "get", "create", "update"] as Verb[],
+        why: "leader election",
+      }]
+      : []),
     ...(options.apiAuth
       ? [
-          { kind: builtinKinds.TokenReview, verbs: ["create"] as Verb[], why: "--api-auth=kubernetes: who a bearer token is" },
-          { kind: builtinKinds.SubjectAccessReview, verbs: ["create"] as Verb[], why: "--api-auth=kubernetes: whether the caller may do what an RPC does" },
-        ]
+        {
+          kind: builtinKinds.TokenReview,
+          verbs: ["create"] as Verb[],
+          why: "--api-auth=kubernetes: who a bearer token is",
+        },
+        {
+          kind: builtinKinds.SubjectAccessReview,
+          verbs: ["create"] as Verb[],
+          why: "--api-auth=kubernetes: whether the caller may do what an RPC does",
+        },
+      ]
       : []),
   ];
 }
@@ -63,10 +77,14 @@ export function policyRules(accesses: readonly Access[]): PolicyRule[] {
     const resource = access.subresource ? `${access.kind.plural}/${access.subresource}` : access.kind.plural;
     const key = `${group}/${resource}`;
     let entry = byResource.get(key);
-    if (!entry) byResource.set(key, (entry = { group, resource, verbs: new Set() }));
+    if (!entry) byResource.set(key, entry = { group, resource, verbs: new Set() });
     for (const verb of access.verbs) entry.verbs.add(verb);
   }
   return [...byResource.values()]
     .sort((a, b) => a.group.localeCompare(b.group) || a.resource.localeCompare(b.resource))
-    .map(({ group, resource, verbs }) => ({ apiGroups: [group], resources: [resource], verbs: verbOrder.filter((verb) => verbs.has(verb)) }));
+    .map(({ group, resource, verbs }) => ({
+      apiGroups: [group],
+      resources: [resource],
+      verbs: verbOrder.filter((verb) => verbs.has(verb)),
+    }));
 }

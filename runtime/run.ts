@@ -1,9 +1,16 @@
 // The runtime's door for running a program: declare it (program), run it (runProgram or
 // runManager), and what RPC services and components get from the manager (the client, the
 // cache, the controller set). Loading this loads the engine, the REST client and the server.
-export { program, runManager, runProgram, type Program, type RunOptions } from "./program/main.ts";
-export { Manager, type Component, type ComponentContext, type ManagerOptions } from "./program/manager.ts";
-export { clusterNamed, ConfigError, defaultPort, type OptionSpec, type RuntimeConfig, type Values } from "./program/config.ts";
+export { type Program, program, runManager, type RunOptions, runProgram } from "./program/main.ts";
+export { type Component, type ComponentContext, Manager, type ManagerOptions } from "./program/manager.ts";
+export {
+  clusterNamed,
+  ConfigError,
+  defaultPort,
+  type OptionSpec,
+  type RuntimeConfig,
+  type Values,
+} from "./program/config.ts";
 export type { ServiceContext } from "./program/service.ts";
 export type { ControllerSet } from "./program/controllers.ts";
 export { isConflict, isGone, isNotFound, KubeClient, KubeError } from "./kube/client.ts";
@@ -12,6 +19,6 @@ export { Discovery } from "./kube/discovery.ts";
 export type { Informers } from "./cache/informers.ts";
 export type { Change, Informer } from "./cache/informer.ts";
 export { follow, type FollowOptions } from "./cache/follow.ts";
-export { serviceAccess, type RpcResourceRule, type RpcRule, type ServiceAccess } from "./auth/rules.ts";
+export { type RpcResourceRule, type RpcRule, type ServiceAccess, serviceAccess } from "./auth/rules.ts";
 export { WorkQueue, type WorkQueueOptions } from "./queue.ts";
-export { createLogger, silentLogger, type Logger } from "./log.ts";
+export { createLogger, type Logger, silentLogger } from "./log.ts";

@@ -11,7 +11,7 @@ import { spawn } from "node:child_process";
 import { readdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startCluster, type Cluster } from "../dev/cluster/cluster.ts";
+import { type Cluster, startCluster } from "../dev/cluster/cluster.ts";
 
 const fileTimeoutMs = 15 * 60_000;
 const testRoot = fileURLToPath(new URL(".", import.meta.url));
@@ -29,7 +29,10 @@ async function findTests(dir: string): Promise<string[]> {
   const found: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory() && !(dir === testRoot && (entry.name === "support" || entry.name === "sample")) && entry.name !== "node_modules") {
+    if (
+      entry.isDirectory() && !(dir === testRoot && (entry.name === "support" || entry.name === "sample")) &&
+      entry.name !== "node_modules"
+    ) {
       found.push(...(await findTests(path)));
     } else if (entry.isFile() && entry.name.endsWith(".test.ts")) {
       found.push(path);
@@ -120,7 +123,9 @@ async function main(): Promise<number> {
   } finally {
     await cluster?.stop();
   }
-  console.log(`\n${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ""}`);
+  console.log(
+    `\n${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ""}`,
+  );
   if (totals.passed === 0) console.log("no test ran");
   return totals.failed > 0 || totals.passed === 0 ? 1 : 0;
 }

@@ -5,11 +5,11 @@
 // measure kube-controller-manager; lifted, what remains is the API server and the controller
 // under test. Each of the two components is restarted, by the PID dev/cluster recorded, with
 // the flags it was started with plus these.
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { KubeClient, loadKubeConfig } from "../../runtime/run.ts";
 import { builtinKinds, type KubeObject } from "../../runtime/mod.ts";
-import { alive, fakeNodeName, startCluster, type Cluster } from "../../dev/cluster/cluster.ts";
+import { alive, type Cluster, fakeNodeName, startCluster } from "../../dev/cluster/cluster.ts";
 
 export const liftedQpsFlags = ["--kube-api-qps=5000", "--kube-api-burst=10000"];
 const relaunched = ["kube-controller-manager", "kube-scheduler"];
@@ -47,10 +47,15 @@ export async function startBenchCluster(log: (line: string) => void): Promise<Be
       while (alive(pid) && Date.now() < deadline) await sleep(100);
       if (alive(pid)) process.kill(pid, "SIGKILL");
       while (alive(pid)) await sleep(50);
-      const command = [...args.filter((arg) => !liftedQpsFlags.some((flag) => arg.startsWith(flag.split("=")[0]!))), ...liftedQpsFlags];
+      const command = [
+        ...args.filter((arg) => !liftedQpsFlags.some((flag) => arg.startsWith(flag.split("=")[0]!))),
+        ...liftedQpsFlags,
+      ];
       const fd = openSync(cluster.logFile(name), "a");
       // As dev/cluster does: the component dies with this process even when that is killed outright.
-      const [program, ...rest] = existsSync("/usr/bin/setpriv") ? ["/usr/bin/setpriv", "--pdeathsig", "SIGKILL", ...command] : command;
+      const [program, ...rest] = existsSync("/usr/bin/setpriv")
+        ? ["/usr/bin/setpriv", "--pdeathsig", "SIGKILL", ...command]
+        : command;
       const child = spawn(program!, rest, { cwd: cluster.dir, stdio: ["ignore", fd, fd] });
       closeSync(fd);
       children.push({ name, child });
@@ -59,7 +64,9 @@ export async function startBenchCluster(log: (line: string) => void): Promise<Be
     }
     await sleep(settleMs);
     for (const { name, child } of children) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited after its restart; see ${cluster.logFile(name)}`);
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`${name} exited after its restart; see ${cluster.logFile(name)}`);
+      }
     }
     await addFakeNodes(cluster, log);
   } catch (error) {
@@ -91,7 +98,10 @@ async function addFakeNodes(cluster: Cluster, log: (line: string) => void): Prom
         labels: { ...template.metadata.labels, "kubernetes.io/hostname": name },
       },
       spec: {},
-      status: { allocatable: (template.status as { allocatable: unknown }).allocatable, capacity: (template.status as { capacity: unknown }).capacity },
+      status: {
+        allocatable: (template.status as { allocatable: unknown }).allocatable,
+        capacity: (template.status as { capacity: unknown }).capacity,
+      },
     };
     await client.create(builtinKinds.Node, node);
   }
@@ -100,15 +110,23 @@ async function addFakeNodes(cluster: Cluster, log: (line: string) => void): Prom
     const nodes = (await client.list(builtinKinds.Node)).items;
     return names.every((name) => {
       const node = nodes.find((n) => n.metadata.name === name);
-      const conditions = (node?.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? [];
-      return conditions.some((c) => c.type === "Ready" && c.status === "True") && !((node?.spec as { taints?: unknown[] } | undefined)?.taints ?? []).length;
+      const conditions =
+        (node?.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? [];
+      return conditions.some((c) => c.type === "Ready" && c.status === "True") &&
+        !((node?.spec as { taints?: unknown[] } | undefined)?.taints ?? []).length;
     });
   };
   while (!(await ready())) {
-    if (Date.now() > deadline) throw new Error(`the added fake nodes (${names.join(", ")}) did not become Ready without taints in 60 s`);
+    if (Date.now() > deadline) {
+      throw new Error(`the added fake nodes (${names.join(", ")}) did not become Ready without taints in 60 s`);
+    }
     await sleep(250);
   }
-  log(`[bench] ${fakeNodes} fake nodes of ${(template.status as { capacity: { pods: string } }).capacity.pods} pods each (added ${names.join(", ")})`);
+  log(
+    `[bench] ${fakeNodes} fake nodes of ${
+      (template.status as { capacity: { pods: string } }).capacity.pods
+    } pods each (added ${names.join(", ")})`,
+  );
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

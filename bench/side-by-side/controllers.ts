@@ -6,9 +6,18 @@
 //    mount namespace whose /run holds a service account token and CA at the in-cluster paths,
 //    with KUBERNETES_SERVICE_HOST/PORT, POD_NAME and POD_NAMESPACE set, as in a pod.
 // Every process gets a parent-death signal, so none outlives the bench.
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { createConnection, createServer, type AddressInfo } from "node:net";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { type AddressInfo, createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -45,23 +54,41 @@ export async function buildOurs(): Promise<string> {
   // work in progress) then cannot fail the build.
   symlinkSync(join(root, "node_modules"), join(out, "node_modules"));
   const config = join(out, "tsconfig.json");
-  const include = (JSON.parse(readFileSync(join(root, "tsconfig.build.json"), "utf8")).include as string[]).map((entry) => join(root, entry === "*.ts" ? "main.ts" : entry));
+  const include = (JSON.parse(readFileSync(join(root, "tsconfig.build.json"), "utf8")).include as string[]).map((
+    entry,
+  ) => join(root, entry === "*.ts" ? "main.ts" : entry));
   writeFileSync(config, JSON.stringify({ extends: join(root, "tsconfig.build.json"), include }));
-  await run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", config, "--outDir", out], { cwd: root });
+  await run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", config, "--outDir", out], {
+    cwd: root,
+  });
   copyFileSync(join(root, "package.json"), join(out, "package.json"));
   return out;
 }
 
-function launch(name: string, command: string[], env: NodeJS.ProcessEnv, logDir: string): { child: ChildProcess; logFile: string } {
+function launch(
+  name: string,
+  command: string[],
+  env: NodeJS.ProcessEnv,
+  logDir: string,
+): { child: ChildProcess; logFile: string } {
   const logFile = join(logDir, `${name}.log`);
   const fd = openSync(logFile, "a");
-  const [program, ...args] = existsSync("/usr/bin/setpriv") ? ["/usr/bin/setpriv", "--pdeathsig", "SIGKILL", ...command] : command;
+  const [program, ...args] = existsSync("/usr/bin/setpriv")
+    ? ["/usr/bin/setpriv", "--pdeathsig", "SIGKILL", ...command]
+    : command;
   const child = spawn(program!, args, { cwd: logDir, env, stdio: ["ignore", fd, fd] });
   closeSync(fd);
   return { child, logFile };
 }
 
-function handle(side: Side, name: string, child: ChildProcess, logFile: string, grpc: string, httpPort?: number): Controller {
+function handle(
+  side: Side,
+  name: string,
+  child: ChildProcess,
+  logFile: string,
+  grpc: string,
+  httpPort?: number,
+): Controller {
   const exited = () => child.exitCode !== null || child.signalCode !== null;
   return {
     side,
@@ -107,10 +134,18 @@ export async function startOurs(options: OursOptions): Promise<Controller> {
     `--port=${options.port}`,
     "--host=127.0.0.1",
     ...(options.election
-      ? ["--leader-elect=true", `--identity=${options.election.identity}`, "--leader-election-namespace=kube-system", "--leader-election-id=atomix-bench"]
+      ? [
+        "--leader-elect=true",
+        `--identity=${options.election.identity}`,
+        "--leader-election-namespace=kube-system",
+        "--leader-election-id=atomix-bench",
+      ]
       : ["--leader-elect=false"]),
   ];
-  const { child, logFile } = launch(name, [process.execPath, ...args], { ...process.env, KUBECONFIG: options.kubeconfig }, options.logDir);
+  const { child, logFile } = launch(name, [process.execPath, ...args], {
+    ...process.env,
+    KUBECONFIG: options.kubeconfig,
+  }, options.logDir);
   const controller = handle("ours", name, child, logFile, `127.0.0.1:${options.port}`, options.port);
   await waitFor(`${name} to be ready`, controller, async () => (await readyz(options.port))?.ready === true);
   return controller;
@@ -150,14 +185,25 @@ const goControllers = 2;
 export async function startGo(options: GoOptions): Promise<Controller> {
   const name = options.name ?? options.side;
   // Era a reads --kubeconfig; era b only $KUBECONFIG. Both need CONTROLLER_NAME/NAMESPACE for annotations.
-  const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: options.kubeconfig, CONTROLLER_NAME: "atomix-controller", CONTROLLER_NAMESPACE: "kube-system" };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KUBECONFIG: options.kubeconfig,
+    CONTROLLER_NAME: "atomix-controller",
+    CONTROLLER_NAMESPACE: "kube-system",
+  };
   delete env.POD_NAME;
   delete env.POD_NAMESPACE;
   const direct = options.side === "era-a" ? [options.binary, `--kubeconfig=${options.kubeconfig}`] : [options.binary];
   let command = direct;
   if (options.election) {
     const e = options.election;
-    Object.assign(env, { POD_NAME: e.podName, POD_NAMESPACE: e.podNamespace, KUBERNETES_SERVICE_HOST: e.apiserverHost, KUBERNETES_SERVICE_PORT: e.apiserverPort, SA_DIR: e.serviceAccountDir });
+    Object.assign(env, {
+      POD_NAME: e.podName,
+      POD_NAMESPACE: e.podNamespace,
+      KUBERNETES_SERVICE_HOST: e.apiserverHost,
+      KUBERNETES_SERVICE_PORT: e.apiserverPort,
+      SA_DIR: e.serviceAccountDir,
+    });
     const script = [
       "mount -t tmpfs tmpfs /run",
       "mkdir -p /run/secrets/kubernetes.io/serviceaccount",
@@ -169,7 +215,11 @@ export async function startGo(options: GoOptions): Promise<Controller> {
   const { child, logFile } = launch(name, command, env, options.logDir);
   const controller = handle(options.side, name, child, logFile, `127.0.0.1:${goGrpcPort}`);
   if (options.waitReady ?? true) {
-    await waitFor(`${name} to run its workers`, controller, async () => count(controller.log(), '"Starting workers"') >= goControllers && (await listening(goGrpcPort)));
+    await waitFor(
+      `${name} to run its workers`,
+      controller,
+      async () => count(controller.log(), '"Starting workers"') >= goControllers && (await listening(goGrpcPort)),
+    );
   }
   return controller;
 }
@@ -203,7 +253,13 @@ export const count = (text: string, needle: string) => text.split(needle).length
 async function waitFor(what: string, controller: Controller, probe: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + readyTimeoutMs;
   while (Date.now() < deadline) {
-    if (controller.exited()) throw new Error(`${controller.name} exited while waiting for ${what}; the tail of ${controller.logFile}:\n${tailOf(controller.log())}`);
+    if (controller.exited()) {
+      throw new Error(
+        `${controller.name} exited while waiting for ${what}; the tail of ${controller.logFile}:\n${
+          tailOf(controller.log())
+        }`,
+      );
+    }
     if (await probe()) return;
     await sleep(100);
   }

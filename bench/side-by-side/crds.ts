@@ -13,9 +13,12 @@ export function crdToV1(crd: Json): Json {
   if (crd.apiVersion !== "apiextensions.k8s.io/v1beta1" || crd.kind !== "CustomResourceDefinition") {
     throw new Error(`not a CustomResourceDefinition of apiextensions.k8s.io/v1beta1: ${crd.apiVersion} ${crd.kind}`);
   }
-  const { version, versions, validation, subresources, additionalPrinterColumns, preserveUnknownFields: _, ...rest } = crd.spec ?? {};
+  const { version, versions, validation, subresources, additionalPrinterColumns, preserveUnknownFields: _, ...rest } =
+    crd.spec ?? {};
   const listed: Json[] = versions ?? [{ name: version, served: true, storage: true }];
-  if (!listed.length || listed.some((entry) => !entry.name)) throw new Error(`CRD ${crd.metadata?.name} names no version`);
+  if (!listed.length || listed.some((entry) => !entry.name)) {
+    throw new Error(`CRD ${crd.metadata?.name} names no version`);
+  }
   const commonSchema = validation?.openAPIV3Schema;
   return {
     apiVersion: "apiextensions.k8s.io/v1",

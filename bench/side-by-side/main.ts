@@ -14,14 +14,33 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
 import { isNotFound, KubeClient, KubeError, loadKubeConfig } from "../../runtime/run.ts";
-import { builtinKinds, kind, type Kind, type KubeObject } from "../../runtime/mod.ts";
-import { DatabasePartitionKind, PartitionKind, type Database, type PartitionGroup } from "../../functions/atomix-controller/kinds.ts";
+import { builtinKinds, type Kind, kind, type KubeObject } from "../../runtime/mod.ts";
+import {
+  type Database,
+  DatabasePartitionKind,
+  type PartitionGroup,
+  PartitionKind,
+} from "../../functions/atomix-controller/kinds.ts";
 import { fakeNodeName } from "../../dev/cluster/cluster.ts";
 import { elapsed } from "../../dev/cluster/go.ts";
 import { ensureOriginals, type Originals } from "../originals.ts";
 import { writeReport } from "../report.ts";
-import { fakeNodes, liftedQpsFlags, sleep, startBenchCluster, type BenchCluster } from "./control-plane.ts";
-import { buildOurs, cpuSecondsOf, freePort, goGrpcPort, goMetricsPort, listening, memoryOf, readyz, resetHighWater, startGo, startOurs, tailOf, type Controller } from "./controllers.ts";
+import { type BenchCluster, fakeNodes, liftedQpsFlags, sleep, startBenchCluster } from "./control-plane.ts";
+import {
+  buildOurs,
+  type Controller,
+  cpuSecondsOf,
+  freePort,
+  goGrpcPort,
+  goMetricsPort,
+  listening,
+  memoryOf,
+  readyz,
+  resetHighWater,
+  startGo,
+  startOurs,
+  tailOf,
+} from "./controllers.ts";
 import { extrapolate, quantile } from "./stats.ts";
 import { Tracker } from "./track.ts";
 import {
@@ -31,22 +50,24 @@ import {
   EndpointsKind,
   EraBPartitionKind,
   expected,
+  type Generation,
   pool,
   raftClass,
   registerKinds,
-  shapeOf,
-  type Generation,
   type Shape,
+  shapeOf,
   type Side,
   type Size,
 } from "./workload.ts";
-import { summarize, type Results } from "./summary.ts";
+import { type Results, summarize } from "./summary.ts";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..", "..");
 
 // ---- settings (flags override) ----
-const flags = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, "").split("=") as [string, string?]));
+const flags = Object.fromEntries(
+  process.argv.slice(2).map((arg) => arg.replace(/^--/, "").split("=") as [string, string?]),
+);
 const quick = "quick" in flags;
 const settings = {
   sizes: (flags.sizes ?? (quick ? "5" : "100,500")).split(",").map(Number),
@@ -68,14 +89,19 @@ const settings = {
   rpcCallers: "1,8,64",
   rpcSeconds: quick ? 2 : 5,
   /** A converge run is stopped here and its time estimated from its progress. */
-  convergeCapMs: (side: Side, n: number) => (quick ? 120_000 : side === "era-a" ? (n <= 100 ? 200_000 : 120_000) : Math.max(180_000, n * 1_000)),
+  convergeCapMs: (
+    side: Side,
+    n: number,
+  ) => (quick ? 120_000 : side === "era-a" ? (n <= 100 ? 200_000 : 120_000) : Math.max(180_000, n * 1_000)),
   /** Rounds that run the sizes after the first (a run of 500 takes minutes per side; the first size runs every round). */
   largeRounds: Number(flags["large-rounds"] ?? 1),
   deleteCapMs: quick ? 120_000 : 600_000,
   ballastPerKind: quick ? 100 : 2_500,
   handOff: !("no-hand-off" in flags),
   /** Node flags for ours; the image's by default. */
-  oursNodeFlags: flags["ours-node-flags"] !== undefined ? flags["ours-node-flags"].split(" ").filter(Boolean) : ["--max-semi-space-size=1"],
+  oursNodeFlags: flags["ours-node-flags"] !== undefined
+    ? flags["ours-node-flags"].split(" ").filter(Boolean)
+    : ["--max-semi-space-size=1"],
   /** Which measurements to take (all by default), for trying the harness on a part. */
   steps: new Set((flags.steps ?? "e2a,rpc,converge,ballast").split(",")),
   /** The results' file name in bench/results/. */
@@ -97,7 +123,15 @@ const trackedKinds = (shape: Shape): Record<string, Kind> => ({
   pods: builtinKinds.Pod,
 });
 
-registerKinds([PartitionKind, DatabasePartitionKind, builtinKinds.Service, builtinKinds.EndpointSlice, builtinKinds.ConfigMap, builtinKinds.StatefulSet, builtinKinds.PodDisruptionBudget]);
+registerKinds([
+  PartitionKind,
+  DatabasePartitionKind,
+  builtinKinds.Service,
+  builtinKinds.EndpointSlice,
+  builtinKinds.ConfigMap,
+  builtinKinds.StatefulSet,
+  builtinKinds.PodDisruptionBudget,
+]);
 
 const atomixGroups = ["k8s.atomix.io", "cloud.atomix.io", "storage.cloud.atomix.io"];
 
@@ -109,13 +143,18 @@ let bench: BenchCluster;
 let kubeconfig: string;
 let client: KubeClient;
 let logDir: string;
-const kubectl = (args: string[]) => run(bench.cluster.binaries.kubectl, ["--kubeconfig", kubeconfig, ...args], { maxBuffer: 64 << 20 });
+const kubectl = (args: string[]) =>
+  run(bench.cluster.binaries.kubectl, ["--kubeconfig", kubeconfig, ...args], { maxBuffer: 64 << 20 });
 const NamespaceKind = builtinKinds.Namespace;
 const ServiceAccountKind = builtinKinds.ServiceAccount;
 
 // ---- one controller's phase ----
 async function phase(side: Side, round: number): Promise<void> {
-  const generations: Generation[] = side === "era-a" ? ["partition-groups"] : side === "era-b" ? ["databases"] : ["partition-groups", "databases"];
+  const generations: Generation[] = side === "era-a"
+    ? ["partition-groups"]
+    : side === "era-b"
+    ? ["databases"]
+    : ["partition-groups", "databases"];
   await installCrds(side);
   let controller: Controller | undefined;
   try {
@@ -125,10 +164,19 @@ async function phase(side: Side, round: number): Promise<void> {
       await sleep(settings.restMs);
       const atRest = memoryOf(controller.pid);
       log(`${side} round ${round}: at rest ${mib(atRest.rss)} MiB RSS (high-water ${mib(atRest.hwm)} MiB)`);
-      const memory: Results["memory"][number] = { side, round, atRest: atRest.rss, startHighWater: atRest.hwm, cpuAtStart };
+      const memory: Results["memory"][number] = {
+        side,
+        round,
+        atRest: atRest.rss,
+        startHighWater: atRest.hwm,
+        cpuAtStart,
+      };
       results.memory.push(memory);
       const mark = async (step: string) => {
-        const entry: { step: string; rss: number; heapUsed?: number; heapTotal?: number } = { step, rss: memoryOf(controller!.pid).rss };
+        const entry: { step: string; rss: number; heapUsed?: number; heapTotal?: number } = {
+          step,
+          rss: memoryOf(controller!.pid).rss,
+        };
         if (side === "ours") {
           entry.heapUsed = await metricValue(controller!, "nodejs_heap_size_used_bytes");
           entry.heapTotal = await metricValue(controller!, "nodejs_heap_size_total_bytes");
@@ -136,37 +184,75 @@ async function phase(side: Side, round: number): Promise<void> {
         (memory.timeline ??= []).push(entry);
       };
       await mark("at rest");
-      if (settings.steps.has("e2a")) for (const generation of generations) await eventToApply(side, generation, round, controller);
+      if (settings.steps.has("e2a")) {
+        for (const generation of generations) await eventToApply(side, generation, round, controller);
+      }
       await mark("after event-to-apply");
-      if (settings.steps.has("rpc")) for (const generation of generations) await rpc(side, generation, round, controller);
+      if (settings.steps.has("rpc")) {
+        for (const generation of generations) await rpc(side, generation, round, controller);
+      }
       await mark("after the RPC load");
       resetHighWater(controller.pid);
-      if (settings.steps.has("converge")) for (const n of sizesFor(round)) for (const generation of generations) await converge(side, generation, n, round, controller);
+      if (settings.steps.has("converge")) {
+        for (const n of sizesFor(round)) {
+          for (const generation of generations) await converge(side, generation, n, round, controller);
+        }
+      }
       memory.highWater = memoryOf(controller.pid).hwm;
-      log(`${side} round ${round}: high-water during the workloads ${mib(memory.highWater)} MiB; resting ${settings.afterMs / 1000} s`);
+      log(
+        `${side} round ${round}: high-water during the workloads ${mib(memory.highWater)} MiB; resting ${
+          settings.afterMs / 1000
+        } s`,
+      );
       await sleep(settings.afterMs);
       memory.after = memoryOf(controller.pid).rss;
       await mark(`${settings.afterMs / 1000} s after the converge runs`);
       memory.cpuSeconds = cpuSecondsOf(controller.pid) - cpuAtStart;
       log(`${side} round ${round}: ${mib(memory.after)} MiB RSS ${settings.afterMs / 1000} s after`);
-      if (side !== "era-b" && round === 1 && settings.steps.has("ballast")) await ballast(side, round, controller, memory);
+      if (side !== "era-b" && round === 1 && settings.steps.has("ballast")) {
+        await ballast(side, round, controller, memory);
+      }
     } else {
-      if (settings.steps.has("e2a")) for (const generation of generations) await rttOnly(generation, round);
-      if (settings.steps.has("converge")) for (const n of sizesFor(round)) for (const generation of generations) await converge(side, generation, n, round, undefined);
+      if (settings.steps.has("e2a")) { for (const generation of generations) await rttOnly(generation, round); }
+      if (settings.steps.has("converge")) {
+        for (const n of sizesFor(round)) {
+          for (const generation of generations) await converge(side, generation, n, round, undefined);
+        }
+      }
     }
   } finally {
     await controller?.stop();
   }
 }
 
-const sizesFor = (round: number): number[] => settings.sizes.filter((_: number, i: number) => i === 0 || round <= settings.largeRounds);
+const sizesFor = (round: number): number[] =>
+  settings.sizes.filter((_: number, i: number) => i === 0 || round <= settings.largeRounds);
 
 async function start(side: Side, name?: string): Promise<Controller> {
-  if (side === "ours") return startOurs({ built, kubeconfig, port: await freePort(), logDir, nodeFlags: settings.oursNodeFlags, ...(name ? { name } : {}) });
-  for (const port of [goGrpcPort, goMetricsPort]) {
-    if (await listening(port)) throw new Error(`port ${port} is taken on this machine; the Go originals always listen on :${goGrpcPort} (gRPC) and :${goMetricsPort} (metrics)`);
+  if (side === "ours") {
+    return startOurs({
+      built,
+      kubeconfig,
+      port: await freePort(),
+      logDir,
+      nodeFlags: settings.oursNodeFlags,
+      ...(name ? { name } : {}),
+    });
   }
-  return startGo({ side: side as "era-a" | "era-b", binary: side === "era-a" ? originals.eraA : originals.eraB, kubeconfig, logDir, ...(name ? { name } : {}) });
+  for (const port of [goGrpcPort, goMetricsPort]) {
+    if (await listening(port)) {
+      throw new Error(
+        `port ${port} is taken on this machine; the Go originals always listen on :${goGrpcPort} (gRPC) and :${goMetricsPort} (metrics)`,
+      );
+    }
+  }
+  return startGo({
+    side: side as "era-a" | "era-b",
+    binary: side === "era-a" ? originals.eraA : originals.eraB,
+    kubeconfig,
+    logDir,
+    ...(name ? { name } : {}),
+  });
 }
 
 // ---- CRDs ----
@@ -177,9 +263,24 @@ let crdsInstalledAt = 0;
 async function installCrds(side: Side): Promise<void> {
   const crds = await client.list(builtinKinds.CustomResourceDefinition);
   const ours = crds.items.filter((crd) => atomixGroups.includes((crd.spec as { group: string }).group));
-  await Promise.all(ours.map((crd) => client.delete(builtinKinds.CustomResourceDefinition, undefined, crd.metadata.name).catch(ignoreNotFound)));
-  await until("the Atomix CRDs to be gone", async () => (await client.list(builtinKinds.CustomResourceDefinition)).items.every((crd) => !atomixGroups.includes((crd.spec as { group: string }).group)), 120_000);
-  const file = side === "era-a" ? originals.eraACrds : side === "era-b" ? originals.eraBCrds : join(root, "deploy", "atomix-controller.yaml");
+  await Promise.all(
+    ours.map((crd) =>
+      client.delete(builtinKinds.CustomResourceDefinition, undefined, crd.metadata.name).catch(ignoreNotFound)
+    ),
+  );
+  await until(
+    "the Atomix CRDs to be gone",
+    async () =>
+      (await client.list(builtinKinds.CustomResourceDefinition)).items.every((crd) =>
+        !atomixGroups.includes((crd.spec as { group: string }).group)
+      ),
+    120_000,
+  );
+  const file = side === "era-a"
+    ? originals.eraACrds
+    : side === "era-b"
+    ? originals.eraBCrds
+    : join(root, "deploy", "atomix-controller.yaml");
   const documents = parseAllDocuments(readFileSync(file, "utf8"))
     .map((doc) => doc.toJS() as KubeObject)
     .filter((doc) => doc?.kind === "CustomResourceDefinition");
@@ -190,11 +291,17 @@ async function installCrds(side: Side): Promise<void> {
     const listed = await client.list(builtinKinds.CustomResourceDefinition);
     return documents.every((doc) => {
       const found = listed.items.find((crd) => crd.metadata.name === doc.metadata.name);
-      return ((found?.status as { conditions?: Array<{ type: string; status: string }> })?.conditions ?? []).some((c) => c.type === "Established" && c.status === "True");
+      return ((found?.status as { conditions?: Array<{ type: string; status: string }> })?.conditions ?? []).some((c) =>
+        c.type === "Established" && c.status === "True"
+      );
     });
   }, 60_000);
   crdsInstalledAt = Date.now();
-  log(`${side}: CRDs installed from ${file.startsWith(root) ? file.slice(root.length + 1) : file} (${documents.map((d) => d.metadata.name).join(", ")})`);
+  log(
+    `${side}: CRDs installed from ${file.startsWith(root) ? file.slice(root.length + 1) : file} (${
+      documents.map((d) => d.metadata.name).join(", ")
+    })`,
+  );
 }
 
 // ---- namespaces ----
@@ -258,7 +365,11 @@ async function eventToApply(side: Side, generation: Generation, round: number, c
     }
     const own = metricBefore ? histogramQuantiles(metricBefore, await histogram(controller)) : undefined;
     results.e2a.push({ side, generation, round, samples, timeouts, paceMs: pace, ...(own ? { ownMetric: own } : {}) });
-    log(`${side} ${generation} round ${round}: event to first child p50 ${quantile(samples, 0.5).toFixed(1)} ms, p99 ${quantile(samples, 0.99).toFixed(1)} ms (${samples.length} samples${timeouts ? `, ${timeouts} timed out` : ""})`);
+    log(
+      `${side} ${generation} round ${round}: event to first child p50 ${quantile(samples, 0.5).toFixed(1)} ms, p99 ${
+        quantile(samples, 0.99).toFixed(1)
+      } ms (${samples.length} samples${timeouts ? `, ${timeouts} timed out` : ""})`,
+    );
     await roundTrips(side, generation, round, namespace, tracker, shape);
   } finally {
     await tracker.stop();
@@ -267,12 +378,21 @@ async function eventToApply(side: Side, generation: Generation, round: number, c
 }
 
 /** The bare round trip measured beside each event-to-apply run: server-side applies of the same kind of object the controller writes first. */
-async function roundTrips(side: Side, generation: Generation, round: number, namespace: string, tracker: Tracker, shape: Shape): Promise<void> {
+async function roundTrips(
+  side: Side,
+  generation: Generation,
+  round: number,
+  namespace: string,
+  tracker: Tracker,
+  shape: Shape,
+): Promise<void> {
   const rtt: number[] = [];
   const toSeen: number[] = [];
   for (let i = 0; i < settings.e2aSamples; i++) {
     const name = `rtt-${i}`;
-    const object = generation === "partition-groups" ? referenceService(name, namespace) : referencePartition(shape, name, namespace);
+    const object = generation === "partition-groups"
+      ? referenceService(name, namespace)
+      : referencePartition(shape, name, namespace);
     const k = generation === "partition-groups" ? builtinKinds.Service : shape.partitionKind;
     const begin = performance.now();
     await client.apply(k, object, { fieldManager: "bench-bare-apply" });
@@ -283,7 +403,11 @@ async function roundTrips(side: Side, generation: Generation, round: number, nam
     if (seen !== undefined) toSeen.push(tracker.objects(tracked).get(name)!.at - begin);
   }
   results.rtt.push({ side, generation, round, rtt, toSeen });
-  log(`${side} ${generation} round ${round}: bare apply round trip p50 ${quantile(rtt, 0.5).toFixed(1)} ms, p99 ${quantile(rtt, 0.99).toFixed(1)} ms; apply to watch event p99 ${quantile(toSeen, 0.99).toFixed(1)} ms`);
+  log(
+    `${side} ${generation} round ${round}: bare apply round trip p50 ${quantile(rtt, 0.5).toFixed(1)} ms, p99 ${
+      quantile(rtt, 0.99).toFixed(1)
+    } ms; apply to watch event p99 ${quantile(toSeen, 0.99).toFixed(1)} ms`,
+  );
 }
 
 async function rttOnly(generation: Generation, round: number): Promise<void> {
@@ -307,15 +431,24 @@ const referenceService = (name: string, namespace: string): KubeObject => ({
 });
 
 function referencePartition(shape: Shape, name: string, namespace: string): KubeObject {
-  const spec = shape.partitionKind === EraBPartitionKind ? { partitionId: 1, serviceName: name } : { database: name, cluster: 1, partitionId: 1, serviceName: name };
-  return { apiVersion: shape.partitionKind.apiVersion, kind: shape.partitionKind.kind, metadata: { name, namespace, labels: { app: "atomix", database: name } }, spec };
+  const spec = shape.partitionKind === EraBPartitionKind
+    ? { partitionId: 1, serviceName: name }
+    : { database: name, cluster: 1, partitionId: 1, serviceName: name };
+  return {
+    apiVersion: shape.partitionKind.apiVersion,
+    kind: shape.partitionKind.kind,
+    metadata: { name, namespace, labels: { app: "atomix", database: name } },
+    spec,
+  };
 }
 
 type Buckets = Array<[number, number]>;
 async function histogram(controller: Controller): Promise<Buckets> {
   const text = await (await fetch(`http://127.0.0.1:${controller.httpPort}/metrics`)).text();
   const sums = new Map<number, number>();
-  for (const match of text.matchAll(/^controller_runtime_event_to_apply_seconds_bucket\{[^}]*le="([^"]+)"[^}]*\} (\S+)/gm)) {
+  for (
+    const match of text.matchAll(/^controller_runtime_event_to_apply_seconds_bucket\{[^}]*le="([^"]+)"[^}]*\} (\S+)/gm)
+  ) {
     const bound = match[1] === "+Inf" ? Infinity : Number(match[1]);
     sums.set(bound, (sums.get(bound) ?? 0) + Number(match[2]));
   }
@@ -333,7 +466,8 @@ function histogramQuantiles(before: Buckets, after: Buckets): { p50: number; p99
     for (const [bound, value] of delta) {
       if (value >= rank) {
         if (!Number.isFinite(bound)) return previousBound * 1000;
-        return (previousBound + ((bound - previousBound) * (rank - previousCount)) / Math.max(value - previousCount, 1)) * 1000;
+        return (previousBound +
+          ((bound - previousBound) * (rank - previousCount)) / Math.max(value - previousCount, 1)) * 1000;
       }
       previousBound = bound;
       previousCount = value;
@@ -351,19 +485,34 @@ async function rpc(side: Side, generation: Generation, round: number, controller
   await tracker.start();
   try {
     await createAll(shape, namespace, settings.size);
-    for (let i = 0; i < settings.rpcParents; i++) await client.create(shape.parentKind, shape.parent(`r-${i}`, namespace, settings.size));
+    for (let i = 0; i < settings.rpcParents; i++) {
+      await client.create(shape.parentKind, shape.parent(`r-${i}`, namespace, settings.size));
+    }
     const want = expected(generation, settings.rpcParents, settings.size);
     // The answers list each parent's partitions, so wait for them.
     await tracker.until(() => tracker.count("partitions") >= want.partitions, performance.now() + 180_000);
     const method = generation === "partition-groups" ? "GetPartitionGroups" : "GetDatabases";
     const { stdout } = await run(
       originals.load,
-      [`--address=${controller.grpc}`, `--method=${method}`, `--namespace=${namespace}`, `--callers=${settings.rpcCallers}`, `--seconds=${settings.rpcSeconds}`, `--expect=${settings.rpcParents}`],
+      [
+        `--address=${controller.grpc}`,
+        `--method=${method}`,
+        `--namespace=${namespace}`,
+        `--callers=${settings.rpcCallers}`,
+        `--seconds=${settings.rpcSeconds}`,
+        `--expect=${settings.rpcParents}`,
+      ],
       { timeout: 600_000 },
     );
     const levels = stdout.trim().split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line));
     results.rpc.push({ side, method, round, levels });
-    log(`${side} ${method} round ${round}: ${levels.map((l: { callers: number; perSecond: number; p99Ms: number; errors: number }) => `${l.callers} callers ${l.perSecond.toFixed(0)}/s p99 ${l.p99Ms} ms${l.errors ? ` (${l.errors} errors)` : ""}`).join("; ")}`);
+    log(
+      `${side} ${method} round ${round}: ${
+        levels.map((l: { callers: number; perSecond: number; p99Ms: number; errors: number }) =>
+          `${l.callers} callers ${l.perSecond.toFixed(0)}/s p99 ${l.p99Ms} ms${l.errors ? ` (${l.errors} errors)` : ""}`
+        ).join("; ")
+      }`,
+    );
   } finally {
     await tracker.stop();
     await removeNamespace(namespace);
@@ -371,7 +520,13 @@ async function rpc(side: Side, generation: Generation, round: number, controller
 }
 
 // ---- (1, 2) converge and delete ----
-async function converge(side: Side, generation: Generation, n: number, round: number, controller: Controller | undefined): Promise<void> {
+async function converge(
+  side: Side,
+  generation: Generation,
+  n: number,
+  round: number,
+  controller: Controller | undefined,
+): Promise<void> {
   const shape = shapeOf(generation, side);
   const namespace = await freshNamespace(`c-${side}-${n}`);
   const tracker = new Tracker(client, namespace, trackedKinds(shape));
@@ -381,10 +536,13 @@ async function converge(side: Side, generation: Generation, n: number, round: nu
   const record: Results["converge"][number] = { side, generation, n, round, capped: false };
   results.converge.push(record);
   const progressSamples: Array<{ ms: number; done: number }> = [];
-  const total = generation === "partition-groups" || side !== "era-b" ? want.readyStatefulSets + want.services : want.partitions;
+  const total = generation === "partition-groups" || side !== "era-b"
+    ? want.readyStatefulSets + want.services
+    : want.partitions;
   const done = () =>
     generation === "partition-groups" || side !== "era-b"
-      ? Math.min(tracker.count("statefulsets", (_, seen) => seen.ready), want.readyStatefulSets) + Math.min(tracker.count("services"), want.services)
+      ? Math.min(tracker.count("statefulsets", (_, seen) => seen.ready), want.readyStatefulSets) +
+        Math.min(tracker.count("services"), want.services)
       : tracker.count("partitions");
   try {
     await createAll(shape, namespace, settings.size);
@@ -392,26 +550,48 @@ async function converge(side: Side, generation: Generation, n: number, round: nu
     const metricsBefore = side === "ours" && controller ? await metricSeries(controller) : undefined;
     const t0 = performance.now();
     const sampler = setInterval(() => progressSamples.push({ ms: performance.now() - t0, done: done() }), 1_000);
-    const partitionsDone = tracker.until(() => tracker.count("partitions") >= want.partitions, t0 + settings.convergeCapMs(side, n));
+    const partitionsDone = tracker.until(
+      () => tracker.count("partitions") >= want.partitions,
+      t0 + settings.convergeCapMs(side, n),
+    );
     if (side === "bare") await bareWrites(shape, namespace, n);
     else {
       const create = pool(settings.createsInFlight);
-      await Promise.all(Array.from({ length: n }, (_, i) => create(() => client.create(shape.parentKind, shape.parent(`g-${i}`, namespace, settings.size)))));
+      await Promise.all(
+        Array.from(
+          { length: n },
+          (_, i) => create(() => client.create(shape.parentKind, shape.parent(`g-${i}`, namespace, settings.size))),
+        ),
+      );
     }
     record.createsMs = performance.now() - t0;
     const full = () =>
       generation === "databases" && side === "era-b"
         ? tracker.count("partitions") >= want.partitions
-        : tracker.count("statefulsets", (_, seen) => seen.ready) >= want.readyStatefulSets && tracker.count("services") >= want.services;
-    const convergedAt = await tracker.until(full, t0 + settings.convergeCapMs(side, n), () =>
-      log(`${label}: ${tracker.count("partitions")}/${want.partitions} partitions, ${tracker.count("statefulsets", (_, s) => s.ready)}/${want.readyStatefulSets} StatefulSets ready, ${tracker.count("services")}/${want.services} Services, ${tracker.count("pods")} pods (${((performance.now() - t0) / 1000).toFixed(0)} s)`),
+        : tracker.count("statefulsets", (_, seen) => seen.ready) >= want.readyStatefulSets &&
+          tracker.count("services") >= want.services;
+    const convergedAt = await tracker.until(
+      full,
+      t0 + settings.convergeCapMs(side, n),
+      () =>
+        log(
+          `${label}: ${tracker.count("partitions")}/${want.partitions} partitions, ${
+            tracker.count("statefulsets", (_, s) => s.ready)
+          }/${want.readyStatefulSets} StatefulSets ready, ${tracker.count("services")}/${want.services} Services, ${
+            tracker.count("pods")
+          } pods (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+        ),
     );
     clearInterval(sampler);
     const partitionsAt = await partitionsDone;
     if (partitionsAt !== undefined) record.partitionsMs = partitionsAt - t0;
     if (convergedAt !== undefined) {
       record.convergeMs = convergedAt - t0;
-      log(`${label}: converged in ${(record.convergeMs / 1000).toFixed(1)} s (creates done at ${(record.createsMs / 1000).toFixed(1)} s${record.partitionsMs ? `, partitions at ${(record.partitionsMs / 1000).toFixed(1)} s` : ""})`);
+      log(
+        `${label}: converged in ${(record.convergeMs / 1000).toFixed(1)} s (creates done at ${
+          (record.createsMs / 1000).toFixed(1)
+        } s${record.partitionsMs ? `, partitions at ${(record.partitionsMs / 1000).toFixed(1)} s` : ""})`,
+      );
     } else {
       record.capped = true;
       const now = { ms: performance.now() - t0, done: done() };
@@ -419,7 +599,13 @@ async function converge(side: Side, generation: Generation, n: number, round: nu
       record.progress = `${now.done}/${total}`;
       const estimate = extrapolate(now, earlier, total);
       if (estimate !== undefined) record.estimatedMs = estimate;
-      log(`${label}: stopped at the ${(settings.convergeCapMs(side, n) / 1000).toFixed(0)} s cap with ${record.progress} done; at its recent rate it would take ~${estimate ? (estimate / 1000).toFixed(0) : "?"} s`);
+      log(
+        `${label}: stopped at the ${
+          (settings.convergeCapMs(side, n) / 1000).toFixed(0)
+        } s cap with ${record.progress} done; at its recent rate it would take ~${
+          estimate ? (estimate / 1000).toFixed(0) : "?"
+        } s`,
+      );
     }
     if (controller) {
       await sleep(5_000);
@@ -435,15 +621,34 @@ async function converge(side: Side, generation: Generation, n: number, round: nu
     const d0 = performance.now();
     const remove = pool(settings.createsInFlight);
     const parents = [...tracker.objects("parents").keys()];
-    await Promise.all(parents.map((name) => remove(() => client.delete(shape.parentKind, namespace, name).catch(ignoreNotFound))));
+    await Promise.all(
+      parents.map((name) => remove(() => client.delete(shape.parentKind, namespace, name).catch(ignoreNotFound))),
+    );
     const nothingLeft = () =>
-      Object.keys(trackedKinds(shape)).every((key) => tracker.count(key, (name) => !(key === "configmaps" && name === "kube-root-ca.crt")) === 0);
-    const goneAt = await tracker.until(nothingLeft, d0 + settings.deleteCapMs, () =>
-      log(`${label}: deleting; ${Object.keys(trackedKinds(shape)).map((key) => `${key} ${tracker.count(key, (name) => name !== "kube-root-ca.crt")}`).join(", ")}`),
+      Object.keys(trackedKinds(shape)).every((key) =>
+        tracker.count(key, (name) => !(key === "configmaps" && name === "kube-root-ca.crt")) === 0
+      );
+    const goneAt = await tracker.until(
+      nothingLeft,
+      d0 + settings.deleteCapMs,
+      () =>
+        log(
+          `${label}: deleting; ${
+            Object.keys(trackedKinds(shape)).map((key) =>
+              `${key} ${tracker.count(key, (name) => name !== "kube-root-ca.crt")}`
+            ).join(", ")
+          }`,
+        ),
     );
     if (goneAt !== undefined) record.deleteMs = goneAt - d0;
     else record.deleteCapped = true;
-    log(`${label}: ${goneAt !== undefined ? `everything deleted in ${((goneAt - d0) / 1000).toFixed(1)} s` : "not everything was gone at the delete cap"}`);
+    log(
+      `${label}: ${
+        goneAt !== undefined
+          ? `everything deleted in ${((goneAt - d0) / 1000).toFixed(1)} s`
+          : "not everything was gone at the delete cap"
+      }`,
+    );
   } finally {
     await tracker.stop();
     await removeNamespace(namespace);
@@ -453,11 +658,18 @@ async function converge(side: Side, generation: Generation, n: number, round: nu
 /** The bare apply: the parents created, then our functions' children applied server-side, `bareInFlight` requests at a time. */
 async function bareWrites(shape: Shape, namespace: string, n: number): Promise<void> {
   const request = pool(settings.bareInFlight);
-  const apply = (k: Kind, object: KubeObject) => request(() => client.apply<KubeObject>(k, object, { fieldManager: "atomix-controller", force: true }), barePriority(k.kind));
+  const apply = (k: Kind, object: KubeObject) =>
+    request(
+      () => client.apply<KubeObject>(k, object, { fieldManager: "atomix-controller", force: true }),
+      barePriority(k.kind),
+    );
   const storageClass = raftClass(namespace, settings.size);
   await Promise.all(
     Array.from({ length: n }, async (_, i) => {
-      const parent = await request(() => client.create(shape.parentKind, shape.parent(`g-${i}`, namespace, settings.size)), barePriority(shape.parentKind.kind));
+      const parent = await request(
+        () => client.create(shape.parentKind, shape.parent(`g-${i}`, namespace, settings.size)),
+        barePriority(shape.parentKind.kind),
+      );
       if (shape.generation === "partition-groups") await barePartitionGroup(parent as PartitionGroup, apply);
       else await bareDatabase(parent as Database, { ...storageClass, metadata: { ...storageClass.metadata } }, apply);
     }),
@@ -465,7 +677,12 @@ async function bareWrites(shape: Shape, namespace: string, n: number): Promise<v
 }
 
 // ---- (3) memory with 10k cached objects ----
-async function ballast(side: Side, round: number, controller: Controller, memory: Results["memory"][number]): Promise<void> {
+async function ballast(
+  side: Side,
+  round: number,
+  controller: Controller,
+  memory: Results["memory"][number],
+): Promise<void> {
   const namespace = await freshNamespace(`ballast-${side}`);
   try {
     const request = pool(settings.bareInFlight);
@@ -475,26 +692,65 @@ async function ballast(side: Side, round: number, controller: Controller, memory
     for (let i = 0; i < n; i++) {
       const name = `b-${i}`;
       const metadata = { name, namespace, labels };
-      writes.push(request(() => client.create(builtinKinds.ConfigMap, { apiVersion: "v1", kind: "ConfigMap", metadata, data: { "partition.json": JSON.stringify({ partition: i, replicas: ["a", "b", "c"] }) } })));
-      writes.push(request(() => client.create(builtinKinds.Service, { apiVersion: "v1", kind: "Service", metadata, spec: { clusterIP: "None", ports: [{ name: "api", port: 5678 }] } })));
+      writes.push(
+        request(() =>
+          client.create(builtinKinds.ConfigMap, {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata,
+            data: { "partition.json": JSON.stringify({ partition: i, replicas: ["a", "b", "c"] }) },
+          })
+        ),
+      );
+      writes.push(
+        request(() =>
+          client.create(builtinKinds.Service, {
+            apiVersion: "v1",
+            kind: "Service",
+            metadata,
+            spec: { clusterIP: "None", ports: [{ name: "api", port: 5678 }] },
+          })
+        ),
+      );
       writes.push(
         request(() =>
           client.create(builtinKinds.StatefulSet, {
             apiVersion: "apps/v1",
             kind: "StatefulSet",
             metadata,
-            spec: { replicas: 0, serviceName: name, selector: { matchLabels: { ballast: name } }, template: { metadata: { labels: { ballast: name } }, spec: { containers: [{ name: "c", image: "atomix/raft-replica:latest" }] } } },
-          }),
+            spec: {
+              replicas: 0,
+              serviceName: name,
+              selector: { matchLabels: { ballast: name } },
+              template: {
+                metadata: { labels: { ballast: name } },
+                spec: { containers: [{ name: "c", image: "atomix/raft-replica:latest" }] },
+              },
+            },
+          })
         ),
       );
-      writes.push(request(() => client.create(builtinKinds.PodDisruptionBudget, { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata, spec: { minAvailable: 2, selector: { matchLabels: { ballast: name } } } })));
+      writes.push(
+        request(() =>
+          client.create(builtinKinds.PodDisruptionBudget, {
+            apiVersion: "policy/v1",
+            kind: "PodDisruptionBudget",
+            metadata,
+            spec: { minAvailable: 2, selector: { matchLabels: { ballast: name } } },
+          })
+        ),
+      );
     }
     await Promise.all(writes);
     await sleep(settings.restMs + 5_000);
     memory.ballastObjects = 4 * n;
     memory.withBallast = memoryOf(controller.pid).rss;
     if (side === "ours") memory.cachedObjects = await metricValue(controller, "informer_cached_objects");
-    log(`${side} round ${round}: ${mib(memory.withBallast)} MiB RSS with ${4 * n} more objects of kinds it caches${memory.cachedObjects ? ` (${memory.cachedObjects} cached in all)` : ""}`);
+    log(
+      `${side} round ${round}: ${mib(memory.withBallast)} MiB RSS with ${4 * n} more objects of kinds it caches${
+        memory.cachedObjects ? ` (${memory.cachedObjects} cached in all)` : ""
+      }`,
+    );
     // The same objects cached by a process that did nothing else: what caching them costs,
     // without the heap the workloads before left behind. (The Go originals listen on fixed
     // ports, so the first process stops before the second starts.)
@@ -504,7 +760,11 @@ async function ballast(side: Side, round: number, controller: Controller, memory
       await sleep(settings.restMs + 5_000);
       memory.freshWithBallast = memoryOf(fresh.pid).rss;
       if (side === "ours") memory.freshCachedObjects = await metricValue(fresh, "informer_cached_objects");
-      log(`${side} round ${round}: a fresh process caching them: ${mib(memory.freshWithBallast)} MiB RSS${memory.freshCachedObjects ? ` (${memory.freshCachedObjects} cached)` : ""}`);
+      log(
+        `${side} round ${round}: a fresh process caching them: ${mib(memory.freshWithBallast)} MiB RSS${
+          memory.freshCachedObjects ? ` (${memory.freshCachedObjects} cached)` : ""
+        }`,
+      );
     } finally {
       await fresh.stop();
     }
@@ -535,17 +795,38 @@ async function handOff(side: Side): Promise<void> {
     if (side === "ours") {
       const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
       const port = (i: number) => ports[i]!;
-      const a = await startOurs({ built, kubeconfig, port: port(1), logDir, name: "ours-handoff-a", election: { identity: "a" } });
+      const a = await startOurs({
+        built,
+        kubeconfig,
+        port: port(1),
+        logDir,
+        name: "ours-handoff-a",
+        election: { identity: "a" },
+      });
       stopLater.push(a);
       await until("replica a to lead", async () => (await readyz(port(1)))?.leader === true, 60_000);
-      const b = await startOurs({ built, kubeconfig, port: port(2), logDir, name: "ours-handoff-b", election: { identity: "b" } });
+      const b = await startOurs({
+        built,
+        kubeconfig,
+        port: port(2),
+        logDir,
+        name: "ours-handoff-b",
+        election: { identity: "b" },
+      });
       stopLater.push(b);
       let signalled = performance.now();
       await a.stop("SIGTERM");
       const graceful = await resumed("h-graceful", signalled, 60_000);
       results.handOff.push({ side, kind: "graceful (SIGTERM; the Lease is released)", ms: graceful });
       log(`ours hand-off, SIGTERM: writes resumed after ${graceful?.toFixed(0)} ms`);
-      const c = await startOurs({ built, kubeconfig, port: port(3), logDir, name: "ours-handoff-c", election: { identity: "c" } });
+      const c = await startOurs({
+        built,
+        kubeconfig,
+        port: port(3),
+        logDir,
+        name: "ours-handoff-c",
+        election: { identity: "c" },
+      });
       stopLater.push(c);
       await until("replica b to lead", async () => (await readyz(port(2)))?.leader === true, 60_000);
       signalled = performance.now();
@@ -565,41 +846,86 @@ async function handOff(side: Side): Promise<void> {
         spec: { nodeName: fakeNodeName, containers: [{ name: "controller", image: `atomix/${side}:bench` }] },
       });
     };
-    const election = (podName: string) => ({ podName, podNamespace: electionNamespace, serviceAccountDir: saDir!, apiserverHost: "127.0.0.1", apiserverPort: new URL(bench.cluster.server).port });
+    const election = (podName: string) => ({
+      podName,
+      podNamespace: electionNamespace,
+      serviceAccountDir: saDir!,
+      apiserverHost: "127.0.0.1",
+      apiserverPort: new URL(bench.cluster.server).port,
+    });
     const binary = side === "era-a" ? originals.eraA : originals.eraB;
     const goSide = side as "era-a" | "era-b";
     await pod(`${side}-0`);
     await pod(`${side}-1`);
-    const first = await startGo({ side: goSide, binary, kubeconfig, logDir, name: `${side}-election-0`, election: election(`${side}-0`) });
+    const first = await startGo({
+      side: goSide,
+      binary,
+      kubeconfig,
+      logDir,
+      name: `${side}-election-0`,
+      election: election(`${side}-0`),
+    });
     stopLater.push(first);
     const firstLed = first.log().includes("Became the leader.");
-    const second = await startGo({ side: goSide, binary, kubeconfig, logDir, name: `${side}-election-1`, election: election(`${side}-1`), waitReady: false });
+    const second = await startGo({
+      side: goSide,
+      binary,
+      kubeconfig,
+      logDir,
+      name: `${side}-election-1`,
+      election: election(`${side}-1`),
+      waitReady: false,
+    });
     stopLater.push(second);
-    await until(`${side}'s second replica to decide`, async () => /Became the leader\.|Not the leader\. Waiting\./.test(second.log()) || second.exited(), 30_000).catch(() => undefined);
+    await until(
+      `${side}'s second replica to decide`,
+      async () => /Became the leader\.|Not the leader\. Waiting\./.test(second.log()) || second.exited(),
+      30_000,
+    ).catch(() => undefined);
     await sleep(2_000);
     const secondLed = second.log().includes("Became the leader.");
     const exitReason = second.exited() ? lastError(second.log()) : undefined;
-    const locks = (await client.list(builtinKinds.ConfigMap, { namespace: electionNamespace })).items.map((cm) => cm.metadata.name).filter((name) => name.startsWith(side));
+    const locks = (await client.list(builtinKinds.ConfigMap, { namespace: electionNamespace })).items.map((cm) =>
+      cm.metadata.name
+    ).filter((name) => name.startsWith(side));
     results.handOff.push({
       side,
       kind: "second replica",
       note:
-        `replica 1 (POD_NAME ${side}-0) ${firstLed ? "became the leader" : "did not report leading"}; replica 2 (POD_NAME ${side}-1) ${secondLed ? "became the leader as well" : "waited"}` +
-        ` (lock ConfigMaps: ${locks.join(", ") || "none"})${exitReason ? `; on this one machine replica 2 then exited: ${exitReason}` : ""}`,
+        `replica 1 (POD_NAME ${side}-0) ${
+          firstLed ? "became the leader" : "did not report leading"
+        }; replica 2 (POD_NAME ${side}-1) ${secondLed ? "became the leader as well" : "waited"}` +
+        ` (lock ConfigMaps: ${locks.join(", ") || "none"})${
+          exitReason ? `; on this one machine replica 2 then exited: ${exitReason}` : ""
+        }`,
     });
-    log(`${side} election: replica 2 ${secondLed ? "became the leader too" : "waited"}; lock ConfigMaps ${locks.join(", ")}`);
+    log(
+      `${side} election: replica 2 ${secondLed ? "became the leader too" : "waited"}; lock ConfigMaps ${
+        locks.join(", ")
+      }`,
+    );
     await second.stop("SIGKILL");
     // A replacement replica: after SIGTERM, a new pod (new POD_NAME, as a rolling update
     // makes); after kill -9, the container restarted in the same pod (same POD_NAME).
-    for (const [kind, signal, podName] of [
-      ["graceful (SIGTERM; a new pod starts at once)", "SIGTERM", `${side}-2`],
-      ["kill -9 (the container restarts at once in the same pod)", "SIGKILL", `${side}-2`],
-    ] as const) {
+    for (
+      const [kind, signal, podName] of [
+        ["graceful (SIGTERM; a new pod starts at once)", "SIGTERM", `${side}-2`],
+        ["kill -9 (the container restarts at once in the same pod)", "SIGKILL", `${side}-2`],
+      ] as const
+    ) {
       const current = stopLater.find((c) => !c.exited() && c.name.startsWith(`${side}-election`))!;
       if (signal === "SIGTERM") await pod(podName);
       const signalled = performance.now();
       await current.stop(signal);
-      const replacement = await startGo({ side: goSide, binary, kubeconfig, logDir, name: `${side}-election-${signal}`, election: election(podName), waitReady: false });
+      const replacement = await startGo({
+        side: goSide,
+        binary,
+        kubeconfig,
+        logDir,
+        name: `${side}-election-${signal}`,
+        election: election(podName),
+        waitReady: false,
+      });
       stopLater.push(replacement);
       const ms = await resumed(`h-${signal.toLowerCase()}`, signalled, 120_000);
       results.handOff.push({ side, kind, ms });
@@ -616,8 +942,13 @@ const electionNamespace = "atomix-bench-election";
 let saDir: string | undefined;
 async function goElectionSetup(): Promise<void> {
   if (saDir) return;
-  await client.create(NamespaceKind, { apiVersion: "v1", kind: "Namespace", metadata: { name: electionNamespace } }).catch(ignoreConflict);
-  await client.create(ServiceAccountKind, { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "atomix-bench", namespace: electionNamespace } }).catch(ignoreConflict);
+  await client.create(NamespaceKind, { apiVersion: "v1", kind: "Namespace", metadata: { name: electionNamespace } })
+    .catch(ignoreConflict);
+  await client.create(ServiceAccountKind, {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: { name: "atomix-bench", namespace: electionNamespace },
+  }).catch(ignoreConflict);
   const binding = kind("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "clusterrolebindings", false);
   await client
     .create(binding, {
@@ -628,7 +959,14 @@ async function goElectionSetup(): Promise<void> {
       subjects: [{ kind: "ServiceAccount", name: "atomix-bench", namespace: electionNamespace }],
     })
     .catch(ignoreConflict);
-  const { stdout: token } = await kubectl(["create", "token", "atomix-bench", "-n", electionNamespace, "--duration=2h"]);
+  const { stdout: token } = await kubectl([
+    "create",
+    "token",
+    "atomix-bench",
+    "-n",
+    electionNamespace,
+    "--duration=2h",
+  ]);
   saDir = mkdtempSync(join(tmpdir(), "atomix-bench-sa-"));
   writeFileSync(join(saDir, "token"), token.trim());
   writeFileSync(join(saDir, "ca.crt"), readFileSync(join(bench.cluster.dir, "ca.crt")));
@@ -639,18 +977,25 @@ async function goElectionSetup(): Promise<void> {
 async function metricSeries(controller: Controller): Promise<Map<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${controller.httpPort}/metrics`)).text();
   const series = new Map<string, number>();
-  for (const match of text.matchAll(/^([a-zA-Z_:][\w:]*(?:\{[^}]*\})?) (\S+)/gm)) series.set(match[1]!, Number(match[2]));
+  for (const match of text.matchAll(/^([a-zA-Z_:][\w:]*(?:\{[^}]*\})?) (\S+)/gm)) {
+    series.set(match[1]!, Number(match[2]));
+  }
   return series;
 }
 
 /** API requests by method, and per controller: syncs, mean sync time and mean time queued, over a run. */
-function workDelta(before: Map<string, number>, after: Map<string, number>): NonNullable<Results["converge"][number]["work"]> {
+function workDelta(
+  before: Map<string, number>,
+  after: Map<string, number>,
+): NonNullable<Results["converge"][number]["work"]> {
   const delta = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
   const label = (key: string, name: string) => new RegExp(`${name}="([^"]*)"`).exec(key)?.[1] ?? "";
   const requests: Record<string, number> = {};
   const controllers: Record<string, { syncs: number; meanSyncMs: number; meanQueuedMs: number }> = {};
   for (const key of after.keys()) {
-    if (key.startsWith("rest_client_requests_total")) requests[label(key, "method")] = (requests[label(key, "method")] ?? 0) + delta(key);
+    if (key.startsWith("rest_client_requests_total")) {
+      requests[label(key, "method")] = (requests[label(key, "method")] ?? 0) + delta(key);
+    }
     if (key.startsWith("controller_runtime_reconcile_time_seconds_count")) {
       const name = label(key, "controller");
       const count = delta(key);
@@ -658,7 +1003,9 @@ function workDelta(before: Map<string, number>, after: Map<string, number>): Non
       controllers[name] = {
         syncs: count,
         meanSyncMs: count ? (delta(key.replace("_count", "_sum")) / count) * 1000 : 0,
-        meanQueuedMs: queuedCount ? (delta(`workqueue_queue_duration_seconds_sum{name="${name}"}`) / queuedCount) * 1000 : 0,
+        meanQueuedMs: queuedCount
+          ? (delta(`workqueue_queue_duration_seconds_sum{name="${name}"}`) / queuedCount) * 1000
+          : 0,
       };
     }
   }
@@ -685,7 +1032,9 @@ function lastError(text: string): string | undefined {
 /** One metric summed over its labels. */
 async function metricValue(controller: Controller, name: string): Promise<number> {
   let sum = 0;
-  for (const [key, value] of await metricSeries(controller)) if (key === name || key.startsWith(`${name}{`)) sum += value;
+  for (const [key, value] of await metricSeries(controller)) {
+    if (key === name || key.startsWith(`${name}{`)) sum += value;
+  }
   return sum;
 }
 
@@ -700,7 +1049,11 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs: num
     }
     await sleep(250);
   }
-  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
+  throw new Error(
+    `timed out after ${timeoutMs / 1000} s waiting for ${what}${
+      last ? ` (last error: ${(last as Error).message})` : ""
+    }`,
+  );
 }
 
 function ignoreNotFound(error: unknown): void {
@@ -753,7 +1106,12 @@ async function main(): Promise<void> {
     await bench.stop();
   }
 
-  const summary = summarize(results, settings, { qpsFlags: liftedQpsFlags, fakeNodes, originals: originals.versions, cores: cpus().length });
+  const summary = summarize(results, settings, {
+    qpsFlags: liftedQpsFlags,
+    fakeNodes,
+    originals: originals.versions,
+    cores: cpus().length,
+  });
   writeFileSync(join(logDir, "results.json"), JSON.stringify(results, null, 2));
   const report = {
     name: settings.name,

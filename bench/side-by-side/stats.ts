@@ -12,7 +12,9 @@ export const median = (values: readonly number[]) => quantile(values, 0.5);
 
 /** "0.42×", or "n/a" when either side is missing or zero. */
 export function ratio(ours: number | undefined, theirs: number | undefined): string {
-  if (ours === undefined || theirs === undefined || !Number.isFinite(ours) || !Number.isFinite(theirs) || theirs === 0) return "n/a";
+  if (
+    ours === undefined || theirs === undefined || !Number.isFinite(ours) || !Number.isFinite(theirs) || theirs === 0
+  ) return "n/a";
   return `${(ours / theirs).toFixed(2)}×`;
 }
 
@@ -21,17 +23,25 @@ export function ratio(ours: number | undefined, theirs: number | undefined): str
  * of the last part of the run (units done per ms between the two samples), added to the cap.
  * Undefined when nothing progressed between the samples.
  */
-export function extrapolate(cap: { ms: number; done: number }, earlier: { ms: number; done: number }, total: number): number | undefined {
+export function extrapolate(
+  cap: { ms: number; done: number },
+  earlier: { ms: number; done: number },
+  total: number,
+): number | undefined {
   const rate = (cap.done - earlier.done) / (cap.ms - earlier.ms);
   if (!(rate > 0) || !Number.isFinite(rate)) return undefined;
   return cap.ms + (total - cap.done) / rate;
 }
 
 /** Seconds with one decimal, for tables. */
-export const seconds = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms) ? "n/a" : (ms / 1000).toFixed(1));
+export const seconds = (
+  ms: number | undefined,
+) => (ms === undefined || !Number.isFinite(ms) ? "n/a" : (ms / 1000).toFixed(1));
 /** Milliseconds with one decimal, for tables. */
 export const millis = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms) ? "n/a" : ms.toFixed(1));
-export const mebibytes = (bytes: number | undefined) => (bytes === undefined || !Number.isFinite(bytes) ? "n/a" : (bytes / 2 ** 20).toFixed(0));
+export const mebibytes = (
+  bytes: number | undefined,
+) => (bytes === undefined || !Number.isFinite(bytes) ? "n/a" : (bytes / 2 ** 20).toFixed(0));
 
 /** Whether a goal holds: "met", "not met", or "n/a" when it could not be measured. */
 export function verdict(holds: boolean | undefined): string {

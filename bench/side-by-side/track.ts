@@ -65,7 +65,12 @@ export class Tracker {
   }
 
   /** Resolves with performance.now() of the change that made the condition true, or undefined at the deadline. */
-  until(condition: () => boolean, deadlineMs: number, onTick?: () => void, tickMs = 10_000): Promise<number | undefined> {
+  until(
+    condition: () => boolean,
+    deadlineMs: number,
+    onTick?: () => void,
+    tickMs = 10_000,
+  ): Promise<number | undefined> {
     if (condition()) return Promise.resolve(performance.now());
     return new Promise((resolve) => {
       const check = () => {
@@ -89,7 +94,9 @@ export class Tracker {
     const map = this.objects(key);
     const previous = new Map(map);
     map.clear();
-    for (const item of list.items) map.set(item.metadata.name, { at: previous.get(item.metadata.name)?.at ?? now, ready: readyOf(item) });
+    for (const item of list.items) {
+      map.set(item.metadata.name, { at: previous.get(item.metadata.name)?.at ?? now, ready: readyOf(item) });
+    }
     this.#changed();
     return list.resourceVersion;
   }
@@ -99,7 +106,14 @@ export class Tracker {
     const signal = this.#abort.signal;
     while (!signal.aborted) {
       try {
-        for await (const event of this.#client.watch(kind, { namespace: this.#namespace, resourceVersion, timeoutSeconds: watchTimeoutSeconds, signal })) {
+        for await (
+          const event of this.#client.watch(kind, {
+            namespace: this.#namespace,
+            resourceVersion,
+            timeoutSeconds: watchTimeoutSeconds,
+            signal,
+          })
+        ) {
           const object = event.object;
           if (object.metadata?.resourceVersion) resourceVersion = object.metadata.resourceVersion;
           if (event.type === "BOOKMARK") continue;

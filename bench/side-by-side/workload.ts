@@ -5,13 +5,28 @@
 // "bare" writes what our controller would, itself: the children come from our pure functions
 // (syncPartitionGroup, syncPartition, syncDatabase, syncRaftStorage), stamped with the owner
 // reference and label as the runtime stamps them, and are applied server-side.
-import { kind, type Kind, kindKey, type KubeObject, type ObjectsByKind } from "../../runtime/mod.ts";
+import { type Kind, kind, kindKey, type KubeObject, type ObjectsByKind } from "../../runtime/mod.ts";
 import { stampChild } from "../../runtime/reconcile/plan.ts";
 import { syncDatabase } from "../../functions/atomix-controller/databases/database.ts";
-import { DatabaseKind, DatabasePartitionKind, PartitionGroupKind, PartitionKind, RaftStorageClassKind, type Database, type Partition, type PartitionGroup } from "../../functions/atomix-controller/kinds.ts";
+import {
+  type Database,
+  DatabaseKind,
+  DatabasePartitionKind,
+  type Partition,
+  type PartitionGroup,
+  PartitionGroupKind,
+  PartitionKind,
+  RaftStorageClassKind,
+} from "../../functions/atomix-controller/kinds.ts";
 import { syncPartitionGroup } from "../../functions/atomix-controller/partition-groups/partition-group.ts";
-import { defaultPartitionOptions, syncPartition } from "../../functions/atomix-controller/partition-groups/partition.ts";
-import { defaultRaftStorageOptions, syncRaftStorage } from "../../functions/atomix-controller/databases/raft-storage.ts";
+import {
+  defaultPartitionOptions,
+  syncPartition,
+} from "../../functions/atomix-controller/partition-groups/partition.ts";
+import {
+  defaultRaftStorageOptions,
+  syncRaftStorage,
+} from "../../functions/atomix-controller/databases/raft-storage.ts";
 
 export type Generation = "partition-groups" | "databases";
 export type Side = "ours" | "era-a" | "era-b" | "bare";
@@ -63,7 +78,9 @@ export function shapeOf(generation: Generation, side: Side): Shape {
     parentKind: side === "era-b" ? EraBDatabaseKind : DatabaseKind,
     partitionKind: side === "era-b" ? EraBPartitionKind : DatabasePartitionKind,
     parent: side === "era-b" ? eraBDatabase : ourDatabase,
-    prerequisites: side === "era-b" ? () => [] : (namespace, size) => [{ kind: RaftStorageClassKind, object: raftClass(namespace, size) }],
+    prerequisites: side === "era-b"
+      ? () => []
+      : (namespace, size) => [{ kind: RaftStorageClassKind, object: raftClass(namespace, size) }],
     firstChild: { tracked: "partitions", name: (parent) => `${parent}-1` },
   };
 }
@@ -83,7 +100,12 @@ export function partitionSet(name: string, namespace: string, size: Size): KubeO
     apiVersion: PartitionSetKind.apiVersion,
     kind: PartitionSetKind.kind,
     metadata: { name, namespace },
-    spec: { partitions: size.partitions, template: { spec: { size: size.replicas, protocol: "raft", config: "electionTimeout: 5s\nheartbeatInterval: 1s\n" } } },
+    spec: {
+      partitions: size.partitions,
+      template: {
+        spec: { size: size.replicas, protocol: "raft", config: "electionTimeout: 5s\nheartbeatInterval: 1s\n" },
+      },
+    },
   };
 }
 
@@ -94,7 +116,18 @@ export function ourDatabase(name: string, namespace: string, size: Size): Databa
     metadata: { name, namespace },
     spec: {
       clusters: size.partitions,
-      template: { spec: { partitions: 1, storage: { group: "storage.cloud.atomix.io", version: "v1beta1", kind: RaftStorageClassKind.kind, name: raftClassName, namespace } } },
+      template: {
+        spec: {
+          partitions: 1,
+          storage: {
+            group: "storage.cloud.atomix.io",
+            version: "v1beta1",
+            kind: RaftStorageClassKind.kind,
+            name: raftClassName,
+            namespace,
+          },
+        },
+      },
     },
   } as Database;
 }
@@ -114,7 +147,10 @@ export function eraBDatabase(name: string, namespace: string, size: Size): KubeO
     apiVersion: EraBDatabaseKind.apiVersion,
     kind: EraBDatabaseKind.kind,
     metadata: { name, namespace },
-    spec: { partitions: size.partitions, storageClass: { group: "storage.cloud.atomix.io", version: "v1beta3", kind: "RaftStorage", name: raftClassName } },
+    spec: {
+      partitions: size.partitions,
+      storageClass: { group: "storage.cloud.atomix.io", version: "v1beta3", kind: "RaftStorage", name: raftClassName },
+    },
   };
 }
 
@@ -127,10 +163,14 @@ export interface Expected {
 
 export function expected(generation: Generation, n: number, size: Size): Expected {
   return generation === "partition-groups"
-    ? // the group's Service, and per partition a Service and a headless one (both sides)
-      { readyStatefulSets: n * size.partitions, services: n * (1 + 2 * size.partitions), partitions: n * size.partitions }
-    : // ours: per cluster a headless Service, per partition a Service
-      { readyStatefulSets: n * size.partitions, services: n * 2 * size.partitions, partitions: n * size.partitions };
+    // the group's Service, and per partition a Service and a headless one (both sides)
+    ? {
+      readyStatefulSets: n * size.partitions,
+      services: n * (1 + 2 * size.partitions),
+      partitions: n * size.partitions,
+    }
+    // ours: per cluster a headless Service, per partition a Service
+    : { readyStatefulSets: n * size.partitions, services: n * 2 * size.partitions, partitions: n * size.partitions };
 }
 
 type Apply = (kind: Kind, object: KubeObject) => Promise<KubeObject>;
@@ -147,7 +187,11 @@ function kindOf(object: KubeObject): Kind {
   return found;
 }
 
-function stamped(child: { apiVersion: string; kind: string; metadata: { name: string } }, parent: KubeObject, controller: string): KubeObject {
+function stamped(
+  child: { apiVersion: string; kind: string; metadata: { name: string } },
+  parent: KubeObject,
+  controller: string,
+): KubeObject {
   const object = stampChild(child as Parameters<typeof stampChild>[0], parent, controller);
   return { ...object, metadata: { ...object.metadata, namespace: parent.metadata.namespace! } };
 }
@@ -162,19 +206,31 @@ export async function barePartitionGroup(group: PartitionGroup, apply: Apply): P
       const applied = await apply(kindOf(child as KubeObject), stamped(child, group, "partition-groups"));
       if (applied.kind !== PartitionKind.kind) return;
       const partition = applied as Partition;
-      const children = syncPartition(defaultPartitionOptions, { parent: partition, children: none, related: none, finalizing: false }).children ?? [];
-      await Promise.all(children.map((grandchild) => apply(kindOf(grandchild as KubeObject), stamped(grandchild, partition, "partitions"))));
+      const children =
+        syncPartition(defaultPartitionOptions, { parent: partition, children: none, related: none, finalizing: false })
+          .children ?? [];
+      await Promise.all(
+        children.map((grandchild) =>
+          apply(kindOf(grandchild as KubeObject), stamped(grandchild, partition, "partitions"))
+        ),
+      );
     }),
   );
 }
 
 /** The bare writes for one created Database: its Partitions and its Raft storage. */
 export async function bareDatabase(database: Database, storageClass: KubeObject, apply: Apply): Promise<void> {
-  const related: ObjectsByKind = { [kindKey(RaftStorageClassKind)]: { [`${storageClass.metadata.namespace}/${storageClass.metadata.name}`]: storageClass } };
+  const related: ObjectsByKind = {
+    [kindKey(RaftStorageClassKind)]: {
+      [`${storageClass.metadata.namespace}/${storageClass.metadata.name}`]: storageClass,
+    },
+  };
   const request = { parent: database, children: none, related, finalizing: false };
   const writes = [
     ...(syncDatabase(request).children ?? []).map((child) => stamped(child, database, "databases")),
-    ...(syncRaftStorage(defaultRaftStorageOptions, request).children ?? []).map((child) => stamped(child, database, "raft-storage")),
+    ...(syncRaftStorage(defaultRaftStorageOptions, request).children ?? []).map((child) =>
+      stamped(child, database, "raft-storage")
+    ),
   ];
   await Promise.all(writes.map((object) => apply(kindOf(object), object)));
 }
@@ -206,5 +262,11 @@ export function pool(limit: number): <T>(task: () => Promise<T>, priority?: numb
  * StatefulSets (their pods are the longest path to converged), then everything else.
  */
 export function barePriority(kindName: string): number {
-  return kindName === "PartitionGroup" || kindName === "Database" ? 0 : kindName === "Partition" ? 1 : kindName === "StatefulSet" ? 2 : 3;
+  return kindName === "PartitionGroup" || kindName === "Database"
+    ? 0
+    : kindName === "Partition"
+    ? 1
+    : kindName === "StatefulSet"
+    ? 2
+    : 3;
 }

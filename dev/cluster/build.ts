@@ -3,11 +3,11 @@
 // go.sum files, the Go version and the build flags). A warm run builds nothing.
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { capture, elapsed, runGo, type Log } from "./go.ts";
+import { capture, elapsed, type Log, runGo } from "./go.ts";
 
 /** Bump when the recipe below changes in a way the stamp inputs do not show. */
 const recipeVersion = 2;
@@ -79,7 +79,13 @@ export async function ensureBinaries(log: Log = (line) => console.error(line)): 
       const entries = Object.entries(step.packages);
       // With one package, -o names the file; with several, go names each after its package.
       const output = entries.length === 1 ? join(staging, "bin", entries[0]![0]) : join(staging, "bin") + "/";
-      await runGo(join(buildRoot, step.module), ["build", "-ldflags", step.ldflags, "-o", output, ...Object.values(step.packages)], log, "[cluster]", step.what);
+      await runGo(
+        join(buildRoot, step.module),
+        ["build", "-ldflags", step.ldflags, "-o", output, ...Object.values(step.packages)],
+        log,
+        "[cluster]",
+        step.what,
+      );
       log(`[cluster] ${step.what} built in ${elapsed(stepStarted)} (total ${elapsed(started)})`);
     }
     log(`[cluster] step ${steps.length + 1}/${steps.length + 1}: kwok stages and exec CRDs from the module download`);
@@ -131,8 +137,18 @@ function buildSteps(versions: PinnedVersions): Step[] {
   ]);
   return [
     { module: "pki", what: "the credentials generator", packages: { pki: "." }, ldflags: "-s -w" },
-    { module: "etcd", what: `etcd ${versions.etcd}`, packages: { etcd: "go.etcd.io/etcd/server/v3" }, ldflags: "-s -w" },
-    { module: "kwok", what: `kwok ${versions.kwok}`, packages: { kwok: "sigs.k8s.io/kwok/cmd/kwok" }, ldflags: "-s -w" },
+    {
+      module: "etcd",
+      what: `etcd ${versions.etcd}`,
+      packages: { etcd: "go.etcd.io/etcd/server/v3" },
+      ldflags: "-s -w",
+    },
+    {
+      module: "kwok",
+      what: `kwok ${versions.kwok}`,
+      packages: { kwok: "sigs.k8s.io/kwok/cmd/kwok" },
+      ldflags: "-s -w",
+    },
     {
       module: "kubernetes",
       what: `Kubernetes ${versions.kubernetes}`,
@@ -163,7 +179,9 @@ async function computeStamp(go: string, steps: Step[]): Promise<string> {
 
 async function requiredVersion(module: string, path: string): Promise<string> {
   const goMod = await readFile(join(buildRoot, module, "go.mod"), "utf8");
-  const match = new RegExp(`^\\s*(?:require\\s+)?${path.replaceAll(".", "\\.")}\\s+(v\\S+)(?:\\s*//.*)?$`, "m").exec(goMod);
+  const match = new RegExp(`^\\s*(?:require\\s+)?${path.replaceAll(".", "\\.")}\\s+(v\\S+)(?:\\s*//.*)?$`, "m").exec(
+    goMod,
+  );
   if (!match?.[1]) throw new Error(`dev/cluster/build/${module}/go.mod does not require ${path}`);
   return match[1];
 }
@@ -174,7 +192,9 @@ export async function checkGo(): Promise<string> {
     version = (await capture("go", ["env", "GOVERSION"], buildRoot)).trim();
   } catch {
     throw new Error(
-      `Go was not found on PATH. dev/cluster builds etcd, Kubernetes and kwok from Go modules and needs Go >= ${minimumGo.join(".")}.`,
+      `Go was not found on PATH. dev/cluster builds etcd, Kubernetes and kwok from Go modules and needs Go >= ${
+        minimumGo.join(".")
+      }.`,
     );
   }
   const match = /^go(\d+)\.(\d+)/.exec(version);
@@ -182,21 +202,27 @@ export async function checkGo(): Promise<string> {
   const minor = Number(match?.[2]);
   if (!match || major < minimumGo[0] || (major === minimumGo[0] && minor < minimumGo[1])) {
     throw new Error(
-      `Go ${version || "(unknown version)"} is too old: dev/cluster needs Go >= ${minimumGo.join(".")}. GOTOOLCHAIN=local is set, so Go will not download a newer toolchain by itself.`,
+      `Go ${version || "(unknown version)"} is too old: dev/cluster needs Go >= ${
+        minimumGo.join(".")
+      }. GOTOOLCHAIN=local is set, so Go will not download a newer toolchain by itself.`,
     );
   }
   return version;
 }
 
 async function kwokModuleDir(version: string): Promise<string> {
-  const info = JSON.parse(await capture("go", ["mod", "download", "-json", `sigs.k8s.io/kwok@${version}`], join(buildRoot, "kwok")));
+  const info = JSON.parse(
+    await capture("go", ["mod", "download", "-json", `sigs.k8s.io/kwok@${version}`], join(buildRoot, "kwok")),
+  );
   return info.Dir as string;
 }
 
 async function kwokExecCrds(kwokDir: string): Promise<string> {
   const files = ["kwok.x-k8s.io_execs.yaml", "kwok.x-k8s.io_clusterexecs.yaml"];
   const documents: string[] = [];
-  for (const file of files) documents.push((await readFile(join(kwokDir, "kustomize", "crd", "bases", file), "utf8")).trim());
+  for (const file of files) {
+    documents.push((await readFile(join(kwokDir, "kustomize", "crd", "bases", file), "utf8")).trim());
+  }
   return documents.map((doc) => (doc.startsWith("---") ? doc : `---\n${doc}`)).join("\n") + "\n";
 }
 

@@ -9,15 +9,15 @@
 // kwok runs the command as a local process chosen by its Exec / ClusterExec objects. A
 // ClusterExec "default" runs every pod's commands in <dir>/exec; an Exec named like a pod
 // overrides it for that pod.
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { ensureBinaries, type Binaries } from "./build.ts";
+import { type Binaries, ensureBinaries } from "./build.ts";
 import { elapsed } from "./go.ts";
 
 export const readyTimeoutMs = 90_000;
@@ -81,7 +81,10 @@ export async function startCluster(options: StartOptions = {}): Promise<Cluster>
   const pidsFile = join(dir, "pids.json");
 
   const recordPids = () =>
-    writeFile(pidsFile, JSON.stringify(Object.fromEntries([...components].map(([name, c]) => [name, c.process.pid])), null, 2));
+    writeFile(
+      pidsFile,
+      JSON.stringify(Object.fromEntries([...components].map(([name, c]) => [name, c.process.pid])), null, 2),
+    );
 
   const launch = async (name: string, args: string[]) => {
     const logFile = join(dir, `${name}.log`);
@@ -118,7 +121,9 @@ export async function startCluster(options: StartOptions = {}): Promise<Cluster>
     for (const component of components.values()) {
       if (component.exited) {
         throw new ComponentError(
-          `${component.name} exited (code ${component.exitCode}) during start-up; its log is ${component.logFile}:\n${tail(component.logFile)}`,
+          `${component.name} exited (code ${component.exitCode}) during start-up; its log is ${component.logFile}:\n${
+            tail(component.logFile)
+          }`,
         );
       }
     }
@@ -170,7 +175,12 @@ export async function startCluster(options: StartOptions = {}): Promise<Cluster>
       "--v=1",
       ...(options.apiserverFlags ?? []),
     ]);
-    await waitFor("kube-apiserver /readyz", checkAlive, () => get(server, dir, "/readyz").then((r) => r.status === 200), join(dir, "kube-apiserver.log"));
+    await waitFor(
+      "kube-apiserver /readyz",
+      checkAlive,
+      () => get(server, dir, "/readyz").then((r) => r.status === 200),
+      join(dir, "kube-apiserver.log"),
+    );
 
     await launch("kube-controller-manager", [
       binaries.kubeControllerManager,
@@ -228,7 +238,12 @@ export async function startCluster(options: StartOptions = {}): Promise<Cluster>
       "--enable-crds=Exec,ClusterExec",
     ]);
     await createFakeNode(server, dir);
-    await waitFor(`node ${fakeNodeName} Ready without taints`, checkAlive, () => nodeReady(server, dir), join(dir, "kwok.log"));
+    await waitFor(
+      `node ${fakeNodeName} Ready without taints`,
+      checkAlive,
+      () => nodeReady(server, dir),
+      join(dir, "kwok.log"),
+    );
     await waitFor(
       "the default ServiceAccount",
       checkAlive,
@@ -254,7 +269,11 @@ export async function startCluster(options: StartOptions = {}): Promise<Cluster>
         await stopComponent(component);
         await launch(name, args);
         if (name === "kube-apiserver") {
-          await waitFor("kube-apiserver /readyz", checkAlive, () => get(server, dir, "/readyz").then((r) => r.status === 200));
+          await waitFor(
+            "kube-apiserver /readyz",
+            checkAlive,
+            () => get(server, dir, "/readyz").then((r) => r.status === 200),
+          );
         }
       },
       stop: stopAll,
@@ -290,7 +309,12 @@ export function alive(pid: number): boolean {
   }
 }
 
-async function waitFor(what: string, checkAlive: () => void, probe: () => Promise<boolean>, logFile?: string): Promise<void> {
+async function waitFor(
+  what: string,
+  checkAlive: () => void,
+  probe: () => Promise<boolean>,
+  logFile?: string,
+): Promise<void> {
   const deadline = Date.now() + readyTimeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -304,7 +328,9 @@ async function waitFor(what: string, checkAlive: () => void, probe: () => Promis
   }
   checkAlive();
   throw new ComponentError(
-    `timed out after ${readyTimeoutMs / 1000}s waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ""}` +
+    `timed out after ${readyTimeoutMs / 1000}s waiting for ${what}${
+      lastError ? ` (last error: ${(lastError as Error).message})` : ""
+    }` +
       (logFile ? `; the tail of ${logFile}:\n${tail(logFile)}` : ""),
   );
 }
@@ -422,11 +448,19 @@ async function createOrThrow(server: string, dir: string, path: string, object: 
 
 /** Creates kwok's Exec and ClusterExec CRDs and waits until both are established. */
 async function installExecCrds(server: string, dir: string, file: string, checkAlive: () => void): Promise<void> {
-  const crds = parseAllDocuments(await readFile(file, "utf8")).map((doc) => doc.toJS() as { metadata: { name: string } });
-  for (const crd of crds) await createOrThrow(server, dir, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
+  const crds = parseAllDocuments(await readFile(file, "utf8")).map((doc) =>
+    doc.toJS() as { metadata: { name: string } }
+  );
+  for (const crd of crds) {
+    await createOrThrow(server, dir, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
+  }
   for (const crd of crds) {
     await waitFor(`CRD ${crd.metadata.name} established`, checkAlive, async () => {
-      const response = await get(server, dir, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`);
+      const response = await get(
+        server,
+        dir,
+        `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`,
+      );
       const conditions = response.status === 200 ? (JSON.parse(response.body).status?.conditions ?? []) : [];
       return conditions.some((c: { type: string; status: string }) => c.type === "Established" && c.status === "True");
     });
@@ -464,7 +498,9 @@ async function nodeReady(server: string, dir: string): Promise<boolean> {
   const response = await get(server, dir, `/api/v1/nodes/${fakeNodeName}`);
   if (response.status !== 200) return false;
   const node = JSON.parse(response.body);
-  const ready = (node.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "True");
+  const ready = (node.status?.conditions ?? []).some((c: { type: string; status: string }) =>
+    c.type === "Ready" && c.status === "True"
+  );
   return ready && (node.spec?.taints ?? []).length === 0;
 }
 
@@ -475,7 +511,10 @@ function capture(command: string, args: string[]): Promise<string> {
     child.stdout.on("data", (chunk) => (out += chunk));
     child.stderr.on("data", (chunk) => (out += chunk));
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new ComponentError(`${command} exited ${code}: ${out.trim()}`))));
+    child.on(
+      "close",
+      (code) => (code === 0 ? resolve(out) : reject(new ComponentError(`${command} exited ${code}: ${out.trim()}`))),
+    );
   });
 }
 

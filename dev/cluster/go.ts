@@ -20,7 +20,14 @@ export function capture(command: string, args: string[], cwd: string): Promise<s
     child.stdout.on("data", (chunk) => (out += chunk));
     child.stderr.on("data", (chunk) => (err += chunk));
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(" ")} exited ${code}: ${err.trim()}`))));
+    child.on(
+      "close",
+      (
+        code,
+      ) => (code === 0
+        ? resolve(out)
+        : reject(new Error(`${command} ${args.join(" ")} exited ${code}: ${err.trim()}`))),
+    );
   });
 }
 
@@ -39,7 +46,10 @@ export function runGo(cwd: string, args: string[], log: Log, prefix: string, wha
     };
     child.stdout.on("data", collect);
     child.stderr.on("data", collect);
-    const timer = setInterval(() => log(`${prefix}   still building ${what} (${elapsed(started)} elapsed)`), progressIntervalMs);
+    const timer = setInterval(
+      () => log(`${prefix}   still building ${what} (${elapsed(started)} elapsed)`),
+      progressIntervalMs,
+    );
     child.on("error", (error) => {
       clearInterval(timer);
       reject(error);
@@ -47,7 +57,13 @@ export function runGo(cwd: string, args: string[], log: Log, prefix: string, wha
     child.on("close", (code) => {
       clearInterval(timer);
       if (code === 0) resolve();
-      else reject(new Error(`building ${what} failed (go ${args[0]} exited ${code}):\n${output.trim().split("\n").slice(-30).join("\n")}`));
+      else {reject(
+          new Error(
+            `building ${what} failed (go ${args[0]} exited ${code}):\n${
+              output.trim().split("\n").slice(-30).join("\n")
+            }`,
+          ),
+        );}
     });
   });
 }

@@ -18,7 +18,9 @@ export async function runClusterUntilSignalled(onReady?: (kubeconfig: string) =>
   process.on("SIGTERM", () => void stop("terminated"));
   process.on("SIGHUP", () => void stop("hung up"));
   console.log(`export KUBECONFIG=${cluster.kubeconfig}`);
-  console.error(`[cluster] kubectl is at ${cluster.binaries.kubectl}; logs are in ${cluster.dir}; press Ctrl-C to stop`);
+  console.error(
+    `[cluster] kubectl is at ${cluster.binaries.kubectl}; logs are in ${cluster.dir}; press Ctrl-C to stop`,
+  );
   try {
     await onReady?.(cluster.kubeconfig);
   } catch (error) {

@@ -33,12 +33,18 @@ export function shim(command: string): string {
 export function installRootScripts(): void {
   for (const [path, command] of Object.entries(rootScripts)) {
     if (existsSync(path) && !readFileSync(path, "utf8").includes(shimMarker)) {
-      throw new Error(`${path} exists and is not the rss emulation's shim: remove it to run the rss emulation on this machine`);
+      throw new Error(
+        `${path} exists and is not the rss emulation's shim: remove it to run the rss emulation on this machine`,
+      );
     }
     try {
       writeFileSync(path, shim(command), { mode: 0o755 });
     } catch (error) {
-      throw new Error(`cannot install ${path} (the example's commands are absolute paths, run by kwok on this machine): ${(error as Error).message}`);
+      throw new Error(
+        `cannot install ${path} (the example's commands are absolute paths, run by kwok on this machine): ${
+          (error as Error).message
+        }`,
+      );
     }
   }
 }
@@ -51,7 +57,11 @@ export interface Emulation {
 }
 
 /** Keeps an Exec per member pod and stops a member's application when its pod goes. */
-export async function startEmulation(kubeconfig: string, stateRoot: string, log: (line: string) => void = () => undefined): Promise<Emulation> {
+export async function startEmulation(
+  kubeconfig: string,
+  stateRoot: string,
+  log: (line: string) => void = () => undefined,
+): Promise<Emulation> {
   installRootScripts();
   const client = KubeClient.load(kubeconfig);
   const abort = new AbortController();
@@ -104,13 +114,22 @@ export async function startEmulation(kubeconfig: string, stateRoot: string, log:
       try {
         const list = await client.list(builtinKinds.Pod, { labelSelector: memberSelector });
         for (const pod of list.items) await podChanged(pod, false);
-        for await (const event of client.watch(builtinKinds.Pod, { labelSelector: memberSelector, resourceVersion: list.resourceVersion, timeoutSeconds: 300, signal: abort.signal })) {
+        for await (
+          const event of client.watch(builtinKinds.Pod, {
+            labelSelector: memberSelector,
+            resourceVersion: list.resourceVersion,
+            timeoutSeconds: 300,
+            signal: abort.signal,
+          })
+        ) {
           if (event.type === "BOOKMARK") continue;
           await podChanged(event.object, event.type === "DELETED");
         }
       } catch (error) {
         if (abort.signal.aborted) return;
-        if (!isConflict(error) && !isNotFound(error)) log(`[rss-emulation] watch restarts: ${(error as Error).message}`);
+        if (!isConflict(error) && !isNotFound(error)) {
+          log(`[rss-emulation] watch restarts: ${(error as Error).message}`);
+        }
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }

@@ -26,7 +26,11 @@ export const defaultAtomixOptions: AtomixOptions = {
 export function atomixControllers(options: AtomixOptions = defaultAtomixOptions): ControllerDefinition<any>[] {
   return [
     partitionGroups,
-    partitions({ clusterDomain: options.clusterDomain, controllerName: options.controllerService, controllerNamespace: options.controllerNamespace }),
+    partitions({
+      clusterDomain: options.clusterDomain,
+      controllerName: options.controllerService,
+      controllerNamespace: options.controllerNamespace,
+    }),
     databases,
     databasePartitions,
     raftStorage({ clusterDomain: options.clusterDomain }),

@@ -11,7 +11,14 @@ export interface ProtocolSpec {
   imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
   electionTimeout?: string;
   heartbeatInterval?: string;
-  storage?: { className?: string; size?: string; maxEntrySize?: number; segmentSize?: number; level?: "DISK" | "MAPPED"; flushOnCommit?: boolean };
+  storage?: {
+    className?: string;
+    size?: string;
+    maxEntrySize?: number;
+    segmentSize?: number;
+    level?: "DISK" | "MAPPED";
+    flushOnCommit?: boolean;
+  };
   compaction?: { dynamic?: boolean; freeDiskBuffer?: number };
   backups?: number;
   replication?: "SYNCHRONOUS" | "ASYNCHRONOUS";
@@ -58,7 +65,12 @@ export type DatabasePartition = KubeObject & {
   status?: { ready?: boolean; readyReplicas?: number };
 };
 export type RaftStorageClass = KubeObject & {
-  spec?: { image?: string; imagePullPolicy?: "Always" | "IfNotPresent" | "Never"; replicas?: number; volumeClaimTemplate?: Record<string, unknown> };
+  spec?: {
+    image?: string;
+    imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
+    replicas?: number;
+    volumeClaimTemplate?: Record<string, unknown>;
+  };
 };
 export type Member = KubeObject & { spec?: { group?: string; member?: string; host?: string; port?: number } };
 export type Primitive = KubeObject & { spec?: { database?: string; scope?: string; name?: string; type?: string } };

@@ -28,6 +28,10 @@ const manager = await runProgram(atomixController, {
 if (manager && local) {
   await local.kubectl("apply", "-f", join(root, "deploy", "examples", "raft.yaml"));
   await local.kubectl("apply", "-n", "kube-system", "-f", join(root, "deploy", "examples", "database.yaml"));
-  console.error("[atomix] applied deploy/examples/raft.yaml; try: kubectl get partitiongroups,partitions.k8s.atomix.io,statefulsets,services,pods");
-  console.error("[atomix] applied deploy/examples/database.yaml in kube-system; try: kubectl get -n kube-system databases,partitions.cloud.atomix.io,statefulsets,services");
+  console.error(
+    "[atomix] applied deploy/examples/raft.yaml; try: kubectl get partitiongroups,partitions.k8s.atomix.io,statefulsets,services,pods",
+  );
+  console.error(
+    "[atomix] applied deploy/examples/database.yaml in kube-system; try: kubectl get -n kube-system databases,partitions.cloud.atomix.io,statefulsets,services",
+  );
 }

@@ -1,6 +1,6 @@
 // The three partition protocols: which one a spec chose, its image, and the protocol.json
 // that storage nodes read (proto3 JSON of the protocol message).
-import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
+import { create, type JsonObject, toJson } from "@bufbuild/protobuf";
 import { DurationSchema } from "@bufbuild/protobuf/wkt";
 import {
   CompactionSpecSchema as LogCompactionSpecSchema,
@@ -73,11 +73,11 @@ export function parseDuration(text: string, field: string) {
 export function protocolJson(name: ProtocolName, options: ProtocolSpec, field: string): JsonObject {
   const storage = options.storage
     ? {
-        maxEntrySize: options.storage.maxEntrySize ?? 0,
-        segmentSize: options.storage.segmentSize ?? 0,
-        mapped: options.storage.level === "MAPPED",
-        flushOnCommit: options.storage.flushOnCommit ?? false,
-      }
+      maxEntrySize: options.storage.maxEntrySize ?? 0,
+      segmentSize: options.storage.segmentSize ?? 0,
+      mapped: options.storage.level === "MAPPED",
+      flushOnCommit: options.storage.flushOnCommit ?? false,
+    }
     : undefined;
   const compaction = options.compaction
     ? { dynamic: options.compaction.dynamic ?? false, freeDiskBuffer: options.compaction.freeDiskBuffer ?? 0 }
@@ -86,9 +86,20 @@ export function protocolJson(name: ProtocolName, options: ProtocolSpec, field: s
     return toJson(
       RaftProtocolSchema,
       create(RaftProtocolSchema, {
-        electionTimeout: options.electionTimeout ? parseDuration(options.electionTimeout, `${field}.electionTimeout`) : undefined,
-        heartbeatInterval: options.heartbeatInterval ? parseDuration(options.heartbeatInterval, `${field}.heartbeatInterval`) : undefined,
-        ...(storage ? { storage: create(RaftStorageSpecSchema, { ...storage, level: storage.mapped ? RaftStorageLevel.MAPPED : RaftStorageLevel.DISK }) } : {}),
+        electionTimeout: options.electionTimeout
+          ? parseDuration(options.electionTimeout, `${field}.electionTimeout`)
+          : undefined,
+        heartbeatInterval: options.heartbeatInterval
+          ? parseDuration(options.heartbeatInterval, `${field}.heartbeatInterval`)
+          : undefined,
+        ...(storage
+          ? {
+            storage: create(RaftStorageSpecSchema, {
+              ...storage,
+              level: storage.mapped ? RaftStorageLevel.MAPPED : RaftStorageLevel.DISK,
+            }),
+          }
+          : {}),
         ...(compaction ? { compaction: create(RaftCompactionSpecSchema, compaction) } : {}),
       }),
     ) as JsonObject;
@@ -99,13 +110,23 @@ export function protocolJson(name: ProtocolName, options: ProtocolSpec, field: s
       LogProtocolSchema,
       create(LogProtocolSchema, {
         memberGroupStrategy: strategies[options.memberGroupStrategy ?? "HOST_AWARE"],
-        ...(storage ? { storage: create(LogStorageSpecSchema, { ...storage, level: storage.mapped ? LogStorageLevel.MAPPED : LogStorageLevel.DISK }) } : {}),
+        ...(storage
+          ? {
+            storage: create(LogStorageSpecSchema, {
+              ...storage,
+              level: storage.mapped ? LogStorageLevel.MAPPED : LogStorageLevel.DISK,
+            }),
+          }
+          : {}),
         ...(compaction ? { compaction: create(LogCompactionSpecSchema, compaction) } : {}),
       }),
     ) as JsonObject;
   }
   return toJson(
     PrimaryBackupProtocolSchema,
-    create(PrimaryBackupProtocolSchema, { backups: options.backups ?? 1, replication: options.replication === "ASYNCHRONOUS" ? 1 : 0 }),
+    create(PrimaryBackupProtocolSchema, {
+      backups: options.backups ?? 1,
+      replication: options.replication === "ASYNCHRONOUS" ? 1 : 0,
+    }),
   ) as JsonObject;
 }

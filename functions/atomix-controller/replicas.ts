@@ -1,6 +1,13 @@
 // What Atomix storage replicas look like, shared by both generations of the Atomix
 // controller: ports, mounts, probes, Services, names, labels and Ready conditions.
-import { builtinKinds, type DesiredObject, headlessService as headlessServiceOf, objectOf, type ObjectsByKind, readyCondition } from "../../runtime/mod.ts";
+import {
+  builtinKinds,
+  type DesiredObject,
+  headlessService as headlessServiceOf,
+  objectOf,
+  type ObjectsByKind,
+  readyCondition,
+} from "../../runtime/mod.ts";
 import type { ProtocolSpec } from "./kinds.ts";
 import type { ProtocolName } from "./protocols.ts";
 
@@ -19,16 +26,27 @@ export function replicaContainerBasics(withData: boolean) {
       { name: "api", containerPort: apiPort, protocol: "TCP" },
       { name: "protocol", containerPort: protocolPort, protocol: "TCP" },
     ],
-    readinessProbe: { exec: { command: ["stat", readyFile] }, initialDelaySeconds: 5, periodSeconds: 5, failureThreshold: 12 },
+    readinessProbe: {
+      exec: { command: ["stat", readyFile] },
+      initialDelaySeconds: 5,
+      periodSeconds: 5,
+      failureThreshold: 12,
+    },
     livenessProbe: { tcpSocket: { port: apiPort }, initialDelaySeconds: 60, periodSeconds: 10, timeoutSeconds: 10 },
-    volumeMounts: [{ name: "config", mountPath: configMountPath }, ...(withData ? [{ name: "data", mountPath: dataMountPath }] : [])],
+    volumeMounts: [
+      { name: "config", mountPath: configMountPath },
+      ...(withData ? [{ name: "data", mountPath: dataMountPath }] : []),
+    ],
   };
 }
 
 /** Prefer to put the replicas selected by these labels on different hosts. */
 export const spreadOverHosts = (labels: Record<string, string>) => ({
   podAntiAffinity: {
-    preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: labels } } }],
+    preferredDuringSchedulingIgnoredDuringExecution: [{
+      weight: 1,
+      podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: labels } },
+    }],
   },
 });
 
@@ -47,7 +65,8 @@ export const replicaPorts = [
 ];
 
 /** A headless Service that names each pod in DNS (<pod>.<name>), ready or not, so peers find each other while they start. */
-export const headlessService = (name: string, labels: Record<string, string>): DesiredObject => headlessServiceOf(name, labels, replicaPorts);
+export const headlessService = (name: string, labels: Record<string, string>): DesiredObject =>
+  headlessServiceOf(name, labels, replicaPorts);
 
 export const partitionName = (group: string, index: number) => `${group}-${index}`;
 
@@ -61,7 +80,12 @@ export const partitionLabels = (group: string, index: number): Record<string, st
 export const groupLabels = (group: string): Record<string, string> => ({ app: "atomix", type: "group", group });
 
 /** Ready as counted: "PartitionsReady: all 3 partitions are ready", or "PartitionsNotReady: 1 of 3 partitions are ready". */
-export function countedReadyCondition(ready: boolean, readyCount: number, total: number, things: "partitions" | "replicas") {
+export function countedReadyCondition(
+  ready: boolean,
+  readyCount: number,
+  total: number,
+  things: "partitions" | "replicas",
+) {
   const reason = things[0]!.toUpperCase() + things.slice(1);
   return ready
     ? readyCondition(true, `${reason}Ready`, `all ${total} ${things} are ready`)
@@ -69,7 +93,11 @@ export function countedReadyCondition(ready: boolean, readyCount: number, total:
 }
 
 /** A message naming the missing StorageClass, or undefined when the protocol needs none or it exists. */
-export function storageClassProblem(protocol: ProtocolName, options: ProtocolSpec, related: ObjectsByKind): string | undefined {
+export function storageClassProblem(
+  protocol: ProtocolName,
+  options: ProtocolSpec,
+  related: ObjectsByKind,
+): string | undefined {
   const className = options.storage?.className;
   if (!className) return undefined;
   if (objectOf(related, builtinKinds.StorageClass, className)) return undefined;

@@ -4,7 +4,18 @@
 // set's ready pods and says Ready once every one runs its current template. A StorageClass the
 // spec names but the cluster lacks is reported (the claims stay Pending meanwhile); names that
 // cannot work are reported and change nothing. Pure.
-import { builtinKinds, controller, type DesiredObject, type KubeObject, objectOf, objectsOf, readyCondition, type SyncRequest, type SyncResponse, unchangedChildren } from "../../runtime/mod.ts";
+import {
+  builtinKinds,
+  controller,
+  type DesiredObject,
+  type KubeObject,
+  objectOf,
+  objectsOf,
+  readyCondition,
+  type SyncRequest,
+  type SyncResponse,
+  unchangedChildren,
+} from "../../runtime/mod.ts";
 import { benchmarkObjects, defaultBenchmarkSize } from "./benchmark.ts";
 import {
   defaultAtomixVersion,
@@ -19,7 +30,13 @@ import {
 } from "./config.ts";
 import { labels, nameProblems, names, serviceHost } from "./names.ts";
 import { nodeSet, templateHashOf } from "./nodes.ts";
-import { AtomixClusterKind, IngressKind, type AtomixCluster, type AtomixClusterSpec, type AtomixPartitionGroupSpec } from "./kinds.ts";
+import {
+  type AtomixCluster,
+  AtomixClusterKind,
+  type AtomixClusterSpec,
+  type AtomixPartitionGroupSpec,
+  IngressKind,
+} from "./kinds.ts";
 
 export interface AtomixClusterOptions {
   clusterDomain: string;
@@ -49,11 +66,18 @@ function groupProblems(groups: AtomixPartitionGroupSpec[]): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const group of groups) {
-    if (seen.has(group.name)) problems.push(`partition group "${group.name}" is listed twice: give each group its own name`);
+    if (seen.has(group.name)) {
+      problems.push(`partition group "${group.name}" is listed twice: give each group its own name`);
+    }
     seen.add(group.name);
-    if (!groupProtocol(group)) problems.push(`partition group "${group.name}": set exactly one of raft, primaryBackup or log`);
-    else if (group.raft && raftPartitionSize(group) > groupSize(group)) {
-      problems.push(`partition group "${group.name}": raft.partitionSize ${raftPartitionSize(group)} is more than the group's size ${groupSize(group)}`);
+    if (!groupProtocol(group)) {
+      problems.push(`partition group "${group.name}": set exactly one of raft, primaryBackup or log`);
+    } else if (group.raft && raftPartitionSize(group) > groupSize(group)) {
+      problems.push(
+        `partition group "${group.name}": raft.partitionSize ${
+          raftPartitionSize(group)
+        } is more than the group's size ${groupSize(group)}`,
+      );
     }
   }
   return problems;
@@ -67,10 +91,17 @@ export interface NodeSetStatus {
 }
 
 /** How far a StatefulSet or Deployment is from what this sync wants of it. */
-export function nodeSetStatus(existing: KubeObject | undefined, desired: DesiredObject | undefined, size: number): NodeSetStatus {
-  const status = (existing?.status ?? {}) as { readyReplicas?: number; updatedReplicas?: number; observedGeneration?: number };
-  const current =
-    existing !== undefined &&
+export function nodeSetStatus(
+  existing: KubeObject | undefined,
+  desired: DesiredObject | undefined,
+  size: number,
+): NodeSetStatus {
+  const status = (existing?.status ?? {}) as {
+    readyReplicas?: number;
+    updatedReplicas?: number;
+    observedGeneration?: number;
+  };
+  const current = existing !== undefined &&
     desired !== undefined &&
     templateHashOf(existing) === templateHashOf(desired) &&
     (existing.spec as { replicas?: number } | undefined)?.replicas === size &&
@@ -126,20 +157,30 @@ function desiredChildren(cluster: AtomixCluster, options: AtomixClusterOptions):
   return desired;
 }
 
-export function syncAtomixCluster(options: AtomixClusterOptions, { parent: cluster, children, related }: SyncRequest<AtomixCluster>): SyncResponse {
+export function syncAtomixCluster(
+  options: AtomixClusterOptions,
+  { parent: cluster, children, related }: SyncRequest<AtomixCluster>,
+): SyncResponse {
   const name = cluster.metadata.name;
   const spec = cluster.spec ?? {};
   const groups = spec.partitionGroups ?? [];
   const statefulSets = objectsOf(children, builtinKinds.StatefulSet);
   const deployments = objectsOf(children, builtinKinds.Deployment);
 
-  const problems = [...groupProblems(groups), ...nameProblems(name, groups.map((g) => g.name), Boolean(spec.benchmark))];
+  const problems = [
+    ...groupProblems(groups),
+    ...nameProblems(name, groups.map((g) => g.name), Boolean(spec.benchmark)),
+  ];
   const desired = problems.length ? unchangedChildren(children) : desiredChildren(cluster, options);
   const desiredByKey = new Map(desired.map((child) => [`${child.kind}/${child.metadata.name}`, child]));
   const observe = (kind: "StatefulSet" | "Deployment", set: string, size: number) =>
     nodeSetStatus((kind === "StatefulSet" ? statefulSets : deployments)[set], desiredByKey.get(`${kind}/${set}`), size);
 
-  const management = observe("StatefulSet", names.management(name), spec.managementGroup?.size ?? defaultManagementSize);
+  const management = observe(
+    "StatefulSet",
+    names.management(name),
+    spec.managementGroup?.size ?? defaultManagementSize,
+  );
   // Status lists each group once (its list is keyed by name), even when the spec repeats one.
   const distinct = groups.filter((group, index) => groups.findIndex((other) => other.name === group.name) === index);
   const partitionGroups = distinct.map((group) => ({
@@ -148,28 +189,45 @@ export function syncAtomixCluster(options: AtomixClusterOptions, { parent: clust
     partitions: groupPartitions(group),
     ...observe("StatefulSet", names.group(name, group.name), groupSize(group)),
   }));
-  const sets: Array<[string, NodeSetStatus]> = [["management group", management], ...partitionGroups.map((g): [string, NodeSetStatus] => [`group ${g.name}`, g])];
+  const sets: Array<[string, NodeSetStatus]> = [
+    ["management group", management],
+    ...partitionGroups.map((g): [string, NodeSetStatus] => [`group ${g.name}`, g]),
+  ];
   let benchmark;
   if (spec.benchmark) {
     const workers = observe("StatefulSet", names.workers(name), spec.benchmark.size ?? defaultBenchmarkSize);
     const coordinator = observe("Deployment", names.coordinator(name), 1);
-    benchmark = { size: workers.size, readyReplicas: workers.readyReplicas, coordinatorReady: coordinator.current && coordinator.readyReplicas >= 1 };
+    benchmark = {
+      size: workers.size,
+      readyReplicas: workers.readyReplicas,
+      coordinatorReady: coordinator.current && coordinator.readyReplicas >= 1,
+    };
     sets.push(["benchmark workers", workers], ["benchmark coordinator", coordinator]);
   }
 
   const replicas = sets.reduce((sum, [, set]) => sum + set.size, 0);
   const readyReplicas = sets.reduce((sum, [, set]) => sum + Math.min(set.readyReplicas, set.size), 0);
   const waiting = sets.filter(([, set]) => !set.current || set.readyReplicas < set.size);
-  const missingClasses = [...storageClassUses(spec)].filter(([className]) => !objectOf(related, builtinKinds.StorageClass, className));
+  const missingClasses = [...storageClassUses(spec)].filter(([className]) =>
+    !objectOf(related, builtinKinds.StorageClass, className)
+  );
 
   let condition;
   if (problems.length) {
     condition = readyCondition(false, "InvalidSpec", `${problems.join("; ")}. Nothing was changed until this is fixed`);
   } else if (missingClasses.length) {
-    const list = missingClasses.map(([className, fields]) => `storage class "${className}" does not exist (named by ${fields.join(", ")})`);
-    condition = readyCondition(false, "StorageClassNotFound", `${list.join("; ")}: create it or change className; the volume claims stay Pending until then`);
+    const list = missingClasses.map(([className, fields]) =>
+      `storage class "${className}" does not exist (named by ${fields.join(", ")})`
+    );
+    condition = readyCondition(
+      false,
+      "StorageClassNotFound",
+      `${list.join("; ")}: create it or change className; the volume claims stay Pending until then`,
+    );
   } else if (waiting.length) {
-    const detail = waiting.map(([label, set]) => `${label} ${Math.min(set.readyReplicas, set.size)}/${set.size}${set.current ? "" : " (updating)"}`);
+    const detail = waiting.map(([label, set]) =>
+      `${label} ${Math.min(set.readyReplicas, set.size)}/${set.size}${set.current ? "" : " (updating)"}`
+    );
     condition = readyCondition(false, "ReplicasNotReady", `waiting for ${detail.join(", ")}`);
   } else {
     condition = readyCondition(true, "AllReplicasReady", `all ${replicas} pods are ready and up to date`);
@@ -181,7 +239,12 @@ export function syncAtomixCluster(options: AtomixClusterOptions, { parent: clust
     status: {
       serviceName: names.discoveryService(name),
       managementGroup: publicStatus(management),
-      partitionGroups: partitionGroups.map((g) => ({ name: g.name, protocol: g.protocol, partitions: g.partitions, ...publicStatus(g) })),
+      partitionGroups: partitionGroups.map((g) => ({
+        name: g.name,
+        protocol: g.protocol,
+        partitions: g.partitions,
+        ...publicStatus(g),
+      })),
       ...(benchmark ? { benchmark } : {}),
       groups: groups.length,
       replicas,
@@ -196,12 +259,20 @@ export function atomixClusters(options: AtomixClusterOptions = defaultAtomixClus
   return controller<AtomixCluster>({
     name: "atomix-cluster",
     parent: AtomixClusterKind,
-    children: [builtinKinds.ConfigMap, builtinKinds.Service, builtinKinds.StatefulSet, builtinKinds.Deployment, IngressKind],
+    children: [
+      builtinKinds.ConfigMap,
+      builtinKinds.Service,
+      builtinKinds.StatefulSet,
+      builtinKinds.Deployment,
+      IngressKind,
+    ],
     related: {
       kinds: [builtinKinds.StorageClass],
       select(cluster) {
         const classes = [...storageClassUses(cluster.spec).keys()];
-        return classes.length ? [{ apiVersion: builtinKinds.StorageClass.apiVersion, kind: builtinKinds.StorageClass.kind, names: classes }] : [];
+        return classes.length
+          ? [{ apiVersion: builtinKinds.StorageClass.apiVersion, kind: builtinKinds.StorageClass.kind, names: classes }]
+          : [];
       },
     },
     sync: (request) => syncAtomixCluster(options, request),

@@ -21,7 +21,12 @@ export const ingressAnnotations = {
 
 export type BenchmarkSpec = NonNullable<AtomixClusterSpec["benchmark"]>;
 
-export function benchmarkObjects(cluster: string, namespace: string, clusterDomain: string, benchmark: BenchmarkSpec): DesiredObject[] {
+export function benchmarkObjects(
+  cluster: string,
+  namespace: string,
+  clusterDomain: string,
+  benchmark: BenchmarkSpec,
+): DesiredObject[] {
   const discovery = serviceHost(names.discoveryService(cluster), namespace, clusterDomain);
   const config = memberConfig(discovery);
   const workers = nodeSet({
@@ -94,7 +99,11 @@ export function benchmarkObjects(cluster: string, namespace: string, clusterDoma
           {
             ...(ingress.host ? { host: ingress.host } : {}),
             http: {
-              paths: [{ path: ingress.path ?? defaultIngressPath, pathType: "Prefix", backend: { service: { name: service, port: { number: clientPort } } } }],
+              paths: [{
+                path: ingress.path ?? defaultIngressPath,
+                pathType: "Prefix",
+                backend: { service: { name: service, port: { number: clientPort } } },
+              }],
             },
           },
         ],

@@ -33,13 +33,16 @@ const substitute = (variable: string): Substitution => ({ substitute: variable }
 
 /** The protocol a partition group chose: the first of raft, primaryBackup, log that is set. */
 export function groupProtocol(group: AtomixPartitionGroupSpec): ProtocolName | undefined {
-  const set = (["raft", "primaryBackup", "log"] as const).filter((name) => group[name] !== undefined && group[name] !== null);
+  const set = (["raft", "primaryBackup", "log"] as const).filter((name) =>
+    group[name] !== undefined && group[name] !== null
+  );
   return set.length === 1 ? set[0] : undefined;
 }
 
 export const groupSize = (group: AtomixPartitionGroupSpec) => group.size ?? defaultGroupSize;
 export const groupPartitions = (group: AtomixPartitionGroupSpec) => group.partitions ?? groupSize(group);
-export const raftPartitionSize = (group: AtomixPartitionGroupSpec) => group.raft?.partitionSize ?? Math.min(defaultRaftPartitionSize, groupSize(group));
+export const raftPartitionSize = (group: AtomixPartitionGroupSpec) =>
+  group.raft?.partitionSize ?? Math.min(defaultRaftPartitionSize, groupSize(group));
 
 /** The `cluster` block every node shares: who it is, and how it finds the others (DNS of the discovery Service). */
 function clusterBlock(discoveryHost: string): Hocon {
@@ -65,7 +68,11 @@ export function managementConfig(discoveryHost: string, members: string[], stora
   });
 }
 
-export function partitionGroupConfig(discoveryHost: string, group: AtomixPartitionGroupSpec, members: string[]): string {
+export function partitionGroupConfig(
+  discoveryHost: string,
+  group: AtomixPartitionGroupSpec,
+  members: string[],
+): string {
   const protocol = groupProtocol(group);
   const partitions = groupPartitions(group);
   let config: Hocon;
@@ -77,10 +84,19 @@ export function partitionGroupConfig(discoveryHost: string, group: AtomixPartiti
       partitionSize: raftPartitionSize(group),
       members,
       storage: storageBlock(group.raft?.storage, defaultGroupStorageLevel),
-      compaction: compaction && { dynamic: compaction.dynamic, freeDiskBuffer: compaction.freeDiskBuffer, freeMemoryBuffer: compaction.freeMemoryBuffer },
+      compaction: compaction &&
+        {
+          dynamic: compaction.dynamic,
+          freeDiskBuffer: compaction.freeDiskBuffer,
+          freeMemoryBuffer: compaction.freeMemoryBuffer,
+        },
     };
   } else if (protocol === "primaryBackup") {
-    config = { type: "primary-backup", partitions, memberGroupStrategy: group.primaryBackup?.memberGroupStrategy ?? defaultMemberGroupStrategy };
+    config = {
+      type: "primary-backup",
+      partitions,
+      memberGroupStrategy: group.primaryBackup?.memberGroupStrategy ?? defaultMemberGroupStrategy,
+    };
   } else if (protocol === "log") {
     config = {
       type: "log",
@@ -109,19 +125,26 @@ export function render(config: { [key: string]: Hocon | undefined }): string {
 function entries(object: { [key: string]: Hocon | undefined }, indent: string): string {
   return Object.entries(object)
     .filter(([, value]) => value !== undefined && !isEmptyObject(value))
-    .map(([key, value]) => `${indent}${plainKey.test(key) ? key : JSON.stringify(key)}${isObject(value!) ? " " : ": "}${valueText(value!, indent)}\n`)
+    .map(([key, value]) =>
+      `${indent}${plainKey.test(key) ? key : JSON.stringify(key)}${isObject(value!) ? " " : ": "}${
+        valueText(value!, indent)
+      }\n`
+    )
     .join("");
 }
 
 function valueText(value: Hocon, indent: string): string {
   if (Array.isArray(value)) return `[${value.map((item) => valueText(item, indent)).join(", ")}]`;
-  if (typeof value === "object" && "substitute" in value && typeof value.substitute === "string") return `\${${value.substitute}}`;
+  if (typeof value === "object" && "substitute" in value && typeof value.substitute === "string") {
+    return `\${${value.substitute}}`;
+  }
   if (isObject(value)) return `{\n${entries(value as { [key: string]: Hocon }, `${indent}  `)}${indent}}`;
   return JSON.stringify(value);
 }
 
 function isObject(value: Hocon): boolean {
-  return typeof value === "object" && !Array.isArray(value) && !("substitute" in value && typeof value.substitute === "string");
+  return typeof value === "object" && !Array.isArray(value) &&
+    !("substitute" in value && typeof value.substitute === "string");
 }
 
 function isEmptyObject(value: Hocon | undefined): boolean {

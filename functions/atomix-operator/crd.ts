@@ -13,7 +13,8 @@ export const maxPartitions = 1024;
 const quantity = {
   "x-kubernetes-int-or-string": true,
   anyOf: [{ type: "integer" }, { type: "string" }],
-  pattern: "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$",
+  pattern:
+    "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$",
 };
 const name = (description: string) => ({ type: "string", minLength: 1, maxLength: 253, description });
 
@@ -40,24 +41,36 @@ const env = {
       valueFrom: {
         type: "object",
         properties: {
-          fieldRef: { type: "object", required: ["fieldPath"], properties: { apiVersion: { type: "string" }, fieldPath: { type: "string", minLength: 1 } } },
+          fieldRef: {
+            type: "object",
+            required: ["fieldPath"],
+            properties: { apiVersion: { type: "string" }, fieldPath: { type: "string", minLength: 1 } },
+          },
           resourceFieldRef: {
             type: "object",
             required: ["resource"],
-            properties: { containerName: { type: "string" }, divisor: quantity, resource: { type: "string", minLength: 1 } },
+            properties: {
+              containerName: { type: "string" },
+              divisor: quantity,
+              resource: { type: "string", minLength: 1 },
+            },
           },
           configMapKeyRef: keyRef("ConfigMap"),
           secretKeyRef: keyRef("Secret"),
         },
         "x-kubernetes-validations": [
           {
-            rule: "(has(self.fieldRef) ? 1 : 0) + (has(self.resourceFieldRef) ? 1 : 0) + (has(self.configMapKeyRef) ? 1 : 0) + (has(self.secretKeyRef) ? 1 : 0) == 1",
+            rule:
+              "(has(self.fieldRef) ? 1 : 0) + (has(self.resourceFieldRef) ? 1 : 0) + (has(self.configMapKeyRef) ? 1 : 0) + (has(self.secretKeyRef) ? 1 : 0) == 1",
             message: "valueFrom takes exactly one of fieldRef, resourceFieldRef, configMapKeyRef or secretKeyRef",
           },
         ],
       },
     },
-    "x-kubernetes-validations": [{ rule: "!(has(self.value) && has(self.valueFrom))", message: "set value or valueFrom, not both" }],
+    "x-kubernetes-validations": [{
+      rule: "!(has(self.value) && has(self.valueFrom))",
+      message: "set value or valueFrom, not both",
+    }],
   },
 };
 
@@ -71,7 +84,13 @@ const resources = {
   },
 };
 
-const immutable = (what: string) => [{ rule: "self == oldSelf", message: `${what} cannot change once the volumes exist (a StatefulSet's claim templates are fixed): remove the group and add it back, or create a new cluster` }];
+const immutable = (
+  what: string,
+) => [{
+  rule: "self == oldSelf",
+  message:
+    `${what} cannot change once the volumes exist (a StatefulSet's claim templates are fixed): remove the group and add it back, or create a new cluster`,
+}];
 const memorySize = { type: "string", maxLength: 64, pattern: "^[0-9]+(B|K|KB|Ki|KiB|M|MB|Mi|MiB|G|GB|Gi|GiB)?$" };
 
 const storage = (defaultLevel: string) => ({
@@ -110,16 +129,32 @@ const partitionGroup = {
   type: "object",
   required: ["name"],
   properties: {
-    name: { type: "string", minLength: 1, maxLength: 63, pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", description: "The group's name (a DNS label); its objects are <cluster>-<name>" },
+    name: {
+      type: "string",
+      minLength: 1,
+      maxLength: 63,
+      pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+      description: "The group's name (a DNS label); its objects are <cluster>-<name>",
+    },
     size: nodeCount("Nodes in the group; default 1"),
-    partitions: { type: "integer", minimum: 1, maximum: maxPartitions, description: "Partitions; default the group's size" },
+    partitions: {
+      type: "integer",
+      minimum: 1,
+      maximum: maxPartitions,
+      description: "Partitions; default the group's size",
+    },
     env,
     resources,
     raft: {
       type: "object",
       description: "Raft consensus partitions, kept on a volume per node",
       properties: {
-        partitionSize: { type: "integer", minimum: 1, maximum: maxNodesPerSet, description: "Replicas of each partition; default 3, at most the group's size" },
+        partitionSize: {
+          type: "integer",
+          minimum: 1,
+          maximum: maxNodesPerSet,
+          description: "Replicas of each partition; default 3, at most the group's size",
+        },
         storage: storage("mapped"),
         compaction: {
           type: "object",
@@ -131,8 +166,16 @@ const partitionGroup = {
         },
       },
     },
-    primaryBackup: { type: "object", description: "Primary-backup partitions, in memory", properties: { memberGroupStrategy } },
-    log: { type: "object", description: "Distributed log partitions, kept on a volume per node", properties: { storage: storage("mapped"), memberGroupStrategy } },
+    primaryBackup: {
+      type: "object",
+      description: "Primary-backup partitions, in memory",
+      properties: { memberGroupStrategy },
+    },
+    log: {
+      type: "object",
+      description: "Distributed log partitions, kept on a volume per node",
+      properties: { storage: storage("mapped"), memberGroupStrategy },
+    },
   },
   "x-kubernetes-validations": [
     {
@@ -141,16 +184,20 @@ const partitionGroup = {
     },
     {
       rule: `!(self.name in ${JSON.stringify(reservedGroupNames)})`,
-      messageExpression: `'partition group name "' + self.name + '" is reserved (${reservedGroupNames.join(", ")} would share names with the management group\\'s or the benchmark\\'s objects): rename the group'`,
+      messageExpression: `'partition group name "' + self.name + '" is reserved (${
+        reservedGroupNames.join(", ")
+      } would share names with the management group\\'s or the benchmark\\'s objects): rename the group'`,
       reason: "FieldValueForbidden",
       fieldPath: ".name",
     },
     {
-      rule: "!has(self.raft) || !has(self.raft.partitionSize) || self.raft.partitionSize <= (has(self.size) ? self.size : 1)",
+      rule:
+        "!has(self.raft) || !has(self.raft.partitionSize) || self.raft.partitionSize <= (has(self.size) ? self.size : 1)",
       message: "raft.partitionSize cannot be more than the group's size",
     },
     {
-      rule: "has(self.raft) == has(oldSelf.raft) && has(self.primaryBackup) == has(oldSelf.primaryBackup) && has(self.log) == has(oldSelf.log)",
+      rule:
+        "has(self.raft) == has(oldSelf.raft) && has(self.primaryBackup) == has(oldSelf.primaryBackup) && has(self.log) == has(oldSelf.log)",
       message: "a partition group's protocol cannot change: remove the group, then add it back",
     },
   ],
@@ -164,7 +211,13 @@ export const atomixClusterCrd = crd({
   kind: "AtomixCluster",
   shortNames: ["ac"],
   spec: {
-    version: { type: "string", default: defaultAtomixVersion, maxLength: 128, pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]*$", description: "Tag of the atomix/atomix image" },
+    version: {
+      type: "string",
+      default: defaultAtomixVersion,
+      maxLength: 128,
+      pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]*$",
+      description: "Tag of the atomix/atomix image",
+    },
     managementGroup: {
       type: "object",
       description: "The Raft group that manages the cluster (one partition on every member)",
@@ -191,7 +244,11 @@ export const atomixClusterCrd = crd({
           properties: {
             path: { type: "string", pattern: "^/", maxLength: 1024, description: "Path prefix; default /atomix-bench" },
             host: { type: "string", maxLength: 253 },
-            className: { type: "string", maxLength: 253, description: "IngressClass; the cluster's default when unset" },
+            className: {
+              type: "string",
+              maxLength: 253,
+              description: "IngressClass; the cluster's default when unset",
+            },
           },
         },
       },
@@ -216,7 +273,14 @@ export const atomixClusterCrd = crd({
         },
       },
     },
-    benchmark: { type: "object", properties: { size: { type: "integer" }, readyReplicas: { type: "integer" }, coordinatorReady: { type: "boolean" } } },
+    benchmark: {
+      type: "object",
+      properties: {
+        size: { type: "integer" },
+        readyReplicas: { type: "integer" },
+        coordinatorReady: { type: "boolean" },
+      },
+    },
     groups: { type: "integer", description: "Partition groups" },
     replicas: { type: "integer", description: "Pods the cluster should have" },
     readyReplicas: { type: "integer" },

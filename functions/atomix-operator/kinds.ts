@@ -34,7 +34,11 @@ export interface AtomixNodeSet {
 export interface AtomixPartitionGroupSpec extends AtomixNodeSet {
   name: string;
   partitions?: number;
-  raft?: { storage?: AtomixStorage; compaction?: { dynamic?: boolean; freeDiskBuffer?: number; freeMemoryBuffer?: number }; partitionSize?: number };
+  raft?: {
+    storage?: AtomixStorage;
+    compaction?: { dynamic?: boolean; freeDiskBuffer?: number; freeMemoryBuffer?: number };
+    partitionSize?: number;
+  };
   primaryBackup?: { memberGroupStrategy?: MemberGroupStrategy };
   log?: { storage?: AtomixStorage; memberGroupStrategy?: MemberGroupStrategy };
 }

@@ -43,7 +43,8 @@ export const labels = {
 };
 
 /** The fully qualified DNS name of a Service. */
-export const serviceHost = (service: string, namespace: string, clusterDomain: string) => `${service}.${namespace}.svc.${clusterDomain}`;
+export const serviceHost = (service: string, namespace: string, clusterDomain: string) =>
+  `${service}.${namespace}.svc.${clusterDomain}`;
 
 const dns1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -57,14 +58,22 @@ export function nameProblems(cluster: string, groups: readonly string[], withBen
   for (const group of groups) {
     if ((reservedGroupNames as readonly string[]).includes(group)) {
       problems.push(
-        `partition group name "${group}" is reserved (${reservedGroupNames.join(", ")} would share names with the management group's or the benchmark's objects): rename the group`,
+        `partition group name "${group}" is reserved (${
+          reservedGroupNames.join(", ")
+        } would share names with the management group's or the benchmark's objects): rename the group`,
       );
     }
   }
-  const statefulSets = [names.management(cluster), ...groups.map((g) => names.group(cluster, g)), ...(withBenchmark ? [names.workers(cluster)] : [])];
+  const statefulSets = [
+    names.management(cluster),
+    ...groups.map((g) => names.group(cluster, g)),
+    ...(withBenchmark ? [names.workers(cluster)] : []),
+  ];
   for (const name of statefulSets) {
     if (name.length > maxStatefulSetNameLength) {
-      problems.push(`StatefulSet name "${name}" is ${name.length} characters, more than ${maxStatefulSetNameLength}: use a shorter cluster or group name`);
+      problems.push(
+        `StatefulSet name "${name}" is ${name.length} characters, more than ${maxStatefulSetNameLength}: use a shorter cluster or group name`,
+      );
     }
   }
   const services = [
@@ -74,7 +83,9 @@ export function nameProblems(cluster: string, groups: readonly string[], withBen
   ];
   for (const name of services) {
     if (name.length > maxServiceNameLength) {
-      problems.push(`Service name "${name}" is ${name.length} characters, more than ${maxServiceNameLength}: use a shorter cluster or group name`);
+      problems.push(
+        `Service name "${name}" is ${name.length} characters, more than ${maxServiceNameLength}: use a shorter cluster or group name`,
+      );
     } else if (!dns1035.test(name)) {
       problems.push(`Service name "${name}" must start with a letter: rename the cluster`);
       break;

@@ -3,7 +3,7 @@
 // pod in DNS, and a StatefulSet. Pure.
 import { type DesiredObject, fingerprint, headlessService } from "../../runtime/mod.ts";
 import { clientPort, configFileName, nodeHostVariable, nodeIdVariable, nodePort } from "./config.ts";
-import { serviceHost, type Labels } from "./names.ts";
+import { type Labels, serviceHost } from "./names.ts";
 import type { AtomixStorage, EnvVar, Resources } from "./kinds.ts";
 
 /**
@@ -14,7 +14,10 @@ import type { AtomixStorage, EnvVar, Resources } from "./kinds.ts";
 export const templateHashAnnotation = "agent.atomix.io/pod-template-hash";
 
 /** The pod template with its fingerprint annotation; the config is part of what is fingerprinted. */
-export function fingerprinted(template: { metadata: { labels: Labels }; spec: Record<string, unknown> }, config: string) {
+export function fingerprinted(
+  template: { metadata: { labels: Labels }; spec: Record<string, unknown> },
+  config: string,
+) {
   const hash = fingerprint(canonicalJson([config, template]));
   return { ...template, metadata: { ...template.metadata, annotations: { [templateHashAnnotation]: hash } } };
 }
@@ -23,7 +26,10 @@ export function fingerprinted(template: { metadata: { labels: Labels }; spec: Re
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value && typeof value === "object") {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort((
+      [a],
+      [b],
+    ) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
   }
   return JSON.stringify(value);
@@ -31,7 +37,8 @@ function canonicalJson(value: unknown): string {
 
 /** The fingerprint a StatefulSet's or Deployment's pod template carries, if any. */
 export function templateHashOf(workload: { [field: string]: unknown } | undefined): string | undefined {
-  return (workload?.["spec"] as { template?: { metadata?: { annotations?: Record<string, string> } } } | undefined)?.template?.metadata?.annotations?.[templateHashAnnotation];
+  return (workload?.["spec"] as { template?: { metadata?: { annotations?: Record<string, string> } } } | undefined)
+    ?.template?.metadata?.annotations?.[templateHashAnnotation];
 }
 export const configMountPath = "/etc/atomix";
 export const dataMountPath = "/var/lib/atomix";
@@ -73,7 +80,16 @@ export function configMap(name: string, labels: Labels, config: string): Desired
 }
 
 /** The Atomix container: its config mount, identity from the environment, ports and probes. */
-export function atomixContainer(options: { image: string; command?: string[]; host: string; env?: EnvVar[]; resources?: Resources; persistent: boolean }) {
+export function atomixContainer(
+  options: {
+    image: string;
+    command?: string[];
+    host: string;
+    env?: EnvVar[];
+    resources?: Resources;
+    persistent: boolean;
+  },
+) {
   const probe = { httpGet: { path: statusPath, port: clientPort }, initialDelaySeconds: 60, timeoutSeconds: 10 };
   return {
     name: "atomix",
@@ -83,7 +99,13 @@ export function atomixContainer(options: { image: string; command?: string[]; ho
       ...(options.command ?? []),
       "--config",
       `${configMountPath}/${configFileName}`,
-      ...(options.command ? [] : ["--ignore-resources", ...(options.persistent ? [`--data-dir=${dataMountPath}/data`] : []), "--log-level=INFO", "--file-log-level=OFF", "--console-log-level=INFO"]),
+      ...(options.command ? [] : [
+        "--ignore-resources",
+        ...(options.persistent ? [`--data-dir=${dataMountPath}/data`] : []),
+        "--log-level=INFO",
+        "--file-log-level=OFF",
+        "--console-log-level=INFO",
+      ]),
     ],
     env: [
       { name: nodeIdVariable, valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
@@ -97,7 +119,10 @@ export function atomixContainer(options: { image: string; command?: string[]; ho
     readinessProbe: { ...probe, failureThreshold: 6 },
     livenessProbe: probe,
     ...(options.resources ? { resources: options.resources } : {}),
-    volumeMounts: [{ name: "config", mountPath: configMountPath }, ...(options.persistent ? [{ name: dataClaimName, mountPath: dataMountPath }] : [])],
+    volumeMounts: [
+      { name: "config", mountPath: configMountPath },
+      ...(options.persistent ? [{ name: dataClaimName, mountPath: dataMountPath }] : []),
+    ],
   };
 }
 
@@ -119,40 +144,57 @@ export function nodeSet(options: NodeSetOptions): DesiredObject[] {
         metadata: { labels },
         spec: {
           containers: [
-            atomixContainer({ image: options.image, command: options.command, host, env: options.env, resources: options.resources, persistent: Boolean(storage) }),
+            atomixContainer({
+              image: options.image,
+              command: options.command,
+              host,
+              env: options.env,
+              resources: options.resources,
+              persistent: Boolean(storage),
+            }),
           ],
           ...(options.spread
             ? {
-                affinity: {
-                  podAntiAffinity: {
-                    preferredDuringSchedulingIgnoredDuringExecution: [
-                      { weight: 1, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: labels } } },
-                    ],
-                  },
+              affinity: {
+                podAntiAffinity: {
+                  preferredDuringSchedulingIgnoredDuringExecution: [
+                    {
+                      weight: 1,
+                      podAffinityTerm: {
+                        topologyKey: "kubernetes.io/hostname",
+                        labelSelector: { matchLabels: labels },
+                      },
+                    },
+                  ],
                 },
-              }
+              },
+            }
             : {}),
           volumes: [{ name: "config", configMap: { name: options.configName } }],
         },
       }, options.config),
       ...(storage
         ? {
-            persistentVolumeClaimRetentionPolicy: claimRetention,
-            volumeClaimTemplates: [
-              {
-                apiVersion: "v1",
-                kind: "PersistentVolumeClaim",
-                metadata: { name: dataClaimName, labels },
-                spec: {
-                  accessModes: ["ReadWriteOnce"],
-                  ...(storage.className ? { storageClassName: storage.className } : {}),
-                  resources: { requests: { storage: storage.size } },
-                },
+          persistentVolumeClaimRetentionPolicy: claimRetention,
+          volumeClaimTemplates: [
+            {
+              apiVersion: "v1",
+              kind: "PersistentVolumeClaim",
+              metadata: { name: dataClaimName, labels },
+              spec: {
+                accessModes: ["ReadWriteOnce"],
+                ...(storage.className ? { storageClassName: storage.className } : {}),
+                resources: { requests: { storage: storage.size } },
               },
-            ],
-          }
+            },
+          ],
+        }
         : {}),
     },
   };
-  return [configMap(options.configName, labels, options.config), headlessService(options.serviceName, labels, [{ name: "node", port: nodePort }], options.serviceSelector ?? labels), statefulSet];
+  return [
+    configMap(options.configName, labels, options.config),
+    headlessService(options.serviceName, labels, [{ name: "node", port: nodePort }], options.serviceSelector ?? labels),
+    statefulSet,
+  ];
 }

@@ -1,7 +1,7 @@
 // The Atomix operator as a program: the AtomixCluster controller (agent.atomix.io/v1alpha1)
 // alone, with leader election on the original operator's Lease. main.ts runs it; manifest.ts
 // derives the ClusterRole and Deployment from it.
-import { program, type OptionSpec } from "../../runtime/run.ts";
+import { type OptionSpec, program } from "../../runtime/run.ts";
 import { atomixClusters, defaultAtomixClusterOptions } from "./atomix-cluster.ts";
 
 export const operatorName = "atomix-operator";

@@ -17,7 +17,11 @@ export const aggregationLabel = "metacontroller.k8s.io/aggregate-to-metacontroll
 const labels = { app: metacontrollerName };
 const workload = { name: metacontrollerName, namespace: metacontrollerNamespace, labels };
 
-const resourceRule = { type: "object", required: ["apiVersion", "resource"], properties: { apiVersion: { type: "string" }, resource: { type: "string" } } };
+const resourceRule = {
+  type: "object",
+  required: ["apiVersion", "resource"],
+  properties: { apiVersion: { type: "string" }, resource: { type: "string" } },
+};
 const updateStrategy = {
   type: "object",
   properties: {
@@ -25,20 +29,40 @@ const updateStrategy = {
     statusChecks: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
   },
 };
-const hook = { type: "object", "x-kubernetes-preserve-unknown-fields": true, description: "{webhook: {url | service {name, namespace, port, protocol} + path, timeout}}" };
+const hook = {
+  type: "object",
+  "x-kubernetes-preserve-unknown-fields": true,
+  description: "{webhook: {url | service {name, namespace, port, protocol} + path, timeout}}",
+};
 const hooks = { type: "object", properties: { sync: hook, finalize: hook, customize: hook } };
 const selector = { type: "object", "x-kubernetes-preserve-unknown-fields": true };
 
-function metacontrollerCrd(kind: string, plural: string, shortNames: string[], spec: Record<string, unknown>, required: string[]) {
+function metacontrollerCrd(
+  kind: string,
+  plural: string,
+  shortNames: string[],
+  spec: Record<string, unknown>,
+  required: string[],
+) {
   return {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
     // The group is under k8s.io, which the API server protects; Metacontroller's own CRDs say the same.
-    metadata: { name: `${plural}.metacontroller.k8s.io`, annotations: { "api-approved.kubernetes.io": "unapproved, request not yet submitted" } },
+    metadata: {
+      name: `${plural}.metacontroller.k8s.io`,
+      annotations: { "api-approved.kubernetes.io": "unapproved, request not yet submitted" },
+    },
     spec: {
       group: "metacontroller.k8s.io",
       scope: "Cluster",
-      names: { plural, singular: kind.toLowerCase(), kind, listKind: `${kind}List`, shortNames, categories: ["metacontroller"] },
+      names: {
+        plural,
+        singular: kind.toLowerCase(),
+        kind,
+        listKind: `${kind}List`,
+        shortNames,
+        categories: ["metacontroller"],
+      },
       versions: [
         {
           name: "v1alpha1",
@@ -67,16 +91,41 @@ function metacontrollerCrd(kind: string, plural: string, shortNames: string[], s
 }
 
 export const compositeControllerCrd = metacontrollerCrd("CompositeController", "compositecontrollers", ["cc", "cctl"], {
-  parentResource: { ...resourceRule, properties: { ...resourceRule.properties, revisionHistory: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } },
-  childResources: { type: "array", items: { ...resourceRule, properties: { ...resourceRule.properties, updateStrategy } } },
+  parentResource: {
+    ...resourceRule,
+    properties: {
+      ...resourceRule.properties,
+      revisionHistory: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+    },
+  },
+  childResources: {
+    type: "array",
+    items: { ...resourceRule, properties: { ...resourceRule.properties, updateStrategy } },
+  },
   hooks,
   resyncPeriodSeconds: { type: "integer", minimum: 1 },
-  generateSelector: { type: "boolean", description: "Accepted; children are always found by their controller owner reference" },
+  generateSelector: {
+    type: "boolean",
+    description: "Accepted; children are always found by their controller owner reference",
+  },
 }, ["parentResource", "hooks"]);
 
-export const decoratorControllerCrd = metacontrollerCrd("DecoratorController", "decoratorcontrollers", ["dec", "decorators"], {
-  resources: { type: "array", minItems: 1, items: { ...resourceRule, properties: { ...resourceRule.properties, labelSelector: selector, annotationSelector: selector } } },
-  attachments: { type: "array", items: { ...resourceRule, properties: { ...resourceRule.properties, updateStrategy } } },
+export const decoratorControllerCrd = metacontrollerCrd("DecoratorController", "decoratorcontrollers", [
+  "dec",
+  "decorators",
+], {
+  resources: {
+    type: "array",
+    minItems: 1,
+    items: {
+      ...resourceRule,
+      properties: { ...resourceRule.properties, labelSelector: selector, annotationSelector: selector },
+    },
+  },
+  attachments: {
+    type: "array",
+    items: { ...resourceRule, properties: { ...resourceRule.properties, updateStrategy } },
+  },
   hooks,
   resyncPeriodSeconds: { type: "integer", minimum: 1 },
 }, ["resources", "hooks"]);
@@ -96,7 +145,10 @@ export function metacontrollerManifest() {
     decoratorControllerCrd,
     { apiVersion: "v1", kind: "Namespace", metadata: { name: metacontrollerNamespace, labels } },
     identity(workload, []).serviceAccount,
-    { ...identity(workload, baseRules).clusterRole, metadata: { name: `${metacontrollerName}-base`, labels: { ...labels, [aggregationLabel]: "true" } } },
+    {
+      ...identity(workload, baseRules).clusterRole,
+      metadata: { name: `${metacontrollerName}-base`, labels: { ...labels, [aggregationLabel]: "true" } },
+    },
     {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "ClusterRole",
@@ -118,7 +170,10 @@ export function metacontrollerManifest() {
 }
 
 export function metacontrollerYaml(): string {
-  return yamlStream("# Generated by `npm run manifests` from functions/metacontroller/manifest.ts; edit that file instead.\n", metacontrollerManifest());
+  return yamlStream(
+    "# Generated by `npm run manifests` from functions/metacontroller/manifest.ts; edit that file instead.\n",
+    metacontrollerManifest(),
+  );
 }
 
 /** Each file this product commits under deploy/, by path, as YAML. */

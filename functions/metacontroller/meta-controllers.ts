@@ -4,15 +4,30 @@
 // to fix. This is itself a small controller: a component of the manager whose changes go
 // through the runtime's work queue (one key per resource, deduplicated, failures backed off),
 // and whose controllers, like every controller here, run only on the replica that leads.
-import { objectKey, rfc3339, type ControllerDefinition, type Kind, type KubeObject } from "../../runtime/mod.ts";
-import { Discovery, WorkQueue, type Component, type ComponentContext } from "../../runtime/run.ts";
-import { compositeDefinition, decoratorDefinitions, MetacontrollerSpecError, ruleKey, type ResolvedKinds } from "./translate.ts";
-import { CompositeControllerKind, DecoratorControllerKind, type CompositeController, type DecoratorController, type ResourceRule } from "./types.ts";
+import { type ControllerDefinition, type Kind, type KubeObject, objectKey, rfc3339 } from "../../runtime/mod.ts";
+import { type Component, type ComponentContext, Discovery, WorkQueue } from "../../runtime/run.ts";
+import {
+  compositeDefinition,
+  decoratorDefinitions,
+  MetacontrollerSpecError,
+  type ResolvedKinds,
+  ruleKey,
+} from "./translate.ts";
+import {
+  type CompositeController,
+  CompositeControllerKind,
+  type DecoratorController,
+  DecoratorControllerKind,
+  type ResourceRule,
+} from "./types.ts";
 
 /** How soon a resource whose kinds are not served yet is tried again. */
 export const retryUnresolvedMs = 5_000;
 
-const kindsByName: Record<string, Kind> = { [CompositeControllerKind.kind]: CompositeControllerKind, [DecoratorControllerKind.kind]: DecoratorControllerKind };
+const kindsByName: Record<string, Kind> = {
+  [CompositeControllerKind.kind]: CompositeControllerKind,
+  [DecoratorControllerKind.kind]: DecoratorControllerKind,
+};
 /** The queue's key of a resource: "Kind/name" (both kinds are cluster-scoped). */
 const keyOf = (kind: Kind, object: KubeObject) => `${kind.kind}/${objectKey(object)}`;
 
@@ -55,7 +70,10 @@ export class MetaControllers implements Component {
         this.#queue.forget(key);
         if (retry) this.#queue.addAfter(key, retryUnresolvedMs);
       } catch (error) {
-        this.#context!.log.error("metacontroller resource not handled", { resource: key, error: (error as Error).message });
+        this.#context!.log.error("metacontroller resource not handled", {
+          resource: key,
+          error: (error as Error).message,
+        });
         this.#queue.addRateLimited(key);
       } finally {
         this.#queue.done(key);
@@ -77,12 +95,23 @@ export class MetaControllers implements Component {
     if (current && current.generation === resource.metadata.generation) return false;
     let definitions: ControllerDefinition[];
     try {
-      const kinds = await this.#resolve(kind === CompositeControllerKind ? compositeRules(resource as CompositeController) : decoratorRules(resource as DecoratorController));
+      const kinds = await this.#resolve(
+        kind === CompositeControllerKind
+          ? compositeRules(resource as CompositeController)
+          : decoratorRules(resource as DecoratorController),
+      );
       const resolve = (apiVersion: string, plural: string) => this.#discovery!.kindOf(apiVersion, plural);
-      definitions =
-        kind === CompositeControllerKind ? [compositeDefinition(resource as CompositeController, kinds, resolve)] : decoratorDefinitions(resource as DecoratorController, kinds, resolve);
-      const taken = definitions.find((definition) => context.controllers.has(definition.name) && !current?.names.includes(definition.name));
-      if (taken) throw new MetacontrollerSpecError(`another controller is already named ${taken.name}; rename this ${kind.kind}`);
+      definitions = kind === CompositeControllerKind
+        ? [compositeDefinition(resource as CompositeController, kinds, resolve)]
+        : decoratorDefinitions(resource as DecoratorController, kinds, resolve);
+      const taken = definitions.find((definition) =>
+        context.controllers.has(definition.name) && !current?.names.includes(definition.name)
+      );
+      if (taken) {
+        throw new MetacontrollerSpecError(
+          `another controller is already named ${taken.name}; rename this ${kind.kind}`,
+        );
+      }
     } catch (error) {
       const message = (error as Error).message;
       for (const name of current?.names ?? []) await context.controllers.remove(name);
@@ -92,17 +121,30 @@ export class MetaControllers implements Component {
       // A spec that is wrong waits for an edit; kinds not served yet may be served soon.
       return !(error instanceof MetacontrollerSpecError);
     }
-    for (const name of current?.names ?? []) if (!definitions.some((definition) => definition.name === name)) await context.controllers.remove(name);
+    for (const name of current?.names ?? []) {
+      if (!definitions.some((definition) => definition.name === name)) await context.controllers.remove(name);
+    }
     for (const definition of definitions) await context.controllers.put(definition);
-    this.#running.set(key, { names: definitions.map((definition) => definition.name), generation: resource.metadata.generation });
-    await this.#report(kind, resource, true, "Running", `runs ${definitions.map((definition) => definition.name).join(", ")}`);
+    this.#running.set(key, {
+      names: definitions.map((definition) => definition.name),
+      generation: resource.metadata.generation,
+    });
+    await this.#report(
+      kind,
+      resource,
+      true,
+      "Running",
+      `runs ${definitions.map((definition) => definition.name).join(", ")}`,
+    );
     return false;
   }
 
   async #resolve(rules: Array<{ rule: ResourceRule; field: string }>): Promise<ResolvedKinds> {
     const kinds = new Map<string, Kind>();
     for (const { rule, field } of rules) {
-      if (!rule?.apiVersion || !rule.resource) throw new MetacontrollerSpecError(`${field} needs apiVersion and resource`);
+      if (!rule?.apiVersion || !rule.resource) {
+        throw new MetacontrollerSpecError(`${field} needs apiVersion and resource`);
+      }
       kinds.set(ruleKey(rule), await this.#discovery!.kindOf(rule.apiVersion, rule.resource));
     }
     return kinds;
@@ -112,15 +154,38 @@ export class MetaControllers implements Component {
   async #report(kind: Kind, resource: KubeObject, ready: boolean, reason: string, message: string): Promise<void> {
     const context = this.#context!;
     if (!context.canWrite()) return;
-    const condition = { type: "Ready", status: ready ? "True" : "False", reason, message, observedGeneration: resource.metadata.generation, lastTransitionTime: rfc3339(new Date()) };
-    const previous = ((resource.status as { conditions?: Array<Record<string, unknown>> } | undefined)?.conditions ?? []).find((c) => c.type === "Ready");
-    if (previous?.status === condition.status && previous.message === message && previous.observedGeneration === condition.observedGeneration) return;
+    const condition = {
+      type: "Ready",
+      status: ready ? "True" : "False",
+      reason,
+      message,
+      observedGeneration: resource.metadata.generation,
+      lastTransitionTime: rfc3339(new Date()),
+    };
+    const previous =
+      ((resource.status as { conditions?: Array<Record<string, unknown>> } | undefined)?.conditions ?? []).find((c) =>
+        c.type === "Ready"
+      );
+    if (
+      previous?.status === condition.status && previous.message === message &&
+      previous.observedGeneration === condition.observedGeneration
+    ) return;
     const status = { observedGeneration: resource.metadata.generation, conditions: [condition] };
     try {
-      const body = { apiVersion: resource.apiVersion, kind: resource.kind, metadata: { name: resource.metadata.name }, status };
-      context.informers.for(kind).remember(await context.client.apply(kind, body, { fieldManager: "metacontroller", subresource: "status" }));
+      const body = {
+        apiVersion: resource.apiVersion,
+        kind: resource.kind,
+        metadata: { name: resource.metadata.name },
+        status,
+      };
+      context.informers.for(kind).remember(
+        await context.client.apply(kind, body, { fieldManager: "metacontroller", subresource: "status" }),
+      );
     } catch (error) {
-      context.log.warn("could not write the status of a metacontroller resource", { resource: resource.metadata.name, error: (error as Error).message });
+      context.log.warn("could not write the status of a metacontroller resource", {
+        resource: resource.metadata.name,
+        error: (error as Error).message,
+      });
     }
   }
 }

@@ -1,8 +1,24 @@
 // Pure: a CompositeController or DecoratorController as the runtime's controller definitions,
 // its hooks remote (webhook URL, or service + path), its kinds already resolved. What cannot
 // be served is an error naming the field, reported on the resource's status.
-import { type ControllerDefinition, type Kind, kindKey, type KubeObject, remote, type RemoteHook, type UpdateMethod } from "../../runtime/mod.ts";
-import type { AnnotationSelector, CompositeController, DecoratorController, HookTarget, LabelSelector, ResourceRule, UpdateStrategy } from "./types.ts";
+import {
+  type ControllerDefinition,
+  type Kind,
+  kindKey,
+  type KubeObject,
+  remote,
+  type RemoteHook,
+  type UpdateMethod,
+} from "../../runtime/mod.ts";
+import type {
+  AnnotationSelector,
+  CompositeController,
+  DecoratorController,
+  HookTarget,
+  LabelSelector,
+  ResourceRule,
+  UpdateStrategy,
+} from "./types.ts";
 
 export class MetacontrollerSpecError extends Error {}
 
@@ -17,7 +33,9 @@ const supportedMethods: readonly string[] = ["InPlace", "Recreate", "OnDelete"];
 export function durationSeconds(text: string, field: string): number {
   const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
   const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
-  if (!parts.length || parts.map((p) => p[0]).join("") !== text) throw new MetacontrollerSpecError(`${field} "${text}" is not a duration such as 10s or 1m30s`);
+  if (!parts.length || parts.map((p) => p[0]).join("") !== text) {
+    throw new MetacontrollerSpecError(`${field} "${text}" is not a duration such as 10s or 1m30s`);
+  }
   const seconds = parts.reduce((sum, [, value, unit]) => sum + Number(value) * units[unit!]!, 0);
   if (!(seconds > 0)) throw new MetacontrollerSpecError(`${field} must be longer than zero`);
   return seconds;
@@ -46,20 +64,28 @@ export function webhookHook(target: HookTarget | undefined, field: string): Remo
 
 function kindFor(kinds: ResolvedKinds, rule: ResourceRule, field: string): Kind {
   const found = kinds.get(ruleKey(rule));
-  if (!found) throw new MetacontrollerSpecError(`${field}: resource ${rule.resource} in ${rule.apiVersion} is not known`);
+  if (!found) {
+    throw new MetacontrollerSpecError(`${field}: resource ${rule.resource} in ${rule.apiVersion} is not known`);
+  }
   return found;
 }
 
 function methodOf(strategy: UpdateStrategy | undefined, field: string): UpdateMethod {
   const method = strategy?.method ?? "InPlace";
   if (!supportedMethods.includes(method)) {
-    throw new MetacontrollerSpecError(`${field}.updateStrategy.method ${method} is not supported yet; use OnDelete, Recreate or InPlace`);
+    throw new MetacontrollerSpecError(
+      `${field}.updateStrategy.method ${method} is not supported yet; use OnDelete, Recreate or InPlace`,
+    );
   }
   return method as UpdateMethod;
 }
 
 function checkedName(name: string, kindName: string): string {
-  if (!controllerNamePattern.test(name)) throw new MetacontrollerSpecError(`${kindName} name "${name}" must be at most 63 characters to run as a controller`);
+  if (!controllerNamePattern.test(name)) {
+    throw new MetacontrollerSpecError(
+      `${kindName} name "${name}" must be at most 63 characters to run as a controller`,
+    );
+  }
   return name;
 }
 
@@ -70,7 +96,11 @@ function resyncOf(seconds: number | undefined): number | undefined {
 }
 
 /** Children by rule, with their update methods by "Kind.apiVersion". */
-function childrenOf(rules: Array<ResourceRule & { updateStrategy?: UpdateStrategy }>, kinds: ResolvedKinds, field: string) {
+function childrenOf(
+  rules: Array<ResourceRule & { updateStrategy?: UpdateStrategy }>,
+  kinds: ResolvedKinds,
+  field: string,
+) {
   const children: Kind[] = [];
   const updateStrategy: Record<string, UpdateMethod> = {};
   rules.forEach((rule, index) => {
@@ -88,11 +118,19 @@ export type ResolveResource = (apiVersion: string, resource: string) => Promise<
 function customized(target: HookTarget | undefined, resolve: ResolveResource | undefined) {
   const select = webhookHook(target, "spec.hooks.customize");
   if (!select) return {};
-  if (!resolve) throw new MetacontrollerSpecError("spec.hooks.customize needs the cluster's discovery to resolve the resources it names");
+  if (!resolve) {
+    throw new MetacontrollerSpecError(
+      "spec.hooks.customize needs the cluster's discovery to resolve the resources it names",
+    );
+  }
   return { related: { kinds: [], select, resolve } };
 }
 
-export function compositeDefinition(resource: CompositeController, kinds: ResolvedKinds, resolve?: ResolveResource): ControllerDefinition {
+export function compositeDefinition(
+  resource: CompositeController,
+  kinds: ResolvedKinds,
+  resolve?: ResolveResource,
+): ControllerDefinition {
   const spec = resource.spec ?? {};
   if (!spec.parentResource) throw new MetacontrollerSpecError("spec.parentResource is required");
   const sync = webhookHook(spec.hooks?.sync, "spec.hooks.sync");
@@ -110,7 +148,11 @@ export function compositeDefinition(resource: CompositeController, kinds: Resolv
 }
 
 /** One controller per decorated resource; the object's status belongs to its own controller. */
-export function decoratorDefinitions(resource: DecoratorController, kinds: ResolvedKinds, resolve?: ResolveResource): ControllerDefinition[] {
+export function decoratorDefinitions(
+  resource: DecoratorController,
+  kinds: ResolvedKinds,
+  resolve?: ResolveResource,
+): ControllerDefinition[] {
   const spec = resource.spec ?? {};
   const rules = spec.resources ?? [];
   if (!rules.length) throw new MetacontrollerSpecError("spec.resources must name at least one resource");
@@ -119,11 +161,16 @@ export function decoratorDefinitions(resource: DecoratorController, kinds: Resol
   const finalize = webhookHook(spec.hooks?.finalize, "spec.hooks.finalize");
   const decorator = { ...sync, protocol: "decorator" as const };
   return rules.map((rule, index) => ({
-    name: checkedName(rules.length === 1 ? resource.metadata.name : `${resource.metadata.name}-${index}`, "DecoratorController"),
+    name: checkedName(
+      rules.length === 1 ? resource.metadata.name : `${resource.metadata.name}-${index}`,
+      "DecoratorController",
+    ),
     parent: kindFor(kinds, rule, `spec.resources[${index}]`),
     ...childrenOf(spec.attachments ?? [], kinds, "spec.attachments"),
     ...customized(spec.hooks?.customize, resolve),
-    filter: (object: KubeObject) => labelsSelected(rule.labelSelector, object.metadata.labels) && annotationsSelected(rule.annotationSelector, object.metadata.annotations),
+    filter: (object: KubeObject) =>
+      labelsSelected(rule.labelSelector, object.metadata.labels) &&
+      annotationsSelected(rule.annotationSelector, object.metadata.annotations),
     sync: decorator,
     ...(finalize ? { finalize: { ...finalize, protocol: "decorator" as const } } : {}),
     parentStatus: "shared" as const,
@@ -150,9 +197,14 @@ function expressionsMatch(expressions: LabelSelector["matchExpressions"], values
 
 /** A Kubernetes label selector; no selector selects everything. */
 export function labelsSelected(selector: LabelSelector | undefined, labels: Record<string, string> = {}): boolean {
-  return Object.entries(selector?.matchLabels ?? {}).every(([key, value]) => labels[key] === value) && expressionsMatch(selector?.matchExpressions, labels);
+  return Object.entries(selector?.matchLabels ?? {}).every(([key, value]) => labels[key] === value) &&
+    expressionsMatch(selector?.matchExpressions, labels);
 }
 
-export function annotationsSelected(selector: AnnotationSelector | undefined, annotations: Record<string, string> = {}): boolean {
-  return Object.entries(selector?.matchAnnotations ?? {}).every(([key, value]) => annotations[key] === value) && expressionsMatch(selector?.matchExpressions, annotations);
+export function annotationsSelected(
+  selector: AnnotationSelector | undefined,
+  annotations: Record<string, string> = {},
+): boolean {
+  return Object.entries(selector?.matchAnnotations ?? {}).every(([key, value]) => annotations[key] === value) &&
+    expressionsMatch(selector?.matchExpressions, annotations);
 }

@@ -1,8 +1,18 @@
 // Metacontroller's API (metacontroller.k8s.io/v1alpha1), the fields this runtime reads.
 import { kind, type KubeObject } from "../../runtime/mod.ts";
 
-export const CompositeControllerKind = kind("metacontroller.k8s.io/v1alpha1", "CompositeController", "compositecontrollers", false);
-export const DecoratorControllerKind = kind("metacontroller.k8s.io/v1alpha1", "DecoratorController", "decoratorcontrollers", false);
+export const CompositeControllerKind = kind(
+  "metacontroller.k8s.io/v1alpha1",
+  "CompositeController",
+  "compositecontrollers",
+  false,
+);
+export const DecoratorControllerKind = kind(
+  "metacontroller.k8s.io/v1alpha1",
+  "DecoratorController",
+  "decoratorcontrollers",
+  false,
+);
 
 export interface Webhook {
   url?: string;

@@ -1,7 +1,14 @@
 // The set's commands as actions (pure): which program, container and timeout each command
 // key means, the action ids, and what the status and sequence commands' answers mean.
 import type { Action, ActionEvent, ActionResult } from "../../runtime/mod.ts";
-import { defaultCommandTimeoutSeconds, durationSeconds, maxCommandTimeoutSeconds, type CommandName, type Peer, type RssSpec } from "./types.ts";
+import {
+  type CommandName,
+  defaultCommandTimeoutSeconds,
+  durationSeconds,
+  maxCommandTimeoutSeconds,
+  type Peer,
+  type RssSpec,
+} from "./types.ts";
 
 export interface ResolvedCommand {
   command: string[];
@@ -30,7 +37,19 @@ export function resolveCommands(spec: RssSpec): Commands {
 }
 
 /** An action running command `key` on the peer's pod, with extra arguments (the primaries' addresses). */
-export function commandAction(id: string, peer: Peer, commands: Commands, key: CommandName, options: { args?: string[]; succeeded?: ActionEvent; failedReason: string; successExitCodes?: number[]; delaySeconds?: number }): Action {
+export function commandAction(
+  id: string,
+  peer: Peer,
+  commands: Commands,
+  key: CommandName,
+  options: {
+    args?: string[];
+    succeeded?: ActionEvent;
+    failedReason: string;
+    successExitCodes?: number[];
+    delaySeconds?: number;
+  },
+): Action {
   const command = commands[key]!;
   return {
     id,
@@ -47,7 +66,8 @@ export function commandAction(id: string, peer: Peer, commands: Commands, key: C
   };
 }
 
-export const finished = (result: ActionResult | undefined) => result?.phase === "Succeeded" || result?.phase === "Failed";
+export const finished = (result: ActionResult | undefined) =>
+  result?.phase === "Succeeded" || result?.phase === "Failed";
 
 /** "status (/check.sh) on rss-example-1: exit code 1: <stderr>": for conditions, naming the member, command and result. */
 export function failureText(key: CommandName, result: ActionResult): string {
@@ -56,9 +76,11 @@ export function failureText(key: CommandName, result: ActionResult): string {
   const how = result.timedOut
     ? (result.error ?? "timed out")
     : result.exitCode !== undefined
-      ? `exit code ${result.exitCode}`
-      : (result.error ?? "failed");
-  return `${key} (${result.command.join(" ")}) on ${result.pod}: ${how}${clipped && !result.timedOut ? `: ${clipped}` : ""}`;
+    ? `exit code ${result.exitCode}`
+    : (result.error ?? "failed");
+  return `${key} (${result.command.join(" ")}) on ${result.pod}: ${how}${
+    clipped && !result.timedOut ? `: ${clipped}` : ""
+  }`;
 }
 
 /** The sequence command's answer: its trimmed stdout as decimal digits, "0" when it is not a number (as the original). */

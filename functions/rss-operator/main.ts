@@ -21,7 +21,11 @@ const manager = await runProgram(rssOperator, {
     const { startLocalCluster } = await import("../../dev/local-cluster.ts");
     local = await startLocalCluster("rss", [join(root, "deploy", "rss-operator.yaml")]);
     const { startEmulation } = await import("../../dev/rss/emulation.ts");
-    emulation = await startEmulation(local.kubeconfig, join(dirname(local.kubeconfig), "rss"), (line) => console.error(line));
+    emulation = await startEmulation(
+      local.kubeconfig,
+      join(dirname(local.kubeconfig), "rss"),
+      (line) => console.error(line),
+    );
     return { ...config, kubeconfig: local.kubeconfig, leaseNamespace: config.leaseNamespace || "kube-system" };
   },
   afterStop: async () => {
@@ -32,5 +36,7 @@ const manager = await runProgram(rssOperator, {
 
 if (manager && local) {
   await local.kubectl("apply", "-f", join(root, "deploy", "examples", "rss-cluster.yaml"));
-  console.error("[rss] applied deploy/examples/rss-cluster.yaml; try: kubectl get rss,statefulsets,pods; kubectl get rss/example -o jsonpath='{.status.members.primary}'; kubectl exec rss-example-0 -- /check.sh; echo $?");
+  console.error(
+    "[rss] applied deploy/examples/rss-cluster.yaml; try: kubectl get rss,statefulsets,pods; kubectl get rss/example -o jsonpath='{.status.members.primary}'; kubectl exec rss-example-0 -- /check.sh; echo $?",
+  );
 }

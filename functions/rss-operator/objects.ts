@@ -3,7 +3,7 @@
 // original operator made them, with its bugs fixed (anti-affinity that selects the set's own
 // pods, volumes added once however many containers, the Service owned and so removed).
 import type { DesiredObject } from "../../runtime/mod.ts";
-import { managedLabel, selectorLabels, serviceName, statefulSetName, type ReplicatedStatefulSet } from "./types.ts";
+import { managedLabel, type ReplicatedStatefulSet, selectorLabels, serviceName, statefulSetName } from "./types.ts";
 
 export const podInfoMountPath = "/etc/podinfo";
 export const secretsMountPath = "/etc/rss/secrets";
@@ -67,7 +67,11 @@ export function statefulSet(rss: ReplicatedStatefulSet, replicas: number): Desir
   return {
     apiVersion: "apps/v1",
     kind: "StatefulSet",
-    metadata: { name: statefulSetName(name), labels, ...(rss.metadata.annotations ? { annotations: rss.metadata.annotations } : {}) },
+    metadata: {
+      name: statefulSetName(name),
+      labels,
+      ...(rss.metadata.annotations ? { annotations: rss.metadata.annotations } : {}),
+    },
     spec: {
       replicas,
       serviceName: serviceName(name),
@@ -83,7 +87,9 @@ export function statefulSet(rss: ReplicatedStatefulSet, replicas: number): Desir
           volumes,
           terminationGracePeriodSeconds,
           ...(pod.securityContext ? { securityContext: pod.securityContext } : {}),
-          ...(pod.automountServiceAccountToken !== undefined ? { automountServiceAccountToken: pod.automountServiceAccountToken } : {}),
+          ...(pod.automountServiceAccountToken !== undefined
+            ? { automountServiceAccountToken: pod.automountServiceAccountToken }
+            : {}),
           ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
           ...(spec.nodeSelector ? { nodeSelector: spec.nodeSelector } : {}),
           ...(spec.tolerations ? { tolerations: spec.tolerations } : {}),
@@ -101,7 +107,13 @@ function affinity(rss: ReplicatedStatefulSet): Record<string, unknown> {
       affinity: {
         podAntiAffinity: {
           preferredDuringSchedulingIgnoredDuringExecution: [
-            { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selectorLabels(rss.metadata.name) } } },
+            {
+              weight: 100,
+              podAffinityTerm: {
+                topologyKey: "kubernetes.io/hostname",
+                labelSelector: { matchLabels: selectorLabels(rss.metadata.name) },
+              },
+            },
           ],
         },
       },

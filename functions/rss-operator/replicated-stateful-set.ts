@@ -3,24 +3,35 @@
 // replicated application is seeded, promoted, checked, stopped and recovered as the original
 // did. Pods are read as related objects (they belong to the StatefulSet); everything the
 // algorithm needs to survive a restart is in status.peers and status.pass.
-import { type Action, type ActionResult, builtinKinds, controller, type DesiredObject, type KubeObject, objectOf, objectsOf, readyCondition, unchangedChildren } from "../../runtime/mod.ts";
+import {
+  type Action,
+  type ActionResult,
+  builtinKinds,
+  controller,
+  type DesiredObject,
+  type KubeObject,
+  objectOf,
+  objectsOf,
+  readyCondition,
+  unchangedChildren,
+} from "../../runtime/mod.ts";
 import { resolveCommands } from "./commands.ts";
 import { headlessService, labelProblems, statefulSet } from "./objects.ts";
-import { reconcilePeers, replicate, type PodView } from "./replication.ts";
+import { type PodView, reconcilePeers, replicate } from "./replication.ts";
 import { destroyMaxAttempts, stopMembers } from "./stop.ts";
 import {
   defaultReconcileIntervalSeconds,
   desiredCounts,
   durationSeconds,
   ordinalOf,
+  type Peer,
   podName,
+  type ReplicatedStatefulSet,
   ReplicatedStatefulSetKind,
   requiredCommands,
+  type RssStatus,
   selectorLabels,
   statefulSetName,
-  type Peer,
-  type ReplicatedStatefulSet,
-  type RssStatus,
 } from "./types.ts";
 
 export const rssControllerName = "replicatedstatefulset";
@@ -28,14 +39,23 @@ export const rssControllerName = "replicatedstatefulset";
 type Pod = KubeObject & { status?: { phase?: string } };
 
 /** The set's pods: those its StatefulSet controls, by ordinal. */
-export function podViews(rss: ReplicatedStatefulSet, set: KubeObject | undefined, pods: Record<string, Pod>): PodView[] {
+export function podViews(
+  rss: ReplicatedStatefulSet,
+  set: KubeObject | undefined,
+  pods: Record<string, Pod>,
+): PodView[] {
   if (!set?.metadata.uid) return [];
   const views: PodView[] = [];
   for (const pod of Object.values(pods)) {
     if (!pod.metadata.ownerReferences?.some((owner) => owner.controller && owner.uid === set.metadata.uid)) continue;
     const ordinal = ordinalOf(rss.metadata.name, pod.metadata.name);
     if (ordinal === undefined || !pod.metadata.uid) continue;
-    views.push({ name: pod.metadata.name, ordinal, uid: pod.metadata.uid, online: pod.status?.phase === "Running" && !pod.metadata.deletionTimestamp });
+    views.push({
+      name: pod.metadata.name,
+      ordinal,
+      uid: pod.metadata.uid,
+      online: pod.status?.phase === "Running" && !pod.metadata.deletionTimestamp,
+    });
   }
   return views.sort((a, b) => a.ordinal - b.ordinal);
 }
@@ -47,14 +67,22 @@ export function specProblems(rss: ReplicatedStatefulSet): string[] {
   if (!spec.pod?.containers?.length) problems.push("spec.pod.containers needs at least one container");
   const missing = requiredCommands.filter((key) => !spec.pod?.commands?.[key]?.command?.length);
   if (missing.length) problems.push(`spec.pod.commands needs ${missing.join(", ")}`);
-  if (spec.reconcileInterval !== undefined && durationSeconds(spec.reconcileInterval) === undefined) problems.push(`spec.reconcileInterval "${spec.reconcileInterval}" is not a duration like 30s or 1m`);
+  if (spec.reconcileInterval !== undefined && durationSeconds(spec.reconcileInterval) === undefined) {
+    problems.push(`spec.reconcileInterval "${spec.reconcileInterval}" is not a duration like 30s or 1m`);
+  }
   return problems;
 }
 
 function members(peers: readonly Peer[]): NonNullable<RssStatus["members"]> {
   const named = (state: Peer["state"]) => peers.filter((p) => p.state === state).map((p) => p.name);
   const ready = peers.filter((p) => p.state === "Primary" || p.state === "Secondary").map((p) => p.name);
-  return { ready, unready: peers.filter((p) => !ready.includes(p.name)).map((p) => p.name), primary: named("Primary"), secondary: named("Secondary"), failed: named("Failed") };
+  return {
+    ready,
+    unready: peers.filter((p) => !ready.includes(p.name)).map((p) => p.name),
+    primary: named("Primary"),
+    secondary: named("Secondary"),
+    failed: named("Failed"),
+  };
 }
 
 interface Progress {
@@ -64,23 +92,34 @@ interface Progress {
   activity?: string;
 }
 
-export function rssStatus(rss: ReplicatedStatefulSet, peers: Peer[], online: number, rest: Partial<RssStatus>, progress: Progress): RssStatus {
+export function rssStatus(
+  rss: ReplicatedStatefulSet,
+  peers: Peer[],
+  online: number,
+  rest: Partial<RssStatus>,
+  progress: Progress,
+): RssStatus {
   const { replicas, primaries } = desiredCounts(rss.spec ?? {});
   const list = members(peers);
   const counted = `${list.ready.length} of ${replicas} members ready, ${list.primary.length} of ${primaries} primaries`;
   const failures = peers.filter((p) => p.lastError).map((p) => p.lastError!);
-  const ready = list.ready.length === replicas && list.primary.length === primaries && peers.length === replicas && !failures.length;
+  const ready = list.ready.length === replicas && list.primary.length === primaries && peers.length === replicas &&
+    !failures.length;
   const condition = progress.paused
     ? readyCondition(false, "Paused", `spec.paused is set: no commands run (${counted})`)
     : progress.removing?.length
-      ? readyCondition(false, "ScalingDown", `stopping ${progress.removing.join(", ")} before removing ${progress.removing.length === 1 ? "it" : "them"}`)
-      : failures.length
-        ? readyCondition(false, "CommandFailed", `${failures.join("; ")} (${counted}; retrying)`)
-        : progress.waiting
-          ? readyCondition(false, "Waiting", `${progress.waiting} (${counted})`)
-          : ready
-            ? readyCondition(true, "MembersReady", counted)
-            : readyCondition(false, "Starting", `${counted}${progress.activity ? `; ${progress.activity}` : ""}`);
+    ? readyCondition(
+      false,
+      "ScalingDown",
+      `stopping ${progress.removing.join(", ")} before removing ${progress.removing.length === 1 ? "it" : "them"}`,
+    )
+    : failures.length
+    ? readyCondition(false, "CommandFailed", `${failures.join("; ")} (${counted}; retrying)`)
+    : progress.waiting
+    ? readyCondition(false, "Waiting", `${progress.waiting} (${counted})`)
+    : ready
+    ? readyCondition(true, "MembersReady", counted)
+    : readyCondition(false, "Starting", `${counted}${progress.activity ? `; ${progress.activity}` : ""}`);
   return {
     phase: progress.paused ? "Paused" : "Running",
     replicas: online,
@@ -93,15 +132,28 @@ export function rssStatus(rss: ReplicatedStatefulSet, peers: Peer[], online: num
   };
 }
 
-export function syncRss(rss: ReplicatedStatefulSet, children: Parameters<typeof objectsOf>[0], related: Parameters<typeof objectsOf>[0], results: Record<string, ActionResult>) {
+export function syncRss(
+  rss: ReplicatedStatefulSet,
+  children: Parameters<typeof objectsOf>[0],
+  related: Parameters<typeof objectsOf>[0],
+  results: Record<string, ActionResult>,
+) {
   const problems = specProblems(rss);
   if (problems.length) {
-    return { children: unchangedChildren(children), status: { ...rss.status, conditions: [readyCondition(false, "InvalidSpec", problems.join("; "))] }, actions: [] as Action[] };
+    return {
+      children: unchangedChildren(children),
+      status: { ...rss.status, conditions: [readyCondition(false, "InvalidSpec", problems.join("; "))] },
+      actions: [] as Action[],
+    };
   }
   const spec = rss.spec ?? {};
   const name = rss.metadata.name;
   const { replicas, primaries } = desiredCounts(spec);
-  const set = objectOf<KubeObject & { spec?: { replicas?: number } }>(children, builtinKinds.StatefulSet, statefulSetName(name));
+  const set = objectOf<KubeObject & { spec?: { replicas?: number } }>(
+    children,
+    builtinKinds.StatefulSet,
+    statefulSetName(name),
+  );
   const current = set ? (set.spec?.replicas ?? 0) : replicas;
   const pods = podViews(rss, set, objectsOf<Pod>(related, builtinKinds.Pod));
   const commands = resolveCommands(spec);
@@ -111,15 +163,31 @@ export function syncRss(rss: ReplicatedStatefulSet, children: Parameters<typeof 
 
   if (replicas < current) {
     const peers = reconcilePeers(status.peers ?? [], pods, current, (ordinal) => podName(name, ordinal));
-    const plan = spec.paused ? { actions: [], pending: pods.filter((p) => p.ordinal >= replicas && p.online).map((p) => p.name) } : stopMembers("remove", pods.filter((pod) => pod.ordinal >= replicas), peers, commands, results);
+    const plan = spec.paused
+      ? { actions: [], pending: pods.filter((p) => p.ordinal >= replicas && p.online).map((p) => p.name) }
+      : stopMembers("remove", pods.filter((pod) => pod.ordinal >= replicas), peers, commands, results);
     const done = plan.pending.length === 0;
     const kept = done ? peers.slice(0, replicas) : peers;
-    const rest = { pass: status.pass, failedPasses: status.failedPasses ?? 0, ...(status.seed ? { seed: status.seed } : {}) };
-    return { children: desired(done ? replicas : current), status: rssStatus(rss, kept, online, rest, { paused: spec.paused, removing: plan.pending }), actions: plan.actions };
+    const rest = {
+      pass: status.pass,
+      failedPasses: status.failedPasses ?? 0,
+      ...(status.seed ? { seed: status.seed } : {}),
+    };
+    return {
+      children: desired(done ? replicas : current),
+      status: rssStatus(rss, kept, online, rest, { paused: spec.paused, removing: plan.pending }),
+      actions: plan.actions,
+    };
   }
   if (spec.paused) {
     const peers = reconcilePeers(status.peers ?? [], pods, current, (ordinal) => podName(name, ordinal));
-    return { children: desired(replicas), status: rssStatus(rss, peers, online, { pass: status.pass, failedPasses: status.failedPasses ?? 0 }, { paused: true }), actions: [] as Action[] };
+    return {
+      children: desired(replicas),
+      status: rssStatus(rss, peers, online, { pass: status.pass, failedPasses: status.failedPasses ?? 0 }, {
+        paused: true,
+      }),
+      actions: [] as Action[],
+    };
   }
   const outcome = replicate({
     name,
@@ -136,22 +204,48 @@ export function syncRss(rss: ReplicatedStatefulSet, children: Parameters<typeof 
     seed: status.seed,
     results,
   });
-  const rest = { ...(outcome.pass ? { pass: outcome.pass } : {}), failedPasses: outcome.failedPasses, ...(outcome.seed ? { seed: outcome.seed } : {}) };
-  const progress = { ...(outcome.waiting ? { waiting: outcome.waiting } : {}), ...(outcome.activity ? { activity: outcome.activity } : {}) };
+  const rest = {
+    ...(outcome.pass ? { pass: outcome.pass } : {}),
+    failedPasses: outcome.failedPasses,
+    ...(outcome.seed ? { seed: outcome.seed } : {}),
+  };
+  const progress = {
+    ...(outcome.waiting ? { waiting: outcome.waiting } : {}),
+    ...(outcome.activity ? { activity: outcome.activity } : {}),
+  };
   const peers = set ? outcome.peers : reconcilePeers([], [], replicas, (ordinal) => podName(name, ordinal));
-  return { children: desired(replicas), status: rssStatus(rss, peers, online, rest, progress), actions: outcome.actions };
+  return {
+    children: desired(replicas),
+    status: rssStatus(rss, peers, online, rest, progress),
+    actions: outcome.actions,
+  };
 }
 
-export function finalizeRss(rss: ReplicatedStatefulSet, children: Parameters<typeof objectsOf>[0], related: Parameters<typeof objectsOf>[0], results: Record<string, ActionResult>) {
+export function finalizeRss(
+  rss: ReplicatedStatefulSet,
+  children: Parameters<typeof objectsOf>[0],
+  related: Parameters<typeof objectsOf>[0],
+  results: Record<string, ActionResult>,
+) {
   const name = rss.metadata.name;
-  const set = objectOf<KubeObject & { spec?: { replicas?: number } }>(children, builtinKinds.StatefulSet, statefulSetName(name));
+  const set = objectOf<KubeObject & { spec?: { replicas?: number } }>(
+    children,
+    builtinKinds.StatefulSet,
+    statefulSetName(name),
+  );
   const pods = podViews(rss, set, objectsOf<Pod>(related, builtinKinds.Pod));
   const status = rss.status ?? {};
   const expected = Math.max(set?.spec?.replicas ?? 0, ...pods.map((pod) => pod.ordinal + 1));
   const peers = reconcilePeers(status.peers ?? [], pods, expected, (ordinal) => podName(name, ordinal));
-  const plan = specProblems(rss).length ? { actions: [], pending: [], abandoned: [] } : stopMembers("destroy", pods, peers, resolveCommands(rss.spec ?? {}), results, destroyMaxAttempts);
+  const plan = specProblems(rss).length
+    ? { actions: [], pending: [], abandoned: [] }
+    : stopMembers("destroy", pods, peers, resolveCommands(rss.spec ?? {}), results, destroyMaxAttempts);
   const online = pods.filter((pod) => pod.online).length;
-  const progress = { waiting: plan.pending.length ? `deleting: stopping ${plan.pending.join(", ")}` : "deleting: every member is stopped" };
+  const progress = {
+    waiting: plan.pending.length
+      ? `deleting: stopping ${plan.pending.join(", ")}`
+      : "deleting: every member is stopped",
+  };
   return {
     children: unchangedChildren(children),
     status: rssStatus(rss, peers, online, { pass: status.pass, failedPasses: status.failedPasses ?? 0 }, progress),

@@ -12,7 +12,15 @@
 // a new leader took over): the pass starts over from the status checks, as the original
 // rebuilt its state after a restart. A change in the running pods starts a new pass at once.
 import type { Action, ActionResult } from "../../runtime/mod.ts";
-import { commandAction, failureText, finished, parseSequence, stateFromStatus, statusExitCodes, type Commands } from "./commands.ts";
+import {
+  commandAction,
+  type Commands,
+  failureText,
+  finished,
+  parseSequence,
+  stateFromStatus,
+  statusExitCodes,
+} from "./commands.ts";
 import { applyStart, buildStart, count, describeStart, nextStart, type StartKind } from "./starts.ts";
 import type { CommandName, Pass, Peer, Step } from "./types.ts";
 import type { PodView, ReplicationInput } from "./replication-input.ts";
@@ -32,14 +40,26 @@ export interface ReplicationOutput {
 }
 
 /** Peers for members 0..expected-1, carried over while their pod is the same one. */
-export function reconcilePeers(peers: readonly Peer[], pods: readonly PodView[], expected: number, podName: (ordinal: number) => string): Peer[] {
+export function reconcilePeers(
+  peers: readonly Peer[],
+  pods: readonly PodView[],
+  expected: number,
+  podName: (ordinal: number) => string,
+): Peer[] {
   const byName = new Map(peers.map((peer) => [peer.name, peer]));
   const podByName = new Map(pods.map((pod) => [pod.name, pod]));
   return Array.from({ length: expected }, (_, ordinal) => {
     const name = podName(ordinal);
     const pod = podByName.get(name);
     const known = byName.get(name);
-    if (!pod) return { name, state: "Unknown", failures: known?.failures ?? 0, ...(known?.lastError ? { lastError: known.lastError } : {}) };
+    if (!pod) {
+      return {
+        name,
+        state: "Unknown",
+        failures: known?.failures ?? 0,
+        ...(known?.lastError ? { lastError: known.lastError } : {}),
+      };
+    }
     if (!known || known.uid !== pod.uid) return { name, uid: pod.uid, state: "Unknown", failures: 0 };
     return pod.online ? { ...known } : { ...known, state: "Unknown", sequence: undefined };
   });
@@ -59,21 +79,37 @@ export function replicate(input: ReplicationInput): ReplicationOutput {
   let seed = input.seed;
   const online = input.pods.filter((pod) => pod.online && pod.ordinal < input.expected);
   if (online.length < input.expected) {
-    return { peers, pass: input.pass, failedPasses, seed, actions: [], waiting: `${online.length} of ${input.expected} pods are running` };
+    return {
+      peers,
+      pass: input.pass,
+      failedPasses,
+      seed,
+      actions: [],
+      waiting: `${online.length} of ${input.expected} pods are running`,
+    };
   }
   if (input.expected === 0) return { peers, failedPasses, seed, actions: [] };
   const snapshot = Object.fromEntries(online.map((pod) => [pod.name, pod.uid]));
   const peer = (member: string) => peers.find((p) => p.name === member)!;
   const hasSecondary = commands.secondary !== undefined;
   const generation = input.generation !== undefined ? { generation: input.generation } : {};
-  const continuing = input.pass !== undefined && sameMembers(input.pass.pods, snapshot) && input.pass.generation === input.generation;
-  let pass: Pass = continuing ? input.pass! : { number: (input.pass?.number ?? 0) + 1, step: "check", pods: snapshot, ...generation };
+  const continuing = input.pass !== undefined && sameMembers(input.pass.pods, snapshot) &&
+    input.pass.generation === input.generation;
+  let pass: Pass = continuing
+    ? input.pass!
+    : { number: (input.pass?.number ?? 0) + 1, step: "check", pods: snapshot, ...generation };
   /** The step was entered in this sync: its actions are not known to the runtime yet. */
   let fresh = !continuing;
   let waiting: string | undefined;
 
   const begin = (delaySeconds: number) => {
-    pass = { number: pass.number + 1, step: "check", pods: snapshot, ...generation, ...(delaySeconds ? { delaySeconds } : {}) };
+    pass = {
+      number: pass.number + 1,
+      step: "check",
+      pods: snapshot,
+      ...generation,
+      ...(delaySeconds ? { delaySeconds } : {}),
+    };
     fresh = true;
   };
   const moveTo = (step: Step) => {
@@ -89,7 +125,7 @@ export function replicate(input: ReplicationInput): ReplicationOutput {
   const endPass = () => {
     failedPasses = pass.failed ? failedPasses + 1 : 0;
     // A pass without failures clears what earlier ones reported.
-    if (!pass.failed) for (const member of peers) delete member.lastError;
+    if (!pass.failed) { for (const member of peers) delete member.lastError; }
     begin(nextPassDelaySeconds(input.intervalSeconds, failedPasses));
   };
   const answer = (actions: Action[], activity?: string): ReplicationOutput => ({
@@ -103,7 +139,11 @@ export function replicate(input: ReplicationInput): ReplicationOutput {
   });
 
   /** A parallel step: its actions while any is unfinished; undefined once all finished (after `apply`); "lost" when the runtime forgot one. */
-  const parallel = (targets: Peer[], make: (member: Peer, id: string) => Action, apply: (member: Peer, result: ActionResult) => void): Action[] | "lost" | undefined => {
+  const parallel = (
+    targets: Peer[],
+    make: (member: Peer, id: string) => Action,
+    apply: (member: Peer, result: ActionResult) => void,
+  ): Action[] | "lost" | undefined => {
     const actions = targets.map((member) => make(member, `${pass.number}.${pass.step}.${member.name}`));
     if (actions.length === 0) return undefined;
     if (!fresh && actions.some((action) => !results[action.id])) return "lost";
@@ -129,14 +169,24 @@ export function replicate(input: ReplicationInput): ReplicationOutput {
     } else if (pass.step === "recover") {
       outcome = parallel(
         members.filter((member) => member.state === "Failed"),
-        (member, id) => commandAction(id, member, commands, "stop", { failedReason: "StopFailed", succeeded: { reason: "Stopped", note: `stopped ${member.name}, whose status check failed` } }),
-        (member, result) => (result.phase === "Succeeded" ? void (member.state = "Stopped") : failed(member, "stop", result)),
+        (member, id) =>
+          commandAction(id, member, commands, "stop", {
+            failedReason: "StopFailed",
+            succeeded: { reason: "Stopped", note: `stopped ${member.name}, whose status check failed` },
+          }),
+        (
+          member,
+          result,
+        ) => (result.phase === "Succeeded" ? void (member.state = "Stopped") : failed(member, "stop", result)),
       );
       if (outcome === undefined) moveTo("sequence");
     } else if (pass.step === "sequence") {
       const counts = count(members);
       if (counts.running > input.replicas) {
-        waiting = `${counts.running} members run the application, more than spec.replicas (${input.replicas}): waiting for ${counts.running - input.replicas} to stop`;
+        waiting =
+          `${counts.running} members run the application, more than spec.replicas (${input.replicas}): waiting for ${
+            counts.running - input.replicas
+          } to stop`;
       } else if (counts.primaries === 0 && members.length !== input.replicas) {
         waiting = `waiting for ${input.replicas - members.length} more members before seeding`;
       }
@@ -151,7 +201,12 @@ export function replicate(input: ReplicationInput): ReplicationOutput {
       outcome = parallel(
         members.filter((member) => member.state !== "Failed"),
         (member, id) => commandAction(id, member, commands, "sequence", { failedReason: "SequenceFailed" }),
-        (member, result) => (result.phase === "Succeeded" ? void (member.sequence = parseSequence(result.stdout)) : failed(member, "sequence", result)),
+        (
+          member,
+          result,
+        ) => (result.phase === "Succeeded"
+          ? void (member.sequence = parseSequence(result.stdout))
+          : failed(member, "sequence", result)),
       );
       if (outcome === undefined) moveTo("start");
     } else {
@@ -162,7 +217,9 @@ export function replicate(input: ReplicationInput): ReplicationOutput {
           begin(0);
           continue;
         }
-        if (!finished(result)) return answer([buildStart(kind, peer(member), pass, peers, snapshot, input)], describeStart(kind, member));
+        if (!finished(result)) {
+          return answer([buildStart(kind, peer(member), pass, peers, snapshot, input)], describeStart(kind, member));
+        }
         applyStart(kind, peer(member), result!, failed, commands);
         if (kind === "seed" && result!.phase === "Succeeded") seed = member;
         const { action: _done, ...rest } = pass;
@@ -187,7 +244,11 @@ export function replicate(input: ReplicationInput): ReplicationOutput {
 }
 
 function statusAction(id: string, member: Peer, commands: Commands, delaySeconds: number | undefined): Action {
-  return commandAction(id, member, commands, "status", { failedReason: "StatusFailed", successExitCodes: Object.values(statusExitCodes), delaySeconds });
+  return commandAction(id, member, commands, "status", {
+    failedReason: "StatusFailed",
+    successExitCodes: Object.values(statusExitCodes),
+    delaySeconds,
+  });
 }
 
 function sameMembers(a: Record<string, string>, b: Record<string, string>): boolean {

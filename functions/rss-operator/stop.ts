@@ -4,7 +4,7 @@
 // is retried with the runtime's backoff (the action stays answered); on deletion the set is
 // let go after destroyStopAttempts attempts so a broken member cannot hold it forever.
 import type { Action, ActionResult } from "../../runtime/mod.ts";
-import { commandAction, failureText, type Commands } from "./commands.ts";
+import { commandAction, type Commands, failureText } from "./commands.ts";
 import type { PodView } from "./replication-input.ts";
 import { destroyStopAttempts, type Peer } from "./types.ts";
 
@@ -47,8 +47,12 @@ export function stopMembers(
         continue;
       }
     }
-    const note = purpose === "remove" ? `stopped ${pod.name} before removing it (scale down)` : `stopped ${pod.name}: the set is being deleted`;
-    plan.actions.push(commandAction(id, peer, commands, "stop", { failedReason: "StopFailed", succeeded: { reason: "Stopped", note } }));
+    const note = purpose === "remove"
+      ? `stopped ${pod.name} before removing it (scale down)`
+      : `stopped ${pod.name}: the set is being deleted`;
+    plan.actions.push(
+      commandAction(id, peer, commands, "stop", { failedReason: "StopFailed", succeeded: { reason: "Stopped", note } }),
+    );
     plan.pending.push(pod.name);
   }
   return plan;

@@ -2,7 +2,11 @@
 // spec and status as the functions read and write them, names, labels and defaults.
 import { kind, type KubeObject } from "../../runtime/mod.ts";
 
-export const ReplicatedStatefulSetKind = kind("clusterlabs.org/v1alpha1", "ReplicatedStatefulSet", "replicatedstatefulsets");
+export const ReplicatedStatefulSetKind = kind(
+  "clusterlabs.org/v1alpha1",
+  "ReplicatedStatefulSet",
+  "replicatedstatefulsets",
+);
 
 /** The command keys of spec.pod.commands; the first four are required. */
 export const requiredCommands = ["sequence", "status", "stop", "primary"] as const;
@@ -126,7 +130,9 @@ export const durationPattern = "^([0-9]+(\\.[0-9]+)?(h|m|s|ms))+$";
 export function durationSeconds(text: string | undefined): number | undefined {
   if (typeof text !== "string" || !new RegExp(durationPattern).test(text)) return undefined;
   let seconds = 0;
-  for (const [, value, , unit] of text.matchAll(/([0-9]+(\.[0-9]+)?)(ms|h|m|s)/g)) seconds += Number(value) * durationUnits[unit!]!;
+  for (const [, value, , unit] of text.matchAll(/([0-9]+(\.[0-9]+)?)(ms|h|m|s)/g)) {
+    seconds += Number(value) * durationUnits[unit!]!;
+  }
   return seconds;
 }
 

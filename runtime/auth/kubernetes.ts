@@ -10,13 +10,23 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import type { KubeClient } from "../kube/client.ts";
 import type { Logger } from "../log.ts";
 import { ReviewCache } from "./cache.ts";
-import { reviewAccessOf, reviewToken, type AccessVerdict, type TokenVerdict, type User } from "./reviews.ts";
-import { methodKey, resourceName, ruleTable, undeclared, type RpcResourceRule, type RpcRule, type ServiceAccess } from "./rules.ts";
+import { type AccessVerdict, reviewAccessOf, reviewToken, type TokenVerdict, type User } from "./reviews.ts";
+import {
+  methodKey,
+  resourceName,
+  type RpcResourceRule,
+  type RpcRule,
+  ruleTable,
+  type ServiceAccess,
+  undeclared,
+} from "./rules.ts";
 
 /** Most answers kept per cache (tokens, and token × request attributes). */
 export const reviewCacheEntries = 4096;
 
-const callerKey = createContextKey<{ user: User; tokenHash: string } | undefined>(undefined, { description: "the authenticated caller" });
+const callerKey = createContextKey<{ user: User; tokenHash: string } | undefined>(undefined, {
+  description: "the authenticated caller",
+});
 
 export interface KubernetesAuthOptions {
   client: KubeClient;
@@ -45,7 +55,13 @@ export class KubernetesAuth {
   /** Throws when a served method has no rule: with authorization on, every RPC must say what it does. */
   checkServed(methods: readonly DescMethod[]): void {
     const missing = undeclared(methods, this.#rules);
-    if (missing.length) throw new Error(`--api-auth=kubernetes: no access rule is declared for ${missing.join(", ")}; declare one next to the handlers (serviceAccess)`);
+    if (missing.length) {
+      throw new Error(
+        `--api-auth=kubernetes: no access rule is declared for ${
+          missing.join(", ")
+        }; declare one next to the handlers (serviceAccess)`,
+      );
+    }
   }
 
   /** Authentication, before the request body is read. */
@@ -53,10 +69,20 @@ export class KubernetesAuth {
     const rule = this.#rule(context.method);
     if (rule === "public") return;
     const token = bearerToken(context.requestHeader.get("authorization"));
-    if (!token) throw new ConnectError('no bearer token: send the metadata "authorization: Bearer <token>"', Code.Unauthenticated);
+    if (!token) {
+      throw new ConnectError(
+        'no bearer token: send the metadata "authorization: Bearer <token>"',
+        Code.Unauthenticated,
+      );
+    }
     const tokenHash = createHash("sha256").update(token).digest("hex");
-    const verdict = await this.#tokens.get(tokenHash, () => this.#ask("TokenReview", () => reviewToken(this.#client, token)));
-    if (!verdict.authenticated) throw new ConnectError(`the bearer token was not accepted: ${verdict.error}`, Code.Unauthenticated);
+    const verdict = await this.#tokens.get(
+      tokenHash,
+      () => this.#ask("TokenReview", () => reviewToken(this.#client, token)),
+    );
+    if (!verdict.authenticated) {
+      throw new ConnectError(`the bearer token was not accepted: ${verdict.error}`, Code.Unauthenticated);
+    }
     context.values.set(callerKey, { user: verdict.user, tokenHash });
   };
 
@@ -92,13 +118,27 @@ export class KubernetesAuth {
       namespace: rule.kind.namespaced ? rule.namespace?.(message) : undefined,
       name: rule.name?.(message),
     };
-    const key = [caller.tokenHash, attributes.verb, attributes.apiVersion, attributes.resource, attributes.subresource, attributes.namespace, attributes.name].join("\u0000");
-    const verdict = await this.#decisions.get(key, () => this.#ask("SubjectAccessReview", () => reviewAccessOf(this.#client, caller.user, attributes)));
+    const key = [
+      caller.tokenHash,
+      attributes.verb,
+      attributes.apiVersion,
+      attributes.resource,
+      attributes.subresource,
+      attributes.namespace,
+      attributes.name,
+    ].join("\u0000");
+    const verdict = await this.#decisions.get(
+      key,
+      () => this.#ask("SubjectAccessReview", () => reviewAccessOf(this.#client, caller.user, attributes)),
+    );
     if (verdict.allowed) return;
     const where = attributes.namespace ? ` in namespace "${attributes.namespace}"` : "";
     const named = attributes.name ? ` "${attributes.name}"` : "";
     const why = verdict.reason ? ` (${verdict.reason})` : "";
-    throw new ConnectError(`user "${caller.user.username}" may not ${rule.verb} ${resourceName(rule)}${named}${where}${why}`, Code.PermissionDenied);
+    throw new ConnectError(
+      `user "${caller.user.username}" may not ${rule.verb} ${resourceName(rule)}${named}${where}${why}`,
+      Code.PermissionDenied,
+    );
   }
 
   async #ask<T>(review: string, ask: () => Promise<T>): Promise<T> {
@@ -106,7 +146,10 @@ export class KubernetesAuth {
       return await ask();
     } catch (error) {
       this.#log.warn(`${review} failed`, { error: (error as Error).message });
-      throw new ConnectError(`could not check the caller: the ${review} failed (${(error as Error).message})`, Code.Unavailable);
+      throw new ConnectError(
+        `could not check the caller: the ${review} failed (${(error as Error).message})`,
+        Code.Unavailable,
+      );
     }
   }
 }

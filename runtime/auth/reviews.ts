@@ -44,7 +44,11 @@ export async function reviewToken(client: KubeClient, token: string, audiences: 
   return { authenticated: false, error: status.error || "the API server did not authenticate the token" };
 }
 
-export async function reviewAccessOf(client: KubeClient, user: User, attributes: ResourceAttributes): Promise<AccessVerdict> {
+export async function reviewAccessOf(
+  client: KubeClient,
+  user: User,
+  attributes: ResourceAttributes,
+): Promise<AccessVerdict> {
   const { apiVersion, ...rest } = attributes;
   const review = await client.create<KubeObject>(SubjectAccessReviewKind, {
     apiVersion: SubjectAccessReviewKind.apiVersion,
@@ -58,10 +62,20 @@ export async function reviewAccessOf(client: KubeClient, user: User, attributes:
       resourceAttributes: { group: groupOf(apiVersion), version: apiVersion.split("/").pop(), ...withoutEmpty(rest) },
     },
   });
-  const status = (review.status ?? {}) as { allowed?: boolean; denied?: boolean; reason?: string; evaluationError?: string };
-  return { allowed: status.allowed === true && status.denied !== true, reason: status.reason || status.evaluationError || "" };
+  const status = (review.status ?? {}) as {
+    allowed?: boolean;
+    denied?: boolean;
+    reason?: string;
+    evaluationError?: string;
+  };
+  return {
+    allowed: status.allowed === true && status.denied !== true,
+    reason: status.reason || status.evaluationError || "",
+  };
 }
 
 function withoutEmpty(attributes: Omit<ResourceAttributes, "apiVersion">): Record<string, string> {
-  return Object.fromEntries(Object.entries(attributes).filter(([, value]) => value !== undefined && value !== "")) as Record<string, string>;
+  return Object.fromEntries(
+    Object.entries(attributes).filter(([, value]) => value !== undefined && value !== ""),
+  ) as Record<string, string>;
 }

@@ -5,7 +5,7 @@ import type { KubeClient } from "../kube/client.ts";
 import type { Kind } from "../kube/kinds.ts";
 import type { KubeObject } from "../kube/objects.ts";
 import type { Logger } from "../log.ts";
-import { Store, type ChangeHandler } from "./store.ts";
+import { type ChangeHandler, Store } from "./store.ts";
 import { listAndWatch, type RestartReason } from "./watcher.ts";
 
 export type { Change, ChangeHandler, ChangeType } from "./store.ts";
@@ -43,7 +43,11 @@ export class Informer {
   constructor(options: InformerOptions) {
     this.kind = options.kind;
     this.#options = options;
-    this.#store = new Store({ kind: options.kind.kind, log: options.log, keepManagedFields: options.keepManagedFields });
+    this.#store = new Store({
+      kind: options.kind.kind,
+      log: options.log,
+      keepManagedFields: options.keepManagedFields,
+    });
     this.synced = new Promise((resolve) => (this.#synced = resolve));
   }
 
@@ -110,7 +114,7 @@ export class Informer {
           received: (event, observedAt) => this.#store.receive(event, observedAt),
           restarted: this.#options.onRestart,
         },
-      ),
+      )
     );
   }
 

@@ -2,12 +2,14 @@
 // controllers, handlers or the leader elector need it, so every watch shows in readiness
 // and metrics and none is opened twice.
 import type { KubeClient } from "../kube/client.ts";
-import { kindKey, type Kind } from "../kube/kinds.ts";
+import { type Kind, kindKey } from "../kube/kinds.ts";
 import type { Logger } from "../log.ts";
 import { Informer, type InformerOptions } from "./informer.ts";
 
 /** What narrows an informer: selectors, and namespaces other than the registry's. */
-export type InformerScope = Partial<Pick<InformerOptions, "labelSelector" | "fieldSelector" | "namespaces" | "inactivityTimeoutMs" | "keepManagedFields">>;
+export type InformerScope = Partial<
+  Pick<InformerOptions, "labelSelector" | "fieldSelector" | "namespaces" | "inactivityTimeoutMs" | "keepManagedFields">
+>;
 
 export class Informers {
   readonly #client: KubeClient;
@@ -74,6 +76,8 @@ function registryKey(kind: Kind, scope: InformerScope): string {
   const parts = [kindKey(kind)];
   if (scope.labelSelector) parts.push(`labels=${scope.labelSelector}`);
   if (scope.fieldSelector) parts.push(`fields=${scope.fieldSelector}`);
-  if (scope.namespaces) parts.push(`namespaces=${scope.namespaces === "all" ? "all" : [...scope.namespaces].sort().join(",")}`);
+  if (scope.namespaces) {
+    parts.push(`namespaces=${scope.namespaces === "all" ? "all" : [...scope.namespaces].sort().join(",")}`);
+  }
   return parts.join(" ");
 }

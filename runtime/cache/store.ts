@@ -3,7 +3,7 @@
 // change exactly once per resourceVersion. Watch events, fresh lists and the caller's own
 // writes all land here; the UIDs of deleted objects are kept for a while so a late answer to
 // a write cannot bring an object back.
-import { controllerOf, isNewer, objectKey, type KubeObject, type WatchEvent } from "../kube/objects.ts";
+import { controllerOf, isNewer, type KubeObject, objectKey, type WatchEvent } from "../kube/objects.ts";
 import type { Logger } from "../log.ts";
 
 /** How long the UID of a deleted object is remembered, so a late remember() cannot revive it. */
@@ -121,7 +121,7 @@ export class Store {
     const owner = controllerOf(object)?.uid;
     if (owner) {
       let keys = this.#byOwner.get(owner);
-      if (!keys) this.#byOwner.set(owner, (keys = new Set()));
+      if (!keys) this.#byOwner.set(owner, keys = new Set());
       keys.add(key);
     }
     this.#emit({ type: old ? "updated" : "added", object, old, observedAt });
@@ -170,7 +170,9 @@ export class Store {
  * a Namespace waits on spec.finalizers).
  */
 function alreadyGone(object: KubeObject): boolean {
-  const { deletionTimestamp, finalizers, deletionGracePeriodSeconds } = object.metadata as KubeObject["metadata"] & { deletionGracePeriodSeconds?: number };
+  const { deletionTimestamp, finalizers, deletionGracePeriodSeconds } = object.metadata as KubeObject["metadata"] & {
+    deletionGracePeriodSeconds?: number;
+  };
   const specFinalizers = (object.spec as { finalizers?: unknown[] } | undefined)?.finalizers;
   return Boolean(deletionTimestamp) && !finalizers?.length && !deletionGracePeriodSeconds && !specFinalizers?.length;
 }

@@ -96,7 +96,12 @@ export async function listAndWatch(options: WatchOptions, sink: WatchSink): Prom
         resourceVersion = undefined;
         continue;
       }
-      log.warn("list/watch failed; retrying", { kind: kind.kind, namespace, error: (error as Error).message, retryInMs: retryDelayMs });
+      log.warn("list/watch failed; retrying", {
+        kind: kind.kind,
+        namespace,
+        error: (error as Error).message,
+        retryInMs: retryDelayMs,
+      });
       sink.restarted?.("watch-error");
       await sleep(retryDelayMs, signal);
       retryDelayMs = Math.min(retryDelayMs * 2, maxRetryDelayMs);

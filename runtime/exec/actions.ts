@@ -66,7 +66,10 @@ export interface Timers {
   clear(handle: unknown): void;
 }
 
-const realTimers: Timers = { set: (run, ms) => setTimeout(run, ms), clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>) };
+const realTimers: Timers = {
+  set: (run, ms) => setTimeout(run, ms),
+  clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
 
 export class ActionRunner implements ActionPort {
   readonly #options: ActionRunnerOptions;
@@ -118,7 +121,11 @@ export class ActionRunner implements ActionPort {
         if (entry.result.phase === "Failed" && entry.timer === undefined && !entry.queued) {
           entry.action = action;
           const since = Date.parse(entry.result.finishedAt ?? "") || this.#now().getTime();
-          this.#schedule(key, entry, Math.max(0, since + actionBackoffMs(entry.result.attempt) - this.#now().getTime()));
+          this.#schedule(
+            key,
+            entry,
+            Math.max(0, since + actionBackoffMs(entry.result.attempt) - this.#now().getTime()),
+          );
         }
       }
     }
@@ -181,19 +188,36 @@ export class ActionRunner implements ActionPort {
   async #run(key: string, entry: Entry): Promise<void> {
     const { action } = entry;
     const namespace = this.#parents.get(key)!.parent.metadata.namespace ?? "default";
-    entry.result = { ...pendingResult(action), phase: "Running", attempt: entry.result.attempt + 1, startedAt: rfc3339(this.#now()) };
+    entry.result = {
+      ...pendingResult(action),
+      phase: "Running",
+      attempt: entry.result.attempt + 1,
+      startedAt: rfc3339(this.#now()),
+    };
     entry.delivered = false;
     const timeoutSeconds = action.timeoutSeconds ?? defaultActionTimeoutSeconds;
     let outcome: ExecOutcome;
     try {
-      outcome = await this.#options.exec({ namespace, pod: action.pod, container: action.container, command: action.command, timeoutMs: timeoutSeconds * 1000, signal: this.#stopping.signal });
+      outcome = await this.#options.exec({
+        namespace,
+        pod: action.pod,
+        container: action.container,
+        command: action.command,
+        timeoutMs: timeoutSeconds * 1000,
+        signal: this.#stopping.signal,
+      });
     } catch (error) {
       outcome = { stdout: "", stderr: "", truncated: false, timedOut: false, error: (error as Error).message };
     }
     const state = this.#parents.get(key);
     if (this.#stopping.signal.aborted || state?.entries.get(action.id) !== entry) return;
     const succeeded = outcome.exitCode !== undefined && (action.successExitCodes ?? [0]).includes(outcome.exitCode);
-    entry.result = { ...entry.result, ...outcome, phase: succeeded ? "Succeeded" : "Failed", finishedAt: rfc3339(this.#now()) };
+    entry.result = {
+      ...entry.result,
+      ...outcome,
+      phase: succeeded ? "Succeeded" : "Failed",
+      finishedAt: rfc3339(this.#now()),
+    };
     entry.delivered = false;
     this.#record(state.parent, entry.result, action);
     this.#options.requeue(key);
@@ -203,10 +227,13 @@ export class ActionRunner implements ActionPort {
     const { events, log } = this.#options;
     if (result.phase === "Succeeded") {
       log.debug("action succeeded", { parent: parent.metadata.name, id: action.id, exitCode: result.exitCode });
-      if (action.events?.succeeded) events.record(parent, "Normal", action.events.succeeded.reason, "Exec", action.events.succeeded.note);
+      if (action.events?.succeeded) {
+        events.record(parent, "Normal", action.events.succeeded.reason, "Exec", action.events.succeeded.note);
+      }
       return;
     }
-    const failed = action.events?.failed ?? { reason: "ActionFailed", note: `${action.command.join(" ")} in pod ${action.pod}` };
+    const failed = action.events?.failed ??
+      { reason: "ActionFailed", note: `${action.command.join(" ")} in pod ${action.pod}` };
     const how = describeFailure(result);
     log.info("action failed", { parent: parent.metadata.name, id: action.id, attempt: result.attempt, result: how });
     events.record(parent, "Warning", failed.reason, "Exec", `${failed.note}: ${how}`);

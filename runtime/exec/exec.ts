@@ -3,11 +3,20 @@
 // and TLS (the same undici dispatcher the REST client uses, so it runs on Node and Deno),
 // a deadline, and output kept within a byte budget. It never throws: every way a run can
 // end is in the outcome.
-import { RequestContext, type HttpMethod } from "@kubernetes/client-node/dist/gen/http/http.js";
+import { type HttpMethod, RequestContext } from "@kubernetes/client-node/dist/gen/http/http.js";
 import { WebSocket } from "undici";
 import type { ActionResult } from "../controller.ts";
 import type { KubeClient } from "../kube/client.ts";
-import { channels, clip, decodeFrame, execPath, execSubprotocols, exitStatus, OutputTail, type ExecTarget } from "./protocol.ts";
+import {
+  channels,
+  clip,
+  decodeFrame,
+  execPath,
+  execSubprotocols,
+  type ExecTarget,
+  exitStatus,
+  OutputTail,
+} from "./protocol.ts";
 
 /** Bytes kept of each of stdout and stderr (the last ones). */
 export const defaultMaxOutputBytes = 65_536;
@@ -43,7 +52,12 @@ export function podExec(client: KubeClient): Exec {
 
 const handshakeFailed = "the API server refused the exec connection";
 
-function run(url: string, headers: Record<string, string>, dispatcher: unknown, request: ExecRequest): Promise<ExecOutcome> {
+function run(
+  url: string,
+  headers: Record<string, string>,
+  dispatcher: unknown,
+  request: ExecRequest,
+): Promise<ExecOutcome> {
   const limit = request.maxOutputBytes ?? defaultMaxOutputBytes;
   const stdout = new OutputTail(limit);
   const stderr = new OutputTail(limit);
@@ -60,7 +74,13 @@ function run(url: string, headers: Record<string, string>, dispatcher: unknown, 
       clearTimeout(timer);
       request.signal?.removeEventListener("abort", abort);
       if (socket.readyState === WebSocket.CONNECTING || socket.readyState === WebSocket.OPEN) socket.close();
-      resolve({ stdout: stdout.text(), stderr: stderr.text(), truncated: stdout.truncated || stderr.truncated, timedOut, ...extra });
+      resolve({
+        stdout: stdout.text(),
+        stderr: stderr.text(),
+        truncated: stdout.truncated || stderr.truncated,
+        timedOut,
+        ...extra,
+      });
     };
     const timer = setTimeout(() => {
       timedOut = true;
@@ -79,7 +99,13 @@ function run(url: string, headers: Record<string, string>, dispatcher: unknown, 
     socket.addEventListener("close", (event) => {
       if (!opened) return finish({ error: handshakeFailed });
       const text = status.text();
-      if (!text) return finish({ error: `the connection closed before the command's status arrived (code ${event.code}${event.reason ? `: ${event.reason}` : ""})` });
+      if (!text) {
+        return finish({
+          error: `the connection closed before the command's status arrived (code ${event.code}${
+            event.reason ? `: ${event.reason}` : ""
+          })`,
+        });
+      }
       const { exitCode, error } = exitStatus(text);
       finish(exitCode === undefined ? { error: clip(error ?? "", maxErrorChars) } : { exitCode });
     });

@@ -21,7 +21,9 @@ export function execPath(target: ExecTarget): string {
   if (target.container) query.set("container", target.container);
   query.set("stdout", "true");
   query.set("stderr", "true");
-  return `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/exec?${query}`;
+  return `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${
+    encodeURIComponent(target.pod)
+  }/exec?${query}`;
 }
 
 /** Splits one binary message into its channel and payload; undefined for an empty message. */
@@ -44,7 +46,12 @@ export interface ExitStatus {
  * "exit status N" (the last such number is the code). Anything else is an error.
  */
 export function exitStatus(text: string): ExitStatus {
-  let status: { status?: string; reason?: string; message?: string; details?: { causes?: Array<{ reason?: string; type?: string; message?: string }> } };
+  let status: {
+    status?: string;
+    reason?: string;
+    message?: string;
+    details?: { causes?: Array<{ reason?: string; type?: string; message?: string }> };
+  };
   try {
     status = JSON.parse(text);
   } catch {

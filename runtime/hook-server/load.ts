@@ -5,7 +5,8 @@ import type { ControllerDefinition } from "../controller.ts";
 
 const isDefinition = (value: unknown): value is ControllerDefinition<any> =>
   typeof value === "object" && value !== null && typeof (value as ControllerDefinition).name === "string" &&
-  typeof (value as ControllerDefinition).sync === "function" && typeof (value as ControllerDefinition).parent === "object";
+  typeof (value as ControllerDefinition).sync === "function" &&
+  typeof (value as ControllerDefinition).parent === "object";
 
 export async function loadDefinitions(paths: readonly string[], cwd: string): Promise<ControllerDefinition<any>[]> {
   const found = new Map<string, ControllerDefinition<any>>();
@@ -13,9 +14,13 @@ export async function loadDefinitions(paths: readonly string[], cwd: string): Pr
     const module = (await import(new URL(path, pathToFileURL(`${cwd}/`)).href)) as Record<string, unknown>;
     const before = found.size;
     for (const value of Object.values(module)) {
-      for (const candidate of Array.isArray(value) ? value : [value]) if (isDefinition(candidate)) found.set(candidate.name, candidate);
+      for (const candidate of Array.isArray(value) ? value : [value]) {
+        if (isDefinition(candidate)) found.set(candidate.name, candidate);
+      }
     }
-    if (found.size === before) throw new Error(`${path} exports no controller definition (an object from controller(), or an array of them)`);
+    if (found.size === before) {
+      throw new Error(`${path} exports no controller definition (an object from controller(), or an array of them)`);
+    }
   }
   return [...found.values()];
 }

@@ -2,22 +2,36 @@
 //   node runtime/hook-server/main.ts --functions functions/atomix-controller/partition-groups/partition-group.ts --port 8080
 // On Deno the same handler runs under `deno serve` (deno.ts).
 import { serve } from "@hono/node-server";
-import { parseOptions, usage, ConfigError, type OptionSpec } from "../program/config.ts";
+import { ConfigError, type OptionSpec, parseOptions, usage } from "../program/config.ts";
 import { exit, onShutdownSignal } from "../program/signals.ts";
 import { loadDefinitions } from "./load.ts";
 import { defaultMaxBodyBytes, hookApp } from "./serve.ts";
 
 const options = {
-  functions: { flag: "functions", env: "HOOK_FUNCTIONS", type: "string", default: "", description: "Modules exporting controller definitions, comma-separated" },
+  functions: {
+    flag: "functions",
+    env: "HOOK_FUNCTIONS",
+    type: "string",
+    default: "",
+    description: "Modules exporting controller definitions, comma-separated",
+  },
   host: { flag: "host", env: "HOOK_HOST", type: "string", default: "0.0.0.0", description: "Address to listen on" },
   port: { flag: "port", env: "HOOK_PORT", type: "number", default: 8080, description: "Port to listen on" },
-  maxBodyBytes: { flag: "max-body-bytes", env: "HOOK_MAX_BODY_BYTES", type: "number", default: defaultMaxBodyBytes, description: "Largest request body read" },
+  maxBodyBytes: {
+    flag: "max-body-bytes",
+    env: "HOOK_MAX_BODY_BYTES",
+    type: "number",
+    default: defaultMaxBodyBytes,
+    description: "Largest request body read",
+  },
 } satisfies Record<string, OptionSpec>;
 
 let values;
 try {
   values = parseOptions(options, process.argv.slice(2), process.env);
-  if (!values.help && !values.functions) throw new ConfigError("--functions is required: the modules whose controllers to serve");
+  if (!values.help && !values.functions) {
+    throw new ConfigError("--functions is required: the modules whose controllers to serve");
+  }
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(`hooks: ${error.message}`);
@@ -29,7 +43,11 @@ if (values.help) {
 }
 const definitions = await loadDefinitions(values.functions.split(",").filter(Boolean), process.cwd());
 const app = hookApp(definitions, { maxBodyBytes: values.maxBodyBytes });
-const server = serve({ fetch: app.fetch, hostname: values.host, port: values.port }, (info) =>
-  console.error(JSON.stringify({ msg: "serving hooks", port: info.port, controllers: definitions.map((d) => d.name) })),
+const server = serve(
+  { fetch: app.fetch, hostname: values.host, port: values.port },
+  (info) =>
+    console.error(
+      JSON.stringify({ msg: "serving hooks", port: info.port, controllers: definitions.map((d) => d.name) }),
+    ),
 );
 onShutdownSignal(() => server.close(() => exit(0)));

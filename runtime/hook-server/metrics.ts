@@ -2,8 +2,7 @@
 // (metacontroller_<hook>_requests_total, _request_duration_histogram_seconds,
 // _in_flight_requests), labelled by controller, seen from the serving side.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { webhookNames, type WebhookName } from "../webhook/wire.ts";
-
+import { type WebhookName, webhookNames } from "../webhook/wire.ts";
 
 const durationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -17,9 +16,34 @@ export class HookMetrics {
     const registers = [this.registry];
     for (const hook of webhookNames) {
       const prefix = `metacontroller_${hook}`;
-      this.#requests.set(hook, new Counter({ name: `${prefix}_requests_total`, help: `${hook} hook requests answered, by status code`, labelNames: ["code", "method", "controller_name"], registers }));
-      this.#durations.set(hook, new Histogram({ name: `${prefix}_request_duration_histogram_seconds`, help: `Time to answer a ${hook} hook request`, labelNames: ["method", "controller_name"], buckets: durationBuckets, registers }));
-      this.#inFlight.set(hook, new Gauge({ name: `${prefix}_in_flight_requests`, help: `${hook} hook requests being answered`, labelNames: ["controller_name"], registers }));
+      this.#requests.set(
+        hook,
+        new Counter({
+          name: `${prefix}_requests_total`,
+          help: `${hook} hook requests answered, by status code`,
+          labelNames: ["code", "method", "controller_name"],
+          registers,
+        }),
+      );
+      this.#durations.set(
+        hook,
+        new Histogram({
+          name: `${prefix}_request_duration_histogram_seconds`,
+          help: `Time to answer a ${hook} hook request`,
+          labelNames: ["method", "controller_name"],
+          buckets: durationBuckets,
+          registers,
+        }),
+      );
+      this.#inFlight.set(
+        hook,
+        new Gauge({
+          name: `${prefix}_in_flight_requests`,
+          help: `${hook} hook requests being answered`,
+          labelNames: ["controller_name"],
+          registers,
+        }),
+      );
     }
   }
 

@@ -6,12 +6,12 @@
 //   POST /<controller>/customize  {controller, parent} → {relatedResources}
 // With one controller, /sync, /finalize and /customize serve it too. A malformed request is
 // answered 400 and a function that throws or answers wrongly 500, each with a message.
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { inProcess, type ControllerDefinition, type SyncRequest } from "../controller.ts";
+import { type ControllerDefinition, inProcess, type SyncRequest } from "../controller.ts";
 import { validateResponse } from "../reconcile/validate.ts";
 import { customizeResponse } from "../webhook/customize.ts";
-import { BadRequest, requestOfBody, webhookNames, type WebhookName } from "../webhook/wire.ts";
+import { BadRequest, requestOfBody, type WebhookName, webhookNames } from "../webhook/wire.ts";
 import { HookMetrics } from "./metrics.ts";
 
 /** Largest request body a hook reads: Metacontroller sends every child of a parent. */
@@ -21,7 +21,6 @@ export interface HookServerOptions {
   maxBodyBytes?: number;
   metrics?: HookMetrics;
 }
-
 
 export function hookApp(definitions: readonly ControllerDefinition<any>[], options: HookServerOptions = {}): Hono {
   const metrics = options.metrics ?? new HookMetrics();
@@ -33,11 +32,18 @@ export function hookApp(definitions: readonly ControllerDefinition<any>[], optio
     c.header("content-type", metrics.registry.contentType);
     return c.body(await metrics.registry.metrics());
   });
-  const limit = bodyLimit({ maxSize: maxBodyBytes, onError: (c) => c.json({ error: `request body is larger than ${maxBodyBytes} bytes` }, 413) });
-  const serve = (hook: WebhookName, pick: (c: Context) => ControllerDefinition<any> | undefined) =>
-    async (c: Context) => {
+  const limit = bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: (c) => c.json({ error: `request body is larger than ${maxBodyBytes} bytes` }, 413),
+  });
+  const serve =
+    (hook: WebhookName, pick: (c: Context) => ControllerDefinition<any> | undefined) => async (c: Context) => {
       const definition = pick(c);
-      if (!definition) return c.json({ error: `no controller ${JSON.stringify(c.req.param("controller"))}; serving ${[...byName.keys()].join(", ")}` }, 404);
+      if (!definition) {
+        return c.json({
+          error: `no controller ${JSON.stringify(c.req.param("controller"))}; serving ${[...byName.keys()].join(", ")}`,
+        }, 404);
+      }
       const done = metrics.start(hook, definition.name);
       const response = await answer(c, hook, definition);
       done(response.status);
@@ -61,12 +67,19 @@ async function answer(c: Context, hook: WebhookName, definition: ControllerDefin
     if (error instanceof BadRequest) return c.json({ error: error.message }, 400);
     throw error;
   }
-  if (hook === "finalize" && !definition.finalize) return c.json({ error: `controller ${definition.name} has no finalize hook` }, 404);
+  if (hook === "finalize" && !definition.finalize) {
+    return c.json({ error: `controller ${definition.name} has no finalize hook` }, 404);
+  }
   try {
     if (hook === "customize") return c.json(customizeResponse(definition, request.parent));
-    const fn = inProcess<SyncRequest, unknown>(hook === "finalize" ? definition.finalize! : definition.sync, `${definition.name}'s ${hook}`);
+    const fn = inProcess<SyncRequest, unknown>(
+      hook === "finalize" ? definition.finalize! : definition.sync,
+      `${definition.name}'s ${hook}`,
+    );
     const response = fn(request);
-    if (response instanceof Promise) throw new Error("the function returned a Promise; sync and finalize must be synchronous and pure");
+    if (response instanceof Promise) {
+      throw new Error("the function returned a Promise; sync and finalize must be synchronous and pure");
+    }
     validateResponse(definition, request.parent, response, hook === "finalize");
     return c.json(response as object);
   } catch (error) {
@@ -81,6 +94,8 @@ async function readJson(c: Context): Promise<Record<string, unknown>> {
   } catch (error) {
     throw new BadRequest(`request body is not JSON: ${(error as Error).message}`);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new BadRequest("request body must be a JSON object");
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new BadRequest("request body must be a JSON object");
+  }
   return parsed as Record<string, unknown>;
 }

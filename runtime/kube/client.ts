@@ -4,7 +4,7 @@
 // the same HTTP stack client-node uses, so the code runs unchanged on Node and Deno.
 // (Over 250 lines: one method per verb plus loading, all sharing #send; split up, they would only scatter.)
 import type { KubeConfig } from "@kubernetes/client-node";
-import { RequestContext, type HttpMethod } from "@kubernetes/client-node/dist/gen/http/http.js";
+import { type HttpMethod, RequestContext } from "@kubernetes/client-node/dist/gen/http/http.js";
 import { fetch } from "undici";
 import { type Kind, resourcePath } from "./kinds.ts";
 import { loadKubeConfig } from "./kubeconfig.ts";
@@ -180,7 +180,9 @@ export class KubeClient {
 
   /** Replaces an object; the object's resourceVersion makes this a compare-and-swap. */
   async update<T extends KubeObject>(kind: Kind, object: T): Promise<T> {
-    return (await this.request("PUT", resourcePath(kind, object.metadata.namespace, object.metadata.name), { body: object })) as T;
+    return (await this.request("PUT", resourcePath(kind, object.metadata.namespace, object.metadata.name), {
+      body: object,
+    })) as T;
   }
 
   /** Server-side apply of a partial object owned by fieldManager. */
@@ -214,7 +216,12 @@ export class KubeClient {
         kind: "DeleteOptions",
         propagationPolicy: options.propagationPolicy ?? "Background",
         ...(options.uid || options.resourceVersion
-          ? { preconditions: { ...(options.uid ? { uid: options.uid } : {}), ...(options.resourceVersion ? { resourceVersion: options.resourceVersion } : {}) } }
+          ? {
+            preconditions: {
+              ...(options.uid ? { uid: options.uid } : {}),
+              ...(options.resourceVersion ? { resourceVersion: options.resourceVersion } : {}),
+            },
+          }
           : {}),
       },
     });
@@ -270,7 +277,12 @@ export class KubeClient {
     } catch {
       status = { message: text };
     }
-    throw new KubeError(response.status, status.reason ?? "", `${method} ${path}: ${status.message ?? `HTTP ${response.status}`}`, status.details);
+    throw new KubeError(
+      response.status,
+      status.reason ?? "",
+      `${method} ${path}: ${status.message ?? `HTTP ${response.status}`}`,
+      status.details,
+    );
   }
 }
 

@@ -2,7 +2,7 @@
 // and an apiVersion; the runtime watches kinds. Read from the API server's discovery
 // documents, one per apiVersion, asked again when a resource is not (yet) there.
 import type { KubeClient } from "./client.ts";
-import { kind, type Kind } from "./kinds.ts";
+import { type Kind, kind } from "./kinds.ts";
 
 interface DiscoveryDocument {
   resources?: Array<{ name: string; kind: string; namespaced: boolean }>;

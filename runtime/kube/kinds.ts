@@ -14,7 +14,9 @@ export function kind(apiVersion: string, kind: string, plural: string, namespace
 }
 
 /** The API group of an apiVersion ("" for the core group). */
-export const groupOf = (apiVersion: string) => (apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "");
+export const groupOf = (
+  apiVersion: string,
+) => (apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "");
 
 /** "Kind.apiVersion", the key Metacontroller uses to group children, e.g. "StatefulSet.apps/v1". */
 export const kindKey = (kind: Pick<Kind, "apiVersion" | "kind">) => `${kind.kind}.${kind.apiVersion}`;
@@ -57,5 +59,10 @@ export const builtinKinds = {
   StorageClass: kind("storage.k8s.io/v1", "StorageClass", "storageclasses", false),
   TokenReview: kind("authentication.k8s.io/v1", "TokenReview", "tokenreviews", false),
   SubjectAccessReview: kind("authorization.k8s.io/v1", "SubjectAccessReview", "subjectaccessreviews", false),
-  CustomResourceDefinition: kind("apiextensions.k8s.io/v1", "CustomResourceDefinition", "customresourcedefinitions", false),
+  CustomResourceDefinition: kind(
+    "apiextensions.k8s.io/v1",
+    "CustomResourceDefinition",
+    "customresourcedefinitions",
+    false,
+  ),
 } as const;

@@ -22,7 +22,9 @@ async function slimClientNode(): Promise<void> {
   const { registerHooks } = await import("node:module");
   registerHooks({
     resolve(specifier, context, next) {
-      const standIn = context.parentURL?.endsWith("/@kubernetes/client-node/dist/config.js") ? standIns[specifier] : undefined;
+      const standIn = context.parentURL?.endsWith("/@kubernetes/client-node/dist/config.js")
+        ? standIns[specifier]
+        : undefined;
       return standIn ? { url: standIn, shortCircuit: true } : next(specifier, context);
     },
   });

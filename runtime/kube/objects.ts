@@ -50,7 +50,9 @@ export const objectKey = (object: { metadata: { namespace?: string | undefined; 
 
 export function splitKey(key: string): { namespace: string | undefined; name: string } {
   const slash = key.indexOf("/");
-  return slash < 0 ? { namespace: undefined, name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+  return slash < 0
+    ? { namespace: undefined, name: key }
+    : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
 
 export const controllerOf = (object: KubeObject): OwnerReference | undefined =>

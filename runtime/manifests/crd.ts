@@ -57,7 +57,11 @@ export function crd(options: {
           served: true,
           storage: true,
           subresources: { status: {} },
-          additionalPrinterColumns: [...options.columns, { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" }],
+          additionalPrinterColumns: [...options.columns, {
+            name: "Age",
+            type: "date",
+            jsonPath: ".metadata.creationTimestamp",
+          }],
           schema: {
             openAPIV3Schema: {
               type: "object",
@@ -69,7 +73,10 @@ export function crd(options: {
                   properties: options.spec,
                   ...(options.validations ? { "x-kubernetes-validations": options.validations } : {}),
                 },
-                status: { type: "object", properties: { ...options.status, observedGeneration: { type: "integer" }, conditions } },
+                status: {
+                  type: "object",
+                  properties: { ...options.status, observedGeneration: { type: "integer" }, conditions },
+                },
               },
             },
           },

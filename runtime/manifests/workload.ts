@@ -32,7 +32,15 @@ const podEnv = [
 
 export function deployment(
   { name, namespace, labels }: Workload,
-  container: { name: string; image: string; command?: string[]; args: string[]; podEnv?: boolean; port: number; portName: string },
+  container: {
+    name: string;
+    image: string;
+    command?: string[];
+    args: string[];
+    podEnv?: boolean;
+    port: number;
+    portName: string;
+  },
 ) {
   const port = container.portName;
   return {
@@ -46,7 +54,12 @@ export function deployment(
         metadata: { labels },
         spec: {
           serviceAccountName: name,
-          securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 65532,
+            runAsGroup: 65532,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
           containers: [
             {
               name: container.name,
@@ -59,7 +72,11 @@ export function deployment(
               readinessProbe: { httpGet: { path: "/readyz", port }, periodSeconds: 5 },
               livenessProbe: { httpGet: { path: "/healthz", port }, initialDelaySeconds: 10, periodSeconds: 10 },
               resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ["ALL"] },
+              },
             },
           ],
         },
@@ -70,5 +87,6 @@ export function deployment(
 
 /** Documents as one YAML stream, plain (no anchors), after a header saying how it was made. */
 export function yamlStream(header: string, documents: unknown[]): string {
-  return header + documents.map((doc) => `---\n${stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })}`).join("");
+  return header +
+    documents.map((doc) => `---\n${stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })}`).join("");
 }

@@ -2,13 +2,19 @@
 // variable and its default; `--help` prints them. Flags win over the environment.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { logLevels, type LogLevel } from "../log.ts";
+import { type LogLevel, logLevels } from "../log.ts";
 import {
+  type ApiAuthMode,
   apiAuthModes,
   defaultConcurrency,
+  defaultLeaseDurationSeconds,
   defaultMaxConcurrentStreams,
   defaultMaxHeaderBytes,
-  defaultMaxMessageBytes, defaultLeaseDurationSeconds, defaultRenewDeadlineSeconds, defaultRetryPeriodSeconds, defaultReviewCacheTtlSeconds, type ApiAuthMode } from "../defaults.ts";
+  defaultMaxMessageBytes,
+  defaultRenewDeadlineSeconds,
+  defaultRetryPeriodSeconds,
+  defaultReviewCacheTtlSeconds,
+} from "../defaults.ts";
 
 /** The port the runtime serves RPCs, health and metrics on. */
 export const defaultPort = 5679;
@@ -24,29 +30,148 @@ export interface OptionSpec {
 }
 
 export const runtimeOptions = {
-  kubeconfig: { flag: "kubeconfig", env: "KUBECONFIG", type: "string", default: "", description: "Path to a kubeconfig; empty means the in-cluster service account, then ~/.kube/config" },
-  namespaces: { flag: "namespaces", env: "WATCH_NAMESPACES", type: "string", default: "", description: "Comma-separated namespaces to watch; empty means all namespaces" },
-  leaderElect: { flag: "leader-elect", env: "LEADER_ELECT", type: "boolean", default: true, description: "Elect a leader through a Lease; only the leader runs controllers. Turn off only for a single replica" },
-  leaseName: { flag: "leader-election-id", env: "LEADER_ELECTION_ID", type: "string", default: "", description: "Name of the Lease; empty means the manager's name" },
-  leaseNamespace: { flag: "leader-election-namespace", env: "POD_NAMESPACE", type: "string", default: "", description: "Namespace of the Lease; empty means the in-cluster namespace, else \"default\"" },
-  leaseDurationSeconds: { flag: "leader-elect-lease-duration", env: "LEADER_ELECT_LEASE_DURATION", type: "number", default: defaultLeaseDurationSeconds, description: "Seconds a follower waits after the last renewal before taking the Lease" },
-  renewDeadlineSeconds: { flag: "leader-elect-renew-deadline", env: "LEADER_ELECT_RENEW_DEADLINE", type: "number", default: defaultRenewDeadlineSeconds, description: "Seconds the leader keeps trying to renew before it stops writing" },
-  retryPeriodSeconds: { flag: "leader-elect-retry-period", env: "LEADER_ELECT_RETRY_PERIOD", type: "number", default: defaultRetryPeriodSeconds, description: "Seconds between attempts to acquire or renew the Lease" },
-  identity: { flag: "identity", env: "POD_NAME", type: "string", default: "", description: "This replica's identity in the Lease and in Events; empty means hostname_uuid" },
-  port: { flag: "port", env: "PORT", type: "number", default: defaultPort, description: "Port for gRPC, gRPC-Web, Connect, /healthz, /readyz and /metrics" },
+  kubeconfig: {
+    flag: "kubeconfig",
+    env: "KUBECONFIG",
+    type: "string",
+    default: "",
+    description: "Path to a kubeconfig; empty means the in-cluster service account, then ~/.kube/config",
+  },
+  namespaces: {
+    flag: "namespaces",
+    env: "WATCH_NAMESPACES",
+    type: "string",
+    default: "",
+    description: "Comma-separated namespaces to watch; empty means all namespaces",
+  },
+  leaderElect: {
+    flag: "leader-elect",
+    env: "LEADER_ELECT",
+    type: "boolean",
+    default: true,
+    description: "Elect a leader through a Lease; only the leader runs controllers. Turn off only for a single replica",
+  },
+  leaseName: {
+    flag: "leader-election-id",
+    env: "LEADER_ELECTION_ID",
+    type: "string",
+    default: "",
+    description: "Name of the Lease; empty means the manager's name",
+  },
+  leaseNamespace: {
+    flag: "leader-election-namespace",
+    env: "POD_NAMESPACE",
+    type: "string",
+    default: "",
+    description: 'Namespace of the Lease; empty means the in-cluster namespace, else "default"',
+  },
+  leaseDurationSeconds: {
+    flag: "leader-elect-lease-duration",
+    env: "LEADER_ELECT_LEASE_DURATION",
+    type: "number",
+    default: defaultLeaseDurationSeconds,
+    description: "Seconds a follower waits after the last renewal before taking the Lease",
+  },
+  renewDeadlineSeconds: {
+    flag: "leader-elect-renew-deadline",
+    env: "LEADER_ELECT_RENEW_DEADLINE",
+    type: "number",
+    default: defaultRenewDeadlineSeconds,
+    description: "Seconds the leader keeps trying to renew before it stops writing",
+  },
+  retryPeriodSeconds: {
+    flag: "leader-elect-retry-period",
+    env: "LEADER_ELECT_RETRY_PERIOD",
+    type: "number",
+    default: defaultRetryPeriodSeconds,
+    description: "Seconds between attempts to acquire or renew the Lease",
+  },
+  identity: {
+    flag: "identity",
+    env: "POD_NAME",
+    type: "string",
+    default: "",
+    description: "This replica's identity in the Lease and in Events; empty means hostname_uuid",
+  },
+  port: {
+    flag: "port",
+    env: "PORT",
+    type: "number",
+    default: defaultPort,
+    description: "Port for gRPC, gRPC-Web, Connect, /healthz, /readyz and /metrics",
+  },
   host: { flag: "host", env: "HOST", type: "string", default: "0.0.0.0", description: "Address to listen on" },
-  concurrency: { flag: "concurrency", env: "CONCURRENCY", type: "number", default: defaultConcurrency, description: "Concurrent syncs per controller" },
-  logLevel: { flag: "log-level", env: "LOG_LEVEL", type: "string", default: "info", description: `Log level: ${logLevels.join(", ")}` },
-  maxMessageBytes: { flag: "max-message-bytes", env: "MAX_MESSAGE_BYTES", type: "number", default: defaultMaxMessageBytes, description: "Largest RPC request message; larger ones get RESOURCE_EXHAUSTED before they are read (grpc-go's default)" },
-  maxHeaderBytes: { flag: "max-header-bytes", env: "MAX_HEADER_BYTES", type: "number", default: defaultMaxHeaderBytes, description: "Largest request headers (HTTP/1.1) or header list (HTTP/2)" },
-  maxConcurrentStreams: { flag: "max-concurrent-streams", env: "MAX_CONCURRENT_STREAMS", type: "number", default: defaultMaxConcurrentStreams, description: "Streams (calls) one HTTP/2 connection may have open at once" },
-  apiAuth: { flag: "api-auth", env: "API_AUTH", type: "string", default: "none", description: `Who may call the RPC API: ${apiAuthModes.join(", ")} (a bearer token checked by TokenReview, each RPC by SubjectAccessReview)` },
-  apiAuthCacheTtlSeconds: { flag: "api-auth-cache-ttl", env: "API_AUTH_CACHE_TTL", type: "number", default: defaultReviewCacheTtlSeconds, description: "Seconds a TokenReview or SubjectAccessReview answer is reused; 0 asks every time" },
-  tlsCertFile: { flag: "tls-cert-file", env: "TLS_CERT_FILE", type: "string", default: "", description: "PEM certificate (chain) to serve TLS with on the port; reloaded when the file changes" },
-  tlsPrivateKeyFile: { flag: "tls-private-key-file", env: "TLS_PRIVATE_KEY_FILE", type: "string", default: "", description: "PEM private key of --tls-cert-file" },
+  concurrency: {
+    flag: "concurrency",
+    env: "CONCURRENCY",
+    type: "number",
+    default: defaultConcurrency,
+    description: "Concurrent syncs per controller",
+  },
+  logLevel: {
+    flag: "log-level",
+    env: "LOG_LEVEL",
+    type: "string",
+    default: "info",
+    description: `Log level: ${logLevels.join(", ")}`,
+  },
+  maxMessageBytes: {
+    flag: "max-message-bytes",
+    env: "MAX_MESSAGE_BYTES",
+    type: "number",
+    default: defaultMaxMessageBytes,
+    description:
+      "Largest RPC request message; larger ones get RESOURCE_EXHAUSTED before they are read (grpc-go's default)",
+  },
+  maxHeaderBytes: {
+    flag: "max-header-bytes",
+    env: "MAX_HEADER_BYTES",
+    type: "number",
+    default: defaultMaxHeaderBytes,
+    description: "Largest request headers (HTTP/1.1) or header list (HTTP/2)",
+  },
+  maxConcurrentStreams: {
+    flag: "max-concurrent-streams",
+    env: "MAX_CONCURRENT_STREAMS",
+    type: "number",
+    default: defaultMaxConcurrentStreams,
+    description: "Streams (calls) one HTTP/2 connection may have open at once",
+  },
+  apiAuth: {
+    flag: "api-auth",
+    env: "API_AUTH",
+    type: "string",
+    default: "none",
+    description: `Who may call the RPC API: ${
+      apiAuthModes.join(", ")
+    } (a bearer token checked by TokenReview, each RPC by SubjectAccessReview)`,
+  },
+  apiAuthCacheTtlSeconds: {
+    flag: "api-auth-cache-ttl",
+    env: "API_AUTH_CACHE_TTL",
+    type: "number",
+    default: defaultReviewCacheTtlSeconds,
+    description: "Seconds a TokenReview or SubjectAccessReview answer is reused; 0 asks every time",
+  },
+  tlsCertFile: {
+    flag: "tls-cert-file",
+    env: "TLS_CERT_FILE",
+    type: "string",
+    default: "",
+    description: "PEM certificate (chain) to serve TLS with on the port; reloaded when the file changes",
+  },
+  tlsPrivateKeyFile: {
+    flag: "tls-private-key-file",
+    env: "TLS_PRIVATE_KEY_FILE",
+    type: "string",
+    default: "",
+    description: "PEM private key of --tls-cert-file",
+  },
 } satisfies Record<string, OptionSpec>;
 
-type ValueOf<S extends OptionSpec> = S["type"] extends "number" ? number : S["type"] extends "boolean" ? boolean : string;
+type ValueOf<S extends OptionSpec> = S["type"] extends "number" ? number
+  : S["type"] extends "boolean" ? boolean
+  : string;
 export type Values<T extends Record<string, OptionSpec>> = { [K in keyof T]: ValueOf<T[K]> };
 export type RuntimeConfig = Values<typeof runtimeOptions> & { logLevel: LogLevel; apiAuth: ApiAuthMode };
 
@@ -91,7 +216,9 @@ export function parseOptions<T extends Record<string, OptionSpec>>(
 function convert(spec: OptionSpec, raw: string, where: string): string | number | boolean {
   if (spec.type === "number") {
     const value = Number(raw);
-    if (!Number.isFinite(value) || value < 0) throw new ConfigError(`${where} must be a non-negative number, got "${raw}"`);
+    if (!Number.isFinite(value) || value < 0) {
+      throw new ConfigError(`${where} must be a non-negative number, got "${raw}"`);
+    }
     return value;
   }
   if (spec.type === "boolean") {
@@ -111,26 +238,43 @@ export function usage(program: string, specs: Record<string, OptionSpec>): strin
   return lines.join("\n");
 }
 
-export function parseRuntimeConfig(argv: readonly string[], env: Record<string, string | undefined>): RuntimeConfig & { help: boolean } {
+export function parseRuntimeConfig(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+): RuntimeConfig & { help: boolean } {
   return checkRuntimeConfig(parseOptions(runtimeOptions, argv, env));
 }
 
 /** Checks what the option types alone cannot. */
-export function checkRuntimeConfig<T extends Values<typeof runtimeOptions> & { help: boolean }>(values: T): T & RuntimeConfig {
+export function checkRuntimeConfig<T extends Values<typeof runtimeOptions> & { help: boolean }>(
+  values: T,
+): T & RuntimeConfig {
   if (!(logLevels as readonly string[]).includes(values.logLevel)) {
     throw new ConfigError(`--log-level must be one of ${logLevels.join(", ")}, got "${values.logLevel}"`);
   }
-  if (values.port > 65535 || !Number.isInteger(values.port)) throw new ConfigError(`--port must be an integer port, got ${values.port}`);
-  if (values.concurrency < 1 || !Number.isInteger(values.concurrency)) throw new ConfigError(`--concurrency must be a whole number >= 1, got ${values.concurrency}`);
-  if (!(apiAuthModes as readonly string[]).includes(values.apiAuth)) throw new ConfigError(`--api-auth must be one of ${apiAuthModes.join(", ")}, got "${values.apiAuth}"`);
-  if (!Number.isInteger(values.maxMessageBytes) || values.maxMessageBytes < 1 || values.maxMessageBytes > 0xffffffff) {
-    throw new ConfigError(`--max-message-bytes must be a whole number from 1 to ${0xffffffff}, got ${values.maxMessageBytes}`);
+  if (values.port > 65535 || !Number.isInteger(values.port)) {
+    throw new ConfigError(`--port must be an integer port, got ${values.port}`);
   }
-  if (!Number.isInteger(values.maxHeaderBytes) || values.maxHeaderBytes < 1024) throw new ConfigError(`--max-header-bytes must be a whole number >= 1024, got ${values.maxHeaderBytes}`);
+  if (values.concurrency < 1 || !Number.isInteger(values.concurrency)) {
+    throw new ConfigError(`--concurrency must be a whole number >= 1, got ${values.concurrency}`);
+  }
+  if (!(apiAuthModes as readonly string[]).includes(values.apiAuth)) {
+    throw new ConfigError(`--api-auth must be one of ${apiAuthModes.join(", ")}, got "${values.apiAuth}"`);
+  }
+  if (!Number.isInteger(values.maxMessageBytes) || values.maxMessageBytes < 1 || values.maxMessageBytes > 0xffffffff) {
+    throw new ConfigError(
+      `--max-message-bytes must be a whole number from 1 to ${0xffffffff}, got ${values.maxMessageBytes}`,
+    );
+  }
+  if (!Number.isInteger(values.maxHeaderBytes) || values.maxHeaderBytes < 1024) {
+    throw new ConfigError(`--max-header-bytes must be a whole number >= 1024, got ${values.maxHeaderBytes}`);
+  }
   if (!Number.isInteger(values.maxConcurrentStreams) || values.maxConcurrentStreams < 1) {
     throw new ConfigError(`--max-concurrent-streams must be a whole number >= 1, got ${values.maxConcurrentStreams}`);
   }
-  if (Boolean(values.tlsCertFile) !== Boolean(values.tlsPrivateKeyFile)) throw new ConfigError("--tls-cert-file and --tls-private-key-file go together: give both or neither");
+  if (Boolean(values.tlsCertFile) !== Boolean(values.tlsPrivateKeyFile)) {
+    throw new ConfigError("--tls-cert-file and --tls-private-key-file go together: give both or neither");
+  }
   return values as T & RuntimeConfig;
 }
 

@@ -72,7 +72,10 @@ export class ControllerSet {
   #create(definition: ControllerDefinition<any>): ControllerRunner {
     if (this.#runners.has(definition.name)) throw new Error(`two controllers are named ${definition.name}`);
     const parent = kindKey(definition.parent);
-    const siblings = () => this.all.filter((other) => other.name !== definition.name && kindKey(other.definition.parent) === parent).map((other) => other.name);
+    const siblings = () =>
+      this.all.filter((other) => other.name !== definition.name && kindKey(other.definition.parent) === parent).map((
+        other,
+      ) => other.name);
     const runner = new ControllerRunner(definition, { ...this.#options, siblings });
     this.#runners.set(definition.name, runner);
     return runner;

@@ -1,7 +1,16 @@
 // Runs a manager as a program: flags and environment, --help, signals, orderly exit. A
 // program is declared once (program()) and read by both its entry point (runProgram) and
 // its manifest generator, so its name, Lease and access are said in one place.
-import { checkRuntimeConfig, ConfigError, parseOptions, runtimeOptions, usage, type OptionSpec, type RuntimeConfig, type Values } from "./config.ts";
+import {
+  checkRuntimeConfig,
+  ConfigError,
+  type OptionSpec,
+  parseOptions,
+  type RuntimeConfig,
+  runtimeOptions,
+  usage,
+  type Values,
+} from "./config.ts";
 import { Manager, type ManagerOptions } from "./manager.ts";
 import { exit, logUncaughtErrors, onShutdownSignal } from "./signals.ts";
 
@@ -23,7 +32,6 @@ export interface Program<E extends Record<string, OptionSpec> = {}> {
 export function program<E extends Record<string, OptionSpec> = {}>(definition: Program<E>): Program<E> {
   return definition;
 }
-
 
 export interface RunOptions<E extends Record<string, OptionSpec>> {
   /** Flags of the program's own, parsed and documented beside the runtime's. */
@@ -47,7 +55,9 @@ export async function runManager<E extends Record<string, OptionSpec> = {}>(
   try {
     const all = parseOptions({ ...runtimeOptions, ...extraSpecs }, argv, process.env);
     config = checkRuntimeConfig(all as unknown as Values<typeof runtimeOptions> & { help: boolean });
-    extra = Object.fromEntries(Object.keys(extraSpecs).map((key) => [key, (all as Record<string, unknown>)[key]])) as Values<E>;
+    extra = Object.fromEntries(
+      Object.keys(extraSpecs).map((key) => [key, (all as Record<string, unknown>)[key]]),
+    ) as Values<E>;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`${program}: ${error.message}`);
@@ -84,7 +94,11 @@ export function runProgram<E extends Record<string, OptionSpec>>(
 ): Promise<Manager | undefined> {
   return runManager<E>(
     definition.name,
-    (config, flags) => ({ ...definition.build(flags, config), name: definition.name, finalizerDomain: definition.finalizerDomain }),
+    (config, flags) => ({
+      ...definition.build(flags, config),
+      name: definition.name,
+      finalizerDomain: definition.finalizerDomain,
+    }),
     {
       ...options,
       ...(definition.flags ? { extraOptions: definition.flags } : {}),

@@ -16,7 +16,7 @@ import { defaultDrainTimeoutMs } from "../defaults.ts";
 import { KubernetesAuth } from "../auth/kubernetes.ts";
 import type { ServiceAccess } from "../auth/rules.ts";
 import { healthApp } from "../server/app.ts";
-import { HealthStatus, healthAccess } from "../server/health.ts";
+import { healthAccess, HealthStatus } from "../server/health.ts";
 import { reflectionAccess } from "../server/reflection.ts";
 import type { ServiceContext } from "./service.ts";
 import type { RunningServer } from "../server/options.ts";
@@ -67,7 +67,9 @@ export interface ComponentContext extends ServiceContext {
 export class Manager {
   readonly options: ManagerOptions;
   readonly log: Logger;
-  readonly metrics = new Metrics(() => this.informers.all.map((informer) => ({ kind: informer.kind, size: informer.size })));
+  readonly metrics = new Metrics(() =>
+    this.informers.all.map((informer) => ({ kind: informer.kind, size: informer.size }))
+  );
   readonly client: KubeClient;
   readonly informers: Informers;
   readonly identity: string;
@@ -85,8 +87,9 @@ export class Manager {
     const config = options.config;
     this.log = options.log ?? createLogger(config.logLevel, { manager: options.name });
     this.identity = config.identity || defaultIdentity();
-    this.client = KubeClient.load(config.kubeconfig || undefined, (method, status) =>
-      this.metrics.restRequests.inc({ method, code: String(status) }),
+    this.client = KubeClient.load(
+      config.kubeconfig || undefined,
+      (method, status) => this.metrics.restRequests.inc({ method, code: String(status) }),
     );
     this.informers = new Informers({
       client: this.client,
@@ -117,7 +120,13 @@ export class Manager {
       });
     }
     const gate = { canWrite: () => this.canWrite() };
-    const events = new ApiEventRecorder({ client: this.client, controller: options.name, instance: this.identity, log: this.log, canWrite: gate.canWrite });
+    const events = new ApiEventRecorder({
+      client: this.client,
+      controller: options.name,
+      instance: this.identity,
+      log: this.log,
+      canWrite: gate.canWrite,
+    });
     this.controllers = new ControllerSet(
       {
         client: this.client,
@@ -146,7 +155,12 @@ export class Manager {
   async start(): Promise<void> {
     await this.client.ready;
     this.controllers.register();
-    for (const kind of [...(this.options.watch ?? []), ...(this.options.components ?? []).flatMap((component) => component.watch ?? [])]) this.informers.for(kind);
+    for (
+      const kind of [
+        ...(this.options.watch ?? []),
+        ...(this.options.components ?? []).flatMap((component) => component.watch ?? []),
+      ]
+    ) this.informers.for(kind);
     this.informers.start();
     const context: ServiceContext = {
       client: this.client,
@@ -157,17 +171,25 @@ export class Manager {
       onStop: (stop) => void this.#stopHooks.push(stop),
     };
     const config = this.options.config;
-    const auth =
-      config.apiAuth === "kubernetes"
-        ? new KubernetesAuth({ client: this.client, log: this.log, access: [...(this.options.rpcAccess ?? []), healthAccess, ...reflectionAccess], cacheTtlSeconds: config.apiAuthCacheTtlSeconds })
-        : undefined;
+    const auth = config.apiAuth === "kubernetes"
+      ? new KubernetesAuth({
+        client: this.client,
+        log: this.log,
+        access: [...(this.options.rpcAccess ?? []), healthAccess, ...reflectionAccess],
+        cacheTtlSeconds: config.apiAuthCacheTtlSeconds,
+      })
+      : undefined;
     this.#server = await serve({
       host: config.host,
       port: config.port,
       log: this.log,
       routes: (router) => this.options.services?.(router, context),
       registry: this.options.registry,
-      limits: { maxMessageBytes: config.maxMessageBytes, maxHeaderBytes: config.maxHeaderBytes, maxConcurrentStreams: config.maxConcurrentStreams },
+      limits: {
+        maxMessageBytes: config.maxMessageBytes,
+        maxHeaderBytes: config.maxHeaderBytes,
+        maxConcurrentStreams: config.maxConcurrentStreams,
+      },
       tls: config.tlsCertFile ? { certFile: config.tlsCertFile, keyFile: config.tlsPrivateKeyFile } : undefined,
       health: this.health,
       requestGate: auth?.requestGate,
@@ -183,7 +205,11 @@ export class Manager {
         }),
       }),
     });
-    if (auth) this.log.info("RPC callers are checked by TokenReview and SubjectAccessReview", { cacheTtlSeconds: config.apiAuthCacheTtlSeconds });
+    if (auth) {
+      this.log.info("RPC callers are checked by TokenReview and SubjectAccessReview", {
+        cacheTtlSeconds: config.apiAuthCacheTtlSeconds,
+      });
+    }
     await this.informers.waitForSync();
     this.log.info("caches synced", { kinds: this.informers.all.map((informer) => informer.kind.kind) });
     for (const component of this.options.components ?? []) {
@@ -209,7 +235,10 @@ export class Manager {
         try {
           await component.stop();
         } catch (error) {
-          this.log.error("component did not stop cleanly", { component: component.name, error: (error as Error).message });
+          this.log.error("component did not stop cleanly", {
+            component: component.name,
+            error: (error as Error).message,
+          });
         }
       }
       if (this.elector) await this.elector.stop();

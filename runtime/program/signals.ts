@@ -14,7 +14,10 @@ export function onShutdownSignal(handler: (signal: string) => void): void {
 export function logUncaughtErrors(log: (message: string, fields: Record<string, unknown>) => void): void {
   if ((globalThis as { Deno?: Deno }).Deno) {
     const target = globalThis as unknown as {
-      addEventListener(type: string, listener: (event: { preventDefault(): void; reason?: unknown; error?: unknown }) => void): void;
+      addEventListener(
+        type: string,
+        listener: (event: { preventDefault(): void; reason?: unknown; error?: unknown }) => void,
+      ): void;
     };
     target.addEventListener("unhandledrejection", (event) => {
       event.preventDefault();

@@ -1,7 +1,14 @@
 // Calls a controller's hooks, in-process or remote, and turns every way a call can fail into
 // the error the runner reports: a throw or an unreachable hook is SyncFailed, an answer that is
 // not usable (a Promise from a pure function, a body that is not a JSON object) InvalidResponse.
-import { isRemote, type ControllerDefinition, type Hook, type RelatedRequest, type RemoteHook, type SyncRequest } from "../controller.ts";
+import {
+  type ControllerDefinition,
+  type Hook,
+  isRemote,
+  type RelatedRequest,
+  type RemoteHook,
+  type SyncRequest,
+} from "../controller.ts";
 import type { KubeObject } from "../kube/objects.ts";
 import { callRemote } from "../webhook/client.ts";
 import { relatedRequestsOf, type RelatedResource } from "../webhook/customize.ts";
@@ -11,7 +18,12 @@ import { FunctionError, HookError, InvalidResponseError } from "./failures.ts";
 /** Which of a controller's functions is called. */
 export type FunctionName = "sync" | "finalize" | "related";
 
-async function call<In, Out>(hook: Hook<In, Out>, name: FunctionName, input: In, remoteBody: (hook: RemoteHook) => unknown): Promise<unknown> {
+async function call<In, Out>(
+  hook: Hook<In, Out>,
+  name: FunctionName,
+  input: In,
+  remoteBody: (hook: RemoteHook) => unknown,
+): Promise<unknown> {
   if (isRemote(hook)) {
     try {
       return await callRemote(hook, name === "related" ? "customize" : name, remoteBody(hook));
@@ -28,27 +40,52 @@ async function call<In, Out>(hook: Hook<In, Out>, name: FunctionName, input: In,
   }
   if (answer instanceof Promise) {
     answer.catch(() => undefined);
-    throw new InvalidResponseError([`the function returned a Promise; ${name} must be synchronous and pure (declare a remote hook for work elsewhere)`]);
+    throw new InvalidResponseError([
+      `the function returned a Promise; ${name} must be synchronous and pure (declare a remote hook for work elsewhere)`,
+    ]);
   }
   return answer;
 }
 
 /** The sync or finalize answer, not yet validated. */
-export async function callSync<P extends KubeObject>(definition: ControllerDefinition<P>, finalizing: boolean, request: SyncRequest<P>): Promise<unknown> {
+export async function callSync<P extends KubeObject>(
+  definition: ControllerDefinition<P>,
+  finalizing: boolean,
+  request: SyncRequest<P>,
+): Promise<unknown> {
   const hook = (finalizing ? definition.finalize! : definition.sync) as Hook<SyncRequest<P>, unknown>;
-  const answer = await call(hook, finalizing ? "finalize" : "sync", request, (remote) => syncBody(definition, remote, request));
+  const answer = await call(
+    hook,
+    finalizing ? "finalize" : "sync",
+    request,
+    (remote) => syncBody(definition, remote, request),
+  );
   return isRemote(hook) ? syncAnswer(hook, answer as Record<string, unknown>) : answer;
 }
 
 /** What the parent needs of related kinds: related() in-process, or the customize hook's relatedResources. */
-export async function callRelated<P extends KubeObject>(definition: ControllerDefinition<P>, parent: P): Promise<unknown> {
+export async function callRelated<P extends KubeObject>(
+  definition: ControllerDefinition<P>,
+  parent: P,
+): Promise<unknown> {
   const related = definition.related!;
-  const answer = await call(related.select, "related", structuredClone(parent), () => customizeBody(definition, parent));
+  const answer = await call(
+    related.select,
+    "related",
+    structuredClone(parent),
+    () => customizeBody(definition, parent),
+  );
   if (!isRemote(related.select)) return answer;
   const resources = (answer as { relatedResources?: unknown }).relatedResources ?? [];
-  if (!Array.isArray(resources)) throw new InvalidResponseError(["the customize hook's relatedResources must be an array"]);
+  if (!Array.isArray(resources)) {
+    throw new InvalidResponseError(["the customize hook's relatedResources must be an array"]);
+  }
   try {
-    return (await relatedRequestsOf(resources as RelatedResource[], related.kinds, related.resolve)) satisfies RelatedRequest[];
+    return (await relatedRequestsOf(
+      resources as RelatedResource[],
+      related.kinds,
+      related.resolve,
+    )) satisfies RelatedRequest[];
   } catch (error) {
     throw new InvalidResponseError([(error as Error).message]);
   }

@@ -12,8 +12,8 @@ export interface Condition {
   [field: string]: unknown;
 }
 
-export const conditionsOf = (parent: KubeObject): unknown => (parent.status as { conditions?: unknown } | undefined)?.conditions;
-
+export const conditionsOf = (parent: KubeObject): unknown =>
+  (parent.status as { conditions?: unknown } | undefined)?.conditions;
 
 /**
  * Gives each condition a lastTransitionTime: kept from the current condition of the same
@@ -26,8 +26,14 @@ export function stampConditions(desired: unknown, current: unknown, now: string,
   return (desired as Condition[]).map((condition) => {
     if (!condition || typeof condition !== "object" || condition.lastTransitionTime) return condition;
     const before = previous.get(condition.type);
-    const lastTransitionTime = before && before.status === condition.status && before.lastTransitionTime ? before.lastTransitionTime : now;
-    return { ...condition, ...(generation !== undefined ? { observedGeneration: generation } : {}), lastTransitionTime };
+    const lastTransitionTime = before && before.status === condition.status && before.lastTransitionTime
+      ? before.lastTransitionTime
+      : now;
+    return {
+      ...condition,
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+      lastTransitionTime,
+    };
   });
 }
 

@@ -5,13 +5,17 @@
 // ("siblings") never overwrite each other's failure: each takes back only its own, and the
 // first to fail keeps Ready=False until it recovers.
 import type { KubeObject } from "../kube/objects.ts";
-import { conditionsOf, withCondition, type Condition } from "./conditions.ts";
+import { type Condition, conditionsOf, withCondition } from "./conditions.ts";
 
 /** The function's answer cannot be used: what is wrong with it. */
 export class InvalidResponseError extends Error {
   readonly problems: string[];
   constructor(problems: string[]) {
-    super(`the function returned an invalid response: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ""}`);
+    super(
+      `the function returned an invalid response: ${problems.slice(0, 5).join("; ")}${
+        problems.length > 5 ? ` (and ${problems.length - 5} more)` : ""
+      }`,
+    );
     this.name = "InvalidResponseError";
     this.problems = problems;
   }
@@ -87,7 +91,9 @@ export function failureCondition(conditions: unknown): Condition | undefined {
 /** The runtime's failure on the parent if this controller wrote it (any failure, without siblings). */
 export function ownFailure(parent: KubeObject, writer: Writer): Condition | undefined {
   const failure = failureCondition(conditionsOf(parent));
-  return failure && !writer.siblings.some((sibling) => failure.message?.startsWith(`${sibling}: `)) ? failure : undefined;
+  return failure && !writer.siblings.some((sibling) => failure.message?.startsWith(`${sibling}: `))
+    ? failure
+    : undefined;
 }
 
 /** With siblings, failure messages name their controller so each can tell its own. */
@@ -115,11 +121,23 @@ export function failureRemoval(parent: KubeObject, failure: Condition): JsonPatc
  * failure is already there, or a sibling's failure stands (taking turns would have each
  * failure's write trigger the other's retry, in a loop; the Event still tells).
  */
-export function failureStatus(parent: KubeObject, reason: FailureReason, message: string, writer: Writer, now: string): Record<string, unknown> | undefined {
+export function failureStatus(
+  parent: KubeObject,
+  reason: FailureReason,
+  message: string,
+  writer: Writer,
+  now: string,
+): Record<string, unknown> | undefined {
   const current = (parent.status ?? {}) as Record<string, unknown>;
   const previous = failureCondition(current.conditions);
   if (previous && previous.reason === reason && previous.message === message) return undefined;
   if (previous && previous !== ownFailure(parent, writer)) return undefined;
-  const condition: Condition = { type: "Ready", status: "False", reason, message, observedGeneration: parent.metadata.generation };
+  const condition: Condition = {
+    type: "Ready",
+    status: "False",
+    reason,
+    message,
+    observedGeneration: parent.metadata.generation,
+  };
   return { ...current, conditions: withCondition(current.conditions, { ...condition, lastTransitionTime: now }) };
 }

@@ -16,7 +16,11 @@ export interface FinalizerStep {
 /** Finalizers are "<domain>/<controller name>". */
 export const finalizerName = (domain: string, controllerName: string) => `${domain}/${controllerName}`;
 
-export function finalizerStep(parent: KubeObject, finalizer: string, definition: Pick<ControllerDefinition<any>, "finalize">): FinalizerStep {
+export function finalizerStep(
+  parent: KubeObject,
+  finalizer: string,
+  definition: Pick<ControllerDefinition<any>, "finalize">,
+): FinalizerStep {
   const finalizing = Boolean(parent.metadata.deletionTimestamp);
   const hasFinalizer = parent.metadata.finalizers?.includes(finalizer) ?? false;
   // Being deleted: only a controller that still holds its finalizer has anything to do.
@@ -32,6 +36,10 @@ export function finalizerApply(parent: KubeObject, finalizer: string, present: b
   return {
     apiVersion: parent.apiVersion,
     kind: parent.kind,
-    metadata: { name: parent.metadata.name, namespace: parent.metadata.namespace, finalizers: present ? [finalizer] : [] },
+    metadata: {
+      name: parent.metadata.name,
+      namespace: parent.metadata.namespace,
+      finalizers: present ? [finalizer] : [],
+    },
   };
 }

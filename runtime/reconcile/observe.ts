@@ -2,14 +2,19 @@
 // parent asks for, read from the shared cache and grouped as in Metacontroller's request.
 import type { ControllerDefinition, ObjectsByKind, RelatedRequest } from "../controller.ts";
 import type { Informers } from "../cache/informers.ts";
-import { kindKey, type Kind } from "../kube/kinds.ts";
-import { objectKey, type KubeObject } from "../kube/objects.ts";
+import { type Kind, kindKey } from "../kube/kinds.ts";
+import { type KubeObject, objectKey } from "../kube/objects.ts";
 import { InvalidResponseError } from "./validate.ts";
 import { callRelated } from "./call.ts";
 import { managedByLabel } from "./plan.ts";
 
 /** The children of `parent` this controller controls: by "Kind.apiVersion", then by name. */
-export function observedChildren(parent: KubeObject, childKinds: ReadonlyMap<string, Kind>, informers: Informers, controllerName: string): ObjectsByKind {
+export function observedChildren(
+  parent: KubeObject,
+  childKinds: ReadonlyMap<string, Kind>,
+  informers: Informers,
+  controllerName: string,
+): ObjectsByKind {
   const children: ObjectsByKind = {};
   for (const [group, kind] of childKinds) {
     const byName: Record<string, KubeObject> = {};
@@ -26,7 +31,10 @@ export function observedChildren(parent: KubeObject, childKinds: ReadonlyMap<str
 }
 
 /** Asks the definition's related hook what the parent needs, checked against the declared kinds. */
-export async function relatedRequests(definition: ControllerDefinition<any>, parent: KubeObject): Promise<RelatedRequest[]> {
+export async function relatedRequests(
+  definition: ControllerDefinition<any>,
+  parent: KubeObject,
+): Promise<RelatedRequest[]> {
   const hook = definition.related;
   if (!hook) return [];
   const requests = await callRelated(definition, parent);
@@ -35,13 +43,22 @@ export async function relatedRequests(definition: ControllerDefinition<any>, par
   for (const [index, request] of requests.entries()) {
     const group = `${request?.kind}.${request?.apiVersion}`;
     // Kinds a remote customize hook named were resolved by discovery on the way.
-    if (!declared.has(group) && !hook.resolve) throw new InvalidResponseError([`related()[${index}] asks for ${group}, which controller ${definition.name} does not declare as related`]);
+    if (!declared.has(group) && !hook.resolve) {
+      throw new InvalidResponseError([
+        `related()[${index}] asks for ${group}, which controller ${definition.name} does not declare as related`,
+      ]);
+    }
   }
   return requests as RelatedRequest[];
 }
 
 /** The objects the requests name or select: by "Kind.apiVersion", then by "namespace/name". */
-export function relatedObjects(parent: KubeObject, requests: readonly RelatedRequest[], relatedKinds: ReadonlyMap<string, Kind>, informers: Informers): ObjectsByKind {
+export function relatedObjects(
+  parent: KubeObject,
+  requests: readonly RelatedRequest[],
+  relatedKinds: ReadonlyMap<string, Kind>,
+  informers: Informers,
+): ObjectsByKind {
   const related: ObjectsByKind = {};
   for (const group of relatedKinds.keys()) related[group] = {};
   for (const request of requests) {
@@ -50,7 +67,9 @@ export function relatedObjects(parent: KubeObject, requests: readonly RelatedReq
     const informer = informers.for(kind);
     const namespace = kind.namespaced ? request.namespace || parent.metadata.namespace : undefined;
     const found = request.names
-      ? request.names.map((name) => informer.get(namespace ? `${namespace}/${name}` : name)).filter((o): o is KubeObject => o !== undefined)
+      ? request.names.map((name) => informer.get(namespace ? `${namespace}/${name}` : name)).filter((
+        o,
+      ): o is KubeObject => o !== undefined)
       : informer.list(namespace).filter((object) => labelsMatch(request.matchLabels ?? {}, object));
     for (const object of found) related[group]![objectKey(object)] = object;
   }
@@ -63,7 +82,12 @@ export function labelsMatch(selector: Record<string, string>, object: KubeObject
 }
 
 /** Whether a change to `object` (of `kind`) concerns a parent that made this request. */
-export function relatedMatches(request: RelatedRequest, kind: Kind, object: KubeObject, parentNamespace: string | undefined): boolean {
+export function relatedMatches(
+  request: RelatedRequest,
+  kind: Kind,
+  object: KubeObject,
+  parentNamespace: string | undefined,
+): boolean {
   if (request.kind !== kind.kind || request.apiVersion !== kind.apiVersion) return false;
   if (kind.namespaced && object.metadata.namespace !== (request.namespace || parentNamespace)) return false;
   if (request.names) return request.names.includes(object.metadata.name);

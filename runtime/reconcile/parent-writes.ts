@@ -25,15 +25,27 @@ export class ParentWrites<P extends KubeObject = KubeObject> {
   async write<T>(trigger: number | undefined, write: () => Promise<T>): Promise<T> {
     if (!this.#context.gate.canWrite()) throw new NotLeaderError();
     const result = await write();
-    if (trigger !== undefined) this.#context.metrics.eventToApply.observe({ controller: this.#definition.name }, (performance.now() - trigger) / 1000);
+    if (trigger !== undefined) {
+      this.#context.metrics.eventToApply.observe(
+        { controller: this.#definition.name },
+        (performance.now() - trigger) / 1000,
+      );
+    }
     return result;
   }
 
   /** Applies a status under this controller's status manager and remembers the answer. */
   async applyStatus(parent: P, status: Record<string, unknown>): Promise<void> {
     const { client, informers, statusManager } = this.#context;
-    const body = { apiVersion: parent.apiVersion, kind: parent.kind, metadata: { name: parent.metadata.name, namespace: parent.metadata.namespace }, status };
-    informers.for(this.#definition.parent).remember(await client.apply(this.#definition.parent, body, { fieldManager: statusManager, subresource: "status" }));
+    const body = {
+      apiVersion: parent.apiVersion,
+      kind: parent.kind,
+      metadata: { name: parent.metadata.name, namespace: parent.metadata.namespace },
+      status,
+    };
+    informers.for(this.#definition.parent).remember(
+      await client.apply(this.#definition.parent, body, { fieldManager: statusManager, subresource: "status" }),
+    );
   }
 
   /** Takes back a failure condition if it is still there as read. Returns the parent as it is now. */
@@ -44,19 +56,32 @@ export class ParentWrites<P extends KubeObject = KubeObject> {
 
   async #applyPatch(parent: P, patch: JsonPatch, trigger: number | undefined): Promise<P> {
     const { client, informers } = this.#context;
-    const patched = await this.write(trigger, () =>
-      client.patch<P>(this.#definition.parent, parent.metadata.namespace, parent.metadata.name, patch, "json", "status").catch((error) => {
-        // 422: the test op failed, the list changed since this sync read it.
-        if ((error as { status?: number }).status === 422) return undefined;
-        throw error;
-      }),
+    const patched = await this.write(
+      trigger,
+      () =>
+        client.patch<P>(
+          this.#definition.parent,
+          parent.metadata.namespace,
+          parent.metadata.name,
+          patch,
+          "json",
+          "status",
+        ).catch((error) => {
+          // 422: the test op failed, the list changed since this sync read it.
+          if ((error as { status?: number }).status === 422) return undefined;
+          throw error;
+        }),
     );
     if (!patched) return parent;
     informers.for(this.#definition.parent).remember(patched);
     return patched;
   }
 
-  async writeStatus(parent: P, desired: Record<string, unknown> | undefined, trigger: number | undefined): Promise<void> {
+  async writeStatus(
+    parent: P,
+    desired: Record<string, unknown> | undefined,
+    trigger: number | undefined,
+  ): Promise<void> {
     const step = nextStatus(parent, desired, this.#context.writer, rfc3339(this.#context.now()));
     if (step.kind === "remove-failure") {
       const patched = await this.#applyPatch(parent, step.patch, trigger);
@@ -70,11 +95,19 @@ export class ParentWrites<P extends KubeObject = KubeObject> {
   /** Sets (or with null removes) the labels and annotations the function answered, by merge patch, when any differ. */
   async writeMetadata(parent: P, metadata: ValidResponse["metadata"], trigger: number | undefined): Promise<P> {
     const differs = (wanted: Record<string, string | null> | undefined, current: Record<string, string> | undefined) =>
-      Object.entries(wanted ?? {}).some(([key, value]) => (value === null ? current?.[key] !== undefined : current?.[key] !== value));
-    if (!differs(metadata.labels, parent.metadata.labels) && !differs(metadata.annotations, parent.metadata.annotations)) return parent;
+      Object.entries(wanted ?? {}).some((
+        [key, value],
+      ) => (value === null ? current?.[key] !== undefined : current?.[key] !== value));
+    if (
+      !differs(metadata.labels, parent.metadata.labels) && !differs(metadata.annotations, parent.metadata.annotations)
+    ) return parent;
     const { client, informers } = this.#context;
-    const patched = await this.write(trigger, () =>
-      client.patch<P>(this.#definition.parent, parent.metadata.namespace, parent.metadata.name, { metadata: metadata }, "merge"),
+    const patched = await this.write(
+      trigger,
+      () =>
+        client.patch<P>(this.#definition.parent, parent.metadata.namespace, parent.metadata.name, {
+          metadata: metadata,
+        }, "merge"),
     );
     informers.for(this.#definition.parent).remember(patched);
     return patched;
@@ -82,8 +115,12 @@ export class ParentWrites<P extends KubeObject = KubeObject> {
 
   async setFinalizer(parent: P, present: boolean, trigger: number | undefined): Promise<P> {
     const { client, informers, statusManager, finalizer } = this.#context;
-    const applied = await this.write(trigger, () =>
-      client.apply<P>(this.#definition.parent, finalizerApply(parent, finalizer, present), { fieldManager: statusManager }),
+    const applied = await this.write(
+      trigger,
+      () =>
+        client.apply<P>(this.#definition.parent, finalizerApply(parent, finalizer, present), {
+          fieldManager: statusManager,
+        }),
     );
     informers.for(this.#definition.parent).remember(applied);
     return applied;

@@ -5,8 +5,8 @@
 // controlled children left out are deleted; a name another controller's object holds is
 // refused rather than taken over.
 import type { DesiredObject, ObjectsByKind, UpdateMethod } from "../controller.ts";
-import { kindKey, type Kind } from "../kube/kinds.ts";
-import { controllerOf, objectKey, type KubeObject, type OwnerReference } from "../kube/objects.ts";
+import { type Kind, kindKey } from "../kube/kinds.ts";
+import { controllerOf, type KubeObject, objectKey, type OwnerReference } from "../kube/objects.ts";
 
 /** The label that tells which controller of a parent manages a child. */
 export const managedByLabel = "app.kubernetes.io/managed-by";
@@ -62,7 +62,10 @@ export function ownerReference(parent: KubeObject): OwnerReference {
 
 /** The child as it is applied: the function's object plus the controller owner reference and label. */
 export function stampChild(child: DesiredObject, parent: KubeObject, controllerName: string): KubeObject {
-  const ownerReferences = [...((child.metadata.ownerReferences as OwnerReference[] | undefined) ?? []), ownerReference(parent)];
+  const ownerReferences = [
+    ...((child.metadata.ownerReferences as OwnerReference[] | undefined) ?? []),
+    ownerReference(parent),
+  ];
   return {
     ...child,
     metadata: {
@@ -85,7 +88,7 @@ export function isSubset(desired: unknown, actual: unknown): boolean {
   }
   if (Array.isArray(actual)) return false;
   return Object.entries(desired).every(([key, value]) =>
-    value === undefined ? true : isSubset(value, (actual as Record<string, unknown>)[key]),
+    value === undefined ? true : isSubset(value, (actual as Record<string, unknown>)[key])
   );
 }
 

@@ -10,12 +10,12 @@ import type { Change } from "../cache/informer.ts";
 import type { ControllerDefinition } from "../controller.ts";
 import type { EventRecorder } from "../events.ts";
 import { isConflict, type KubeClient } from "../kube/client.ts";
-import { objectKey, type KubeObject } from "../kube/objects.ts";
+import { type KubeObject, objectKey } from "../kube/objects.ts";
 import { rfc3339 } from "../kube/time.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { WorkQueue } from "../queue.ts";
-import { podExec, type Exec } from "../exec/exec.ts";
+import { type Exec, podExec } from "../exec/exec.ts";
 import { ActionRunner } from "../exec/actions.ts";
 import { failureReasonOf, NotLeaderError } from "./failures.ts";
 import { finalizerName } from "./finalizers.ts";
@@ -166,7 +166,10 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
     const queue = this.#queue;
     if (!queue || queue.shuttingDown) return;
     const { filter, parent } = this.definition;
-    if (filter && change.object.kind === parent.kind && change.type !== "deleted" && !passes(this.definition, change.object as P, this.#log)) return;
+    if (
+      filter && change.object.kind === parent.kind && change.type !== "deleted" &&
+      !passes(this.definition, change.object as P, this.#log)
+    ) return;
     if (!this.#seenAt.has(key)) this.#seenAt.set(key, change.observedAt);
     queue.add(key);
   }
@@ -180,7 +183,10 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
       try {
         const resyncAfterSeconds = (await this.reconcile(key)) ?? this.#periodicResync(key);
         queue.forget(key);
-        metrics.reconcileTotal.inc({ controller, result: resyncAfterSeconds !== undefined ? "requeue_after" : "success" });
+        metrics.reconcileTotal.inc({
+          controller,
+          result: resyncAfterSeconds !== undefined ? "requeue_after" : "success",
+        });
         if (resyncAfterSeconds !== undefined) queue.addAfter(key, resyncAfterSeconds * 1000);
       } catch (error) {
         if (error instanceof NotLeaderError) {
@@ -222,7 +228,10 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
     try {
       await this.#sync.applyStatus(parent, status);
     } catch (statusError) {
-      this.#log.warn("could not record the failure on the parent's status", { key, error: (statusError as Error).message });
+      this.#log.warn("could not record the failure on the parent's status", {
+        key,
+        error: (statusError as Error).message,
+      });
     }
   }
 }

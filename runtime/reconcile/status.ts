@@ -2,8 +2,8 @@
 // observedGeneration and condition transition times; a failure the runtime recorded is taken
 // back first (failures.ts says which are this controller's).
 import type { KubeObject } from "../kube/objects.ts";
-import { stampConditions, withCondition, type Condition } from "./conditions.ts";
-import { failureCondition, failureRemoval, ownFailure, type JsonPatch, type Writer } from "./failures.ts";
+import { type Condition, stampConditions, withCondition } from "./conditions.ts";
+import { failureCondition, failureRemoval, type JsonPatch, ownFailure, type Writer } from "./failures.ts";
 import { isSubset } from "./plan.ts";
 
 export type StatusStep =
@@ -13,17 +13,29 @@ export type StatusStep =
   | { kind: "write"; status: Record<string, unknown> };
 
 /** The status to write: the function's status, observedGeneration, and stamped conditions. */
-export function statusToWrite(desired: Record<string, unknown>, parent: KubeObject, now: string, shared = false): Record<string, unknown> {
+export function statusToWrite(
+  desired: Record<string, unknown>,
+  parent: KubeObject,
+  now: string,
+  shared = false,
+): Record<string, unknown> {
   const current = (parent.status ?? {}) as Record<string, unknown>;
   const generation = parent.metadata.generation;
   const status: Record<string, unknown> = { ...desired };
   if (generation !== undefined && !shared) status.observedGeneration = generation;
-  if (status.conditions !== undefined) status.conditions = stampConditions(status.conditions, current.conditions, now, generation);
+  if (status.conditions !== undefined) {
+    status.conditions = stampConditions(status.conditions, current.conditions, now, generation);
+  }
   return status;
 }
 
 /** What to write to the parent's status after a successful sync that answered `desired`. */
-export function nextStatus(parent: KubeObject, desired: Record<string, unknown> | undefined, writer: Writer, now: string): StatusStep {
+export function nextStatus(
+  parent: KubeObject,
+  desired: Record<string, unknown> | undefined,
+  writer: Writer,
+  now: string,
+): StatusStep {
   const current = (parent.status ?? {}) as Record<string, unknown>;
   const failure = failureCondition(current.conditions);
   const own = ownFailure(parent, writer);
@@ -42,6 +54,7 @@ export function nextStatus(parent: KubeObject, desired: Record<string, unknown> 
   }
   // Unchanged when everything is already there and, without siblings (whose fields the status
   // also holds), nothing is there that the function no longer reports.
-  const unchanged = isSubset(status, current) && (writer.siblings.length > 0 || writer.shared || isSubset(current, status));
+  const unchanged = isSubset(status, current) &&
+    (writer.siblings.length > 0 || writer.shared || isSubset(current, status));
   return unchanged ? { kind: "none" } : { kind: "write", status };
 }

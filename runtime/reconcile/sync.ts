@@ -7,8 +7,8 @@ import type { Informers } from "../cache/informers.ts";
 import type { ControllerDefinition, RelatedRequest, SyncRequest } from "../controller.ts";
 import type { EventRecorder } from "../events.ts";
 import { isConflict, isNotFound, type KubeClient } from "../kube/client.ts";
-import { kindKey, type Kind } from "../kube/kinds.ts";
-import { objectKey, type KubeObject } from "../kube/objects.ts";
+import { type Kind, kindKey } from "../kube/kinds.ts";
+import { type KubeObject, objectKey } from "../kube/objects.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { validateResponse } from "./validate.ts";
@@ -19,7 +19,7 @@ import { ParentWrites } from "./parent-writes.ts";
 import { callSync } from "./call.ts";
 import { finalizerStep } from "./finalizers.ts";
 import { observedChildren, relatedObjects, relatedRequests } from "./observe.ts";
-import { planChildren, summarize, type ChildApply, type ChildWrite } from "./plan.ts";
+import { type ChildApply, type ChildWrite, planChildren, summarize } from "./plan.ts";
 import { ownFailure, type Writer } from "./failures.ts";
 import type { Triggers } from "./triggers.ts";
 
@@ -39,7 +39,13 @@ export class ParentSync<P extends KubeObject = KubeObject> {
     const resolve = related?.resolve;
     // Kinds a remote customize hook names are resolved on the way; remember them to watch them.
     this.#definition = resolve
-      ? { ...definition, related: { ...related!, resolve: async (apiVersion, resource) => this.#resolved(await resolve(apiVersion, resource)) } }
+      ? {
+        ...definition,
+        related: {
+          ...related!,
+          resolve: async (apiVersion, resource) => this.#resolved(await resolve(apiVersion, resource)),
+        },
+      }
       : definition;
     this.#context = context;
     this.#parentWrites = new ParentWrites(definition, context);
@@ -97,12 +103,17 @@ export class ParentSync<P extends KubeObject = KubeObject> {
       for (const taken of plan.taken) triggers.block(taken.childKey, key);
       throw new NameTakenError(plan.taken[0]!.message);
     }
-    const created = (await inBatches(plan.applies.map((apply) => () => this.#apply(apply, trigger)), writesInFlight)).filter(
-      (name): name is string => name !== undefined,
-    );
+    const created = (await inBatches(plan.applies.map((apply) => () => this.#apply(apply, trigger)), writesInFlight))
+      .filter(
+        (name): name is string => name !== undefined,
+      );
     const deleted = await inBatches(plan.deletes.map((write) => () => this.#delete(write, trigger)), writesInFlight);
-    if (created.length) this.#context.events.record(parent, "Normal", "Created", "Create", `Created ${summarize(created)}`);
-    if (deleted.length) this.#context.events.record(parent, "Normal", "Deleted", "Delete", `Deleted ${summarize(deleted)}`);
+    if (created.length) {
+      this.#context.events.record(parent, "Normal", "Created", "Create", `Created ${summarize(created)}`);
+    }
+    if (deleted.length) {
+      this.#context.events.record(parent, "Normal", "Deleted", "Delete", `Deleted ${summarize(deleted)}`);
+    }
 
     parent = await this.#parentWrites.writeMetadata(parent, valid.metadata, trigger);
     await this.#parentWrites.writeStatus(parent, valid.status, trigger);
@@ -148,7 +159,10 @@ export class ParentSync<P extends KubeObject = KubeObject> {
   async #delete({ kind, object }: ChildWrite, trigger: number | undefined): Promise<string> {
     const { client, informers } = this.#context;
     try {
-      await this.#parentWrites.write(trigger, () => client.delete(kind, object.metadata.namespace, object.metadata.name, { uid: object.metadata.uid }));
+      await this.#parentWrites.write(
+        trigger,
+        () => client.delete(kind, object.metadata.namespace, object.metadata.name, { uid: object.metadata.uid }),
+      );
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }

@@ -6,8 +6,8 @@
 import type { Informers } from "../cache/informers.ts";
 import type { Change } from "../cache/informer.ts";
 import type { ControllerDefinition, RelatedRequest } from "../controller.ts";
-import { groupOf, kindKey, type Kind } from "../kube/kinds.ts";
-import { controllerOf, objectKey, splitKey, type KubeObject } from "../kube/objects.ts";
+import { groupOf, type Kind, kindKey } from "../kube/kinds.ts";
+import { controllerOf, type KubeObject, objectKey, splitKey } from "../kube/objects.ts";
 import { relatedMatches } from "./observe.ts";
 
 export type Enqueue = (key: string, change: Change) => void;
@@ -15,7 +15,9 @@ export type Enqueue = (key: string, change: Change) => void;
 /** The parent key a child's change concerns: its controller owner, if that is of the parent kind. */
 export function ownerKey(parent: Kind, child: KubeObject): string | undefined {
   const owner = controllerOf(child);
-  if (!owner || owner.kind !== parent.kind || groupOf(owner.apiVersion) !== groupOf(parent.apiVersion)) return undefined;
+  if (!owner || owner.kind !== parent.kind || groupOf(owner.apiVersion) !== groupOf(parent.apiVersion)) {
+    return undefined;
+  }
   const namespace = parent.namespaced ? child.metadata.namespace : undefined;
   return namespace ? `${namespace}/${owner.name}` : owner.name;
 }
@@ -40,7 +42,8 @@ export class Triggers {
   /** Subscribes to the parent, child and related informers; call before they start. */
   register(): void {
     const { parent, children, related } = this.#definition;
-    const on = (kind: Kind, handler: (change: Change) => void) => this.#subscriptions.push(this.#informers.for(kind).onChange(handler));
+    const on = (kind: Kind, handler: (change: Change) => void) =>
+      this.#subscriptions.push(this.#informers.for(kind).onChange(handler));
     on(parent, (change) => this.#enqueue(objectKey(change.object), change));
     for (const kind of children) {
       on(kind, (change) => {
@@ -59,7 +62,9 @@ export class Triggers {
     const handler = (change: Change) => {
       for (const [key, requests] of this.#relatedRequests) {
         const parentNamespace = splitKey(key).namespace;
-        if (requests.some((request) => relatedMatches(request, kind, change.object, parentNamespace))) this.#enqueue(key, change);
+        if (requests.some((request) => relatedMatches(request, kind, change.object, parentNamespace))) {
+          this.#enqueue(key, change);
+        }
       }
     };
     this.#subscriptions.push(this.#informers.for(kind).onChange(handler));
@@ -82,7 +87,7 @@ export class Triggers {
   /** Queues the parent again when the object holding `childKey` is deleted or loses its controller. */
   block(childKey: string, key: string): void {
     let parents = this.#blocked.get(childKey);
-    if (!parents) this.#blocked.set(childKey, (parents = new Set()));
+    if (!parents) this.#blocked.set(childKey, parents = new Set());
     parents.add(key);
   }
 

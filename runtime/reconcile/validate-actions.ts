@@ -24,7 +24,9 @@ export function actionProblems(actions: unknown): string[] {
   const ids = new Set<string>();
   actions.forEach((action: Partial<Action> | null, index) => {
     const where = `actions[${index}]${typeof action?.id === "string" ? ` (${action.id})` : ""}`;
-    if (typeof action !== "object" || action === null || Array.isArray(action)) return void problems.push(`${where} must be an object`);
+    if (typeof action !== "object" || action === null || Array.isArray(action)) {
+      return void problems.push(`${where} must be an object`);
+    }
     if (typeof action.id !== "string" || !idPattern.test(action.id)) {
       problems.push(`${where}: id must be 1-253 letters, digits or ._:/- starting and ending with a letter or digit`);
     } else if (ids.has(action.id)) {
@@ -32,7 +34,9 @@ export function actionProblems(actions: unknown): string[] {
     } else {
       ids.add(action.id);
     }
-    if (typeof action.pod !== "string" || action.pod.length > 253 || !dnsSubdomain.test(action.pod)) problems.push(`${where}: pod must be a pod name, got ${JSON.stringify(action.pod)}`);
+    if (typeof action.pod !== "string" || action.pod.length > 253 || !dnsSubdomain.test(action.pod)) {
+      problems.push(`${where}: pod must be a pod name, got ${JSON.stringify(action.pod)}`);
+    }
     if (action.container !== undefined && (typeof action.container !== "string" || !dnsLabel.test(action.container))) {
       problems.push(`${where}: container must be a container name, got ${JSON.stringify(action.container)}`);
     }
@@ -40,11 +44,18 @@ export function actionProblems(actions: unknown): string[] {
     problems.push(...rangeProblems(where, "timeoutSeconds", action.timeoutSeconds, 1, maxActionTimeoutSeconds));
     problems.push(...rangeProblems(where, "delaySeconds", action.delaySeconds, 0, maxActionDelaySeconds));
     const codes = action.successExitCodes;
-    if (codes !== undefined && (!Array.isArray(codes) || codes.length === 0 || !codes.every((code) => Number.isInteger(code) && code >= 0 && code <= 255))) {
+    if (
+      codes !== undefined &&
+      (!Array.isArray(codes) || codes.length === 0 ||
+        !codes.every((code) => Number.isInteger(code) && code >= 0 && code <= 255))
+    ) {
       problems.push(`${where}: successExitCodes must be a non-empty list of exit codes (0-255)`);
     }
     for (const [name, event] of Object.entries(action.events ?? {})) {
-      if (typeof event?.reason !== "string" || !reasonPattern.test(event.reason) || typeof event.note !== "string" || event.note.length > 1024) {
+      if (
+        typeof event?.reason !== "string" || !reasonPattern.test(event.reason) || typeof event.note !== "string" ||
+        event.note.length > 1024
+      ) {
         problems.push(`${where}: events.${name} needs an UpperCamelCase reason and a note of at most 1024 characters`);
       }
     }
@@ -57,12 +68,16 @@ function commandProblems(where: string, command: unknown): string[] {
     return [`${where}: command must be a non-empty list of strings`];
   }
   if (command[0] === "") return [`${where}: command[0] (the program) is empty`];
-  if (command.length > maxCommandParts) return [`${where}: command has ${command.length} parts, more than ${maxCommandParts}`];
+  if (command.length > maxCommandParts) {
+    return [`${where}: command has ${command.length} parts, more than ${maxCommandParts}`];
+  }
   const chars = command.reduce((sum: number, part: string) => sum + part.length, 0);
   return chars > maxCommandChars ? [`${where}: command is ${chars} characters long, more than ${maxCommandChars}`] : [];
 }
 
 function rangeProblems(where: string, field: string, value: unknown, min: number, max: number): string[] {
   if (value === undefined) return [];
-  return typeof value === "number" && Number.isFinite(value) && value >= min && value <= max ? [] : [`${where}: ${field} must be a number from ${min} to ${max}, got ${JSON.stringify(value)}`];
+  return typeof value === "number" && Number.isFinite(value) && value >= min && value <= max
+    ? []
+    : [`${where}: ${field} must be a number from ${min} to ${max}, got ${JSON.stringify(value)}`];
 }

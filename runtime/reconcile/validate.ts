@@ -58,12 +58,18 @@ export function validateResponse(
     const key = `${child.kind}.${child.apiVersion}`;
     const kind = declared.get(key);
     if (!kind) {
-      problems.push(`${where} is a ${key}, which controller ${definition.name} does not declare as a child (declared: ${[...declared.keys()].join(", ") || "none"})`);
+      problems.push(
+        `${where} is a ${key}, which controller ${definition.name} does not declare as a child (declared: ${
+          [...declared.keys()].join(", ") || "none"
+        })`,
+      );
       return;
     }
     const name = child.metadata?.name;
     if (typeof name !== "string" || name.length > 253 || !dnsSubdomain.test(name)) {
-      problems.push(`${where} (${child.kind}) has metadata.name ${JSON.stringify(name)}, which is not a valid DNS subdomain`);
+      problems.push(
+        `${where} (${child.kind}) has metadata.name ${JSON.stringify(name)}, which is not a valid DNS subdomain`,
+      );
       return;
     }
     const namespace = kind.namespaced ? (child.metadata.namespace ?? parent.metadata.namespace) : undefined;
@@ -72,7 +78,9 @@ export function validateResponse(
       return;
     }
     if (kind.namespaced && parent.metadata.namespace && namespace !== parent.metadata.namespace) {
-      problems.push(`${where} (${child.kind} ${name}) is in namespace ${namespace}, but children must be in the parent's namespace ${parent.metadata.namespace}`);
+      problems.push(
+        `${where} (${child.kind} ${name}) is in namespace ${namespace}, but children must be in the parent's namespace ${parent.metadata.namespace}`,
+      );
       return;
     }
     if (!kind.namespaced && child.metadata.namespace) {
@@ -105,21 +113,39 @@ export function validateResponse(
   }
   if (
     resyncAfterSeconds !== undefined &&
-    (typeof resyncAfterSeconds !== "number" || !Number.isFinite(resyncAfterSeconds) || resyncAfterSeconds < 0 || resyncAfterSeconds > maxResyncAfterSeconds)
+    (typeof resyncAfterSeconds !== "number" || !Number.isFinite(resyncAfterSeconds) || resyncAfterSeconds < 0 ||
+      resyncAfterSeconds > maxResyncAfterSeconds)
   ) {
-    problems.push(`resyncAfterSeconds must be a number from 0 to ${maxResyncAfterSeconds}, got ${describe(resyncAfterSeconds)}`);
+    problems.push(
+      `resyncAfterSeconds must be a number from 0 to ${maxResyncAfterSeconds}, got ${describe(resyncAfterSeconds)}`,
+    );
   }
-  problems.push(...actionProblems(actions), ...metadataProblems("labels", labels), ...metadataProblems("annotations", annotations));
-  if (finalizing && typeof finalized !== "boolean") problems.push(`finalize must return finalized: true or false, got ${describe(finalized)}`);
+  problems.push(
+    ...actionProblems(actions),
+    ...metadataProblems("labels", labels),
+    ...metadataProblems("annotations", annotations),
+  );
+  if (finalizing && typeof finalized !== "boolean") {
+    problems.push(`finalize must return finalized: true or false, got ${describe(finalized)}`);
+  }
   if (problems.length) throw new InvalidResponseError(problems);
   const metadata = { ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) };
-  return { children: normalised, status, resyncAfterSeconds, actions: actions ?? [], metadata, finalized: finalizing ? finalized : false };
+  return {
+    children: normalised,
+    status,
+    resyncAfterSeconds,
+    actions: actions ?? [],
+    metadata,
+    finalized: finalizing ? finalized : false,
+  };
 }
 
 /** Labels or annotations for the parent: an object of strings, or null to remove one. */
 function metadataProblems(field: "labels" | "annotations", value: unknown): string[] {
   if (value === undefined) return [];
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return [`${field} must be an object, got ${describe(value)}`];
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return [`${field} must be an object, got ${describe(value)}`];
+  }
   return Object.entries(value)
     .filter(([, entry]) => entry !== null && typeof entry !== "string")
     .map(([key, entry]) => `${field}["${key}"] must be a string, or null to remove it, got ${describe(entry)}`);

@@ -8,7 +8,7 @@ import { createConnectRouter } from "@connectrpc/connect";
 import { createFetchHandler } from "@connectrpc/connect/protocol";
 import { allRoutes, routerOptions, serviceNames } from "./routes.ts";
 import type { RunningServer, ServeOptions } from "./options.ts";
-import { watchKeyPair, type KeyPair } from "./tls.ts";
+import { type KeyPair, watchKeyPair } from "./tls.ts";
 import { answerAsResponse, unimplementedAnswer } from "./unimplemented.ts";
 
 /** How often, and how far apart, a TLS reload tries to listen again while the old listener lets go of the port. */
@@ -71,7 +71,7 @@ export async function serveDeno(options: ServeOptions): Promise<RunningServer> {
     let restarting = Promise.resolve();
     const restart = async (pair: KeyPair) => {
       draining.push(server.shutdown());
-      for (let attempt = 1; ; attempt++) {
+      for (let attempt = 1;; attempt++) {
         try {
           server = start(port, pair);
           return;
@@ -82,7 +82,9 @@ export async function serveDeno(options: ServeOptions): Promise<RunningServer> {
       }
     };
     const watcher = watchKeyPair(options.tls, log, (pair) => {
-      restarting = restarting.then(() => restart(pair)).catch((error) => log.error("could not listen again with the new TLS certificate", { error: (error as Error).message }));
+      restarting = restarting.then(() => restart(pair)).catch((error) =>
+        log.error("could not listen again with the new TLS certificate", { error: (error as Error).message })
+      );
     });
     server = start(port, watcher.initial);
     port = server.addr.port;
@@ -91,7 +93,12 @@ export async function serveDeno(options: ServeOptions): Promise<RunningServer> {
     server = start(options.port);
   }
   const protocols = options.tls ? "gRPC-Web, Connect, HTTP/1.1 and HTTP/2 over TLS" : "gRPC-Web, Connect, HTTP/1.1";
-  log.info("serving", { host: options.host, port: server.addr.port, protocols, maxMessageBytes: limits.maxMessageBytes });
+  log.info("serving", {
+    host: options.host,
+    port: server.addr.port,
+    protocols,
+    maxMessageBytes: limits.maxMessageBytes,
+  });
   return {
     port: server.addr.port,
     async close() {

@@ -1,7 +1,14 @@
 // What server reflection answers from: the files that define the registered services and
 // everything they import, by file name and by every fully qualified symbol they define
 // (services, methods, messages, fields, oneofs, enums, enum values, extensions). Pure.
-import { toBinary, type DescEnum, type DescExtension, type DescFile, type DescMessage, type DescService } from "@bufbuild/protobuf";
+import {
+  type DescEnum,
+  type DescExtension,
+  type DescFile,
+  type DescMessage,
+  type DescService,
+  toBinary,
+} from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 
 export class DescriptorIndex {
@@ -60,7 +67,7 @@ export class DescriptorIndex {
 
   #encode(file: DescFile): Uint8Array {
     let bytes = this.#encoded.get(file.proto.name);
-    if (!bytes) this.#encoded.set(file.proto.name, (bytes = toBinary(FileDescriptorProtoSchema, file.proto)));
+    if (!bytes) this.#encoded.set(file.proto.name, bytes = toBinary(FileDescriptorProtoSchema, file.proto));
     return bytes;
   }
 

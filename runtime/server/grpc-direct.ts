@@ -11,10 +11,10 @@ import type { DescMethod, DescMethodUnary, DescService } from "@bufbuild/protobu
 import {
   Code,
   ConnectError,
+  type ConnectRouter,
   createHandlerContext,
   createMethodImplSpec,
   createServiceImplSpec,
-  type ConnectRouter,
   type HandlerContext,
   type MethodImplSpec,
 } from "@connectrpc/connect";
@@ -25,11 +25,20 @@ import {
   envelopeCompress,
   envelopeDecompress,
   invokeUnaryImplementation,
-  validateUniversalHandlerOptions,
   type MethodSerializationLookup,
   type UniversalHandlerOptions,
+  validateUniversalHandlerOptions,
 } from "@connectrpc/connect/protocol";
-import { contentTypeProto, grpcStatusOk, headerAcceptEncoding, headerEncoding, headerGrpcStatus, headerTimeout, parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import {
+  contentTypeProto,
+  grpcStatusOk,
+  headerAcceptEncoding,
+  headerEncoding,
+  headerGrpcStatus,
+  headerTimeout,
+  parseTimeout,
+  setTrailerStatus,
+} from "@connectrpc/connect/protocol-grpc";
 import type { Logger } from "../log.ts";
 
 type UnarySpec = MethodImplSpec & { kind: "unary" };
@@ -70,7 +79,9 @@ export class DirectGrpc {
       },
       rpc: (method, implementation, options) => {
         router.rpc(method, implementation, options);
-        if (options === undefined) this.#record(createMethodImplSpec(method, implementation as never) as MethodImplSpec);
+        if (options === undefined) {
+          this.#record(createMethodImplSpec(method, implementation as never) as MethodImplSpec);
+        }
         return recorder;
       },
     };
@@ -79,7 +90,9 @@ export class DirectGrpc {
 
   /** Serves `stream` if it is a binary gRPC call to a unary method; false leaves it to the normal path. */
   take(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean {
-    if (headers[":method"] !== "POST" || headers.expect !== undefined || !grpcBinary.has(headers["content-type"] ?? "")) return false;
+    if (
+      headers[":method"] !== "POST" || headers.expect !== undefined || !grpcBinary.has(headers["content-type"] ?? "")
+    ) return false;
     const path = headers[":path"] ?? "";
     const route = this.#routes.get(path);
     if (!route) return false;
@@ -103,7 +116,12 @@ export class DirectGrpc {
   #record(spec: MethodImplSpec): void {
     if (spec.kind !== "unary") return;
     const method: DescMethod = spec.method;
-    const serialization = createMethodSerializationLookup(spec.method, this.#options.binaryOptions, this.#options.jsonOptions, this.#options);
+    const serialization = createMethodSerializationLookup(
+      spec.method,
+      this.#options.binaryOptions,
+      this.#options.jsonOptions,
+      this.#options,
+    );
     this.#routes.set(`/${method.parent.typeName}/${method.name}`, { spec, serialization });
   }
 
@@ -114,7 +132,7 @@ export class DirectGrpc {
       if (name.charCodeAt(0) === 58 /* ":" */) continue;
       const value = headers[name];
       if (typeof value === "string") requestHeader.set(name, value);
-      else if (Array.isArray(value)) for (const one of value) requestHeader.append(name, one);
+      else if (Array.isArray(value)) { for (const one of value) requestHeader.append(name, one); }
     }
     // The caller may go away (RST_STREAM, a lost connection) before the answer: that aborts the call.
     const gone = new AbortController();
@@ -136,7 +154,12 @@ export class DirectGrpc {
       responseHeader: { "content-type": contentTypeProto },
       responseTrailer: { [headerGrpcStatus]: grpcStatusOk },
     });
-    const compression = compressionNegotiate(options.acceptCompression, requestHeader.get(headerEncoding), requestHeader.get(headerAcceptEncoding), headerAcceptEncoding);
+    const compression = compressionNegotiate(
+      options.acceptCompression,
+      requestHeader.get(headerEncoding),
+      requestHeader.get(headerAcceptEncoding),
+      headerAcceptEncoding,
+    );
     if (compression.response) context.responseHeader.set(headerEncoding, compression.response.name);
     let body: Uint8Array | undefined;
     try {
@@ -144,7 +167,11 @@ export class DirectGrpc {
       await options.requestGate?.(context);
       if (compression.error) throw compression.error;
       if (timeout.error) throw timeout.error;
-      const envelope = await envelopeDecompress(await readOneEnvelope(stream, options.readMaxBytes), compression.request, options.readMaxBytes);
+      const envelope = await envelopeDecompress(
+        await readOneEnvelope(stream, options.readMaxBytes),
+        compression.request,
+        options.readMaxBytes,
+      );
       const input = route.serialization.getI(true).parse(envelope.data);
       const output = await invokeUnaryImplementation(route.spec, context, input, options.interceptors);
       const data = route.serialization.getO(true).serialize(output);
@@ -154,7 +181,12 @@ export class DirectGrpc {
     } catch (error) {
       // Aborting first lets the gate's listeners see the error (malformed-requests.ts).
       context.abort(error);
-      setTrailerStatus(context.responseTrailer, error instanceof ConnectError ? error : new ConnectError("internal error", Code.Internal, undefined, undefined, error));
+      setTrailerStatus(
+        context.responseTrailer,
+        error instanceof ConnectError
+          ? error
+          : new ConnectError("internal error", Code.Internal, undefined, undefined, error),
+      );
     }
     done = true;
     answer(stream, context, body, (error) => this.#broken(stream, path, error));
@@ -162,7 +194,12 @@ export class DirectGrpc {
 }
 
 /** Writes the headers, the message (if any) and the status trailers; stops the request's upload if unread. */
-function answer(stream: ServerHttp2Stream, context: HandlerContext, body: Uint8Array | undefined, broken: (error: unknown) => void): void {
+function answer(
+  stream: ServerHttp2Stream,
+  context: HandlerContext,
+  body: Uint8Array | undefined,
+  broken: (error: unknown) => void,
+): void {
   if (stream.destroyed || stream.closed) return;
   const headers: Record<string, string | number> = { ":status": 200 };
   context.responseHeader.forEach((value, name) => (headers[name] = value));
@@ -187,7 +224,10 @@ function answer(stream: ServerHttp2Stream, context: HandlerContext, body: Uint8A
  * A declared length over `readMaxBytes` fails as soon as the prefix is in, unread; Connect's
  * errors and codes for a missing, extra or cut-short message are kept.
  */
-function readOneEnvelope(stream: ServerHttp2Stream, readMaxBytes: number): Promise<{ flags: number; data: Uint8Array }> {
+function readOneEnvelope(
+  stream: ServerHttp2Stream,
+  readMaxBytes: number,
+): Promise<{ flags: number; data: Uint8Array }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
@@ -203,18 +243,33 @@ function readOneEnvelope(stream: ServerHttp2Stream, readMaxBytes: number): Promi
       if (declared === undefined && received >= 5) {
         const head = chunks.length === 1 ? chunk : Buffer.concat(chunks);
         declared = head.readUInt32BE(1);
-        if (declared > readMaxBytes) fail(new ConnectError(`message size ${declared} is larger than configured readMaxBytes ${readMaxBytes}`, Code.ResourceExhausted));
+        if (declared > readMaxBytes) {
+          fail(
+            new ConnectError(
+              `message size ${declared} is larger than configured readMaxBytes ${readMaxBytes}`,
+              Code.ResourceExhausted,
+            ),
+          );
+        }
       }
     };
     const onEnd = () => {
       stream.off("data", onData).off("close", onClose);
-      if (received === 0) return reject(new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented));
+      if (received === 0) {
+        return reject(new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented));
+      }
       const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received);
-      if (declared === undefined || received < 5 + declared) return reject(new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument));
+      if (declared === undefined || received < 5 + declared) {
+        return reject(new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument));
+      }
       const rest = received - 5 - declared;
       if (rest > 0) {
         const extra = rest >= 5 && rest >= 5 + all.readUInt32BE(5 + declared + 1);
-        return reject(extra ? new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented) : new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument));
+        return reject(
+          extra
+            ? new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented)
+            : new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument),
+        );
       }
       resolve({ flags: all[0]!, data: all.subarray(5) });
     };

@@ -12,7 +12,8 @@ import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 const malformedRequest = [/^parse binary: /, /^received compressed envelope, but do not know how to decompress$/];
 
 export function isMalformedRequestFailure(error: unknown): error is ConnectError {
-  return error instanceof ConnectError && error.code === Code.Internal && malformedRequest.some((pattern) => pattern.test(error.rawMessage));
+  return error instanceof ConnectError && error.code === Code.Internal &&
+    malformedRequest.some((pattern) => pattern.test(error.rawMessage));
 }
 
 /** Makes a failure to decode this call's request an invalid_argument. */

@@ -4,10 +4,10 @@
 // h2 after TLS's ALPN).
 import type { Server as Http1Server } from "node:http";
 import type { Http2Server } from "node:http2";
-import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from "node:net";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import type { Logger } from "../log.ts";
-import { watchKeyPair, type TlsFiles } from "./tls.ts";
+import { type TlsFiles, watchKeyPair } from "./tls.ts";
 
 const http2Preface = Buffer.from("PRI * HTTP/2.0");
 // Sockets are created with TCP_NODELAY (as Node's HTTP servers make theirs): with Nagle's
@@ -18,7 +18,16 @@ export interface Listener {
   close(): Promise<void>;
 }
 
-export async function listen(options: { host: string; port: number; tls?: TlsFiles | undefined; http1: Http1Server; http2: Http2Server; log: Logger }): Promise<Listener> {
+export async function listen(
+  options: {
+    host: string;
+    port: number;
+    tls?: TlsFiles | undefined;
+    http1: Http1Server;
+    http2: Http2Server;
+    log: Logger;
+  },
+): Promise<Listener> {
   const { log, http1, http2 } = options;
   const sockets = new Set<Socket>();
   const route = (socket: Socket) => {
@@ -50,7 +59,11 @@ export async function listen(options: { host: string; port: number; tls?: TlsFil
   let stopWatching = () => {};
   if (options.tls) {
     const tlsServer = createTlsServer({ ALPNProtocols: ["h2", "http/1.1"], noDelay: true });
-    const watcher = watchKeyPair(options.tls, log, (pair) => tlsServer.setSecureContext({ cert: pair.cert, key: pair.key }));
+    const watcher = watchKeyPair(
+      options.tls,
+      log,
+      (pair) => tlsServer.setSecureContext({ cert: pair.cert, key: pair.key }),
+    );
     tlsServer.setSecureContext({ cert: watcher.initial.cert, key: watcher.initial.key });
     tlsServer.on("secureConnection", (socket: TLSSocket) => route(socket));
     tlsServer.on("tlsClientError", (error) => log.debug("TLS handshake failed", { error: error.message }));

@@ -3,7 +3,7 @@
 // headers and concurrent streams; an RPC path no service serves gets UNIMPLEMENTED in the
 // caller's protocol. gRPC unary calls over HTTP/2 take a direct path (grpc-direct.ts).
 import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from "node:http";
-import { createServer as createHttp2Server, Http2ServerResponse, type Http2ServerRequest } from "node:http2";
+import { createServer as createHttp2Server, type Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
 import { getRequestListener } from "@hono/node-server";
@@ -12,7 +12,7 @@ import { DirectGrpc } from "./grpc-direct.ts";
 import { listen } from "./node-listener.ts";
 import { allRoutes, routerOptions, serviceNames } from "./routes.ts";
 import type { RunningServer, ServeOptions } from "./options.ts";
-import { unimplementedAnswer, type RpcAnswer } from "./unimplemented.ts";
+import { type RpcAnswer, unimplementedAnswer } from "./unimplemented.ts";
 
 type NodeRequest = IncomingMessage | Http2ServerRequest;
 type NodeResponse = ServerResponse | Http2ServerResponse;
@@ -24,12 +24,16 @@ export async function serveNode(options: ServeOptions): Promise<RunningServer> {
   const routes = allRoutes(options);
   const fallback = (request: NodeRequest, response: NodeResponse) => {
     const path = new URL(request.url ?? "/", "http://localhost").pathname;
-    const answer = router && unimplementedAnswer(request.method ?? "", path, request.headers["content-type"], serviceNames(router));
+    const answer = router &&
+      unimplementedAnswer(request.method ?? "", path, request.headers["content-type"], serviceNames(router));
     if (answer) writeAnswer(response, answer);
     else void app(request as IncomingMessage, response as ServerResponse);
   };
   // Connect's default compressions, named here so that both paths accept the same.
-  const rpcOptions = { ...routerOptions(options, limits.maxMessageBytes), acceptCompression: [compressionGzip, compressionBrotli] };
+  const rpcOptions = {
+    ...routerOptions(options, limits.maxMessageBytes),
+    acceptCompression: [compressionGzip, compressionBrotli],
+  };
   const direct = new DirectGrpc(rpcOptions, options.tls !== undefined, log);
   const handler = connectNodeAdapter({
     ...rpcOptions,
@@ -40,9 +44,15 @@ export async function serveNode(options: ServeOptions): Promise<RunningServer> {
     fallback: fallback as (request: NodeRequest, response: unknown) => void,
   }) as (request: NodeRequest, response: NodeResponse) => void;
 
-  const http1 = createHttp1Server({ maxHeaderSize: limits.maxHeaderBytes }, (request, response) => handler(request, response));
+  const http1 = createHttp1Server(
+    { maxHeaderSize: limits.maxHeaderBytes },
+    (request, response) => handler(request, response),
+  );
   const http2 = createHttp2Server(
-    { maxHeaderListPairs: maxHeaderPairs, settings: { maxConcurrentStreams: limits.maxConcurrentStreams, maxHeaderListSize: limits.maxHeaderBytes } },
+    {
+      maxHeaderListPairs: maxHeaderPairs,
+      settings: { maxConcurrentStreams: limits.maxConcurrentStreams, maxHeaderListSize: limits.maxHeaderBytes },
+    },
     (request, response) => handler(request, response),
   );
   // Node's compatibility layer listens for "stream" once the server has a request listener; the
@@ -57,15 +67,22 @@ export async function serveNode(options: ServeOptions): Promise<RunningServer> {
   http1.on("clientError", (error, socket) => {
     log.debug("HTTP/1.1 client error", { error: error.message });
     // Answer what Node can name (431 headers too large, 400 bad request), then hang up.
-    const code = (error as { code?: string }).code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : "400 Bad Request";
+    const code = (error as { code?: string }).code === "HPE_HEADER_OVERFLOW"
+      ? "431 Request Header Fields Too Large"
+      : "400 Bad Request";
     if (socket.writable) socket.end(`HTTP/1.1 ${code}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
   http2.on("sessionError", (error) => log.debug("HTTP/2 session error", { error: error.message }));
-  http2.on("session", (session) => session.on("error", (error) => log.debug("HTTP/2 session error", { error: error.message })));
+  http2.on(
+    "session",
+    (session) => session.on("error", (error) => log.debug("HTTP/2 session error", { error: error.message })),
+  );
 
   const listener = await listen({ host: options.host, port: options.port, tls: options.tls, http1, http2, log });
-  const protocols = options.tls ? "gRPC (h2), gRPC-Web, Connect, HTTP/1.1 over TLS" : "gRPC (h2c), gRPC-Web, Connect, HTTP/1.1";
+  const protocols = options.tls
+    ? "gRPC (h2), gRPC-Web, Connect, HTTP/1.1 over TLS"
+    : "gRPC (h2c), gRPC-Web, Connect, HTTP/1.1";
   log.info("serving", { host: options.host, port: listener.port, protocols, maxMessageBytes: limits.maxMessageBytes });
   return listener;
 }

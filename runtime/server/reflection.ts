@@ -37,7 +37,9 @@ export function registerReflection(router: ConnectRouter, services: () => DescSe
   let indexed: DescService[] = [];
   const current = () => {
     const now = services();
-    if (!index || now.length !== indexed.length) [index, indexed] = [new DescriptorIndex(now, anyTypes ? [...anyTypes] : []), now];
+    if (!index || now.length !== indexed.length) {
+      [index, indexed] = [new DescriptorIndex(now, anyTypes ? [...anyTypes] : []), now];
+    }
     return { index, names: now.map((service) => service.typeName).sort() };
   };
   async function* serverReflectionInfo(requests: AsyncIterable<ReflectionRequest>) {
@@ -51,9 +53,16 @@ export function registerReflection(router: ConnectRouter, services: () => DescSe
   router.service(ServerReflectionV1alpha, { serverReflectionInfo });
 }
 
-function answer(request: ReflectionRequest, index: DescriptorIndex, services: string[], sent: Set<string>): ReflectionAnswer {
+function answer(
+  request: ReflectionRequest,
+  index: DescriptorIndex,
+  services: string[],
+  sent: Set<string>,
+): ReflectionAnswer {
   const files = (file: ReturnType<DescriptorIndex["file"]>, what: string): ReflectionAnswer =>
-    file ? { case: "fileDescriptorResponse", value: { fileDescriptorProto: index.withImports(file, sent) } } : error(`${what} not found`);
+    file
+      ? { case: "fileDescriptorResponse", value: { fileDescriptorProto: index.withImports(file, sent) } }
+      : error(`${what} not found`);
   const { messageRequest: asked } = request;
   switch (asked.case) {
     case "listServices":
@@ -73,11 +82,17 @@ function answer(request: ReflectionRequest, index: DescriptorIndex, services: st
       return { case: "allExtensionNumbersResponse", value: { baseTypeName: asked.value, extensionNumber: numbers } };
     }
     default:
-      throw new ConnectError("the reflection request names no question (message_request is unset)", Code.InvalidArgument);
+      throw new ConnectError(
+        "the reflection request names no question (message_request is unset)",
+        Code.InvalidArgument,
+      );
   }
 }
 
-const error = (message: string): ReflectionAnswer => ({ case: "errorResponse", value: { errorCode: notFound, errorMessage: message } });
+const error = (message: string): ReflectionAnswer => ({
+  case: "errorResponse",
+  value: { errorCode: notFound, errorMessage: message },
+});
 
 /** Reflection needs a valid token but no particular permission, like Kubernetes' discovery. */
 export const reflectionAccess = [

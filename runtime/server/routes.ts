@@ -40,7 +40,8 @@ export function routerOptions(options: RpcOptions, maxMessageBytes: number): Con
 export function allRoutes(options: RpcOptions): (router: ConnectRouter) => void {
   return (router) => {
     options.routes(router);
-    const services = () => [...new Map(router.handlers.map((handler) => [handler.service.typeName, handler.service])).values()];
+    const services =
+      () => [...new Map(router.handlers.map((handler) => [handler.service.typeName, handler.service])).values()];
     registerHealth(router, options.health, () => new Set(services().map((service) => service.typeName)));
     registerReflection(router, services, options.registry);
     options.checkServed?.(router.handlers.map((handler) => handler.method));
@@ -48,4 +49,5 @@ export function allRoutes(options: RpcOptions): (router: ConnectRouter) => void 
 }
 
 /** The names of the services a router serves. */
-export const serviceNames = (router: ConnectRouter): ReadonlySet<string> => new Set(router.handlers.map((handler) => handler.service.typeName));
+export const serviceNames = (router: ConnectRouter): ReadonlySet<string> =>
+  new Set(router.handlers.map((handler) => handler.service.typeName));

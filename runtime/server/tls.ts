@@ -39,7 +39,9 @@ export function loadKeyPair(files: TlsFiles): KeyPair {
   } catch (error) {
     throw new Error(`--tls-private-key-file ${files.keyFile} holds no PEM private key: ${(error as Error).message}`);
   }
-  if (!certificate.checkPrivateKey(privateKey)) throw new Error(`the key in ${files.keyFile} does not belong to the certificate in ${files.certFile}`);
+  if (!certificate.checkPrivateKey(privateKey)) {
+    throw new Error(`the key in ${files.keyFile} does not belong to the certificate in ${files.certFile}`);
+  }
   return { cert, key, subject: certificate.subject.replace(/\n/g, ", "), notAfter: certificate.validTo };
 }
 
@@ -58,7 +60,11 @@ function fingerprint(files: TlsFiles): string {
 }
 
 /** Loads the pair now (throwing when it is unusable) and calls `onChange` with each later good pair. */
-export function watchKeyPair(files: TlsFiles, log: Logger, onChange: (pair: KeyPair) => void): { initial: KeyPair; stop(): void } {
+export function watchKeyPair(
+  files: TlsFiles,
+  log: Logger,
+  onChange: (pair: KeyPair) => void,
+): { initial: KeyPair; stop(): void } {
   let seen = fingerprint(files);
   const initial = loadKeyPair(files);
   log.info("TLS certificate loaded", { subject: initial.subject, notAfter: initial.notAfter });

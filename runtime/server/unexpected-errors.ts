@@ -6,7 +6,12 @@ import type { Logger } from "../log.ts";
 
 export function logUnexpectedErrors(log: Logger): Interceptor {
   const report = (method: string, error: unknown) => {
-    if (!(error instanceof ConnectError)) log.error("RPC failed with an unexpected error (answered internal)", { method, error: (error as Error)?.stack ?? String(error) });
+    if (!(error instanceof ConnectError)) {
+      log.error("RPC failed with an unexpected error (answered internal)", {
+        method,
+        error: (error as Error)?.stack ?? String(error),
+      });
+    }
   };
   return (next) => async (request) => {
     const method = `${request.service.typeName}/${request.method.name}`;

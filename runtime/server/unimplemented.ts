@@ -33,27 +33,51 @@ export function unimplementedMessage(service: string, method: string, knownServi
  * The answer for a POST to an RPC path no handler serves, or undefined when the request is
  * not an RPC (no gRPC, gRPC-Web or Connect content type), so that the caller can go on.
  */
-export function unimplementedAnswer(method: string, path: string, contentType: string | undefined, knownServices: ReadonlySet<string>): RpcAnswer | undefined {
+export function unimplementedAnswer(
+  method: string,
+  path: string,
+  contentType: string | undefined,
+  knownServices: ReadonlySet<string>,
+): RpcAnswer | undefined {
   const rpc = rpcPath(path);
   const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
   if (!rpc || method !== "POST") return undefined;
   const message = unimplementedMessage(rpc.service, rpc.method, knownServices);
   const encoder = new TextEncoder();
   if (type.startsWith("application/grpc-web")) {
-    const trailer = encoder.encode(`grpc-status: ${grpcUnimplemented}\r\ngrpc-message: ${encodeURIComponent(message)}\r\n`);
+    const trailer = encoder.encode(
+      `grpc-status: ${grpcUnimplemented}\r\ngrpc-message: ${encodeURIComponent(message)}\r\n`,
+    );
     const frame = envelope(grpcWebTrailerFlag, trailer);
     const text = type.startsWith("application/grpc-web-text");
-    return { status: 200, headers: { "content-type": type }, body: text ? encoder.encode(btoa(String.fromCharCode(...frame))) : frame };
+    return {
+      status: 200,
+      headers: { "content-type": type },
+      body: text ? encoder.encode(btoa(String.fromCharCode(...frame))) : frame,
+    };
   }
   if (type.startsWith("application/grpc")) {
-    return { status: 200, headers: { "content-type": type }, body: new Uint8Array(0), trailers: { "grpc-status": grpcUnimplemented, "grpc-message": encodeURIComponent(message) } };
+    return {
+      status: 200,
+      headers: { "content-type": type },
+      body: new Uint8Array(0),
+      trailers: { "grpc-status": grpcUnimplemented, "grpc-message": encodeURIComponent(message) },
+    };
   }
   const error = { code: "unimplemented", message };
   if (type === "application/connect+json" || type === "application/connect+proto") {
-    return { status: 200, headers: { "content-type": type }, body: envelope(connectEndStreamFlag, encoder.encode(JSON.stringify({ error }))) };
+    return {
+      status: 200,
+      headers: { "content-type": type },
+      body: envelope(connectEndStreamFlag, encoder.encode(JSON.stringify({ error }))),
+    };
   }
   if (type === "application/json" || type === "application/proto") {
-    return { status: 404, headers: { "content-type": "application/json" }, body: encoder.encode(JSON.stringify(error)) };
+    return {
+      status: 404,
+      headers: { "content-type": "application/json" },
+      body: encoder.encode(JSON.stringify(error)),
+    };
   }
   return undefined;
 }
@@ -68,5 +92,8 @@ function envelope(flags: number, data: Uint8Array): Uint8Array {
 
 /** The answer as a fetch Response (Deno): trailers, which fetch cannot send, go in the headers (a trailers-only response). */
 export function answerAsResponse(answer: RpcAnswer): Response {
-  return new Response(answer.body.byteLength ? (answer.body as Uint8Array<ArrayBuffer>) : null, { status: answer.status, headers: { ...answer.headers, ...answer.trailers } });
+  return new Response(answer.body.byteLength ? (answer.body as Uint8Array<ArrayBuffer>) : null, {
+    status: answer.status,
+    headers: { ...answer.headers, ...answer.trailers },
+  });
 }

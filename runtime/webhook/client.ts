@@ -14,14 +14,20 @@ export const maxHookBodyBytes = 16 * 2 ** 20;
 export async function callRemote(hook: RemoteHook, name: string, body: unknown): Promise<Record<string, unknown>> {
   const text = JSON.stringify(body);
   const where = `${name} hook ${hook.url}`;
-  if (text.length > maxHookBodyBytes) throw new HookError(`${where}: the request is ${text.length} bytes, more than the limit of ${maxHookBodyBytes}`);
+  if (text.length > maxHookBodyBytes) {
+    throw new HookError(`${where}: the request is ${text.length} bytes, more than the limit of ${maxHookBodyBytes}`);
+  }
   hook.dispatcher ??= new Agent({ connect: hook.caBundle ? { ca: hook.caBundle } : {}, keepAliveTimeout: 30_000 });
   const dispatcher = hook.dispatcher as Agent;
   let response;
   try {
     response = await fetch(hook.url, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json", ...(hook.token ? { authorization: `Bearer ${hook.token}` } : {}) },
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json",
+        ...(hook.token ? { authorization: `Bearer ${hook.token}` } : {}),
+      },
       body: text,
       dispatcher,
       signal: AbortSignal.timeout(hook.timeoutSeconds * 1000),
@@ -43,7 +49,9 @@ export async function callRemote(hook: RemoteHook, name: string, body: unknown):
   } catch {
     throw new HookError(`${where} answered a body that is not JSON: ${answer.slice(0, 200)}`, true);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new HookError(`${where} answered JSON that is not an object`, true);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new HookError(`${where} answered JSON that is not an object`, true);
+  }
   return parsed as Record<string, unknown>;
 }
 

@@ -1,7 +1,7 @@
 // The customize hook's relatedResources and the runtime's related() requests are the same
 // thing said two ways: Metacontroller names a resource (plural) and a label selector, the
 // runtime a kind and labels. Pure.
-import { inProcess, type ControllerDefinition, type RelatedRequest } from "../controller.ts";
+import { type ControllerDefinition, inProcess, type RelatedRequest } from "../controller.ts";
 import type { KubeObject } from "../kube/objects.ts";
 
 /** A ResourceRule of the customize hook's answer (Metacontroller's name). */
@@ -14,7 +14,10 @@ export interface RelatedResource {
 }
 
 /** The customize hook's answer for a parent: what its related() asks for, as ResourceRules. */
-export function customizeResponse(definition: ControllerDefinition<any>, parent: KubeObject): { relatedResources: RelatedResource[] } {
+export function customizeResponse(
+  definition: ControllerDefinition<any>,
+  parent: KubeObject,
+): { relatedResources: RelatedResource[] } {
   const related = definition.related;
   if (!related) return { relatedResources: [] };
   const requests = inProcess(related.select, `${definition.name}'s related`)(structuredClone(parent));
@@ -22,7 +25,11 @@ export function customizeResponse(definition: ControllerDefinition<any>, parent:
   return {
     relatedResources: requests.map((request, index) => {
       const kind = related.kinds.find((k) => k.kind === request?.kind && k.apiVersion === request?.apiVersion);
-      if (!kind) throw new Error(`related()[${index}] asks for ${request?.kind}.${request?.apiVersion}, which controller ${definition.name} does not declare as related`);
+      if (!kind) {
+        throw new Error(
+          `related()[${index}] asks for ${request?.kind}.${request?.apiVersion}, which controller ${definition.name} does not declare as related`,
+        );
+      }
       return {
         apiVersion: kind.apiVersion,
         resource: kind.plural,
@@ -41,12 +48,20 @@ export async function relatedRequestsOf(
 ): Promise<RelatedRequest[]> {
   const requests: RelatedRequest[] = [];
   for (const [index, resource] of resources.entries()) {
-    if (typeof resource?.apiVersion !== "string" || typeof resource.resource !== "string") throw new Error(`relatedResources[${index}] needs apiVersion and resource`);
+    if (typeof resource?.apiVersion !== "string" || typeof resource.resource !== "string") {
+      throw new Error(`relatedResources[${index}] needs apiVersion and resource`);
+    }
     let kind = kinds.find((k) => k.apiVersion === resource.apiVersion && k.plural === resource.resource);
-    if (!kind && resolve) kind = await resolve(resource.apiVersion, resource.resource).catch((error: Error) => {
-      throw new Error(`relatedResources[${index}]: ${error.message}`);
-    });
-    if (!kind) throw new Error(`relatedResources[${index}] names ${resource.resource}.${resource.apiVersion}, which is not declared as related`);
+    if (!kind && resolve) {
+      kind = await resolve(resource.apiVersion, resource.resource).catch((error: Error) => {
+        throw new Error(`relatedResources[${index}]: ${error.message}`);
+      });
+    }
+    if (!kind) {
+      throw new Error(
+        `relatedResources[${index}] names ${resource.resource}.${resource.apiVersion}, which is not declared as related`,
+      );
+    }
     requests.push({
       apiVersion: kind.apiVersion,
       kind: kind.kind,

@@ -8,18 +8,23 @@ import { defaultHookTimeoutSeconds, type RemoteHook, type RemoteHookOptions } fr
 /** A hook served over HTTP, e.g. `sync: remote("http://partition-groups.atomix.svc/sync")`. */
 export function remote(url: string, options: RemoteHookOptions = {}): RemoteHook {
   const parsed = new URL(url);
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error(`remote hook ${url}: only http and https URLs are served`);
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new Error(`remote hook ${url}: only http and https URLs are served`);
+  }
   const timeoutSeconds = options.timeoutSeconds ?? defaultHookTimeoutSeconds;
-  if (!(timeoutSeconds > 0)) throw new Error(`remote hook ${url}: timeoutSeconds must be positive, got ${timeoutSeconds}`);
+  if (!(timeoutSeconds > 0)) {
+    throw new Error(`remote hook ${url}: timeoutSeconds must be positive, got ${timeoutSeconds}`);
+  }
   return { kind: "remote", url, timeoutSeconds, caBundle: options.caBundle, token: options.token };
 }
-
 
 /**
  * The same controller with its hooks served under `baseUrl` by a hook server (serve.ts):
  * <base>/<controller>/sync, /finalize and /customize. Its filter stays in-process.
  */
-export function servedAt<D extends { name: string; sync: unknown; finalize?: unknown; related?: { kinds: unknown[]; select: unknown } }>(
+export function servedAt<
+  D extends { name: string; sync: unknown; finalize?: unknown; related?: { kinds: unknown[]; select: unknown } },
+>(
   definition: D,
   baseUrl: string,
   options: RemoteHookOptions = {},

@@ -14,7 +14,11 @@ export type WebhookName = (typeof webhookNames)[number];
 const controllerObject = (definition: ControllerDefinition<any>) => ({ metadata: { name: definition.name } });
 
 /** The body of a sync or finalize call, in the protocol the hook speaks. */
-export function syncBody(definition: ControllerDefinition<any>, hook: RemoteHook, request: SyncRequest): Record<string, unknown> {
+export function syncBody(
+  definition: ControllerDefinition<any>,
+  hook: RemoteHook,
+  request: SyncRequest,
+): Record<string, unknown> {
   if (hook.protocol === "decorator") {
     const { parent, children, related, finalizing } = request;
     return { controller: controllerObject(definition), object: parent, attachments: children, related, finalizing };
@@ -30,28 +34,48 @@ export function syncAnswer(hook: RemoteHook, answer: Record<string, unknown>): R
 }
 
 /** The body of a customize call. */
-export const customizeBody = (definition: ControllerDefinition<any>, parent: KubeObject) => ({ controller: controllerObject(definition), parent });
+export const customizeBody = (definition: ControllerDefinition<any>, parent: KubeObject) => ({
+  controller: controllerObject(definition),
+  parent,
+});
 
 /** A request the hook server cannot serve; answered 400 with the message. */
 export class BadRequest extends Error {}
 
 /** A hook request as the function takes it, checked field by field. */
-export function requestOfBody(body: Record<string, unknown>, definition: ControllerDefinition<any>, hook: WebhookName): SyncRequest {
+export function requestOfBody(
+  body: Record<string, unknown>,
+  definition: ControllerDefinition<any>,
+  hook: WebhookName,
+): SyncRequest {
   const parent = body.parent as KubeObject | undefined;
-  if (typeof parent !== "object" || parent === null || Array.isArray(parent)) throw new BadRequest("parent must be an object");
+  if (typeof parent !== "object" || parent === null || Array.isArray(parent)) {
+    throw new BadRequest("parent must be an object");
+  }
   if (typeof parent.metadata?.name !== "string") throw new BadRequest("parent.metadata.name must be a string");
   if (kindKey(parent) !== kindKey(definition.parent)) {
-    throw new BadRequest(`parent is a ${kindKey(parent)}; controller ${definition.name} syncs ${kindKey(definition.parent)}`);
+    throw new BadRequest(
+      `parent is a ${kindKey(parent)}; controller ${definition.name} syncs ${kindKey(definition.parent)}`,
+    );
   }
   const groups = (field: "children" | "related") => {
     const value = body[field] ?? {};
-    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new BadRequest(`${field} must be an object of objects by "Kind.apiVersion"`);
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw new BadRequest(`${field} must be an object of objects by "Kind.apiVersion"`);
+    }
     for (const [group, byName] of Object.entries(value)) {
-      if (typeof byName !== "object" || byName === null || Array.isArray(byName)) throw new BadRequest(`${field}["${group}"] must be an object of objects by name`);
+      if (typeof byName !== "object" || byName === null || Array.isArray(byName)) {
+        throw new BadRequest(`${field}["${group}"] must be an object of objects by name`);
+      }
     }
     return value as SyncRequest["children"];
   };
   const finalizing = body.finalizing ?? hook === "finalize";
   if (typeof finalizing !== "boolean") throw new BadRequest("finalizing must be true or false");
-  return { parent, children: hook === "customize" ? {} : groups("children"), related: hook === "customize" ? {} : groups("related"), finalizing };
+  return {
+    parent,
+    children: hook === "customize" ? {} : groups("children"),
+    related: hook === "customize" ? {} : groups("related"),
+    finalizing,
+  };
 }

@@ -26,14 +26,18 @@ export const widgets = controller<Widget>({
   children: [builtinKinds.ConfigMap],
   related: {
     kinds: [builtinKinds.ConfigMap],
-    select: (widget) => (widget.spec?.settings ? [{ apiVersion: "v1", kind: "ConfigMap", names: [widget.spec.settings] }] : []),
+    select: (
+      widget,
+    ) => (widget.spec?.settings ? [{ apiVersion: "v1", kind: "ConfigMap", names: [widget.spec.settings] }] : []),
   },
   filter: (widget) => !widget.spec?.ignored,
   sync({ parent, children, related }) {
     const spec = parent.spec ?? {};
     if (spec.fail) throw new Error("spec.fail is set; clear it to recover");
     if (spec.invalid) return { children: [{ apiVersion: "v1", kind: "Secret", metadata: { name: "not-declared" } }] };
-    const settings = spec.settings ? related["ConfigMap.v1"]?.[`${parent.metadata.namespace}/${spec.settings}`] : undefined;
+    const settings = spec.settings
+      ? related["ConfigMap.v1"]?.[`${parent.metadata.namespace}/${spec.settings}`]
+      : undefined;
     const message = (settings?.data as Record<string, string> | undefined)?.message ?? spec.message ?? "hello";
     const existing = Object.keys(children["ConfigMap.v1"] ?? {}).length;
     return {
@@ -98,7 +102,12 @@ export const widgetCrd = {
                     type: "array",
                     "x-kubernetes-list-type": "map",
                     "x-kubernetes-list-map-keys": ["type"],
-                    items: { type: "object", required: ["type"], properties: { type: { type: "string" } }, "x-kubernetes-preserve-unknown-fields": true },
+                    items: {
+                      type: "object",
+                      required: ["type"],
+                      properties: { type: { type: "string" } },
+                      "x-kubernetes-preserve-unknown-fields": true,
+                    },
                   },
                 },
               },

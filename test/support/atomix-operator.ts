@@ -8,7 +8,7 @@ import { operatorName, operatorNamespace } from "../../functions/atomix-operator
 import { eventually } from "./kube.ts";
 import { kubectl, kubectlOrThrow } from "./kubectl.ts";
 import { serviceAccountKubeconfig } from "./service-account.ts";
-import { startSample, type SampleProcess } from "./sample.ts";
+import { type SampleProcess, startSample } from "./sample.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const admin = () => process.env.KUBECONFIG_FOR_TESTS!;
@@ -23,15 +23,20 @@ export async function installOperator(): Promise<string> {
 }
 
 /** Starts an operator replica; `waitFor` is "leader" (it must take the Lease) or "ready" (caches synced; a follower). */
-export async function startOperator(identity: string, kubeconfig: string, options: { waitFor?: "leader" | "ready"; args?: string[] } = {}): Promise<SampleProcess> {
+export async function startOperator(
+  identity: string,
+  kubeconfig: string,
+  options: { waitFor?: "leader" | "ready"; args?: string[] } = {},
+): Promise<SampleProcess> {
   const operator = await startSample({
     script: join(root, "functions", "atomix-operator", "main.ts"),
     identity,
     kubeconfig,
     args: [`--leader-election-namespace=${operatorNamespace}`, ...(options.args ?? [])],
   });
-  if ((options.waitFor ?? "leader") === "leader") await eventually(`${identity} to lead`, async () => (await operator.readyz()).leader);
-  else await eventually(`${identity} to be ready`, async () => (await operator.readyz()).ready);
+  if ((options.waitFor ?? "leader") === "leader") {
+    await eventually(`${identity} to lead`, async () => (await operator.readyz()).leader);
+  } else await eventually(`${identity} to be ready`, async () => (await operator.readyz()).ready);
   return operator;
 }
 
@@ -41,7 +46,11 @@ export interface Volumes {
 }
 
 /** `count` static hostPath PersistentVolumes of `className`, and the class itself when `withClass` (no provisioner, Immediate binding). */
-export async function createVolumes(className: string, count: number, options: { withClass?: boolean; size?: string } = {}): Promise<Volumes> {
+export async function createVolumes(
+  className: string,
+  count: number,
+  options: { withClass?: boolean; size?: string } = {},
+): Promise<Volumes> {
   const tag = randomBytes(3).toString("hex");
   const docs: string[] = [];
   if (options.withClass ?? true) {
@@ -52,7 +61,9 @@ export async function createVolumes(className: string, count: number, options: {
   for (let i = 0; i < count; i++) {
     docs.push(
       `apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: ${className}-${tag}-${i}, labels: {test.atomix.io/volumes: '${tag}'}}\n` +
-        `spec:\n  capacity: {storage: ${options.size ?? "2Gi"}}\n  accessModes: [ReadWriteOnce]\n  storageClassName: ${className}\n` +
+        `spec:\n  capacity: {storage: ${
+          options.size ?? "2Gi"
+        }}\n  accessModes: [ReadWriteOnce]\n  storageClassName: ${className}\n` +
         `  persistentVolumeReclaimPolicy: Retain\n  hostPath: {path: /tmp/${className}-${tag}-${i}}\n`,
     );
   }
@@ -60,7 +71,9 @@ export async function createVolumes(className: string, count: number, options: {
   return {
     async remove() {
       await kubectl(admin(), ["delete", "pv", "-l", `test.atomix.io/volumes=${tag}`, "--wait=false"]);
-      if (options.withClass ?? true) await kubectl(admin(), ["delete", "storageclass", className, "--ignore-not-found"]);
+      if (options.withClass ?? true) {
+        await kubectl(admin(), ["delete", "storageclass", className, "--ignore-not-found"]);
+      }
     },
   };
 }

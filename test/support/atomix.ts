@@ -6,7 +6,7 @@ import { eventually } from "./kube.ts";
 import { kubectl, kubectlOrThrow } from "./kubectl.ts";
 import { startHookServer } from "./hooks.ts";
 import { serviceAccountKubeconfig } from "./service-account.ts";
-import { startSample, type SampleProcess } from "./sample.ts";
+import { type SampleProcess, startSample } from "./sample.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const crdNames = manifest()
@@ -34,7 +34,11 @@ export async function startAtomixController(
     script: join(root, "main.ts"),
     identity,
     kubeconfig,
-    args: ["--leader-election-namespace=kube-system", ...(hooks ? [`--remote-functions=${hooks.url}`] : []), ...(options.args ?? [])],
+    args: [
+      "--leader-election-namespace=kube-system",
+      ...(hooks ? [`--remote-functions=${hooks.url}`] : []),
+      ...(options.args ?? []),
+    ],
     ...(options.runtime ? { runtime: options.runtime } : {}),
   });
   if (hooks) {

@@ -44,7 +44,14 @@ export class BodyMaker {
       ["inserted bytes", () => this.#insert(seed)],
       ["dropped bytes", () => this.#drop(seed)],
       ["cut short", () => seed.slice(0, this.int(seed.byteLength + 1))],
-      ["spliced", () => Uint8Array.from([...seed.slice(0, this.int(seed.byteLength + 1)), ...this.pick(seeds).slice(this.int(seed.byteLength + 1))])],
+      [
+        "spliced",
+        () =>
+          Uint8Array.from([
+            ...seed.slice(0, this.int(seed.byteLength + 1)),
+            ...this.pick(seeds).slice(this.int(seed.byteLength + 1)),
+          ]),
+      ],
       ["random tail", () => Uint8Array.from([...seed, ...this.bytes(1 + this.int(40))])],
       ["valid", () => seed],
     ];
@@ -55,11 +62,17 @@ export class BodyMaker {
   /** A whole enveloped body: usually one good envelope around `data`, sometimes a broken one. */
   enveloped(data: Uint8Array): { kind: string; body: Uint8Array } {
     const roll = this.int(20);
-    if (roll === 0) return { kind: "envelope: length too long", body: envelope(data, 0, data.byteLength + 1 + this.int(100)) };
-    if (roll === 1 && data.byteLength > 0) return { kind: "envelope: length too short", body: envelope(data, 0, this.int(data.byteLength)) };
+    if (roll === 0) {
+      return { kind: "envelope: length too long", body: envelope(data, 0, data.byteLength + 1 + this.int(100)) };
+    }
+    if (roll === 1 && data.byteLength > 0) {
+      return { kind: "envelope: length too short", body: envelope(data, 0, this.int(data.byteLength)) };
+    }
     if (roll === 2) return { kind: "envelope: unknown flags", body: envelope(data, 1 + this.int(255)) };
     if (roll === 3) return { kind: "envelope: none", body: new Uint8Array(0) };
-    if (roll === 4) return { kind: "envelope: two messages", body: Uint8Array.from([...envelope(data), ...envelope(data)]) };
+    if (roll === 4) {
+      return { kind: "envelope: two messages", body: Uint8Array.from([...envelope(data), ...envelope(data)]) };
+    }
     if (roll === 5) return { kind: "envelope: random bytes", body: this.bytes(this.int(64)) };
     return { kind: "envelope", body: envelope(data) };
   }
@@ -72,8 +85,13 @@ export class BodyMaker {
       const at = this.int(chars.length + 1);
       const change = this.int(3);
       if (change === 0) chars.splice(at, 1);
-      else if (change === 1) chars.splice(at, 0, this.pick(['"', "{", "}", "[", "]", ":", ",", "1", "-", "e", "\\", "null", "true", "@type"]));
-      else chars.splice(at, 0, chars[at] ?? "x");
+      else if (change === 1) {
+        chars.splice(
+          at,
+          0,
+          this.pick(['"', "{", "}", "[", "]", ":", ",", "1", "-", "e", "\\", "null", "true", "@type"]),
+        );
+      } else chars.splice(at, 0, chars[at] ?? "x");
     }
     const kind = this.int(8) === 0 ? "json: valid" : "json: mutated";
     return { kind, data: new TextEncoder().encode(kind === "json: valid" ? text : chars.join("")) };

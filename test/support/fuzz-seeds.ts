@@ -1,6 +1,6 @@
 // Valid requests for every method the Atomix controller serves, which the fuzz test mutates:
 // the four Atomix services and the runtime's health and reflection services.
-import { create, toBinary, toJsonString, type DescMethod, type DescService } from "@bufbuild/protobuf";
+import { create, type DescMethod, type DescService, toBinary, toJsonString } from "@bufbuild/protobuf";
 import { ControllerService } from "../../gen/atomix/controller/controller_pb.ts";
 import { DatabaseService } from "../../gen/atomix/database/database_pb.ts";
 import { MembershipService } from "../../gen/atomix/membership/membership_pb.ts";
@@ -10,7 +10,15 @@ import { ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/r
 import { ServerReflection as ReflectionV1alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.ts";
 import { protocolRegistry, protocolToAny } from "../../functions/atomix-controller/api/protocol-any.ts";
 
-export const fuzzedServices: DescService[] = [ControllerService, DatabaseService, PrimitiveService, MembershipService, Health, ReflectionV1, ReflectionV1alpha];
+export const fuzzedServices: DescService[] = [
+  ControllerService,
+  DatabaseService,
+  PrimitiveService,
+  MembershipService,
+  Health,
+  ReflectionV1,
+  ReflectionV1alpha,
+];
 
 export interface MethodSeeds {
   method: DescMethod;
@@ -24,9 +32,14 @@ export interface MethodSeeds {
 function requests(method: DescMethod, namespace: string): Record<string, unknown>[] {
   const group = { name: "fuzz", namespace };
   const database = { name: "db", namespace };
-  const reflection = [{ messageRequest: { case: "listServices", value: "" } }, { messageRequest: { case: "fileContainingSymbol", value: "atomix.controller.ControllerService" } }, { messageRequest: { case: "fileByFilename", value: "atomix/database/database.proto" } }];
+  const reflection = [{ messageRequest: { case: "listServices", value: "" } }, {
+    messageRequest: { case: "fileContainingSymbol", value: "atomix.controller.ControllerService" },
+  }, { messageRequest: { case: "fileByFilename", value: "atomix/database/database.proto" } }];
   const byMethod: Record<string, Record<string, unknown>[]> = {
-    CreatePartitionGroup: [{ id: group, spec: { partitions: 1, partitionSize: 1, protocol: protocolToAny("raft", {}) } }],
+    CreatePartitionGroup: [{
+      id: group,
+      spec: { partitions: 1, partitionSize: 1, protocol: protocolToAny("raft", {}) },
+    }],
     DeletePartitionGroup: [{ id: group }],
     GetPartitionGroups: [{ id: { namespace } }, { id: group }],
     EnterElection: [{ partitionId: { group, partition: 1 }, member: "fuzz-member" }],
@@ -36,7 +49,9 @@ function requests(method: DescMethod, namespace: string): Record<string, unknown
     GetPrimitive: [{ database, primitive: { name: "p", namespace: "scope" } }],
     GetPrimitives: [{ database: { namespace }, type: 1 }],
     DeletePrimitive: [{ database, primitive: { name: "p", namespace: "scope" } }],
-    JoinGroup: [{ groupId: { name: "fuzz", namespace }, member: { id: { name: "fuzz-member" }, host: "h", port: 1 } }, { groupId: { name: "fuzz", namespace } }],
+    JoinGroup: [{ groupId: { name: "fuzz", namespace }, member: { id: { name: "fuzz-member" }, host: "h", port: 1 } }, {
+      groupId: { name: "fuzz", namespace },
+    }],
     Check: [{ service: "" }, { service: "atomix.database.DatabaseService" }],
     List: [{}],
     Watch: [{ service: "" }],

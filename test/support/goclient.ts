@@ -14,7 +14,12 @@ export interface GoRun {
   stderr: string;
 }
 
-function run(command: string, args: string[], cwd: string, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  timeoutMs: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd,
@@ -39,7 +44,9 @@ export async function buildGoProgram(program: string, pkg = "."): Promise<string
   const name = pkg === "." ? program : pkg.split("/").pop()!;
   const output = join(mkdtempSync(join(tmpdir(), `atomix-go-${name}-`)), name);
   const result = await run("go", ["build", "-o", output, pkg], join(goRoot, program), 10 * 60_000);
-  if (result.code !== 0) throw new Error(`go build of ${pkg} in test/interop/go/${program} failed (${result.code}):\n${result.stderr}`);
+  if (result.code !== 0) {
+    throw new Error(`go build of ${pkg} in test/interop/go/${program} failed (${result.code}):\n${result.stderr}`);
+  }
   return output;
 }
 
@@ -53,7 +60,11 @@ export const goTools = {
 export const buildGoTool = (tool: keyof typeof goTools) => buildGoProgram("tools", goTools[tool]);
 
 /** Runs a program to its end and returns its exit code and output (for clients that print text, not JSON steps). */
-export function runTool(binary: string, args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runTool(
+  binary: string,
+  args: string[],
+  timeoutMs = 60_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return run(binary, args, tmpdir(), timeoutMs);
 }
 

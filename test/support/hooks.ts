@@ -1,6 +1,6 @@
 // Runs the Atomix functions behind HTTP in a process of their own (runtime/hooks), on Node or
 // under `deno serve`, for tests that point the controller at them with --remote-functions.
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -23,14 +23,39 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startHookServer(runtime: "node" | "deno", functions = "functions/atomix-controller/controllers.ts"): Promise<HookServer> {
+export async function startHookServer(
+  runtime: "node" | "deno",
+  functions = "functions/atomix-controller/controllers.ts",
+): Promise<HookServer> {
   const port = await freePort();
-  const [command, args] =
-    runtime === "deno"
-      ? [join(root, "node_modules", ".bin", "deno"), ["serve", "--allow-all", "--quiet", "--host", "127.0.0.1", "--port", String(port), "runtime/hook-server/deno.ts"]]
-      : [process.execPath, ["runtime/hook-server/main.ts", "--functions", functions, "--host", "127.0.0.1", "--port", String(port)]];
-  const [program, programArgs] = existsSync("/usr/bin/setpriv") ? ["/usr/bin/setpriv", ["--pdeathsig", "SIGKILL", command, ...args]] : [command, args];
-  const child = spawn(program, programArgs, { cwd: root, env: { ...process.env, HOOK_FUNCTIONS: functions }, stdio: ["ignore", "pipe", "pipe"] });
+  const [command, args] = runtime === "deno"
+    ? [join(root, "node_modules", ".bin", "deno"), [
+      "serve",
+      "--allow-all",
+      "--quiet",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "runtime/hook-server/deno.ts",
+    ]]
+    : [process.execPath, [
+      "runtime/hook-server/main.ts",
+      "--functions",
+      functions,
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+    ]];
+  const [program, programArgs] = existsSync("/usr/bin/setpriv")
+    ? ["/usr/bin/setpriv", ["--pdeathsig", "SIGKILL", command, ...args]]
+    : [command, args];
+  const child = spawn(program, programArgs, {
+    cwd: root,
+    env: { ...process.env, HOOK_FUNCTIONS: functions },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const logs: string[] = [];
   const collect = (chunk: Buffer) => logs.push(...chunk.toString().split("\n").filter(Boolean));
   child.stdout!.on("data", collect);
@@ -38,7 +63,9 @@ export async function startHookServer(runtime: "node" | "deno", functions = "fun
   const exited = new Promise((resolve) => child.on("exit", resolve));
   const url = `http://127.0.0.1:${port}`;
   await eventually(`the ${runtime} hook server to answer`, async () => {
-    if (child.exitCode !== null) throw new Error(`the hook server exited with ${child.exitCode}:\n${logs.slice(-20).join("\n")}`);
+    if (child.exitCode !== null) {
+      throw new Error(`the hook server exited with ${child.exitCode}:\n${logs.slice(-20).join("\n")}`);
+    }
     return (await fetch(`${url}/healthz`).catch(() => undefined))?.ok;
   }, { timeoutMs: 60_000 });
   return {

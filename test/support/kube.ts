@@ -10,12 +10,18 @@ export function testKubeConfig(path = process.env.KUBECONFIG_FOR_TESTS): KubeCon
 }
 
 /** Creates a namespace named after the test file, with a random suffix; remove() deletes it. */
-export async function freshNamespace(config: KubeConfig, prefix: string): Promise<{ name: string; remove(): Promise<void> }> {
+export async function freshNamespace(
+  config: KubeConfig,
+  prefix: string,
+): Promise<{ name: string; remove(): Promise<void> }> {
   const core = config.makeApiClient(CoreV1Api);
   const name = `${prefix}-${randomBytes(3).toString("hex")}`;
   await core.createNamespace({ body: { metadata: { name, labels: { "test.atomix.io/namespace": "true" } } } });
   // A namespace is usable once its default ServiceAccount exists.
-  await eventually(`ServiceAccount default in ${name}`, () => core.readNamespacedServiceAccount({ name: "default", namespace: name }));
+  await eventually(
+    `ServiceAccount default in ${name}`,
+    () => core.readNamespacedServiceAccount({ name: "default", namespace: name }),
+  );
   return {
     name,
     async remove() {
@@ -33,7 +39,11 @@ export interface EventuallyOptions {
  * Polls until the probe returns a value other than undefined/false without throwing, and returns it.
  * On timeout the error names what was awaited and the last failure seen.
  */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, options: EventuallyOptions = {}): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  options: EventuallyOptions = {},
+): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   let last: unknown = "never satisfied";
   while (true) {

@@ -3,7 +3,7 @@
 // (fetch) or HTTP/2 (node:http2, h2c), and what came back: the HTTP status, the RPC code and
 // message, and whether a response message arrived. Open-ended streams are read only up to
 // their first message.
-import { connect as connectHttp2, constants, type ClientHttp2Session } from "node:http2";
+import { type ClientHttp2Session, connect as connectHttp2, constants } from "node:http2";
 
 export type WireProtocol = "grpc" | "grpc-web" | "connect";
 
@@ -36,8 +36,23 @@ export interface WireCall {
 
 /** gRPC's status numbers by Connect's code names. */
 export const codeNames = [
-  "ok", "canceled", "unknown", "invalid_argument", "deadline_exceeded", "not_found", "already_exists", "permission_denied",
-  "resource_exhausted", "failed_precondition", "aborted", "out_of_range", "unimplemented", "internal", "unavailable", "data_loss", "unauthenticated",
+  "ok",
+  "canceled",
+  "unknown",
+  "invalid_argument",
+  "deadline_exceeded",
+  "not_found",
+  "already_exists",
+  "permission_denied",
+  "resource_exhausted",
+  "failed_precondition",
+  "aborted",
+  "out_of_range",
+  "unimplemented",
+  "internal",
+  "unavailable",
+  "data_loss",
+  "unauthenticated",
 ];
 
 /** A 5-byte envelope prefix (flags, big-endian length) and the data. */
@@ -52,7 +67,7 @@ export function envelope(data: Uint8Array, flags = 0, length = data.byteLength):
 /** The frames of an enveloped body: [flags, data][]. */
 export function frames(body: Uint8Array): Array<[number, Uint8Array]> {
   const out: Array<[number, Uint8Array]> = [];
-  for (let at = 0; at + 5 <= body.byteLength; ) {
+  for (let at = 0; at + 5 <= body.byteLength;) {
     const length = new DataView(body.buffer, body.byteOffset + at + 1, 4).getUint32(0);
     out.push([body[at]!, body.subarray(at + 5, at + 5 + length)]);
     at += 5 + length;
@@ -63,7 +78,10 @@ export function frames(body: Uint8Array): Array<[number, Uint8Array]> {
 function statusFromHeaders(get: (name: string) => string | undefined): { code: string; message: string } | undefined {
   const status = get("grpc-status");
   if (status === undefined) return undefined;
-  return { code: codeNames[Number(status)] ?? `status ${status}`, message: decodeURIComponent(get("grpc-message") ?? "") };
+  return {
+    code: codeNames[Number(status)] ?? `status ${status}`,
+    message: decodeURIComponent(get("grpc-message") ?? ""),
+  };
 }
 
 export function contentTypeOf(call: WireCall): string {
@@ -79,15 +97,33 @@ function hasMessage(call: WireCall, body: Uint8Array): boolean {
 }
 
 /** The answer, read from what came back in the call's protocol. */
-function interpret(call: WireCall, httpStatus: number, header: (name: string) => string | undefined, body: Uint8Array, trailer: (name: string) => string | undefined): WireAnswer {
+function interpret(
+  call: WireCall,
+  httpStatus: number,
+  header: (name: string) => string | undefined,
+  body: Uint8Array,
+  trailer: (name: string) => string | undefined,
+): WireAnswer {
   const text = (data: Uint8Array) => new TextDecoder().decode(data);
   const answer = (status: { code: string; message: string }) => ({ httpStatus, ...status, gotMessage: false });
-  if (call.protocol === "grpc") return answer(statusFromHeaders(trailer) ?? statusFromHeaders(header) ?? { code: `no grpc-status (HTTP ${httpStatus})`, message: "" });
+  if (call.protocol === "grpc") {
+    return answer(
+      statusFromHeaders(trailer) ?? statusFromHeaders(header) ??
+        { code: `no grpc-status (HTTP ${httpStatus})`, message: "" },
+    );
+  }
   if (call.protocol === "grpc-web") {
     const frame = frames(body).find(([flags]) => flags & 0x80);
     const lines = frame ? text(frame[1]).split("\r\n").filter(Boolean) : [];
-    const fields = new Map(lines.map((line) => [line.slice(0, line.indexOf(":")).trim().toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]));
-    return answer(statusFromHeaders((name) => fields.get(name) ?? header(name)) ?? { code: `no grpc-status (HTTP ${httpStatus})`, message: text(body).slice(0, 200) });
+    const fields = new Map(
+      lines.map((
+        line,
+      ) => [line.slice(0, line.indexOf(":")).trim().toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]),
+    );
+    return answer(
+      statusFromHeaders((name) => fields.get(name) ?? header(name)) ??
+        { code: `no grpc-status (HTTP ${httpStatus})`, message: text(body).slice(0, 200) },
+    );
   }
   if (call.unary) {
     if (httpStatus === 200) return { httpStatus, code: "ok", message: "", gotMessage: true };
@@ -95,14 +131,24 @@ function interpret(call: WireCall, httpStatus: number, header: (name: string) =>
     return answer({ code: error?.code ?? `HTTP ${httpStatus}`, message: error?.message ?? text(body).slice(0, 200) });
   }
   const end = frames(body).find(([flags]) => flags & 0x02);
-  const error = end ? (safeJson(text(end[1])) as { error?: { code: string; message?: string } } | undefined)?.error : undefined;
-  return answer({ code: error?.code ?? (end ? "ok" : `no end-stream (HTTP ${httpStatus})`), message: error?.message ?? "" });
+  const error = end
+    ? (safeJson(text(end[1])) as { error?: { code: string; message?: string } } | undefined)?.error
+    : undefined;
+  return answer({
+    code: error?.code ?? (end ? "ok" : `no end-stream (HTTP ${httpStatus})`),
+    message: error?.message ?? "",
+  });
 }
 
 /** One call over HTTP/1.1 (fetch): Connect or gRPC-Web. */
 export async function callHttp1(base: string, call: WireCall, signal: AbortSignal): Promise<WireAnswer> {
   const headers = { "content-type": contentTypeOf(call), ...call.headers };
-  const response = await fetch(base + call.path, { method: "POST", body: call.body as Uint8Array<ArrayBuffer>, headers, signal });
+  const response = await fetch(base + call.path, {
+    method: "POST",
+    body: call.body as Uint8Array<ArrayBuffer>,
+    headers,
+    signal,
+  });
   const reader = response.body!.getReader();
   let body: Uint8Array = new Uint8Array(0);
   for (;;) {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { rssOperatorName, rssOperatorNamespace } from "../../functions/rss-operator/manifest.ts";
 import { eventually } from "./kube.ts";
 import { kubectl, kubectlOrThrow } from "./kubectl.ts";
-import { startSample, type SampleProcess } from "./sample.ts";
+import { type SampleProcess, startSample } from "./sample.ts";
 import { serviceAccountKubeconfig } from "./service-account.ts";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -20,8 +20,17 @@ export async function installRssOperator(): Promise<string> {
 }
 
 /** Starts an operator replica and waits until it leads. */
-export async function startRssOperator(identity: string, kubeconfig: string, args: string[] = []): Promise<SampleProcess> {
-  const operator = await startSample({ script: join(root, "functions", "rss-operator", "main.ts"), identity, kubeconfig, args: [`--leader-election-namespace=${rssOperatorNamespace}`, ...args] });
+export async function startRssOperator(
+  identity: string,
+  kubeconfig: string,
+  args: string[] = [],
+): Promise<SampleProcess> {
+  const operator = await startSample({
+    script: join(root, "functions", "rss-operator", "main.ts"),
+    identity,
+    kubeconfig,
+    args: [`--leader-election-namespace=${rssOperatorNamespace}`, ...args],
+  });
   await eventually(`${identity} to lead`, async () => (await operator.readyz()).leader);
   return operator;
 }

@@ -1,6 +1,6 @@
 // Runs the sample controller (test/sample) as a real process against the test cluster,
 // on Node or Deno, and reads its health, readiness and metrics over HTTP.
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ApiextensionsV1Api, type KubeConfig } from "@kubernetes/client-node";
@@ -56,16 +56,17 @@ export async function startSample(options: SampleOptions): Promise<SampleProcess
   const args = [
     "--port=0",
     "--host=127.0.0.1",
-    ...(options.namespace ? [`--namespaces=${options.namespace}`, `--leader-election-namespace=${options.namespace}`] : []),
+    ...(options.namespace
+      ? [`--namespaces=${options.namespace}`, `--leader-election-namespace=${options.namespace}`]
+      : []),
     `--identity=${options.identity}`,
     "--log-level=debug",
     ...(options.args ?? []),
   ];
   const script = options.script ?? join(root, "test", "sample", "main.ts");
-  const [command, commandArgs] =
-    options.runtime === "deno"
-      ? [join(root, "node_modules", ".bin", "deno"), ["run", "--allow-all", "--quiet", script, ...args]]
-      : [process.execPath, [script, ...args]];
+  const [command, commandArgs] = options.runtime === "deno"
+    ? [join(root, "node_modules", ".bin", "deno"), ["run", "--allow-all", "--quiet", script, ...args]]
+    : [process.execPath, [script, ...args]];
   // With setpriv, the sample dies with the test process even when that is killed outright.
   const [program, programArgs] = existsSync("/usr/bin/setpriv")
     ? ["/usr/bin/setpriv", ["--pdeathsig", "SIGKILL", command, ...commandArgs]]
@@ -76,7 +77,9 @@ export async function startSample(options: SampleOptions): Promise<SampleProcess
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: string[] = [];
-  const exited = new Promise<number | string>((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal ?? "unknown")));
+  const exited = new Promise<number | string>((resolve) =>
+    child.on("exit", (code, signal) => resolve(code ?? signal ?? "unknown"))
+  );
   let port: number | undefined;
   let buffer = "";
   const collect = (chunk: Buffer) => {
@@ -109,7 +112,8 @@ export async function startSample(options: SampleOptions): Promise<SampleProcess
     identity: options.identity,
     logs,
     get,
-    readyz: async () => (await get("/readyz")).json() as Promise<{ ready: boolean; leader: boolean; leaderIdentity?: string }>,
+    readyz: async () =>
+      (await get("/readyz")).json() as Promise<{ ready: boolean; leader: boolean; leaderIdentity?: string }>,
     async metric(name, labels = {}) {
       const text = await (await get("/metrics")).text();
       let sum = 0;

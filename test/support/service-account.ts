@@ -7,7 +7,14 @@ import { testKubeConfig } from "./kube.ts";
 import { kubectlOrThrow } from "./kubectl.ts";
 
 export async function serviceAccountKubeconfig(name: string, namespace: string): Promise<string> {
-  const token = (await kubectlOrThrow(process.env.KUBECONFIG_FOR_TESTS!, ["create", "token", name, "-n", namespace, "--duration=2h"])).trim();
+  const token = (await kubectlOrThrow(process.env.KUBECONFIG_FOR_TESTS!, [
+    "create",
+    "token",
+    name,
+    "-n",
+    namespace,
+    "--duration=2h",
+  ])).trim();
   const cluster = testKubeConfig().getCurrentCluster()!;
   const path = join(mkdtempSync(join(tmpdir(), `${name}-sa-`)), "kubeconfig");
   writeFileSync(

@@ -18,5 +18,8 @@ export function suite(name: string) {
     });
   const before = wrap("before", test.before);
   const after = wrap("after", test.after);
-  return Object.assign(test, { before: Object.assign(before, { each: test.before.each }), after: Object.assign(after, { each: test.after.each }) });
+  return Object.assign(test, {
+    before: Object.assign(before, { each: test.before.each }),
+    after: Object.assign(after, { each: test.after.each }),
+  });
 }

@@ -22,15 +22,33 @@ function sources(dir: string): string[] {
 export function importsOf(text: string): string[] {
   const code = text.replace(/^\s*\/\/.*$/gm, "").replace(/\/\*[\s\S]*?\*\//g, "");
   const found = new Set<string>();
-  for (const match of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)["'](\.{1,2}\/[^"']+)["']/g)) found.add(match[1]!);
+  for (const match of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)["'](\.{1,2}\/[^"']+)["']/g)) {
+    found.add(match[1]!);
+  }
   return [...found];
 }
 
-const files = [...sources("runtime"), ...sources("functions"), ...sources("dev"), ...sources("test"), ...sources("bench"), ...readdirSync(root).filter((name) => name.endsWith(".ts"))];
+const files = [
+  ...sources("runtime"),
+  ...sources("functions"),
+  ...sources("dev"),
+  ...sources("test"),
+  ...sources("bench"),
+  ...readdirSync(root).filter((name) => name.endsWith(".ts")),
+];
 const graph = new Map<string, string[]>(
-  files.map((file) => [file, importsOf(readFileSync(join(root, file), "utf8")).map((specifier) => relative(root, resolve(root, dirname(file), specifier)))]),
+  files.map((
+    file,
+  ) => [
+    file,
+    importsOf(readFileSync(join(root, file), "utf8")).map((specifier) =>
+      relative(root, resolve(root, dirname(file), specifier))
+    ),
+  ]),
 );
-const doors = Object.values(JSON.parse(readFileSync(join(root, "runtime", "package.json"), "utf8")).exports as Record<string, string>).map((path) => join("runtime", path));
+const doors = Object.values(
+  JSON.parse(readFileSync(join(root, "runtime", "package.json"), "utf8")).exports as Record<string, string>,
+).map((path) => join("runtime", path));
 const top = (file: string) => file.split("/")[0]!;
 const productOf = (file: string) => (file.startsWith("functions/") ? file.split("/")[1] : undefined);
 /**
@@ -80,7 +98,8 @@ const violations = (rule: (from: string, to: string) => boolean) =>
   [...graph].flatMap(([from, targets]) => targets.filter((to) => rule(from, to)).map((to) => `${from} -> ${to}`));
 
 test("the import checker sees static, type-only, re-exported and dynamic imports, and skips comments", () => {
-  const text = 'import a from "./a.ts";\nimport type { B } from "../b.ts";\nexport { c } from "./c.ts";\nconst d = await import("./d.ts");\nimport "./e.ts";\n// import x from "./commented.ts";\nimport y from "yaml";';
+  const text =
+    'import a from "./a.ts";\nimport type { B } from "../b.ts";\nexport { c } from "./c.ts";\nconst d = await import("./d.ts");\nimport "./e.ts";\n// import x from "./commented.ts";\nimport y from "yaml";';
   assert.equal(importsOf(text), ["./a.ts", "../b.ts", "./c.ts", "./d.ts", "./e.ts"]);
 });
 
@@ -89,16 +108,31 @@ test("no file imports another that imports it back", () => {
 });
 
 test("the runtime imports no product, dev tool, test, bench or deploy file", () => {
-  assert.equal(violations((from, to) => top(from) === "runtime" && ["functions", "dev", "test", "bench", "deploy"].includes(top(to))), []);
+  assert.equal(
+    violations((from, to) =>
+      top(from) === "runtime" && ["functions", "dev", "test", "bench", "deploy"].includes(top(to))
+    ),
+    [],
+  );
 });
 
 test("no product imports another", () => {
-  assert.equal(violations((from, to) => productOf(from) !== undefined && productOf(to) !== undefined && productOf(from) !== productOf(to)), []);
+  assert.equal(
+    violations((from, to) =>
+      productOf(from) !== undefined && productOf(to) !== undefined && productOf(from) !== productOf(to)
+    ),
+    [],
+  );
 });
 
 test("outside the runtime, only its doors are imported", () => {
-  assert.ok(doors.includes("runtime/mod.ts"), "runtime/package.json exports runtime/mod.ts as \".\"");
-  assert.equal(violations((from, to) => top(from) !== "runtime" && top(to) === "runtime" && !doors.includes(to) && !testsTheRuntime(from)), []);
+  assert.ok(doors.includes("runtime/mod.ts"), 'runtime/package.json exports runtime/mod.ts as "."');
+  assert.equal(
+    violations((from, to) =>
+      top(from) !== "runtime" && top(to) === "runtime" && !doors.includes(to) && !testsTheRuntime(from)
+    ),
+    [],
+  );
 });
 
 test("parsing flags loads no engine file: program/config.ts reaches only leaves", () => {

@@ -8,7 +8,7 @@ import { deployDir, generatedManifests } from "../../dev/manifests.ts";
 
 const yamlFiles = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? yamlFiles(join(dir, entry.name)) : entry.name.endsWith(".yaml") ? [join(dir, entry.name)] : [],
+    entry.isDirectory() ? yamlFiles(join(dir, entry.name)) : entry.name.endsWith(".yaml") ? [join(dir, entry.name)] : []
   );
 
 test("each generated manifest matches the committed file (run: npm run manifests)", () => {

@@ -1,7 +1,7 @@
 // gen/ must be exactly what `buf generate` writes, proto/ must pass `buf lint`, and the
 // wire and JSON contract must not break against the first committed version of proto/.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { test } from "uvu";
@@ -42,7 +42,10 @@ test("buf lint passes", () => {
 });
 
 test("buf breaking finds no wire or JSON break against the first committed proto/", () => {
-  const first = execFileSync("git", ["log", "--reverse", "--format=%H", "--", "proto"], { cwd: root, encoding: "utf8" }).split("\n")[0];
+  const first =
+    execFileSync("git", ["log", "--reverse", "--format=%H", "--", "proto"], { cwd: root, encoding: "utf8" }).split(
+      "\n",
+    )[0];
   assert.ok(first, "proto/ has no commit to compare with");
   const result = spawnSync(buf, ["breaking", "--against", `.git#ref=${first}`], { cwd: root, encoding: "utf8" });
   assert.is(result.status, 0, `${result.stdout}${result.stderr}`);

@@ -8,12 +8,12 @@ import {
   DeletePartitionGroupResponseSchema,
   GetPartitionGroupsResponseSchema,
   PartitionElectionResponseSchema,
-  PartitionGroupSchema,
   type PartitionGroup as PartitionGroupMessage,
+  PartitionGroupSchema,
 } from "../../../gen/atomix/controller/controller_pb.ts";
 import { isConflict, isNotFound, serviceAccess, type ServiceContext } from "../../../runtime/run.ts";
 import { type Access, builtinKinds, type KubeObject } from "../../../runtime/mod.ts";
-import { DatabaseKind, PartitionGroupKind, type PartitionGroup } from "../kinds.ts";
+import { DatabaseKind, type PartitionGroup, PartitionGroupKind } from "../kinds.ts";
 import { chosenProtocol, SpecError } from "../protocols.ts";
 import { apiPort, partitionName } from "../replicas.ts";
 import type { DatabaseCatalog } from "./database-service.ts";
@@ -23,13 +23,33 @@ import { protocolFromAny, protocolToAny } from "./protocol-any.ts";
 import { electionName } from "./election-state.ts";
 
 /** The API access CreatePartitionGroup, DeletePartitionGroup and GetPartitionGroups need. */
-export const access: Access[] = [{ kind: PartitionGroupKind, verbs: ["get", "list", "watch", "create", "delete"], why: "partition groups API" }];
+export const access: Access[] = [{
+  kind: PartitionGroupKind,
+  verbs: ["get", "list", "watch", "create", "delete"],
+  why: "partition groups API",
+}];
 
 /** What each RPC does in Kubernetes terms, checked for the caller with --api-auth=kubernetes. */
 export const rpcAccess = serviceAccess(ControllerService, {
-  createPartitionGroup: { verb: "create", kind: PartitionGroupKind, namespace: (r) => namespaceOf(r.id?.namespace, "id.namespace"), describe: "in id.namespace" },
-  deletePartitionGroup: { verb: "delete", kind: PartitionGroupKind, namespace: (r) => namespaceOf(r.id?.namespace, "id.namespace"), name: (r) => r.id?.name, describe: "id.name in id.namespace" },
-  getPartitionGroups: { verb: "list", kind: PartitionGroupKind, namespace: (r) => namespaceOf(r.id?.namespace, "id.namespace"), describe: "in id.namespace" },
+  createPartitionGroup: {
+    verb: "create",
+    kind: PartitionGroupKind,
+    namespace: (r) => namespaceOf(r.id?.namespace, "id.namespace"),
+    describe: "in id.namespace",
+  },
+  deletePartitionGroup: {
+    verb: "delete",
+    kind: PartitionGroupKind,
+    namespace: (r) => namespaceOf(r.id?.namespace, "id.namespace"),
+    name: (r) => r.id?.name,
+    describe: "id.name in id.namespace",
+  },
+  getPartitionGroups: {
+    verb: "list",
+    kind: PartitionGroupKind,
+    namespace: (r) => namespaceOf(r.id?.namespace, "id.namespace"),
+    describe: "in id.namespace",
+  },
   // An election's state is the partition's Lease, which the call creates and updates.
   enterElection: {
     verb: "update",
@@ -38,7 +58,12 @@ export const rpcAccess = serviceAccess(ControllerService, {
     name: (r) => electionName(r.partitionId?.group?.name ?? "", r.partitionId?.partition ?? 0),
     describe: "<group>-<partition>-election in partition_id.group.namespace",
   },
-  getDatabases: { verb: "list", kind: DatabaseKind, namespace: (r) => namespaceOf(r.id?.namespace, "id.namespace"), describe: "in id.namespace" },
+  getDatabases: {
+    verb: "list",
+    kind: DatabaseKind,
+    namespace: (r) => namespaceOf(r.id?.namespace, "id.namespace"),
+    describe: "in id.namespace",
+  },
 });
 
 /** Most partitions a group may have, as the CRD allows. */
@@ -70,18 +95,29 @@ function toMessage(group: PartitionGroup): PartitionGroupMessage {
 /** The fields a create request decides, for comparing with an existing group. */
 function essentials(spec: PartitionGroup["spec"]) {
   const { name, options } = chosenProtocol(spec);
-  return JSON.stringify({ partitions: spec?.partitions ?? 1, partitionSize: spec?.partitionSize ?? 1, protocol: name, options: sorted(options) });
+  return JSON.stringify({
+    partitions: spec?.partitions ?? 1,
+    partitionSize: spec?.partitionSize ?? 1,
+    protocol: name,
+    options: sorted(options),
+  });
 }
 
 function sorted(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sorted);
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sorted((value as Record<string, unknown>)[key])]));
+    return Object.fromEntries(
+      Object.keys(value).sort().map((key) => [key, sorted((value as Record<string, unknown>)[key])]),
+    );
   }
   return value;
 }
 
-export function registerControllerService(router: ConnectRouter, context: ServiceContext, databases: DatabaseCatalog): void {
+export function registerControllerService(
+  router: ConnectRouter,
+  context: ServiceContext,
+  databases: DatabaseCatalog,
+): void {
   const groups = () => context.informers.for(PartitionGroupKind);
   const elections = new Elections(context);
 
@@ -91,8 +127,12 @@ export function registerControllerService(router: ConnectRouter, context: Servic
       const namespace = namespaceOf(request.id?.namespace, "id.namespace");
       if (!request.spec) throw invalid("spec is required");
       const { partitions, partitionSize } = request.spec;
-      if (partitions < 1 || partitions > maxPartitions) throw invalid(`spec.partitions must be from 1 to ${maxPartitions}, got ${partitions}`);
-      if (partitionSize > maxPartitionSize) throw invalid(`spec.partition_size must be at most ${maxPartitionSize}, got ${partitionSize}`);
+      if (partitions < 1 || partitions > maxPartitions) {
+        throw invalid(`spec.partitions must be from 1 to ${maxPartitions}, got ${partitions}`);
+      }
+      if (partitionSize > maxPartitionSize) {
+        throw invalid(`spec.partition_size must be at most ${maxPartitionSize}, got ${partitionSize}`);
+      }
       const protocol = protocolFromAny(request.spec.protocol);
       const desired: PartitionGroup = {
         apiVersion: PartitionGroupKind.apiVersion,
@@ -112,7 +152,9 @@ export function registerControllerService(router: ConnectRouter, context: Servic
         groups().remember(await context.client.create(PartitionGroupKind, desired));
       } catch (error) {
         if (!isConflict(error)) throw fromKube(error, `creating partition group ${namespace}/${name}`);
-        const existing = await context.client.get(PartitionGroupKind, namespace, name).catch((raced) => Promise.reject(createRaced(raced, `partition group ${namespace}/${name}`)));
+        const existing = await context.client.get(PartitionGroupKind, namespace, name).catch((raced) =>
+          Promise.reject(createRaced(raced, `partition group ${namespace}/${name}`))
+        );
         return compare(existing);
       }
       return create(CreatePartitionGroupResponseSchema);
@@ -136,12 +178,16 @@ export function registerControllerService(router: ConnectRouter, context: Servic
       const namespace = namespaceOf(request.id?.namespace, "id.namespace");
       const name = request.id?.name;
       const found = name
-        ? [groups().get(`${namespace}/${requireName(name, "id.name")}`)].filter((group): group is KubeObject => group !== undefined)
+        ? [groups().get(`${namespace}/${requireName(name, "id.name")}`)].filter((group): group is KubeObject =>
+          group !== undefined
+        )
         : groups()
-            .list(namespace)
-            .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+          .list(namespace)
+          .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
       return create(GetPartitionGroupsResponseSchema, {
-        groups: found.filter((group) => !group.metadata.deletionTimestamp).map((group) => toMessage(group as PartitionGroup)),
+        groups: found.filter((group) => !group.metadata.deletionTimestamp).map((group) =>
+          toMessage(group as PartitionGroup)
+        ),
       });
     },
 

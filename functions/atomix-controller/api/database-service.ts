@@ -5,14 +5,20 @@ import { create } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import {
   DatabaseSchema as ControllerDatabaseSchema,
-  GetDatabasesResponseSchema as ControllerGetDatabasesResponseSchema,
   type GetDatabasesRequest as ControllerGetDatabasesRequest,
   type GetDatabasesResponse as ControllerGetDatabasesResponse,
+  GetDatabasesResponseSchema as ControllerGetDatabasesResponseSchema,
 } from "../../../gen/atomix/controller/controller_pb.ts";
-import { DatabaseSchema, DatabaseService, GetDatabaseResponseSchema, GetDatabasesResponseSchema, type Database as DatabaseMessage } from "../../../gen/atomix/database/database_pb.ts";
+import {
+  type Database as DatabaseMessage,
+  DatabaseSchema,
+  DatabaseService,
+  GetDatabaseResponseSchema,
+  GetDatabasesResponseSchema,
+} from "../../../gen/atomix/database/database_pb.ts";
 import type { Access, KubeObject } from "../../../runtime/mod.ts";
 import { serviceAccess, type ServiceContext } from "../../../runtime/run.ts";
-import { DatabaseKind, DatabasePartitionKind, type DatabasePartition } from "../kinds.ts";
+import { DatabaseKind, type DatabasePartition, DatabasePartitionKind } from "../kinds.ts";
 import { apiPort } from "../replicas.ts";
 import { namespaceOf, notFound, requireName } from "./errors.ts";
 
@@ -24,8 +30,19 @@ export const access: Access[] = [
 
 /** What each RPC does in Kubernetes terms, checked for the caller with --api-auth=kubernetes. */
 export const rpcAccess = serviceAccess(DatabaseService, {
-  getDatabase: { verb: "get", kind: DatabaseKind, namespace: (r) => namespaceOf(r.id?.namespace, "id.namespace"), name: (r) => r.id?.name, describe: "id.name in id.namespace" },
-  getDatabases: { verb: "list", kind: DatabaseKind, namespace: (r) => namespaceOf(r.namespace, "namespace"), describe: "in namespace" },
+  getDatabase: {
+    verb: "get",
+    kind: DatabaseKind,
+    namespace: (r) => namespaceOf(r.id?.namespace, "id.namespace"),
+    name: (r) => r.id?.name,
+    describe: "id.name in id.namespace",
+  },
+  getDatabases: {
+    verb: "list",
+    kind: DatabaseKind,
+    namespace: (r) => namespaceOf(r.namespace, "namespace"),
+    describe: "in namespace",
+  },
 });
 
 export interface DatabaseServiceOptions {
@@ -90,13 +107,15 @@ export class DatabaseCatalog {
   /** atomix.controller.ControllerService/GetDatabases: all of a namespace, or one by name (an empty list when missing). */
   controllerGetDatabases(request: ControllerGetDatabasesRequest): ControllerGetDatabasesResponse {
     const namespace = namespaceOf(request.id?.namespace, "id.namespace");
-    const views = request.id?.name ? [this.get(namespace, requireName(request.id.name, "id.name"))].filter((v) => v !== undefined) : this.list(namespace);
+    const views = request.id?.name
+      ? [this.get(namespace, requireName(request.id.name, "id.name"))].filter((v) => v !== undefined)
+      : this.list(namespace);
     return create(ControllerGetDatabasesResponseSchema, {
       databases: views.map((view) =>
         create(ControllerDatabaseSchema, {
           id: { name: view.name, namespace: view.namespace },
           partitions: view.partitions.map((p) => ({ partitionId: p.id, endpoints: [{ host: p.host, port: p.port }] })),
-        }),
+        })
       ),
     });
   }
@@ -105,7 +124,10 @@ export class DatabaseCatalog {
 function toMessage(view: DatabaseView): DatabaseMessage {
   return create(DatabaseSchema, {
     id: { name: view.name, namespace: view.namespace },
-    partitions: view.partitions.map((p) => ({ partitionId: { partition: p.id }, endpoints: [{ host: p.host, port: p.port }] })),
+    partitions: view.partitions.map((p) => ({
+      partitionId: { partition: p.id },
+      endpoints: [{ host: p.host, port: p.port }],
+    })),
   });
 }
 

@@ -52,7 +52,11 @@ export function candidatesOf(lease: ElectionLease | undefined): Candidate[] {
  * The next state from the current one: apply a change to the candidate list, drop expired
  * candidates, pick the first as primary and count a new term when the primary changes.
  */
-export function nextState(current: Term & { list: Candidate[] }, change: CandidateChange, now: number): { term: number; primary: string; list: Candidate[] } {
+export function nextState(
+  current: Term & { list: Candidate[] },
+  change: CandidateChange,
+  now: number,
+): { term: number; primary: string; list: Candidate[] } {
   const list = change(current.list.filter((candidate) => !isStale(candidate.renewed, now)));
   const primary = list[0]?.id ?? "";
   const term = primary && primary !== current.primary ? current.term + 1 : current.term;
@@ -64,14 +68,18 @@ export function nextState(current: Term & { list: Candidate[] }, change: Candida
  * another replica) keeps its place, and the entering replica takes it over and renews it.
  */
 export const entering = (id: string, replica: string, now: number): CandidateChange => (list) =>
-  list.some((c) => c.id === id) ? list.map((c) => (c.id === id ? { id, replica, renewed: now } : c)) : [...list, { id, replica, renewed: now }];
+  list.some((c) => c.id === id)
+    ? list.map((c) => (c.id === id ? { id, replica, renewed: now } : c))
+    : [...list, { id, replica, renewed: now }];
 
 /** Removes a candidate, if `replica` still serves it (another may have taken it over since). */
-export const leaving = (id: string, replica: string): CandidateChange => (list) => list.filter((c) => c.id !== id || c.replica !== replica);
+export const leaving = (id: string, replica: string): CandidateChange => (list) =>
+  list.filter((c) => c.id !== id || c.replica !== replica);
 
 /** Renews the candidates this replica serves streams for. */
-export const renewing = (served: ReadonlySet<string> | ReadonlyMap<string, unknown>, replica: string, now: number): CandidateChange => (list) =>
-  list.map((c) => (served.has(c.id) && c.replica === replica ? { ...c, renewed: now } : c));
+export const renewing =
+  (served: ReadonlySet<string> | ReadonlyMap<string, unknown>, replica: string, now: number): CandidateChange =>
+  (list) => list.map((c) => (served.has(c.id) && c.replica === replica ? { ...c, renewed: now } : c));
 
 /** The Lease that records `next`, from the current one (or a new one). */
 export function electionLease(

@@ -6,23 +6,27 @@
 import { follow, type Informer, isConflict, isNotFound, type ServiceContext } from "../../../runtime/run.ts";
 import { type Access, builtinKinds } from "../../../runtime/mod.ts";
 import {
+  type CandidateChange,
   candidatesOf,
   electionLabel,
+  type ElectionLease,
   electionLease,
   electionName,
   entering,
   leaving,
   nextState,
   renewing,
-  termOf,
-  type CandidateChange,
-  type ElectionLease,
   type Term,
+  termOf,
 } from "./election-state.ts";
 import { Heartbeat } from "./liveness.ts";
 
 /** The API access EnterElection needs. */
-export const access: Access[] = [{ kind: builtinKinds.Lease, verbs: ["get", "list", "watch", "create", "update"], why: "EnterElection state" }];
+export const access: Access[] = [{
+  kind: builtinKinds.Lease,
+  verbs: ["get", "list", "watch", "create", "update"],
+  why: "EnterElection state",
+}];
 
 const maxCasAttempts = 20;
 
@@ -48,7 +52,13 @@ export class Elections {
   }
 
   /** Enters a candidate and yields each term of its election until the signal aborts; then it leaves. */
-  async *enter(namespace: string, group: string, partition: number, member: string, signal: AbortSignal): AsyncGenerator<Term> {
+  async *enter(
+    namespace: string,
+    group: string,
+    partition: number,
+    member: string,
+    signal: AbortSignal,
+  ): AsyncGenerator<Term> {
     await this.#leases.synced;
     this.#heartbeat.start();
     const election: Election = { namespace, name: electionName(group, partition), group, partition };
@@ -76,7 +86,11 @@ export class Elections {
         const leave = leaving(member, this.#context.identity);
         const change: CandidateChange = (list) => (this.#local.get(key)?.members.has(member) ? list : leave(list));
         await this.#update(election, change).catch((error: Error) =>
-          this.#context.log.warn("could not remove an election candidate", { election: key, member, error: error.message }),
+          this.#context.log.warn("could not remove an election candidate", {
+            election: key,
+            member,
+            error: error.message,
+          })
         );
       }
     }
@@ -88,7 +102,10 @@ export class Elections {
       try {
         await this.#update(local, renewing(local.members, this.#context.identity, Date.now()));
       } catch (error) {
-        this.#context.log.warn("could not renew election candidates", { election: key, error: (error as Error).message });
+        this.#context.log.warn("could not renew election candidates", {
+          election: key,
+          error: (error as Error).message,
+        });
       }
     }
   }
@@ -106,7 +123,9 @@ export class Elections {
       const next = nextState({ ...termOf(lease), list: candidatesOf(lease) }, change, Date.now());
       const body = electionLease(lease, election, next);
       try {
-        const written = lease ? await client.update(builtinKinds.Lease, body) : await client.create(builtinKinds.Lease, body);
+        const written = lease
+          ? await client.update(builtinKinds.Lease, body)
+          : await client.create(builtinKinds.Lease, body);
         this.#leases.remember(written);
         return termOf(written);
       } catch (error) {

@@ -23,7 +23,9 @@ const codeByStatus: Record<number, Code> = {
  * between, so the caller may retry (ABORTED, gRPC's code for a lost concurrency race).
  */
 export function createRaced(error: unknown, what: string): ConnectError {
-  if (error instanceof KubeError && error.status === 404) return new ConnectError(`${what} was deleted while it was being created; retry`, Code.Aborted);
+  if (error instanceof KubeError && error.status === 404) {
+    return new ConnectError(`${what} was deleted while it was being created; retry`, Code.Aborted);
+  }
   return fromKube(error, `creating ${what}`);
 }
 
@@ -34,7 +36,10 @@ export function fromKube(error: unknown, what: string): ConnectError {
     const code = codeByStatus[error.status] ?? (error.status >= 500 ? Code.Unavailable : Code.Internal);
     return new ConnectError(`${what}: ${error.message}`, code);
   }
-  return new ConnectError(`${what}: the Kubernetes API is unreachable (${(error as Error)?.message ?? error})`, Code.Unavailable);
+  return new ConnectError(
+    `${what}: the Kubernetes API is unreachable (${(error as Error)?.message ?? error})`,
+    Code.Unavailable,
+  );
 }
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -43,7 +48,9 @@ const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export function requireName(value: string | undefined, field: string, maxLength = 63): string {
   if (!value) throw invalid(`${field} is required`);
   if (value.length > maxLength || !dnsLabel.test(value)) {
-    throw invalid(`${field} "${value}" must be a lowercase DNS label (letters, digits and '-', at most ${maxLength} characters)`);
+    throw invalid(
+      `${field} "${value}" must be a lowercase DNS label (letters, digits and '-', at most ${maxLength} characters)`,
+    );
   }
   return value;
 }

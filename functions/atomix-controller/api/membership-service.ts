@@ -10,7 +10,12 @@ import { MemberKind } from "../kinds.ts";
 
 /** What JoinGroup does in Kubernetes terms (a Member record), checked for the caller with --api-auth=kubernetes. */
 export const rpcAccess = serviceAccess(MembershipService, {
-  joinGroup: { verb: "create", kind: MemberKind, namespace: (r) => namespaceOf(r.groupId?.namespace, "group_id.namespace"), describe: "in group_id.namespace" },
+  joinGroup: {
+    verb: "create",
+    kind: MemberKind,
+    namespace: (r) => namespaceOf(r.groupId?.namespace, "group_id.namespace"),
+    describe: "in group_id.namespace",
+  },
 });
 
 export function registerMembershipService(router: ConnectRouter, membership: Membership): void {
@@ -23,8 +28,15 @@ export function registerMembershipService(router: ConnectRouter, membership: Mem
       if (request.member) {
         const name = request.member.id?.name;
         if (!name) throw invalid("member.id.name is required (leave member unset to observe)");
-        if (request.member.port < 0 || request.member.port > 65535) throw invalid(`member.port must be from 0 to 65535, got ${request.member.port}`);
-        member = { name, namespace: request.member.id?.namespace || namespace, host: request.member.host, port: request.member.port };
+        if (request.member.port < 0 || request.member.port > 65535) {
+          throw invalid(`member.port must be from 0 to 65535, got ${request.member.port}`);
+        }
+        member = {
+          name,
+          namespace: request.member.id?.namespace || namespace,
+          host: request.member.host,
+          port: request.member.port,
+        };
       }
       try {
         for await (const members of membership.join(namespace, group, member, call.signal)) {

@@ -3,7 +3,7 @@
 // name exists there, and annotated with the replica serving its stream and when that replica
 // last renewed it.
 import type { KubeObject } from "../../../runtime/mod.ts";
-import { MemberKind, type Member } from "../kinds.ts";
+import { type Member, MemberKind } from "../kinds.ts";
 import { isStale } from "./liveness.ts";
 import { recordName } from "./names.ts";
 
@@ -39,10 +39,20 @@ export function isExpired(record: KubeObject, now: number): boolean {
 }
 
 /** The annotations that say which replica serves a member and when it last renewed it. */
-export const renewal = (replica: string, now: number) => ({ [replicaAnnotation]: replica, [renewedAnnotation]: String(now) });
+export const renewal = (replica: string, now: number) => ({
+  [replicaAnnotation]: replica,
+  [renewedAnnotation]: String(now),
+});
 
 /** The Member resource for a joining member, owned by `pod` when there is one. */
-export function memberRecord(namespace: string, group: string, member: MemberView, replica: string, now: number, pod?: KubeObject): MemberRecord {
+export function memberRecord(
+  namespace: string,
+  group: string,
+  member: MemberView,
+  replica: string,
+  now: number,
+  pod?: KubeObject,
+): MemberRecord {
   return {
     apiVersion: MemberKind.apiVersion,
     kind: MemberKind.kind,
@@ -51,13 +61,21 @@ export function memberRecord(namespace: string, group: string, member: MemberVie
       namespace,
       labels: { app: "atomix", "atomix.io/member": "true" },
       annotations: renewal(replica, now),
-      ...(pod ? { ownerReferences: [{ apiVersion: "v1", kind: "Pod", name: pod.metadata.name, uid: pod.metadata.uid! }] } : {}),
+      ...(pod
+        ? { ownerReferences: [{ apiVersion: "v1", kind: "Pod", name: pod.metadata.name, uid: pod.metadata.uid! }] }
+        : {}),
     },
     spec: { group, member: member.name, memberNamespace: member.namespace, host: member.host, port: member.port },
   };
 }
 
 /** Members nobody renewed in time, leaving out those whose streams this replica serves ("namespace/name" keys). */
-export function expiredMembers(records: KubeObject[], served: { has(key: string): boolean }, now: number): KubeObject[] {
-  return records.filter((record) => !served.has(`${record.metadata.namespace}/${record.metadata.name}`) && isExpired(record, now));
+export function expiredMembers(
+  records: KubeObject[],
+  served: { has(key: string): boolean },
+  now: number,
+): KubeObject[] {
+  return records.filter((record) =>
+    !served.has(`${record.metadata.namespace}/${record.metadata.name}`) && isExpired(record, now)
+  );
 }

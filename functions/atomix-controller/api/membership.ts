@@ -8,7 +8,7 @@ import { type Access, builtinKinds, type KubeObject } from "../../../runtime/mod
 import { MemberKind } from "../kinds.ts";
 import { fromKube } from "./errors.ts";
 import { Heartbeat } from "./liveness.ts";
-import { expiredMembers, memberRecord, membersOf, renewal, type MemberView } from "./membership-state.ts";
+import { expiredMembers, memberRecord, membersOf, type MemberView, renewal } from "./membership-state.ts";
 import { recordName } from "./names.ts";
 
 /** The API access JoinGroup needs: Member records, and the Pod that owns each. */
@@ -35,7 +35,12 @@ export class Membership {
   }
 
   /** Joins `member` (or only observes, without one) and yields the group's members until the signal aborts. */
-  async *join(namespace: string, group: string, member: MemberView | undefined, signal: AbortSignal): AsyncGenerator<MemberView[]> {
+  async *join(
+    namespace: string,
+    group: string,
+    member: MemberView | undefined,
+    signal: AbortSignal,
+  ): AsyncGenerator<MemberView[]> {
     const informer = this.#members;
     await informer.synced;
     this.#heartbeat.start();
@@ -65,7 +70,8 @@ export class Membership {
   /** Creates (or takes over) the Member resource for a joining member. */
   async #record(namespace: string, group: string, member: MemberView): Promise<void> {
     const { client, identity } = this.#context;
-    const failed = (error: unknown) => fromKube(error, `recording member ${member.name} of group ${namespace}/${group}`);
+    const failed = (error: unknown) =>
+      fromKube(error, `recording member ${member.name} of group ${namespace}/${group}`);
     let pod: KubeObject | undefined;
     if (member.namespace === namespace) {
       try {
@@ -81,17 +87,31 @@ export class Membership {
       if (!isConflict(error)) throw failed(error);
       // It exists (a reconnect, or a stale record): take it over with the current address.
       const patch = { metadata: { annotations: body.metadata.annotations }, spec: body.spec };
-      this.#members.remember(await client.patch(MemberKind, namespace, body.metadata.name, patch).catch((patchError: unknown) => Promise.reject(failed(patchError))));
+      this.#members.remember(
+        await client.patch(MemberKind, namespace, body.metadata.name, patch).catch((patchError: unknown) =>
+          Promise.reject(failed(patchError))
+        ),
+      );
     }
   }
 
   async #remove(namespace: string, name: string): Promise<void> {
     const current = this.#members.get(`${namespace}/${name}`);
     try {
-      await this.#context.client.delete(MemberKind, namespace, name, current?.metadata.uid ? { uid: current.metadata.uid } : {});
+      await this.#context.client.delete(
+        MemberKind,
+        namespace,
+        name,
+        current?.metadata.uid ? { uid: current.metadata.uid } : {},
+      );
       if (current) this.#members.forget(current);
     } catch (error) {
-      if (!isNotFound(error)) this.#context.log.warn("could not remove a member whose stream ended", { member: `${namespace}/${name}`, error: (error as Error).message });
+      if (!isNotFound(error)) {
+        this.#context.log.warn("could not remove a member whose stream ended", {
+          member: `${namespace}/${name}`,
+          error: (error as Error).message,
+        });
+      }
     }
   }
 
@@ -101,7 +121,9 @@ export class Membership {
     for (const key of this.#local.keys()) {
       const [namespace, name] = key.split("/") as [string, string];
       try {
-        this.#members.remember(await client.patch(MemberKind, namespace, name, { metadata: { annotations: renewal(identity, now) } }));
+        this.#members.remember(
+          await client.patch(MemberKind, namespace, name, { metadata: { annotations: renewal(identity, now) } }),
+        );
       } catch (error) {
         // A 404 means its Pod went away (and the garbage collector took the Member): it stays gone.
         if (!isNotFound(error)) log.warn("could not renew a member", { member: key, error: (error as Error).message });
@@ -109,11 +131,18 @@ export class Membership {
     }
     for (const record of expiredMembers(this.#members.list(), this.#local, now)) {
       try {
-        await client.delete(MemberKind, record.metadata.namespace, record.metadata.name, { resourceVersion: record.metadata.resourceVersion });
+        await client.delete(MemberKind, record.metadata.namespace, record.metadata.name, {
+          resourceVersion: record.metadata.resourceVersion,
+        });
         this.#members.forget(record);
         log.info("removed a member nobody renewed", { member: `${record.metadata.namespace}/${record.metadata.name}` });
       } catch (error) {
-        if (!isNotFound(error) && !isConflict(error)) log.warn("could not remove an expired member", { member: record.metadata.name, error: (error as Error).message });
+        if (!isNotFound(error) && !isConflict(error)) {
+          log.warn("could not remove an expired member", {
+            member: record.metadata.name,
+            error: (error as Error).message,
+          });
+        }
       }
     }
   }

@@ -1,12 +1,15 @@
 // Converts between the protocol carried in PartitionGroupSpec.protocol (a google.protobuf.Any)
 // and the protocol object of the PartitionGroup resource.
-import { createRegistry, fromJson, type DescMessage } from "@bufbuild/protobuf";
-import { anyPack, anyUnpack, type Any, type Duration } from "@bufbuild/protobuf/wkt";
-import { LogProtocolSchema, type LogProtocol } from "../../../gen/atomix/protocols/log/log_pb.ts";
-import { PrimaryBackupProtocolSchema, type PrimaryBackupProtocol } from "../../../gen/atomix/protocols/primarybackup/primarybackup_pb.ts";
-import { RaftProtocolSchema, type RaftProtocol } from "../../../gen/atomix/protocols/raft/raft_pb.ts";
+import { createRegistry, type DescMessage, fromJson } from "@bufbuild/protobuf";
+import { type Any, anyPack, anyUnpack, type Duration } from "@bufbuild/protobuf/wkt";
+import { type LogProtocol, LogProtocolSchema } from "../../../gen/atomix/protocols/log/log_pb.ts";
+import {
+  type PrimaryBackupProtocol,
+  PrimaryBackupProtocolSchema,
+} from "../../../gen/atomix/protocols/primarybackup/primarybackup_pb.ts";
+import { type RaftProtocol, RaftProtocolSchema } from "../../../gen/atomix/protocols/raft/raft_pb.ts";
 import type { ProtocolSpec } from "../kinds.ts";
-import { protocolJson, protocolTypeNames, type ProtocolName } from "../protocols.ts";
+import { protocolJson, type ProtocolName, protocolTypeNames } from "../protocols.ts";
 import { invalid } from "./errors.ts";
 
 const schemas: Record<ProtocolName, DescMessage> = {
@@ -24,7 +27,9 @@ function durationText(duration: Duration | undefined): string | undefined {
   return `${Number(seconds.toFixed(9))}s`;
 }
 
-function storageOf(storage: { maxEntrySize: number; segmentSize: number; level: number; flushOnCommit: boolean } | undefined) {
+function storageOf(
+  storage: { maxEntrySize: number; segmentSize: number; level: number; flushOnCommit: boolean } | undefined,
+) {
   if (!storage) return undefined;
   return {
     ...(storage.maxEntrySize ? { maxEntrySize: storage.maxEntrySize } : {}),
@@ -36,21 +41,33 @@ function storageOf(storage: { maxEntrySize: number; segmentSize: number; level: 
 
 function compactionOf(compaction: { dynamic: boolean; freeDiskBuffer: number } | undefined) {
   if (!compaction) return undefined;
-  return { ...(compaction.dynamic ? { dynamic: true } : {}), ...(compaction.freeDiskBuffer ? { freeDiskBuffer: compaction.freeDiskBuffer } : {}) };
+  return {
+    ...(compaction.dynamic ? { dynamic: true } : {}),
+    ...(compaction.freeDiskBuffer ? { freeDiskBuffer: compaction.freeDiskBuffer } : {}),
+  };
 }
 
 const defined = <T extends Record<string, unknown>>(object: T): T =>
   Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as T;
 
 /** The resource's protocol choice for an Any; INVALID_ARGUMENT for anything else. */
-export function protocolFromAny(any: Any | undefined, field = "spec.protocol"): { name: ProtocolName; options: ProtocolSpec } {
+export function protocolFromAny(
+  any: Any | undefined,
+  field = "spec.protocol",
+): { name: ProtocolName; options: ProtocolSpec } {
   if (!any || !any.typeUrl) {
-    throw invalid(`${field} is required: a google.protobuf.Any holding one of ${Object.values(protocolTypeNames).join(", ")}`);
+    throw invalid(
+      `${field} is required: a google.protobuf.Any holding one of ${Object.values(protocolTypeNames).join(", ")}`,
+    );
   }
-  const name = (Object.keys(protocolTypeNames) as ProtocolName[]).find((key) => any.typeUrl === typeUrlPrefix + protocolTypeNames[key]);
+  const name = (Object.keys(protocolTypeNames) as ProtocolName[]).find((key) =>
+    any.typeUrl === typeUrlPrefix + protocolTypeNames[key]
+  );
   if (!name) {
     throw invalid(
-      `${field} has unknown type URL "${any.typeUrl}"; expected one of ${Object.values(protocolTypeNames).map((n) => typeUrlPrefix + n).join(", ")}`,
+      `${field} has unknown type URL "${any.typeUrl}"; expected one of ${
+        Object.values(protocolTypeNames).map((n) => typeUrlPrefix + n).join(", ")
+      }`,
     );
   }
   let message;
@@ -86,7 +103,10 @@ export function protocolFromAny(any: Any | undefined, field = "spec.protocol"): 
   const primaryBackup = message as PrimaryBackupProtocol;
   return {
     name,
-    options: { backups: primaryBackup.backups, replication: primaryBackup.replication === 1 ? "ASYNCHRONOUS" : "SYNCHRONOUS" },
+    options: {
+      backups: primaryBackup.backups,
+      replication: primaryBackup.replication === 1 ? "ASYNCHRONOUS" : "SYNCHRONOUS",
+    },
   };
 }
 

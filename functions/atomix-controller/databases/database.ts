@@ -2,8 +2,25 @@
 // its cluster and the Service its clients reach. Storage itself is the storage class's
 // controller's job (raft-storage.ts); this one checks that the referenced class exists and
 // holds off creating partitions until it does. Pure.
-import { controller, type DesiredObject, objectOf, type ObjectsByKind, objectsOf, readyCondition, type SyncRequest, type SyncResponse, unchangedChildren } from "../../../runtime/mod.ts";
-import { DatabaseKind, DatabasePartitionKind, RaftStorageClassKind, type Database, type DatabasePartition, type StorageReference } from "../kinds.ts";
+import {
+  controller,
+  type DesiredObject,
+  objectOf,
+  type ObjectsByKind,
+  objectsOf,
+  readyCondition,
+  type SyncRequest,
+  type SyncResponse,
+  unchangedChildren,
+} from "../../../runtime/mod.ts";
+import {
+  type Database,
+  DatabaseKind,
+  type DatabasePartition,
+  DatabasePartitionKind,
+  RaftStorageClassKind,
+  type StorageReference,
+} from "../kinds.ts";
 import { countedReadyCondition } from "../replicas.ts";
 
 /** Storage class kinds this controller knows, by "group/version/Kind". */
@@ -26,7 +43,9 @@ export function layoutOf(database: Database): DatabaseLayout {
   const partitionsPerCluster = database.spec?.template?.spec?.partitions ?? 1;
   const partitions = [];
   for (let cluster = 1; cluster <= clusters; cluster++) {
-    for (let p = 1; p <= partitionsPerCluster; p++) partitions.push({ id: (cluster - 1) * partitionsPerCluster + p, cluster });
+    for (let p = 1; p <= partitionsPerCluster; p++) {
+      partitions.push({ id: (cluster - 1) * partitionsPerCluster + p, cluster });
+    }
   }
   return { clusters, partitionsPerCluster, partitions };
 }
@@ -78,7 +97,10 @@ export function syncDatabase({ parent: database, children, related }: SyncReques
   const desired: DesiredObject[] = layout.partitions.map(({ id, cluster }) => ({
     apiVersion: DatabasePartitionKind.apiVersion,
     kind: DatabasePartitionKind.kind,
-    metadata: { name: databasePartitionName(name, id), labels: { ...databaseLabels(name), cluster: String(cluster), partition: String(id) } },
+    metadata: {
+      name: databasePartitionName(name, id),
+      labels: { ...databaseLabels(name), cluster: String(cluster), partition: String(id) },
+    },
     spec: { database: name, cluster, partitionId: id, serviceName: databasePartitionName(name, id) },
   }));
   const ready = readyPartitions === total;
@@ -101,7 +123,9 @@ export const databases = controller<Database>({
     select(database) {
       const ref = storageOf(database);
       const kind = storageKindOf(ref);
-      return kind && ref.name ? [{ apiVersion: kind.apiVersion, kind: kind.kind, namespace: ref.namespace, names: [ref.name] }] : [];
+      return kind && ref.name
+        ? [{ apiVersion: kind.apiVersion, kind: kind.kind, namespace: ref.namespace, names: [ref.name] }]
+        : [];
     },
   },
   sync: syncDatabase,

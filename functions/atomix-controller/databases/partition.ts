@@ -1,8 +1,16 @@
 // Partition (cloud.atomix.io) → its status: ready once the StatefulSet of its cluster is,
 // and never ready on a StatefulSet of that name that belongs to someone else. Pure.
-import { builtinKinds, controller, controllerOf, objectOf, readyCondition, type SyncRequest, type SyncResponse } from "../../../runtime/mod.ts";
+import {
+  builtinKinds,
+  controller,
+  controllerOf,
+  objectOf,
+  readyCondition,
+  type SyncRequest,
+  type SyncResponse,
+} from "../../../runtime/mod.ts";
 import { clusterName } from "./database.ts";
-import { DatabasePartitionKind, type DatabasePartition } from "../kinds.ts";
+import { type DatabasePartition, DatabasePartitionKind } from "../kinds.ts";
 
 export function syncDatabasePartition({ parent: partition, related }: SyncRequest<DatabasePartition>): SyncResponse {
   const database = partition.spec?.database ?? "";
@@ -20,8 +28,16 @@ export function syncDatabasePartition({ parent: partition, related }: SyncReques
         readyReplicas: 0,
         conditions: [
           holder.kind === "Database" && holder.name === database
-            ? readyCondition(false, "ClusterNameTaken", `StatefulSet ${name} still belongs to an earlier Database ${database}; it goes once that one is deleted`)
-            : readyCondition(false, "ClusterNameTaken", `StatefulSet ${name} belongs to ${holder.kind} ${holder.name}, not to Database ${database}; rename one of them`),
+            ? readyCondition(
+              false,
+              "ClusterNameTaken",
+              `StatefulSet ${name} still belongs to an earlier Database ${database}; it goes once that one is deleted`,
+            )
+            : readyCondition(
+              false,
+              "ClusterNameTaken",
+              `StatefulSet ${name} belongs to ${holder.kind} ${holder.name}, not to Database ${database}; rename one of them`,
+            ),
         ],
       },
     };
@@ -37,8 +53,8 @@ export function syncDatabasePartition({ parent: partition, related }: SyncReques
         ready
           ? readyCondition(true, "ClusterReady", `cluster ${name} has all ${wanted} replicas ready`)
           : statefulSet
-            ? readyCondition(false, "ClusterNotReady", `cluster ${name} has ${readyReplicas} of ${wanted} replicas ready`)
-            : readyCondition(false, "ClusterNotFound", `StatefulSet ${name} does not exist yet`),
+          ? readyCondition(false, "ClusterNotReady", `cluster ${name} has ${readyReplicas} of ${wanted} replicas ready`)
+          : readyCondition(false, "ClusterNotFound", `StatefulSet ${name} does not exist yet`),
       ],
     },
   };
@@ -51,7 +67,11 @@ export const databasePartitions = controller<DatabasePartition>({
   related: {
     kinds: [builtinKinds.StatefulSet],
     select: (partition) => [
-      { apiVersion: "apps/v1", kind: "StatefulSet", names: [clusterName(partition.spec?.database ?? "", partition.spec?.cluster ?? 1)] },
+      {
+        apiVersion: "apps/v1",
+        kind: "StatefulSet",
+        names: [clusterName(partition.spec?.database ?? "", partition.spec?.cluster ?? 1)],
+      },
     ],
   },
   sync: syncDatabasePartition,

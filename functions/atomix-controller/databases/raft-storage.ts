@@ -6,10 +6,27 @@
 // its cluster's pods. A change to the class reaches every Database that uses it. Pure.
 import { create, toJson } from "@bufbuild/protobuf";
 import { DatabaseConfigSchema } from "../../../gen/atomix/database/database_pb.ts";
-import { builtinKinds, controller, type DesiredObject, fingerprint, objectOf, type SyncRequest, type SyncResponse, unchangedChildren } from "../../../runtime/mod.ts";
+import {
+  builtinKinds,
+  controller,
+  type DesiredObject,
+  fingerprint,
+  objectOf,
+  type SyncRequest,
+  type SyncResponse,
+  unchangedChildren,
+} from "../../../runtime/mod.ts";
 import { clusterName, databaseLabels, databasePartitionName, layoutOf, storageKindOf, storageOf } from "./database.ts";
-import { DatabaseKind, RaftStorageClassKind, type Database, type RaftStorageClass } from "../kinds.ts";
-import { apiPort, apiService, configMountPath, headlessService, protocolPort, replicaContainerBasics, spreadOverHosts } from "../replicas.ts";
+import { type Database, DatabaseKind, type RaftStorageClass, RaftStorageClassKind } from "../kinds.ts";
+import {
+  apiPort,
+  apiService,
+  configMountPath,
+  headlessService,
+  protocolPort,
+  replicaContainerBasics,
+  spreadOverHosts,
+} from "../replicas.ts";
 
 export interface RaftStorageOptions {
   clusterDomain: string;
@@ -23,7 +40,10 @@ export const configHashAnnotation = "storage.cloud.atomix.io/config-hash";
 
 export const usesRaftStorage = (database: Database) => storageKindOf(storageOf(database)) === RaftStorageClassKind;
 
-export function syncRaftStorage(options: RaftStorageOptions, { parent: database, children, related }: SyncRequest<Database>): SyncResponse {
+export function syncRaftStorage(
+  options: RaftStorageOptions,
+  { parent: database, children, related }: SyncRequest<Database>,
+): SyncResponse {
   const ref = storageOf(database);
   const storageClass = objectOf<RaftStorageClass>(related, RaftStorageClassKind, `${ref.namespace}/${ref.name}`);
   // The Database controller reports a missing class; until it appears, change nothing.
@@ -53,7 +73,12 @@ export function syncRaftStorage(options: RaftStorageOptions, { parent: database,
     const clusterJson = JSON.stringify(config, null, 2);
     const claim = storageClass.spec?.volumeClaimTemplate;
     desired.push(
-      { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${cluster_}-config`, labels }, data: { "cluster.json": clusterJson } },
+      {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: `${cluster_}-config`, labels },
+        data: { "cluster.json": clusterJson },
+      },
       headlessService(headless, labels),
       {
         apiVersion: "apps/v1",
@@ -81,14 +106,25 @@ export function syncRaftStorage(options: RaftStorageOptions, { parent: database,
               volumes: [{ name: "config", configMap: { name: `${cluster_}-config` } }],
             },
           },
-          ...(claim ? { volumeClaimTemplates: [{ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "data" }, spec: claim }] } : {}),
+          ...(claim
+            ? {
+              volumeClaimTemplates: [{
+                apiVersion: "v1",
+                kind: "PersistentVolumeClaim",
+                metadata: { name: "data" },
+                spec: claim,
+              }],
+            }
+            : {}),
         },
       },
     );
   }
   for (const partition of layout.partitions) {
     const labels = { ...databaseLabels(name), cluster: String(partition.cluster) };
-    desired.push(apiService(databasePartitionName(name, partition.id), { ...labels, partition: String(partition.id) }, labels));
+    desired.push(
+      apiService(databasePartitionName(name, partition.id), { ...labels, partition: String(partition.id) }, labels),
+    );
   }
   return { children: desired };
 }
@@ -103,7 +139,14 @@ export function raftStorage(options: RaftStorageOptions = defaultRaftStorageOpti
       kinds: [RaftStorageClassKind],
       select(database) {
         const ref = storageOf(database);
-        return ref.name ? [{ apiVersion: RaftStorageClassKind.apiVersion, kind: RaftStorageClassKind.kind, namespace: ref.namespace, names: [ref.name] }] : [];
+        return ref.name
+          ? [{
+            apiVersion: RaftStorageClassKind.apiVersion,
+            kind: RaftStorageClassKind.kind,
+            namespace: ref.namespace,
+            names: [ref.name],
+          }]
+          : [];
       },
     },
     sync: (request) => syncRaftStorage(options, request),

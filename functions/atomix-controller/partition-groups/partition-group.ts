@@ -1,10 +1,26 @@
 // PartitionGroup → Partitions <group>-1..<group>-N, and a headless selector-less Service
 // <group> with an EndpointSlice naming each partition's Service address, so that DNS SRV for
 // _api._tcp.<group>.<namespace>.svc answers one record per partition. Pure.
-import { builtinKinds, controller, type DesiredObject, type KubeObject, readyCondition, type SyncRequest, type SyncResponse, unchangedChildren } from "../../../runtime/mod.ts";
-import { PartitionGroupKind, PartitionKind, type Partition, type PartitionGroup } from "../kinds.ts";
+import {
+  builtinKinds,
+  controller,
+  type DesiredObject,
+  type KubeObject,
+  readyCondition,
+  type SyncRequest,
+  type SyncResponse,
+  unchangedChildren,
+} from "../../../runtime/mod.ts";
+import { type Partition, type PartitionGroup, PartitionGroupKind, PartitionKind } from "../kinds.ts";
 import { chosenProtocol, SpecError } from "../protocols.ts";
-import { apiPort, groupLabels, partitionLabels, partitionName, countedReadyCondition, storageClassProblem } from "../replicas.ts";
+import {
+  apiPort,
+  countedReadyCondition,
+  groupLabels,
+  partitionLabels,
+  partitionName,
+  storageClassProblem,
+} from "../replicas.ts";
 
 export const endpointSliceManager = "atomix-controller";
 
@@ -20,7 +36,8 @@ export function syncPartitionGroup({ parent: group, children, related }: SyncReq
   const spec = group.spec ?? {};
   const partitions = spec.partitions ?? 1;
   const existing = children[`${PartitionKind.kind}.${PartitionKind.apiVersion}`] ?? {};
-  const readyPartitions = Object.values(existing).filter((p) => (p.status as { ready?: boolean } | undefined)?.ready === true).length;
+  const readyPartitions =
+    Object.values(existing).filter((p) => (p.status as { ready?: boolean } | undefined)?.ready === true).length;
 
   let protocol;
   try {
@@ -71,7 +88,11 @@ export function syncPartitionGroup({ parent: group, children, related }: SyncReq
     kind: "EndpointSlice",
     metadata: {
       name,
-      labels: { ...groupLabels(name), "kubernetes.io/service-name": name, "endpointslice.kubernetes.io/managed-by": endpointSliceManager },
+      labels: {
+        ...groupLabels(name),
+        "kubernetes.io/service-name": name,
+        "endpointslice.kubernetes.io/managed-by": endpointSliceManager,
+      },
     },
     addressType: "IPv4",
     endpoints,
@@ -94,7 +115,9 @@ export const partitionGroups = controller<PartitionGroup>({
   related: {
     kinds: [builtinKinds.Service, builtinKinds.StorageClass],
     select(group) {
-      const requests: Array<{ apiVersion: string; kind: string; names?: string[]; matchLabels?: Record<string, string> }> = [
+      const requests: Array<
+        { apiVersion: string; kind: string; names?: string[]; matchLabels?: Record<string, string> }
+      > = [
         { apiVersion: "v1", kind: "Service", matchLabels: { ...partitionLabelsFor(group.metadata.name) } },
       ];
       const className = storageClassName(group.spec);

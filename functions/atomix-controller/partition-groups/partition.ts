@@ -3,11 +3,31 @@
 // keeps a majority. Pure.
 import { create, toJson } from "@bufbuild/protobuf";
 import { PartitionConfigSchema } from "../../../gen/atomix/controller/controller_pb.ts";
-import { builtinKinds, controller, type DesiredObject, objectOf, type ObjectsByKind, readyCondition, type SyncRequest, type SyncResponse, unchangedChildren } from "../../../runtime/mod.ts";
-import { PartitionKind, type Partition, type ProtocolSpec } from "../kinds.ts";
+import {
+  builtinKinds,
+  controller,
+  type DesiredObject,
+  objectOf,
+  type ObjectsByKind,
+  readyCondition,
+  type SyncRequest,
+  type SyncResponse,
+  unchangedChildren,
+} from "../../../runtime/mod.ts";
+import { type Partition, PartitionKind, type ProtocolSpec } from "../kinds.ts";
 import { storageClassName } from "./partition-group.ts";
-import { chosenProtocol, imageFor, protocolJson, SpecError, type ChosenProtocol } from "../protocols.ts";
-import { apiPort, apiService, headlessService, partitionLabels, protocolPort, countedReadyCondition, replicaContainerBasics, spreadOverHosts, storageClassProblem } from "../replicas.ts";
+import { type ChosenProtocol, chosenProtocol, imageFor, protocolJson, SpecError } from "../protocols.ts";
+import {
+  apiPort,
+  apiService,
+  countedReadyCondition,
+  headlessService,
+  partitionLabels,
+  protocolPort,
+  replicaContainerBasics,
+  spreadOverHosts,
+  storageClassProblem,
+} from "../replicas.ts";
 
 export interface PartitionOptions {
   /** The controller's Service, which partition.json names as the controller. */
@@ -37,7 +57,15 @@ function placeOf(partition: Partition): PartitionPlace {
   const name = partition.metadata.name;
   const group = partition.spec?.group ?? partition.metadata.labels?.group ?? name;
   const index = partition.spec?.partitionId ?? 1;
-  return { name, namespace: partition.metadata.namespace!, group, index, size: partition.spec?.partitionSize ?? 1, labels: partitionLabels(group, index), headless: `${name}-hs` };
+  return {
+    name,
+    namespace: partition.metadata.namespace!,
+    group,
+    index,
+    size: partition.spec?.partitionSize ?? 1,
+    labels: partitionLabels(group, index),
+    headless: `${name}-hs`,
+  };
 }
 
 /** partition.json: the partition, the controller that serves it and its replicas' addresses. */
@@ -49,7 +77,11 @@ export function partitionConfig(place: PartitionPlace, options: PartitionOptions
     PartitionConfigSchema,
     create(PartitionConfigSchema, {
       partition: partitionId,
-      controller: { id: options.controllerName, host: `${options.controllerName}.${options.controllerNamespace}.svc.${domain}`, port: 5679 },
+      controller: {
+        id: options.controllerName,
+        host: `${options.controllerName}.${options.controllerNamespace}.svc.${domain}`,
+        port: 5679,
+      },
       members: Array.from({ length: size }, (_, ordinal) => ({
         id: `${name}-${ordinal}`,
         host: `${name}-${ordinal}.${headless}.${namespace}.svc.${domain}`,
@@ -78,7 +110,11 @@ function dataClaims(storage: ProtocolSpec["storage"]) {
   ];
 }
 
-function partitionStatefulSet(place: PartitionPlace, spec: NonNullable<Partition["spec"]>, protocol: ChosenProtocol): DesiredObject {
+function partitionStatefulSet(
+  place: PartitionPlace,
+  spec: NonNullable<Partition["spec"]>,
+  protocol: ChosenProtocol,
+): DesiredObject {
   const { name, group, index, size, labels, headless } = place;
   const claims = dataClaims(protocol.options.storage);
   return {
@@ -135,14 +171,20 @@ function partitionStatus(readyReplicas: number, size: number) {
 }
 
 /** The protocol the spec chooses, checked: one protocol, a storage class that exists, valid options. */
-function checkedProtocol(spec: NonNullable<Partition["spec"]>, related: ObjectsByKind): { protocol: ChosenProtocol; config: unknown } {
+function checkedProtocol(
+  spec: NonNullable<Partition["spec"]>,
+  related: ObjectsByKind,
+): { protocol: ChosenProtocol; config: unknown } {
   const protocol = chosenProtocol(spec);
   const problem = storageClassProblem(protocol.name, protocol.options, related);
   if (problem) throw new SpecError(problem);
   return { protocol, config: protocolJson(protocol.name, protocol.options, `spec.${protocol.name}`) };
 }
 
-export function syncPartition(options: PartitionOptions, { parent: partition, children, related }: SyncRequest<Partition>): SyncResponse {
+export function syncPartition(
+  options: PartitionOptions,
+  { parent: partition, children, related }: SyncRequest<Partition>,
+): SyncResponse {
   const place = placeOf(partition);
   const spec = partition.spec ?? {};
   const statefulSet = objectOf(children, builtinKinds.StatefulSet, place.name);
@@ -182,7 +224,12 @@ export function partitions(options: PartitionOptions = defaultPartitionOptions) 
   return controller<Partition>({
     name: "partitions",
     parent: PartitionKind,
-    children: [builtinKinds.ConfigMap, builtinKinds.StatefulSet, builtinKinds.Service, builtinKinds.PodDisruptionBudget],
+    children: [
+      builtinKinds.ConfigMap,
+      builtinKinds.StatefulSet,
+      builtinKinds.Service,
+      builtinKinds.PodDisruptionBudget,
+    ],
     related: {
       kinds: [builtinKinds.StorageClass],
       select(partition) {

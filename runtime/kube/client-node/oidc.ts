@@ -12,7 +12,9 @@ export class OpenIDConnectAuth {
   }
 
   async applyAuthentication(user: User, options: unknown): Promise<void> {
-    this.#real ??= import("@kubernetes/client-node/dist/oidc_auth.js").then((module) => new module.OpenIDConnectAuth() as Authenticator);
+    this.#real ??= import("@kubernetes/client-node/dist/oidc_auth.js").then((module) =>
+      new module.OpenIDConnectAuth() as Authenticator
+    );
     await (await this.#real).applyAuthentication(user, options);
   }
 }

@@ -1,8 +1,8 @@
 // The launcher itself: a second cluster starts beside the shared one, stops by PID and
 // leaves nothing behind; a component that cannot start is named with its log and
 // everything already started is torn down.
-import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { alive, ComponentError, startCluster } from "../../../dev/cluster/cluster.ts";

@@ -10,8 +10,8 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   DiscoveryV1Api,
-  Watch,
   type V1Pod,
+  Watch,
 } from "@kubernetes/client-node";
 import { eventually, freshNamespace, statusOf, testKubeConfig } from "../../support/kube.ts";
 
@@ -62,9 +62,17 @@ test("a CRD installs and its objects can be created, listed and watched", async 
       return crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True");
     });
     const target = { group, version: "v1", namespace: namespace.name, plural: "widgets" };
-    const widget = (name: string, size: number) => ({ apiVersion: `${group}/v1`, kind: "Widget", metadata: { name }, spec: { size } });
+    const widget = (name: string, size: number) => ({
+      apiVersion: `${group}/v1`,
+      kind: "Widget",
+      metadata: { name },
+      spec: { size },
+    });
     // Served only once discovery has caught up with the new CRD.
-    await eventually("the first Widget to be created", () => custom.createNamespacedCustomObject({ ...target, body: widget("one", 1) }));
+    await eventually(
+      "the first Widget to be created",
+      () => custom.createNamespacedCustomObject({ ...target, body: widget("one", 1) }),
+    );
 
     const listed = await custom.listNamespacedCustomObject(target);
     assert.equal(
@@ -83,7 +91,10 @@ test("a CRD installs and its objects can be created, listed and watched", async 
     try {
       await custom.createNamespacedCustomObject({ ...target, body: widget("two", 2) });
       await eventually("a watch event for the second Widget", () => seen.includes("ADDED two 2"));
-      assert.not.ok(seen.some((line) => line.includes(" one ")), "the watch started after the list, so it must not replay 'one'");
+      assert.not.ok(
+        seen.some((line) => line.includes(" one ")),
+        "the watch started after the list, so it must not replay 'one'",
+      );
     } finally {
       controller.abort();
     }
@@ -129,7 +140,8 @@ test("a Lease update with a stale resourceVersion gets 409 Conflict", async () =
 
 const labels = { app: "smoke-web" };
 const ready = (pod: V1Pod) =>
-  pod.status?.phase === "Running" && (pod.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+  pod.status?.phase === "Running" &&
+  (pod.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
 
 test("a StatefulSet of 3 replicas gets 3 Running and Ready pods", async () => {
   await apps.createNamespacedStatefulSet({
@@ -142,7 +154,13 @@ test("a StatefulSet of 3 replicas gets 3 Running and Ready pods", async () => {
         selector: { matchLabels: labels },
         template: {
           metadata: { labels },
-          spec: { containers: [{ name: "web", image: "registry.invalid/web:1", ports: [{ name: "http", containerPort: 8080 }] }] },
+          spec: {
+            containers: [{
+              name: "web",
+              image: "registry.invalid/web:1",
+              ports: [{ name: "http", containerPort: 8080 }],
+            }],
+          },
         },
       },
     },
@@ -164,7 +182,10 @@ test("a Service gets an EndpointSlice with the pods' IPs", async () => {
   const discovery = config.makeApiClient(DiscoveryV1Api);
   await core.createNamespacedService({
     namespace: namespace.name,
-    body: { metadata: { name: "web" }, spec: { selector: labels, ports: [{ name: "http", port: 80, targetPort: 8080 }] } },
+    body: {
+      metadata: { name: "web" },
+      spec: { selector: labels, ports: [{ name: "http", port: 80, targetPort: 8080 }] },
+    },
   });
   const pods = await core.listNamespacedPod({ namespace: namespace.name, labelSelector: "app=smoke-web" });
   const podIps = pods.items.map((pod) => pod.status!.podIP!).sort();
@@ -174,7 +195,9 @@ test("a Service gets an EndpointSlice with the pods' IPs", async () => {
       namespace: namespace.name,
       labelSelector: "kubernetes.io/service-name=web",
     });
-    const found = slices.items.flatMap((slice) => (slice.endpoints ?? []).filter((e) => e.conditions?.ready).flatMap((e) => e.addresses)).sort();
+    const found = slices.items.flatMap((slice) =>
+      (slice.endpoints ?? []).filter((e) => e.conditions?.ready).flatMap((e) => e.addresses)
+    ).sort();
     return found.length === podIps.length ? found : undefined;
   });
   assert.equal(addresses, podIps);
@@ -196,7 +219,10 @@ test("deleting the StatefulSet garbage-collects its pods", async () => {
 
 test("deleting a namespace with content completes", async () => {
   const doomed = await freshNamespace(config, "smoke-doomed");
-  await core.createNamespacedConfigMap({ namespace: doomed.name, body: { metadata: { name: "data" }, data: { a: "b" } } });
+  await core.createNamespacedConfigMap({
+    namespace: doomed.name,
+    body: { metadata: { name: "data" }, data: { a: "b" } },
+  });
   await core.deleteNamespace({ name: doomed.name });
   await eventually(`namespace ${doomed.name} to be removed`, async () => {
     try {

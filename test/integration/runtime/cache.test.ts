@@ -17,7 +17,13 @@ const informers: Informer[] = [];
 
 const ns = () => namespace.name;
 const informer = (options: { keepManagedFields?: boolean } = {}) => {
-  const started = new Informer({ kind: builtinKinds.ConfigMap, client, log: silentLogger, namespaces: [ns()], ...options });
+  const started = new Informer({
+    kind: builtinKinds.ConfigMap,
+    client,
+    log: silentLogger,
+    namespaces: [ns()],
+    ...options,
+  });
   informers.push(started);
   started.start();
   return started;
@@ -32,7 +38,13 @@ const applyConfigMap = (name: string, data: Record<string, string>, owner?: Kube
         name,
         namespace: ns(),
         ...(owner && {
-          ownerReferences: [{ apiVersion: "v1", kind: "ConfigMap", name: owner.metadata.name, uid: owner.metadata.uid!, controller: true }],
+          ownerReferences: [{
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            name: owner.metadata.name,
+            uid: owner.metadata.uid!,
+            controller: true,
+          }],
         }),
       },
       data,
@@ -99,7 +111,11 @@ test("removing the last finalizer of a deleting object counts as its deletion", 
   const key = `${ns()}/finalized`;
   await client.apply(
     builtinKinds.ConfigMap,
-    { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "finalized", namespace: ns(), finalizers: ["test.atomix.io/hold"] } },
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "finalized", namespace: ns(), finalizers: ["test.atomix.io/hold"] },
+    },
     { fieldManager: "runtime-cache-test" },
   );
   await client.delete(builtinKinds.ConfigMap, ns(), "finalized");
@@ -114,7 +130,10 @@ test("removing the last finalizer of a deleting object counts as its deletion", 
   assert.is(cache.get(key), undefined, "gone from the cache at once");
   await new Promise((resolve) => setTimeout(resolve, 500));
   assert.is(cache.get(key), undefined, "and it stays gone once the watch catches up");
-  assert.is(await client.get(builtinKinds.ConfigMap, ns(), "finalized").catch((error) => (error as { status?: number }).status), 404);
+  assert.is(
+    await client.get(builtinKinds.ConfigMap, ns(), "finalized").catch((error) => (error as { status?: number }).status),
+    404,
+  );
 });
 
 test("objects are indexed by their controller owner's UID, and leave the index when deleted", async () => {

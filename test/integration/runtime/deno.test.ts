@@ -5,7 +5,7 @@ import { KubeClient } from "../../../runtime/kube/client.ts";
 import { builtinKinds } from "../../../runtime/kube/kinds.ts";
 import { WidgetKind } from "../../sample/widget.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../../support/kube.ts";
-import { installWidgetCrd, startSample, type SampleProcess } from "../../support/sample.ts";
+import { installWidgetCrd, type SampleProcess, startSample } from "../../support/sample.ts";
 
 const config = testKubeConfig();
 const client = new KubeClient(config);

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import * as assert from "uvu/assert";
-import { podExec, type ExecOutcome } from "../../../runtime/exec/exec.ts";
+import { type ExecOutcome, podExec } from "../../../runtime/exec/exec.ts";
 import { KubeClient } from "../../../runtime/kube/client.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../../support/kube.ts";
 import { kubectl, kubectlOrThrow } from "../../support/kubectl.ts";
@@ -24,8 +24,18 @@ let namespace: { name: string; remove(): Promise<void> };
 let workDir: string;
 const pod = "exec-target";
 
-const run = (command: string[], options: { container?: string; timeoutMs?: number; maxOutputBytes?: number; pod?: string } = {}): Promise<ExecOutcome> =>
-  exec({ namespace: namespace.name, pod: options.pod ?? pod, container: options.container ?? "main", command, timeoutMs: options.timeoutMs ?? 10_000, maxOutputBytes: options.maxOutputBytes });
+const run = (
+  command: string[],
+  options: { container?: string; timeoutMs?: number; maxOutputBytes?: number; pod?: string } = {},
+): Promise<ExecOutcome> =>
+  exec({
+    namespace: namespace.name,
+    pod: options.pod ?? pod,
+    container: options.container ?? "main",
+    command,
+    timeoutMs: options.timeoutMs ?? 10_000,
+    maxOutputBytes: options.maxOutputBytes,
+  });
 
 test.before(async () => {
   namespace = await freshNamespace(testKubeConfig(), "exec");
@@ -49,7 +59,13 @@ test("exit code 0 with stdout and stderr apart, in the Exec's workDir with its e
     const result = await run(["sh", "-c", 'echo "$GREETING from $(pwd)"; echo oops >&2']);
     return result.exitCode === 0 ? result : undefined;
   });
-  assert.equal(outcome, { stdout: `hello from ${workDir}\n`, stderr: "oops\n", truncated: false, timedOut: false, exitCode: 0 });
+  assert.equal(outcome, {
+    stdout: `hello from ${workDir}\n`,
+    stderr: "oops\n",
+    truncated: false,
+    timedOut: false,
+    exitCode: 0,
+  });
 });
 
 test("non-zero exit codes come back as themselves (7 and 8 apart), with the output written before", async () => {
@@ -67,7 +83,9 @@ test("a deadline: a command still running is abandoned and reported as timed out
 });
 
 test("output beyond the budget is cut to its last bytes and marked truncated", async () => {
-  const outcome = await run(["sh", "-c", "head -c 3000000 /dev/zero | tr '\\0' a; echo -n END"], { maxOutputBytes: 4096 });
+  const outcome = await run(["sh", "-c", "head -c 3000000 /dev/zero | tr '\\0' a; echo -n END"], {
+    maxOutputBytes: 4096,
+  });
   assert.is(outcome.exitCode, 0);
   assert.is(outcome.truncated, true);
   assert.is(outcome.stdout.length, 4096);
@@ -87,7 +105,18 @@ test("a program that does not exist, a container that does not, a pod that does 
 });
 
 test("kubectl exec reaches the same process, and its failure carries kwok's wrapped exit status", async () => {
-  const ok = await kubectlOrThrow(admin, ["exec", "-n", namespace.name, pod, "-c", "main", "--", "sh", "-c", "echo $GREETING"]);
+  const ok = await kubectlOrThrow(admin, [
+    "exec",
+    "-n",
+    namespace.name,
+    pod,
+    "-c",
+    "main",
+    "--",
+    "sh",
+    "-c",
+    "echo $GREETING",
+  ]);
   assert.is(ok, "hello\n");
   const failed = await kubectl(admin, ["exec", "-n", namespace.name, pod, "-c", "main", "--", "sh", "-c", "exit 7"]);
   assert.is.not(failed.code, 0);
@@ -98,11 +127,17 @@ test("the same exec client on Deno", async () => {
   const script = `
     import { podExec } from "${join(root, "runtime", "exec", "exec.ts")}";
     import { KubeClient } from "${join(root, "runtime", "kube", "client.ts")}";
-    const outcome = await podExec(KubeClient.load(${JSON.stringify(admin)}))({ namespace: ${JSON.stringify(namespace.name)}, pod: "${pod}", container: "main", command: ["sh", "-c", "echo deno; exit 3"], timeoutMs: 10000 });
+    const outcome = await podExec(KubeClient.load(${JSON.stringify(admin)}))({ namespace: ${
+    JSON.stringify(namespace.name)
+  }, pod: "${pod}", container: "main", command: ["sh", "-c", "echo deno; exit 3"], timeoutMs: 10000 });
     console.log(JSON.stringify(outcome));
     Deno.exit(0);
   `;
-  const { stdout } = await promisify(execFile)(join(root, "node_modules", ".bin", "deno"), ["eval", "--quiet", script], { cwd: root, env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" } });
+  const { stdout } = await promisify(execFile)(
+    join(root, "node_modules", ".bin", "deno"),
+    ["eval", "--quiet", script],
+    { cwd: root, env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" } },
+  );
   const outcome = JSON.parse(stdout.trim().split("\n").at(-1)!);
   assert.equal([outcome.exitCode, outcome.stdout], [3, "deno\n"]);
 });

@@ -4,10 +4,14 @@ import { suite } from "../../support/suite.ts";
 import * as assert from "uvu/assert";
 import { KubeClient } from "../../../runtime/kube/client.ts";
 import { builtinKinds } from "../../../runtime/kube/kinds.ts";
-import { defaultLeaseDurationSeconds, defaultRenewDeadlineSeconds, defaultRetryPeriodSeconds } from "../../../runtime/defaults.ts";
+import {
+  defaultLeaseDurationSeconds,
+  defaultRenewDeadlineSeconds,
+  defaultRetryPeriodSeconds,
+} from "../../../runtime/defaults.ts";
 import { WidgetKind } from "../../sample/widget.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../../support/kube.ts";
-import { installWidgetCrd, startSample, type SampleProcess } from "../../support/sample.ts";
+import { installWidgetCrd, type SampleProcess, startSample } from "../../support/sample.ts";
 
 const config = testKubeConfig();
 const client = new KubeClient(config);
@@ -19,9 +23,15 @@ let follower: SampleProcess;
 
 const ns = () => namespace.name;
 const holder = async () =>
-  ((await client.get(builtinKinds.Lease, ns(), "sample-controller")).spec as { holderIdentity?: string }).holderIdentity;
+  ((await client.get(builtinKinds.Lease, ns(), "sample-controller")).spec as { holderIdentity?: string })
+    .holderIdentity;
 const createWidget = (name: string) =>
-  client.create(WidgetKind, { apiVersion: WidgetKind.apiVersion, kind: "Widget", metadata: { name, namespace: ns() }, spec: { replicas: 2 } });
+  client.create(WidgetKind, {
+    apiVersion: WidgetKind.apiVersion,
+    kind: "Widget",
+    metadata: { name, namespace: ns() },
+    spec: { replicas: 2 },
+  });
 const childCount = async (name: string) =>
   (await client.list(builtinKinds.ConfigMap, { namespace: ns(), labelSelector: `widget=${name}` })).items.length;
 
@@ -114,8 +124,14 @@ test("a leader paused past its renew deadline catches up on what changed while i
   } finally {
     leader.process.kill("SIGCONT");
   }
-  await eventually("children of the parent created during the pause", async () => (await childCount("during-pause")) === 2);
-  await eventually("the parent changed during the pause to be resynced", async () => (await childCount("before-pause")) === 3);
+  await eventually(
+    "children of the parent created during the pause",
+    async () => (await childCount("during-pause")) === 2,
+  );
+  await eventually(
+    "the parent changed during the pause to be resynced",
+    async () => (await childCount("before-pause")) === 3,
+  );
   assert.is(await holder(), leader.identity, "the paused leader still holds the Lease");
 });
 

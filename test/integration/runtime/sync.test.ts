@@ -5,9 +5,9 @@ import * as assert from "uvu/assert";
 import { KubeClient } from "../../../runtime/kube/client.ts";
 import { builtinKinds } from "../../../runtime/kube/kinds.ts";
 import type { KubeObject } from "../../../runtime/kube/objects.ts";
-import { WidgetKind, type Widget } from "../../sample/widget.ts";
+import { type Widget, WidgetKind } from "../../sample/widget.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../../support/kube.ts";
-import { installWidgetCrd, startSample, type SampleProcess } from "../../support/sample.ts";
+import { installWidgetCrd, type SampleProcess, startSample } from "../../support/sample.ts";
 
 const config = testKubeConfig();
 const client = new KubeClient(config);
@@ -21,11 +21,16 @@ type Status = { observedGeneration?: number; configMaps?: number; message?: stri
 const ns = () => namespace.name;
 const widget = (name: string) => client.get<Widget & { status?: Status }>(WidgetKind, ns(), name);
 const create = (name: string, spec: Record<string, unknown>) =>
-  client.create<Widget>(WidgetKind, { apiVersion: WidgetKind.apiVersion, kind: "Widget", metadata: { name, namespace: ns() }, spec });
+  client.create<Widget>(WidgetKind, {
+    apiVersion: WidgetKind.apiVersion,
+    kind: "Widget",
+    metadata: { name, namespace: ns() },
+    spec,
+  });
 const patch = (name: string, spec: Record<string, unknown>) => client.patch(WidgetKind, ns(), name, { spec });
 const configMaps = async (name: string) =>
   (await client.list(builtinKinds.ConfigMap, { namespace: ns(), labelSelector: `widget=${name}` })).items.sort((a, b) =>
-    a.metadata.name.localeCompare(b.metadata.name),
+    a.metadata.name.localeCompare(b.metadata.name)
   );
 const ready = (status: Status | undefined) => status?.conditions?.find((c) => c.type === "Ready");
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -33,7 +38,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function settledSyncs(controllers: string[]): Promise<number> {
   const total = async () => {
     let sum = 0;
-    for (const controller of controllers) sum += await sample.metric("controller_runtime_reconcile_total", { controller });
+    for (const controller of controllers) {
+      sum += await sample.metric("controller_runtime_reconcile_total", { controller });
+    }
     return sum;
   };
   await sleep(1_000);
@@ -63,12 +70,24 @@ test("children are created with the controller owner reference, and status carri
   assert.equal(children.map((c) => c.metadata.name), ["alpha-0", "alpha-1", "alpha-2"]);
   for (const child of children) {
     assert.equal(child.metadata.ownerReferences, [
-      { apiVersion: WidgetKind.apiVersion, kind: "Widget", name: "alpha", uid: parent.metadata.uid!, controller: true, blockOwnerDeletion: true },
+      {
+        apiVersion: WidgetKind.apiVersion,
+        kind: "Widget",
+        name: "alpha",
+        uid: parent.metadata.uid!,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
     ]);
     assert.is(child.metadata.labels?.["app.kubernetes.io/managed-by"], "widgets");
     assert.is((child.data as Record<string, string>).message, "one");
-    const managers = (child.metadata.managedFields as Array<{ manager: string; operation: string }>).map((m) => `${m.manager}/${m.operation}`);
-    assert.ok(managers.includes("sample-controller/Apply"), `written by server-side apply as sample-controller (got ${managers})`);
+    const managers = (child.metadata.managedFields as Array<{ manager: string; operation: string }>).map((m) =>
+      `${m.manager}/${m.operation}`
+    );
+    assert.ok(
+      managers.includes("sample-controller/Apply"),
+      `written by server-side apply as sample-controller (got ${managers})`,
+    );
   }
   const status = await eventually("status with 3 config maps", async () => {
     const current = await widget("alpha");
@@ -109,12 +128,17 @@ test("a throwing function gets Ready=False, a Warning Event and backoff, and rec
   assert.match(failed.message ?? "", "spec.fail is set; clear it to recover");
   const events = await eventually("a Warning Event about the failure", async () => {
     const list = await client.list(builtinKinds.Event, { namespace: ns() });
-    const found = list.items.filter((e) => (e.regarding as { name: string }).name === "broken" && e.reason === "SyncFailed");
+    const found = list.items.filter((e) =>
+      (e.regarding as { name: string }).name === "broken" && e.reason === "SyncFailed"
+    );
     return found.length ? found : undefined;
   });
   assert.is(events[0]!.type, "Warning");
   assert.is(events[0]!.reportingController, "sample-controller");
-  await eventually("retries with backoff", async () => (await sample.metric("workqueue_retries_total", { name: "widgets" })) >= retriesBefore + 3);
+  await eventually(
+    "retries with backoff",
+    async () => (await sample.metric("workqueue_retries_total", { name: "widgets" })) >= retriesBefore + 3,
+  );
   assert.equal(await configMaps("broken"), [], "nothing is written while the function fails");
 
   await patch("broken", { fail: false });
@@ -137,14 +161,24 @@ test("an invalid response is refused with a condition that says what is wrong", 
 });
 
 test("a child name held by another controller's object is reported, not taken, and the parent converges once it is gone", async () => {
-  const owner = await client.create<KubeObject>(builtinKinds.ConfigMap, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "holder", namespace: ns() } });
+  const owner = await client.create<KubeObject>(builtinKinds.ConfigMap, {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "holder", namespace: ns() },
+  });
   await client.create(builtinKinds.ConfigMap, {
     apiVersion: "v1",
     kind: "ConfigMap",
     metadata: {
       name: "taken-0",
       namespace: ns(),
-      ownerReferences: [{ apiVersion: "v1", kind: "ConfigMap", name: "holder", uid: owner.metadata.uid!, controller: true }],
+      ownerReferences: [{
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        name: "holder",
+        uid: owner.metadata.uid!,
+        controller: true,
+      }],
     },
     data: { mine: "yes" },
   });
@@ -164,9 +198,14 @@ test("a child name held by another controller's object is reported, not taken, a
   await new Promise((resolve) => setTimeout(resolve, 5_500));
   await client.delete(builtinKinds.ConfigMap, ns(), "taken-0");
   const deleted = performance.now();
-  await eventually("the parent to converge", async () => ready((await widget("taken")).status)?.status === "True", { timeoutMs: 20_000 });
+  await eventually("the parent to converge", async () => ready((await widget("taken")).status)?.status === "True", {
+    timeoutMs: 20_000,
+  });
   const waitedMs = performance.now() - deleted;
-  assert.ok(waitedMs < 3_000, `converged ${waitedMs.toFixed(0)} ms after the deletion, as if by backoff rather than by the deletion`);
+  assert.ok(
+    waitedMs < 3_000,
+    `converged ${waitedMs.toFixed(0)} ms after the deletion, as if by backoff rather than by the deletion`,
+  );
   const child = await client.get(builtinKinds.ConfigMap, ns(), "taken-0");
   assert.is(child.metadata.ownerReferences?.[0]?.kind, "Widget", "the name now belongs to the Widget");
 });
@@ -174,9 +213,15 @@ test("a child name held by another controller's object is reported, not taken, a
 test("resyncAfterSeconds runs sync again with no change", async () => {
   await create("ticking", { resyncAfterSeconds: 1 });
   await eventually("the first sync", async () => (await widget("ticking")).status?.configMaps !== undefined);
-  const before = await sample.metric("controller_runtime_reconcile_total", { controller: "widgets", result: "requeue_after" });
+  const before = await sample.metric("controller_runtime_reconcile_total", {
+    controller: "widgets",
+    result: "requeue_after",
+  });
   await new Promise((resolve) => setTimeout(resolve, 4_500));
-  const after = await sample.metric("controller_runtime_reconcile_total", { controller: "widgets", result: "requeue_after" });
+  const after = await sample.metric("controller_runtime_reconcile_total", {
+    controller: "widgets",
+    result: "requeue_after",
+  });
   assert.ok(after - before >= 3, `expected at least 3 timed resyncs in 4.5 s, saw ${after - before}`);
   assert.ok(after - before <= 6, `expected no more than one resync a second, saw ${after - before}`);
   await patch("ticking", { resyncAfterSeconds: null });
@@ -289,7 +334,10 @@ test("when one of two controllers of a parent fails, its Ready=False stands, the
 
 test("a controller that stops handling a parent (its filter now rejects it) takes its failure back", async () => {
   await create("dropped", { replicas: 1, notes: "fail" });
-  await eventually("Ready=False from widget-notes", async () => ready((await widget("dropped")).status)?.message?.startsWith("widget-notes: "));
+  await eventually(
+    "Ready=False from widget-notes",
+    async () => ready((await widget("dropped")).status)?.message?.startsWith("widget-notes: "),
+  );
   await client.patch(WidgetKind, ns(), "dropped", { spec: { notes: null } });
   const condition = await eventually("Ready=True", async () => {
     const c = ready((await widget("dropped")).status);
@@ -315,21 +363,27 @@ test("two failing controllers of one parent do not take turns rewriting Ready", 
 test("health, readiness and metrics are served; dropped connections do not hurt", async () => {
   assert.is(await (await sample.get("/healthz")).text(), "ok");
   const readiness = await sample.readyz();
-  assert.equal({ ready: readiness.ready, leader: readiness.leader, leaderIdentity: readiness.leaderIdentity }, { ready: true, leader: true, leaderIdentity: "sample-sync" });
+  assert.equal({ ready: readiness.ready, leader: readiness.leader, leaderIdentity: readiness.leaderIdentity }, {
+    ready: true,
+    leader: true,
+    leaderIdentity: "sample-sync",
+  });
   const metrics = await (await sample.get("/metrics")).text();
-  for (const name of [
-    "controller_runtime_reconcile_total",
-    "controller_runtime_reconcile_errors_total",
-    "controller_runtime_reconcile_time_seconds",
-    "controller_runtime_active_workers",
-    "workqueue_depth",
-    "workqueue_adds_total",
-    "workqueue_queue_duration_seconds",
-    "workqueue_work_duration_seconds",
-    "workqueue_retries_total",
-    "leader_election_master_status",
-    "controller_runtime_event_to_apply_seconds",
-  ]) {
+  for (
+    const name of [
+      "controller_runtime_reconcile_total",
+      "controller_runtime_reconcile_errors_total",
+      "controller_runtime_reconcile_time_seconds",
+      "controller_runtime_active_workers",
+      "workqueue_depth",
+      "workqueue_adds_total",
+      "workqueue_queue_duration_seconds",
+      "workqueue_work_duration_seconds",
+      "workqueue_retries_total",
+      "leader_election_master_status",
+      "controller_runtime_event_to_apply_seconds",
+    ]
+  ) {
     assert.ok(metrics.includes(`# TYPE ${name} `), `metric ${name} is exported`);
   }
   assert.ok((await sample.metric("controller_runtime_event_to_apply_seconds_count", { controller: "widgets" })) > 0);

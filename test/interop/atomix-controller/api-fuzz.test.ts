@@ -12,7 +12,15 @@ import { startAtomixController } from "../../support/atomix.ts";
 import { BodyMaker } from "../../support/fuzz-bodies.ts";
 import { fuzzedServices, seedsOf } from "../../support/fuzz-seeds.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../../support/kube.ts";
-import { callHttp1, callHttp2, codeNames, openSession, type WireAnswer, type WireCall, type WireProtocol } from "../../support/rpc-wire.ts";
+import {
+  callHttp1,
+  callHttp2,
+  codeNames,
+  openSession,
+  type WireAnswer,
+  type WireCall,
+  type WireProtocol,
+} from "../../support/rpc-wire.ts";
 import type { SampleProcess } from "../../support/sample.ts";
 import { suite } from "../../support/suite.ts";
 
@@ -64,7 +72,17 @@ test(`${bodiesPerServicePerProtocol} random and mutated bodies per service per p
         const { kind, body } = enveloped ? bodies.enveloped(message.data) : { kind: "unenveloped", body: message.data };
         const http2 = protocol === "grpc" || method.method.methodKind === "bidi_streaming" || bodies.int(2) === 0;
         const openEnded = method.method.methodKind === "server_streaming";
-        calls.push({ protocol, path: method.path, body, unary: method.unary, json, http2, openEnded, service: service.typeName, kind: `${message.kind}, ${kind}` });
+        calls.push({
+          protocol,
+          path: method.path,
+          body,
+          unary: method.unary,
+          json,
+          http2,
+          openEnded,
+          service: service.typeName,
+          kind: `${message.kind}, ${kind}`,
+        });
       }
     }
   }
@@ -87,7 +105,8 @@ test(`${bodiesPerServicePerProtocol} random and mutated bodies per service per p
       }
       const key = `${call.protocol.padEnd(8)} ${call.http2 ? "h2 " : "h1 "} HTTP ${answer.httpStatus} ${answer.code}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
-      const bad = answer.httpStatus === 500 || answer.code === "internal" || answer.code === "unknown" || !codeNames.includes(answer.code);
+      const bad = answer.httpStatus === 500 || answer.code === "internal" || answer.code === "unknown" ||
+        !codeNames.includes(answer.code);
       if (bad) failures.push(`${key} for ${call.path} (${call.kind}): ${answer.message}`);
     }
   };
@@ -96,12 +115,24 @@ test(`${bodiesPerServicePerProtocol} random and mutated bodies per service per p
   const seconds = (Date.now() - started) / 1000;
   const rssAfter = await controller.metric("process_resident_memory_bytes");
   const heapAfter = await controller.metric("nodejs_heap_size_used_bytes");
-  console.log(`fuzz: seed ${seed}, ${calls.length} calls in ${seconds.toFixed(1)} s; answers by protocol, HTTP status and code:`);
+  console.log(
+    `fuzz: seed ${seed}, ${calls.length} calls in ${seconds.toFixed(1)} s; answers by protocol, HTTP status and code:`,
+  );
   for (const [key, count] of [...counts].sort()) console.log(`  ${key.padEnd(48)} ${count}`);
   const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-  console.log(`fuzz: controller RSS before ${mib(rssBefore)}, after ${mib(rssAfter)} (bound: +${mib(rssBoundBytes)}); heap used before ${mib(heapBefore)}, after ${mib(heapAfter)}`);
+  console.log(
+    `fuzz: controller RSS before ${mib(rssBefore)}, after ${mib(rssAfter)} (bound: +${
+      mib(rssBoundBytes)
+    }); heap used before ${mib(heapBefore)}, after ${mib(heapAfter)}`,
+  );
   const serverHttp2 = controller.logs.filter((line) => /HTTP\/2|connection error/.test(line)).slice(0, 5);
-  assert.equal(failures.slice(0, 20), [], `${failures.length} bad answers; client session: ${sessionEvents.join("; ") || "no event"}; server: ${serverHttp2.join("\n") || "no HTTP/2 error"}`);
+  assert.equal(
+    failures.slice(0, 20),
+    [],
+    `${failures.length} bad answers; client session: ${sessionEvents.join("; ") || "no event"}; server: ${
+      serverHttp2.join("\n") || "no HTTP/2 error"
+    }`,
+  );
   assert.is([...counts.values()].reduce((a, b) => a + b, 0), calls.length, "every call was answered");
   assert.ok(rssAfter - rssBefore < rssBoundBytes, `RSS grew by ${((rssAfter - rssBefore) / 2 ** 20).toFixed(1)} MiB`);
   let heapIdle = heapAfter;

@@ -4,7 +4,7 @@
 // from its declared length while the client is still sending (resident memory stays flat),
 // request headers and concurrent HTTP/2 streams are bounded, and the flags change the bounds.
 import { request as http1Request } from "node:http";
-import { connect, constants, type ClientHttp2Session, type Settings } from "node:http2";
+import { type ClientHttp2Session, connect, constants, type Settings } from "node:http2";
 import { join } from "node:path";
 import * as assert from "uvu/assert";
 import { startAtomixController } from "../../support/atomix.ts";
@@ -12,7 +12,7 @@ import { buildGoTool, runTool, startGoProgram } from "../../support/goclient.ts"
 import { eventually, freshNamespace, testKubeConfig } from "../../support/kube.ts";
 import { kubectlOrThrow } from "../../support/kubectl.ts";
 import { openSession } from "../../support/rpc-wire.ts";
-import { startSample, type SampleProcess } from "../../support/sample.ts";
+import { type SampleProcess, startSample } from "../../support/sample.ts";
 import { serviceAccountKubeconfig } from "../../support/service-account.ts";
 import { suite } from "../../support/suite.ts";
 
@@ -43,17 +43,27 @@ async function serverSettings(port: number): Promise<{ session: ClientHttp2Sessi
   return { session, settings };
 }
 
-const probe = (port: number, service = "") => runTool(tools.healthProbe, [`-addr=127.0.0.1:${port}`, `-service=${service}`]);
+const probe = (port: number, service = "") =>
+  runTool(tools.healthProbe, [`-addr=127.0.0.1:${port}`, `-service=${service}`]);
 
 test("NOT_SERVING (and /readyz 503) while the caches cannot sync: a ServiceAccount the API server lets list nothing", async () => {
   await kubectlOrThrow(process.env.KUBECONFIG_FOR_TESTS!, ["create", "serviceaccount", "nobody", "-n", namespace.name]);
   const kubeconfig = await serviceAccountKubeconfig("nobody", namespace.name);
-  const unsynced = await startSample({ script: join(root, "main.ts"), identity: "api-unsynced", kubeconfig, args: ["--leader-elect=false"] });
+  const unsynced = await startSample({
+    script: join(root, "main.ts"),
+    identity: "api-unsynced",
+    kubeconfig,
+    args: ["--leader-elect=false"],
+  });
   stopped.push(unsynced);
   const answer = await probe(unsynced.port);
   assert.is(answer.code, 4, `grpc-health-probe exits 4 for NOT_SERVING: ${answer.stdout}${answer.stderr}`);
   assert.match(answer.stderr + answer.stdout, "NOT_SERVING");
-  assert.is((await probe(unsynced.port, "atomix.database.DatabaseService")).code, 4, "each service reports the server's status");
+  assert.is(
+    (await probe(unsynced.port, "atomix.database.DatabaseService")).code,
+    4,
+    "each service reports the server's status",
+  );
   const readyz = await unsynced.get("/readyz");
   assert.is(readyz.status, 503);
   assert.is(((await readyz.json()) as { cachesSynced: boolean }).cachesSynced, false);
@@ -63,7 +73,11 @@ test("a grpc-go Watch sees SERVING, then NOT_SERVING as soon as shutdown starts,
   const { controller } = await startAtomixController("api-health");
   stopped.push(controller);
   assert.is((await probe(controller.port)).code, 0);
-  const watch = startGoProgram(tools.edges, [`--address=127.0.0.1:${controller.port}`, "--scenario=watch", "--service=atomix.controller.ControllerService"]);
+  const watch = startGoProgram(tools.edges, [
+    `--address=127.0.0.1:${controller.port}`,
+    "--scenario=watch",
+    "--service=atomix.controller.ControllerService",
+  ]);
   await eventually("the Watch to report SERVING", () => watch.steps.some((step) => step.status === "SERVING"));
   assert.is(await controller.stop("SIGTERM"), 0);
   await eventually("the Watch to end", () => watch.steps.some((step) => step.step === "end"));
@@ -80,7 +94,12 @@ test("oversized messages are refused from their declared length, before they are
   // gRPC over HTTP/2: the envelope's 5-byte prefix declares 256 MiB.
   const session = await openSession(`http://127.0.0.1:${controller.port}`);
   const grpc = await new Promise<{ status: string | undefined; sent: number }>((resolve) => {
-    const stream = session.request({ ":method": "POST", ":path": "/atomix.database.DatabaseService/GetDatabases", "content-type": "application/grpc", te: "trailers" });
+    const stream = session.request({
+      ":method": "POST",
+      ":path": "/atomix.database.DatabaseService/GetDatabases",
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
     let sent = 0;
     let answered = false;
     const header = new Uint8Array(5);
@@ -103,7 +122,13 @@ test("oversized messages are refused from their declared length, before they are
   assert.ok(grpc.sent < 16 * mib, `gRPC: answered after ${grpc.sent / mib} MiB of 256 were sent`);
   // Connect over HTTP/1.1: the Content-Length declares 256 MiB.
   const connect = await new Promise<{ status: number; sent: number }>((resolve, reject) => {
-    const request = http1Request({ host: "127.0.0.1", port: controller.port, method: "POST", path: "/atomix.database.DatabaseService/GetDatabases", headers: { "content-type": "application/proto", "content-length": declared } });
+    const request = http1Request({
+      host: "127.0.0.1",
+      port: controller.port,
+      method: "POST",
+      path: "/atomix.database.DatabaseService/GetDatabases",
+      headers: { "content-type": "application/proto", "content-length": declared },
+    });
     let sent = 0;
     let answered = false;
     const pump = () => {
@@ -128,7 +153,12 @@ test("request headers are bounded (HTTP/1.1 431, HTTP/2 stream refused) and HTTP
   const controller = stopped.at(-1)!;
   const huge = "x".repeat(100 * 1024);
   const status = await new Promise<number>((resolve, reject) => {
-    const request = http1Request({ host: "127.0.0.1", port: controller.port, path: "/healthz", headers: { "x-huge": huge } }, (response) => resolve(response.statusCode!));
+    const request = http1Request({
+      host: "127.0.0.1",
+      port: controller.port,
+      path: "/healthz",
+      headers: { "x-huge": huge },
+    }, (response) => resolve(response.statusCode!));
     request.on("error", reject);
     request.end();
   });
@@ -149,12 +179,19 @@ test("request headers are bounded (HTTP/1.1 431, HTTP/2 stream refused) and HTTP
 test("--max-message-bytes raises the limit and --max-concurrent-streams lowers the streams", async () => {
   const controller = stopped.at(-1)!;
   await controller.stop("SIGTERM");
-  const { controller: raised } = await startAtomixController("api-raised", "leader", { args: [`--max-message-bytes=${16 * mib}`, "--max-concurrent-streams=8"] });
+  const { controller: raised } = await startAtomixController("api-raised", "leader", {
+    args: [`--max-message-bytes=${16 * mib}`, "--max-concurrent-streams=8"],
+  });
   stopped.push(raised);
   const { session, settings } = await serverSettings(raised.port);
   session.destroy();
   assert.is(settings.maxConcurrentStreams, 8);
-  const run = startGoProgram(tools.edges, [`--address=127.0.0.1:${raised.port}`, "--scenario=invoke", "--method=/atomix.database.DatabaseService/GetDatabases", `--size=${6 * mib}`]);
+  const run = startGoProgram(tools.edges, [
+    `--address=127.0.0.1:${raised.port}`,
+    "--scenario=invoke",
+    "--method=/atomix.database.DatabaseService/GetDatabases",
+    `--size=${6 * mib}`,
+  ]);
   await eventually("the call to end", () => run.steps.find((step) => step.step === "invoke"));
   assert.is(run.steps[0]!.code, "InvalidArgument", "6 MiB of zeros is read (and refused as malformed), not too big");
   const flag = await runTool(process.execPath, [join(root, "main.ts"), "--max-message-bytes=0"]);

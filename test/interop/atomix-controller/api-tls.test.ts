@@ -13,7 +13,7 @@ import * as assert from "uvu/assert";
 import { buildGoTool, runTool } from "../../support/goclient.ts";
 import { eventually } from "../../support/kube.ts";
 import { kubectl } from "../../support/kubectl.ts";
-import { startSample, type SampleProcess } from "../../support/sample.ts";
+import { type SampleProcess, startSample } from "../../support/sample.ts";
 import { serviceAccountKubeconfig } from "../../support/service-account.ts";
 import { suite } from "../../support/suite.ts";
 
@@ -31,9 +31,36 @@ async function openssl(...args: string[]): Promise<void> {
 
 /** A key and a certificate for 127.0.0.1 signed by the test CA, with this common name. */
 async function issue(name: string): Promise<{ cert: string; key: string }> {
-  await openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-subj", `/CN=${name}`, "-out", `${name}.csr`);
+  await openssl(
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    `${name}.key`,
+    "-subj",
+    `/CN=${name}`,
+    "-out",
+    `${name}.csr`,
+  );
   writeFileSync(join(dir, `${name}.ext`), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  await openssl("x509", "-req", "-in", `${name}.csr`, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "1", "-extfile", `${name}.ext`, "-out", `${name}.crt`);
+  await openssl(
+    "x509",
+    "-req",
+    "-in",
+    `${name}.csr`,
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    "1",
+    "-extfile",
+    `${name}.ext`,
+    "-out",
+    `${name}.crt`,
+  );
   return { cert: readFileSync(join(dir, `${name}.crt`), "utf8"), key: readFileSync(join(dir, `${name}.key`), "utf8") };
 }
 
@@ -55,7 +82,21 @@ function servedName(port: number): Promise<string> {
 
 test.before(async () => {
   [tools.grpcurl, tools.healthProbe] = await Promise.all([buildGoTool("grpcurl"), buildGoTool("healthProbe")]);
-  await openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-subj", "/CN=api-tls-test-ca", "-days", "1", "-out", "ca.pem");
+  await openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    "ca.key",
+    "-subj",
+    "/CN=api-tls-test-ca",
+    "-days",
+    "1",
+    "-out",
+    "ca.pem",
+  );
   const first = await issue("first");
   writeFileSync(files.cert, first.cert);
   writeFileSync(files.key, first.key);
@@ -71,12 +112,19 @@ test.after(async () => {
 async function start(runtime: "node" | "deno"): Promise<SampleProcess> {
   const kubeconfig = await serviceAccountKubeconfig("atomix-controller", "kube-system");
   const args = ["--leader-elect=false", `--tls-cert-file=${files.cert}`, `--tls-private-key-file=${files.key}`];
-  const controller = await startSample({ script: join(root, "main.ts"), identity: `api-tls-${runtime}`, kubeconfig, args, runtime });
+  const controller = await startSample({
+    script: join(root, "main.ts"),
+    identity: `api-tls-${runtime}`,
+    kubeconfig,
+    args,
+    runtime,
+  });
   controllers.push(controller);
   return controller;
 }
 
-const curl = (port: number, ...args: string[]) => run("curl", ["-sS", "--cacert", files.ca, ...args, `https://127.0.0.1:${port}/readyz`]);
+const curl = (port: number, ...args: string[]) =>
+  run("curl", ["-sS", "--cacert", files.ca, ...args, `https://127.0.0.1:${port}/readyz`]);
 
 test("Node: grpcurl, grpc-health-probe and curl over TLS; no cleartext on the port", async () => {
   const controller = await start("node");
@@ -84,14 +132,29 @@ test("Node: grpcurl, grpc-health-probe and curl over TLS; no cleartext on the po
   const listed = await runTool(tools.grpcurl, ["-cacert", files.ca, address, "list"]);
   assert.is(listed.code, 0, listed.stderr);
   assert.match(listed.stdout, "atomix.controller.ControllerService");
-  await eventually("SERVING over TLS", async () => (await runTool(tools.healthProbe, [`-addr=${address}`, "-tls", `-tls-ca-cert=${files.ca}`])).code === 0);
+  await eventually(
+    "SERVING over TLS",
+    async () => (await runTool(tools.healthProbe, [`-addr=${address}`, "-tls", `-tls-ca-cert=${files.ca}`])).code === 0,
+  );
   for (const version of ["--http1.1", "--http2"]) {
     const { stdout } = await curl(controller.port, version, "-o", "/dev/null", "-w", "%{http_code} %{http_version}");
     assert.is(stdout, version === "--http2" ? "200 2" : "200 1.1");
   }
-  const { stdout } = await run("curl", ["-sS", "--cacert", files.ca, "-H", "content-type: application/json", "-d", '{"namespace":"default"}', `https://127.0.0.1:${controller.port}/atomix.database.DatabaseService/GetDatabases`]);
+  const { stdout } = await run("curl", [
+    "-sS",
+    "--cacert",
+    files.ca,
+    "-H",
+    "content-type: application/json",
+    "-d",
+    '{"namespace":"default"}',
+    `https://127.0.0.1:${controller.port}/atomix.database.DatabaseService/GetDatabases`,
+  ]);
   assert.equal(JSON.parse(stdout), {});
-  const cleartext = await run("curl", ["-sS", "-m", "5", `http://127.0.0.1:${controller.port}/readyz`]).then(() => "answered", () => "refused");
+  const cleartext = await run("curl", ["-sS", "-m", "5", `http://127.0.0.1:${controller.port}/readyz`]).then(
+    () => "answered",
+    () => "refused",
+  );
   assert.is(cleartext, "refused");
 });
 
@@ -105,7 +168,10 @@ for (const runtime of ["node", "deno"] as const) {
     const second = await issue("second");
     replace(files.key, second.key);
     replace(files.cert, second.cert);
-    await eventually("the second certificate to be served", async () => (await servedName(controller.port)) === "second");
+    await eventually(
+      "the second certificate to be served",
+      async () => (await servedName(controller.port)) === "second",
+    );
     const refusals = () => controller.logs.filter((line) => line.includes("TLS certificate not reloaded")).length;
     const before = refusals();
     const third = await issue("third");

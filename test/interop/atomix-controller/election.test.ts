@@ -32,7 +32,11 @@ function enter(replica: SampleProcess, member: string, partition = 1): Candidate
   const done = (async () => {
     try {
       for await (const response of stream as AsyncIterable<PartitionElectionResponse>) {
-        seen.push({ term: Number(response.term!.term), primary: response.term!.primary, candidates: response.term!.candidates });
+        seen.push({
+          term: Number(response.term!.term),
+          primary: response.term!.primary,
+          candidates: response.term!.candidates,
+        });
       }
     } catch {
       // aborted
@@ -58,11 +62,18 @@ test("three candidates on two replicas: the first is primary at term 1; when it 
   const [a, b] = replicas as [SampleProcess, SampleProcess];
   const first = enter(a, "member-1");
   await eventually("member-1 to be primary", () => last(first)?.primary === "member-1");
-  assert.equal(first.seen[0], { term: 1, primary: "member-1", candidates: ["member-1"] }, "a new entrant gets the current term at once");
+  assert.equal(
+    first.seen[0],
+    { term: 1, primary: "member-1", candidates: ["member-1"] },
+    "a new entrant gets the current term at once",
+  );
   const second = enter(b, "member-2");
   await eventually("member-2 to see itself as a candidate", () => last(second)?.candidates.length === 2);
   const third = enter(a, "member-3");
-  await eventually("every stream to see three candidates", () => [first, second, third].every((c) => last(c)?.candidates.length === 3));
+  await eventually(
+    "every stream to see three candidates",
+    () => [first, second, third].every((c) => last(c)?.candidates.length === 3),
+  );
   for (const candidate of [first, second, third]) {
     assert.equal(last(candidate), { term: 1, primary: "member-1", candidates: ["member-1", "member-2", "member-3"] });
   }
@@ -105,7 +116,10 @@ test("bad requests are refused with INVALID_ARGUMENT naming the field", async ()
   const cases: Array<[Record<string, unknown>, string]> = [
     [{ member: "m" }, "partition_id is required"],
     [{ partitionId: { partition: 1 }, member: "m" }, "partition_id.group.name is required"],
-    [{ partitionId: { partition: 0, group: { name: "raft" } }, member: "m" }, "partition_id.partition must be at least 1"],
+    [
+      { partitionId: { partition: 0, group: { name: "raft" } }, member: "m" },
+      "partition_id.partition must be at least 1",
+    ],
     [{ partitionId: { partition: 1, group: { name: "raft" } } }, "member is required"],
   ];
   for (const [request, message] of cases) {

@@ -30,20 +30,34 @@ test.after(async () => {
 
 test("NewClient, GetGroups, GetGroup, CreateGroup, DeleteGroup", async () => {
   // The follower replica serves it: handlers read the shared cache and write through the API server.
-  const run = await runGoProgram(binary, [`--addresses=${address(replicas[1]!)}`, `--namespace=${namespace.name}`, "--scenario=groups"]);
+  const run = await runGoProgram(binary, [
+    `--addresses=${address(replicas[1]!)}`,
+    `--namespace=${namespace.name}`,
+    "--scenario=groups",
+  ]);
   assert.equal(run.code, 0, run.stderr);
   assert.equal(stepOf(run, "GetGroups"), { step: "GetGroups", count: 0, error: "" });
   assert.match(String(stepOf(run, "GetGroup-missing").error), "unknown partition group raft");
   const group = { namespace: namespace.name, name: "raft", partitions: 3, partitionSize: 1 };
   assert.equal(stepOf(run, "CreateGroup"), { step: "CreateGroup", error: "", group });
   assert.equal(stepOf(run, "GetGroup"), { step: "GetGroup", error: "", group });
-  assert.equal(stepOf(run, "GetGroups-after-create"), { step: "GetGroups-after-create", count: 1, groups: [group], error: "" });
+  assert.equal(stepOf(run, "GetGroups-after-create"), {
+    step: "GetGroups-after-create",
+    count: 1,
+    groups: [group],
+    error: "",
+  });
   assert.equal(stepOf(run, "DeleteGroup"), { step: "DeleteGroup", error: "" });
   assert.match(String(stepOf(run, "GetGroup-after-delete").error), "unknown partition group raft");
 });
 
 test("EnterElection through the generated stub, candidates on two replicas", async () => {
-  const run = await runGoProgram(binary, [`--addresses=${replicas.map(address).join(",")}`, `--namespace=${namespace.name}`, "--scenario=election", "--group=go-election"]);
+  const run = await runGoProgram(binary, [
+    `--addresses=${replicas.map(address).join(",")}`,
+    `--namespace=${namespace.name}`,
+    "--scenario=election",
+    "--group=go-election",
+  ]);
   assert.equal(run.code, 0, run.stderr);
   const firstTerm = run.steps.filter((step) => step.step === "term-1");
   assert.equal(

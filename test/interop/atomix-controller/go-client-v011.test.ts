@@ -37,7 +37,12 @@ test("GetDatabases and GetDatabase through ControllerService", async () => {
   // No storage class: no partitions, so the client opens no session to a storage node.
   await create(empty.name, database("alpha", "absent"));
   await create(empty.name, database("beta", "absent"));
-  const args = [`--address=127.0.0.1:${controller.port}`, `--namespace=${empty.name}`, "--database=beta", "--missing=gamma"];
+  const args = [
+    `--address=127.0.0.1:${controller.port}`,
+    `--namespace=${empty.name}`,
+    "--database=beta",
+    "--missing=gamma",
+  ];
   const run = await eventually("both databases listed", async () => {
     const result = await runGoProgram(binary, args);
     return (stepOf(result, "GetDatabases").databases as unknown[]).length === 2 ? result : undefined;
@@ -45,7 +50,11 @@ test("GetDatabases and GetDatabase through ControllerService", async () => {
   assert.equal(run.code, 0, run.stderr);
   assert.equal(stepOf(run, "GetDatabases"), {
     step: "GetDatabases",
-    databases: [{ name: "alpha", namespace: empty.name, partitions: 0 }, { name: "beta", namespace: empty.name, partitions: 0 }],
+    databases: [{ name: "alpha", namespace: empty.name, partitions: 0 }, {
+      name: "beta",
+      namespace: empty.name,
+      partitions: 0,
+    }],
     elapsedMs: stepOf(run, "GetDatabases").elapsedMs,
     panic: "",
     error: "",
@@ -55,24 +64,39 @@ test("GetDatabases and GetDatabase through ControllerService", async () => {
   assert.equal([one.error, one.name, one.namespace, one.partitions], ["", "beta", empty.name, 0]);
   const missing = stepOf(run, "GetDatabase-missing");
   assert.is(missing.found, false);
-  assert.match(String(missing.error), "unknown database gamma", "a missing name is an empty list, which the client reports");
+  assert.match(
+    String(missing.error),
+    "unknown database gamma",
+    "a missing name is an empty list, which the client reports",
+  );
 });
 
 test("the partitions the client would connect to: one endpoint per partition, the Service's cluster DNS name on 5678", async () => {
-  await create(stored.name, "apiVersion: storage.cloud.atomix.io/v1beta1\nkind: RaftStorageClass\nmetadata: {name: raft}\nspec: {replicas: 1}\n");
+  await create(
+    stored.name,
+    "apiVersion: storage.cloud.atomix.io/v1beta1\nkind: RaftStorageClass\nmetadata: {name: raft}\nspec: {replicas: 1}\n",
+  );
   await create(stored.name, database("gamma", "raft", 2));
   await eventually("gamma's 2 partitions", async () => {
     const listed = await kubectl(admin, ["get", "partitions.cloud.atomix.io", "-n", stored.name, "-o", "name"]);
     return listed.stdout.trim().split("\n").filter(Boolean).length === 2;
   });
   // The raw call comes first; the client's own calls then fail to reach the (imageless) storage nodes, which is expected here.
-  const run = await runGoProgram(binary, [`--address=127.0.0.1:${controller.port}`, `--namespace=${stored.name}`, "--rpc-timeout=2s", "--timeout=20s"], 30_000);
+  const run = await runGoProgram(binary, [
+    `--address=127.0.0.1:${controller.port}`,
+    `--namespace=${stored.name}`,
+    "--rpc-timeout=2s",
+    "--timeout=20s",
+  ], 30_000);
   assert.equal(stepOf(run, "GetDatabases-raw").databases, [
     {
       name: "gamma",
       namespace: stored.name,
       hasId: true,
-      partitions: [1, 2].map((p) => ({ partition: p, endpoints: [`gamma-${p}.${stored.name}.svc.cluster.local:5678`] })),
+      partitions: [1, 2].map((p) => ({
+        partition: p,
+        endpoints: [`gamma-${p}.${stored.name}.svc.cluster.local:5678`],
+      })),
     },
   ]);
 });

@@ -6,7 +6,16 @@ import { eraACrdsYaml } from "../../../bench/originals.ts";
 import { crdToV1 } from "../../../bench/side-by-side/crds.ts";
 import { extrapolate, quantile, ratio, verdict } from "../../../bench/side-by-side/stats.ts";
 import { readyOf } from "../../../bench/side-by-side/track.ts";
-import { barePartitionGroup, barePriority, eraBDatabase, expected, partitionGroup, partitionSet, pool, registerKinds } from "../../../bench/side-by-side/workload.ts";
+import {
+  barePartitionGroup,
+  barePriority,
+  eraBDatabase,
+  expected,
+  partitionGroup,
+  partitionSet,
+  pool,
+  registerKinds,
+} from "../../../bench/side-by-side/workload.ts";
 import { builtinKinds, type KubeObject } from "../../../runtime/mod.ts";
 import { PartitionKind } from "../../../functions/atomix-controller/kinds.ts";
 
@@ -65,7 +74,10 @@ test("era a's v1beta1 CRDs become v1: one served and stored version, status subr
       ],
     },
   });
-  assert.throws(() => crdToV1({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } }), /not a CustomResourceDefinition/);
+  assert.throws(
+    () => crdToV1({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } }),
+    /not a CustomResourceDefinition/,
+  );
 });
 
 test("eraACrdsYaml keeps only the CustomResourceDefinitions of the upstream manifest", () => {
@@ -76,7 +88,10 @@ test("eraACrdsYaml keeps only the CustomResourceDefinitions of the upstream mani
   const yaml = eraACrdsYaml(upstream);
   assert.match(yaml, /apiVersion: apiextensions.k8s.io\/v1\n/);
   assert.not.match(yaml, /ServiceAccount/);
-  assert.throws(() => eraACrdsYaml("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n"), /no CustomResourceDefinition/);
+  assert.throws(
+    () => eraACrdsYaml("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n"),
+    /no CustomResourceDefinition/,
+  );
 });
 
 test("the pool keeps at most `limit` tasks in flight and starts waiting tasks by priority, then in order", async () => {
@@ -95,7 +110,14 @@ test("the pool keeps at most `limit` tasks in flight and starts waiting tasks by
         resolve();
       });
     });
-  const all = [run(task("a"), 3), run(task("b"), 3), run(task("c"), 3), run(task("d"), 1), run(task("e"), 0), run(task("f"), 1)];
+  const all = [
+    run(task("a"), 3),
+    run(task("b"), 3),
+    run(task("c"), 3),
+    run(task("d"), 1),
+    run(task("e"), 0),
+    run(task("f"), 1),
+  ];
   while (releases.length || started.length < 6) {
     await new Promise((resolve) => setTimeout(resolve, 1));
     releases.shift()?.();
@@ -110,8 +132,18 @@ test("the pool keeps at most `limit` tasks in flight and starts waiting tasks by
 });
 
 test("the bare writer applies what our functions answer, owned and labelled as the runtime stamps them", async () => {
-  registerKinds([PartitionKind, builtinKinds.Service, builtinKinds.EndpointSlice, builtinKinds.ConfigMap, builtinKinds.StatefulSet, builtinKinds.PodDisruptionBudget]);
-  const group = { ...partitionGroup("g", "ns", { partitions: 2, replicas: 3 }), metadata: { name: "g", namespace: "ns", uid: "uid-g" } };
+  registerKinds([
+    PartitionKind,
+    builtinKinds.Service,
+    builtinKinds.EndpointSlice,
+    builtinKinds.ConfigMap,
+    builtinKinds.StatefulSet,
+    builtinKinds.PodDisruptionBudget,
+  ]);
+  const group = {
+    ...partitionGroup("g", "ns", { partitions: 2, replicas: 3 }),
+    metadata: { name: "g", namespace: "ns", uid: "uid-g" },
+  };
   const applied: KubeObject[] = [];
   await barePartitionGroup(group, async (_kind, object) => {
     applied.push(object);
@@ -136,11 +168,21 @@ test("the bare writer applies what our functions answer, owned and labelled as t
   ]);
   for (const object of applied) assert.is(object.metadata.namespace, "ns");
   const statefulSet = applied.find((o) => o.kind === "StatefulSet")!;
-  assert.equal(statefulSet.metadata.ownerReferences, [{ apiVersion: "k8s.atomix.io/v1alpha1", kind: "Partition", name: statefulSet.metadata.name, uid: `uid-${statefulSet.metadata.name}`, controller: true, blockOwnerDeletion: true }]);
+  assert.equal(statefulSet.metadata.ownerReferences, [{
+    apiVersion: "k8s.atomix.io/v1alpha1",
+    kind: "Partition",
+    name: statefulSet.metadata.name,
+    uid: `uid-${statefulSet.metadata.name}`,
+    controller: true,
+    blockOwnerDeletion: true,
+  }]);
   assert.is(statefulSet.metadata.labels?.["app.kubernetes.io/managed-by"], "partitions");
   assert.is((statefulSet.spec as { replicas: number }).replicas, 3);
   // The counts the bench waits for match what is written: the group Service and two per partition.
-  assert.is(names.filter((n) => n.startsWith("Service/")).length, expected("partition-groups", 1, { partitions: 2, replicas: 3 }).services);
+  assert.is(
+    names.filter((n) => n.startsWith("Service/")).length,
+    expected("partition-groups", 1, { partitions: 2, replicas: 3 }).services,
+  );
 });
 
 test("the originals' parents are shaped as their examples", () => {
@@ -155,7 +197,13 @@ test("the originals' parents are shaped as their examples", () => {
 });
 
 test("a StatefulSet counts once every replica is ready; anything else by existing", () => {
-  const sts = (replicas: number, ready?: number): KubeObject => ({ apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "s" }, spec: { replicas }, status: ready === undefined ? {} : { readyReplicas: ready } });
+  const sts = (replicas: number, ready?: number): KubeObject => ({
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: { name: "s" },
+    spec: { replicas },
+    status: ready === undefined ? {} : { readyReplicas: ready },
+  });
   assert.is(readyOf(sts(3, 3)), true);
   assert.is(readyOf(sts(3, 2)), false);
   assert.is(readyOf(sts(3)), false);

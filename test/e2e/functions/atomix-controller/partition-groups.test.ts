@@ -28,7 +28,12 @@ test.before(async () => {
   scratch = mkdtempSync(join(tmpdir(), "e2e-pg-"));
   const started = await startAtomixController("atomix-e2e");
   controller = started.controller;
-  const whoami = await kubectl(started.serviceAccountKubeconfig, ["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"]);
+  const whoami = await kubectl(started.serviceAccountKubeconfig, [
+    "auth",
+    "whoami",
+    "-o",
+    "jsonpath={.status.userInfo.username}",
+  ]);
   assert.is(whoami.stdout, "system:serviceaccount:kube-system:atomix-controller");
   namespace = await freshNamespace(testKubeConfig(), "e2e-pg");
 });
@@ -48,7 +53,9 @@ test("kubectl create -f raft.yaml yields the group, 3 partitions, 3 StatefulSets
   const pods = await eventually("9 Running and Ready pods", async () => {
     const list = await json("get", "pods", "-l", "app=atomix");
     const ready = list.items.filter(
-      (pod: any) => pod.status.phase === "Running" && pod.status.conditions?.some((c: any) => c.type === "Ready" && c.status === "True"),
+      (pod: any) =>
+        pod.status.phase === "Running" &&
+        pod.status.conditions?.some((c: any) => c.type === "Ready" && c.status === "True"),
     );
     return ready.length === 9 ? ready : undefined;
   }, { timeoutMs: 120_000 });
@@ -57,14 +64,22 @@ test("kubectl create -f raft.yaml yields the group, 3 partitions, 3 StatefulSets
   assert.is(pods.length, 9);
 
   const sets = await json("get", "statefulsets");
-  assert.equal(sets.items.map((s: any) => [s.metadata.name, s.spec.replicas]).sort(), [["raft-1", 3], ["raft-2", 3], ["raft-3", 3]]);
+  assert.equal(sets.items.map((s: any) => [s.metadata.name, s.spec.replicas]).sort(), [["raft-1", 3], ["raft-2", 3], [
+    "raft-3",
+    3,
+  ]]);
   const services = await json("get", "services");
-  const ports = Object.fromEntries(services.items.map((s: any) => [s.metadata.name, s.spec.ports.map((p: any) => p.port)]));
+  const ports = Object.fromEntries(
+    services.items.map((s: any) => [s.metadata.name, s.spec.ports.map((p: any) => p.port)]),
+  );
   assert.equal(ports, {
     raft: [5678],
-    "raft-1": [5678], "raft-1-hs": [5678, 5679],
-    "raft-2": [5678], "raft-2-hs": [5678, 5679],
-    "raft-3": [5678], "raft-3-hs": [5678, 5679],
+    "raft-1": [5678],
+    "raft-1-hs": [5678, 5679],
+    "raft-2": [5678],
+    "raft-2-hs": [5678, 5679],
+    "raft-3": [5678],
+    "raft-3-hs": [5678, 5679],
   });
   const group = await eventually("the group to report 3 ready partitions", async () => {
     const g = await json("get", "partitiongroup", "raft");
@@ -91,8 +106,20 @@ test("kubectl create -f raft.yaml yields the group, 3 partitions, 3 StatefulSets
 });
 
 test("changing partitions and partitionSize adds, removes and scales", async () => {
-  await k("patch", "partitiongroup", "raft", "-n", ns(), "--type=merge", "-p", '{"spec":{"partitions":2,"partitionSize":1}}');
-  await eventually("raft-3 to be removed", async () => (await names("partitions.k8s.atomix.io")).join() === "raft-1,raft-2");
+  await k(
+    "patch",
+    "partitiongroup",
+    "raft",
+    "-n",
+    ns(),
+    "--type=merge",
+    "-p",
+    '{"spec":{"partitions":2,"partitionSize":1}}',
+  );
+  await eventually(
+    "raft-3 to be removed",
+    async () => (await names("partitions.k8s.atomix.io")).join() === "raft-1,raft-2",
+  );
   await eventually("StatefulSets scaled to 1", async () => {
     const sets = await json("get", "statefulsets");
     return sets.items.length === 2 && sets.items.every((s: any) => s.spec.replicas === 1);
@@ -101,33 +128,56 @@ test("changing partitions and partitionSize adds, removes and scales", async () 
     const config = await json("get", "configmap", "raft-1-config");
     return JSON.parse(config.data["partition.json"]).members.length === 1;
   });
-  await eventually("pods of raft-3 and the extra replicas to go", async () => (await names("pods")).join() === "raft-1-0,raft-2-0");
+  await eventually(
+    "pods of raft-3 and the extra replicas to go",
+    async () => (await names("pods")).join() === "raft-1-0,raft-2-0",
+  );
 });
 
 test("the API server refuses schema violations and names the field", async () => {
   const apply = (yaml: string) => kubectl(admin, ["create", "-n", ns(), "-f", "-"], yaml);
-  const zero = await apply("apiVersion: k8s.atomix.io/v1alpha1\nkind: PartitionGroup\nmetadata: {name: bad}\nspec: {partitions: 0, raft: {}}\n");
+  const zero = await apply(
+    "apiVersion: k8s.atomix.io/v1alpha1\nkind: PartitionGroup\nmetadata: {name: bad}\nspec: {partitions: 0, raft: {}}\n",
+  );
   assert.is.not(zero.code, 0);
   assert.match(zero.stderr, "spec.partitions");
-  const two = await apply("apiVersion: k8s.atomix.io/v1alpha1\nkind: PartitionGroup\nmetadata: {name: bad}\nspec: {raft: {}, log: {}}\n");
+  const two = await apply(
+    "apiVersion: k8s.atomix.io/v1alpha1\nkind: PartitionGroup\nmetadata: {name: bad}\nspec: {raft: {}, log: {}}\n",
+  );
   assert.is.not(two.code, 0);
   assert.match(two.stderr, "set exactly one protocol: raft, primaryBackup or log");
-  const duration = await apply("apiVersion: k8s.atomix.io/v1alpha1\nkind: PartitionGroup\nmetadata: {name: bad}\nspec: {raft: {electionTimeout: soon}}\n");
+  const duration = await apply(
+    "apiVersion: k8s.atomix.io/v1alpha1\nkind: PartitionGroup\nmetadata: {name: bad}\nspec: {raft: {electionTimeout: soon}}\n",
+  );
   assert.match(duration.stderr, "spec.raft.electionTimeout");
 });
 
 test("a missing storage class is reported on the group, which converges once the class exists", async () => {
   const className = `fast-${ns()}`;
-  await kubectl(admin, ["create", "-n", ns(), "-f", "-"], `apiVersion: k8s.atomix.io/v1alpha1\nkind: PartitionGroup\nmetadata: {name: stored}\nspec: {partitions: 1, raft: {storage: {className: ${className}, size: 1Gi}}}\n`);
+  await kubectl(
+    admin,
+    ["create", "-n", ns(), "-f", "-"],
+    `apiVersion: k8s.atomix.io/v1alpha1\nkind: PartitionGroup\nmetadata: {name: stored}\nspec: {partitions: 1, raft: {storage: {className: ${className}, size: 1Gi}}}\n`,
+  );
   const condition = await eventually("an InvalidSpec condition", async () => {
     const group = await json("get", "partitiongroup", "stored");
     const ready = group.status?.conditions?.find((c: any) => c.type === "Ready");
     return ready?.reason === "InvalidSpec" ? ready : undefined;
   });
-  assert.is(condition.message, `storage class "${className}" does not exist: create it, or change spec.raft.storage.className`);
+  assert.is(
+    condition.message,
+    `storage class "${className}" does not exist: create it, or change spec.raft.storage.className`,
+  );
   assert.equal((await names("partitions.k8s.atomix.io")).filter((n) => n.startsWith("stored")), []);
-  await kubectl(admin, ["create", "-f", "-"], `apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: ${className}}\nprovisioner: example.com/none\n`);
-  await eventually("the partition once the class exists", async () => (await names("partitions.k8s.atomix.io")).includes("stored-1"));
+  await kubectl(
+    admin,
+    ["create", "-f", "-"],
+    `apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: ${className}}\nprovisioner: example.com/none\n`,
+  );
+  await eventually(
+    "the partition once the class exists",
+    async () => (await names("partitions.k8s.atomix.io")).includes("stored-1"),
+  );
   const set = await eventually("the StatefulSet with a claim template", async () => {
     const sets = await json("get", "statefulsets");
     return sets.items.find((s: any) => s.metadata.name === "stored-1");
@@ -139,7 +189,16 @@ test("a missing storage class is reported on the group, which converges once the
 test("kubectl delete partitiongroup removes everything it created", async () => {
   await k("delete", "partitiongroup", "raft", "stored", "-n", ns());
   await eventually("every object of the groups to be gone", async () => {
-    const left = await k("get", "partitions.k8s.atomix.io,statefulsets,services,endpointslices,configmaps,poddisruptionbudgets,pods", "-n", ns(), "-l", "app=atomix", "-o", "name");
+    const left = await k(
+      "get",
+      "partitions.k8s.atomix.io,statefulsets,services,endpointslices,configmaps,poddisruptionbudgets,pods",
+      "-n",
+      ns(),
+      "-l",
+      "app=atomix",
+      "-o",
+      "name",
+    );
     const slices = await names("endpointslices");
     return left.trim() === "" && slices.length === 0;
   });

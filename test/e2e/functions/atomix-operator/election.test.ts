@@ -17,7 +17,11 @@ const admin = process.env.KUBECONFIG_FOR_TESTS!;
 const test = suite("e2e: AtomixCluster with two operator replicas, the leader killed mid-patch");
 const C = "elected";
 /** Short Lease timings keep the test quick; the hand-over logic is the same as with the defaults. */
-const election = ["--leader-elect-lease-duration=4", "--leader-elect-renew-deadline=3", "--leader-elect-retry-period=1"];
+const election = [
+  "--leader-elect-lease-duration=4",
+  "--leader-elect-renew-deadline=3",
+  "--leader-elect-retry-period=1",
+];
 const leaseBoundMs = (4 + 1) * 1000;
 let namespace: Awaited<ReturnType<typeof freshNamespace>>;
 let volumes: Volumes;
@@ -49,36 +53,61 @@ test("SIGKILL to the leader during a patch that adds two groups: the survivor co
   const [a, b] = replicas as [SampleProcess, SampleProcess];
   assert.is((await b.readyz()).leader, false, "operator-b follows");
   await kubectlOrThrow(admin, ["create", "-n", namespace.name, "-f", "-"], clusterYaml(raft));
-  await kubectlOrThrow(admin, ["wait", "-n", namespace.name, "--for=condition=Ready", `atomixcluster/${C}`, "--timeout=60s"]);
+  await kubectlOrThrow(admin, [
+    "wait",
+    "-n",
+    namespace.name,
+    "--for=condition=Ready",
+    `atomixcluster/${C}`,
+    "--timeout=60s",
+  ]);
 
   // Kill the leader the moment the first StatefulSet of the new groups appears: it is mid-sync.
   const groupSets = { namespace: namespace.name, labelSelector: `app=${C},type=group` };
   const { resourceVersion } = await client.list(builtinKinds.StatefulSet, groupSets);
   const stopWatching = new AbortController();
   const firstNewSet = (async () => {
-    for await (const event of client.watch(builtinKinds.StatefulSet, { ...groupSets, resourceVersion, timeoutSeconds: 60, signal: stopWatching.signal })) {
+    for await (
+      const event of client.watch(builtinKinds.StatefulSet, {
+        ...groupSets,
+        resourceVersion,
+        timeoutSeconds: 60,
+        signal: stopWatching.signal,
+      })
+    ) {
       if (event.type === "ADDED" && event.object.metadata.labels?.group !== "raft") return;
     }
     throw new Error("the watch ended before the leader created a new group's StatefulSet");
   })();
   const patched = performance.now();
-  await client.patch(AtomixClusterKind, namespace.name, C, { spec: { partitionGroups: [
-    { name: "raft", size: 1, raft: { storage: { className: "election-disks" } } },
-    { name: "primary-backup", size: 2, partitions: 7, primaryBackup: {} },
-    { name: "log", size: 3, log: { storage: { className: "election-disks" } } },
-  ] } }, "merge");
+  await client.patch(AtomixClusterKind, namespace.name, C, {
+    spec: {
+      partitionGroups: [
+        { name: "raft", size: 1, raft: { storage: { className: "election-disks" } } },
+        { name: "primary-backup", size: 2, partitions: 7, primaryBackup: {} },
+        { name: "log", size: 3, log: { storage: { className: "election-disks" } } },
+      ],
+    },
+  }, "merge");
   await firstNewSet;
   a.process.kill("SIGKILL");
   stopWatching.abort();
   await a.exited;
   const newObjects = async () =>
-    (await Promise.all([builtinKinds.ConfigMap, builtinKinds.Service, builtinKinds.StatefulSet].map((kind) => client.list(kind, groupSets))))
+    (await Promise.all(
+      [builtinKinds.ConfigMap, builtinKinds.Service, builtinKinds.StatefulSet].map((kind) =>
+        client.list(kind, groupSets)
+      ),
+    ))
       .flatMap((list) => list.items)
       .filter((o) => o.metadata.labels?.group !== "raft").length;
   const atKill = await client.get(AtomixClusterKind, namespace.name, C);
-  const statusWritten = (atKill.status as { observedGeneration?: number } | undefined)?.observedGeneration === atKill.metadata.generation;
+  const statusWritten =
+    (atKill.status as { observedGeneration?: number } | undefined)?.observedGeneration === atKill.metadata.generation;
   console.log(
-    `   operator-a killed ${(performance.now() - patched).toFixed(0)} ms after the patch began, with ${await newObjects()} of the new groups' 6 objects written ` +
+    `   operator-a killed ${
+      (performance.now() - patched).toFixed(0)
+    } ms after the patch began, with ${await newObjects()} of the new groups' 6 objects written ` +
       `and the status for the patch ${statusWritten ? "written" : "not yet written"}`,
   );
 
@@ -88,10 +117,15 @@ test("SIGKILL to the leader during a patch that adds two groups: the survivor co
   const cluster = await eventually("the cluster converged on its new generation", async () => {
     const current = await json("get", "atomixcluster", C);
     const ready = current.status?.conditions?.find((c: Json) => c.type === "Ready");
-    return ready?.status === "True" && current.status.observedGeneration === current.metadata.generation ? current : undefined;
+    return ready?.status === "True" && current.status.observedGeneration === current.metadata.generation
+      ? current
+      : undefined;
   }, { timeoutMs: 90_000 });
   console.log(`   patch to Ready through the hand-over: ${((performance.now() - patched) / 1000).toFixed(1)} s`);
-  assert.equal(cluster.status.partitionGroups.map((g: Json) => [g.name, g.readyReplicas]), [["raft", 1], ["primary-backup", 2], ["log", 3]]);
+  assert.equal(cluster.status.partitionGroups.map((g: Json) => [g.name, g.readyReplicas]), [["raft", 1], [
+    "primary-backup",
+    2,
+  ], ["log", 3]]);
 
   const owned = await json("get", "statefulsets,services,configmaps,deployments,ingresses", "-l", `app=${C}`);
   assert.equal(owned.items.map((o: Json) => `${o.kind}/${o.metadata.name}`).sort(), [
@@ -109,7 +143,12 @@ test("SIGKILL to the leader during a patch that adds two groups: the survivor co
     `StatefulSet/${C}-raft`,
   ]);
   for (const object of owned.items) {
-    assert.equal(object.metadata.ownerReferences.map((o: Json) => [o.kind, o.name, o.uid, o.controller]), [["AtomixCluster", C, cluster.metadata.uid, true]], object.metadata.name);
+    assert.equal(object.metadata.ownerReferences.map((o: Json) => [o.kind, o.name, o.uid, o.controller]), [[
+      "AtomixCluster",
+      C,
+      cluster.metadata.uid,
+      true,
+    ]], object.metadata.name);
   }
   // Nothing of the cluster's that nobody owns (claims belong to their StatefulSet), anywhere in the namespace.
   const all = await json("get", "statefulsets,services,configmaps,pods,persistentvolumeclaims");
@@ -128,7 +167,14 @@ test("SIGKILL to the leader during a patch that adds two groups: the survivor co
   assert.equal(b.logs.filter((line) => line.includes('"level":"error"')), [], "the survivor logged no errors");
 
   await k("delete", "atomixcluster", C, "-n", namespace.name);
-  await eventually("everything of the cluster gone", async () => (await json("get", "statefulsets,services,configmaps,pods,persistentvolumeclaims")).items.every((o: Json) => !o.metadata.name.startsWith(C)), { timeoutMs: 60_000 });
+  await eventually(
+    "everything of the cluster gone",
+    async () =>
+      (await json("get", "statefulsets,services,configmaps,pods,persistentvolumeclaims")).items.every((o: Json) =>
+        !o.metadata.name.startsWith(C)
+      ),
+    { timeoutMs: 60_000 },
+  );
 });
 
 test.run();

@@ -2,14 +2,18 @@
 // CompositeController and a DecoratorController whose hooks are a hook server written in Go
 // with the standard library only (test/interop/go/hooks), run by metacontroller.ts under the
 // metacontroller ServiceAccount with the RBAC a user adds by aggregation.
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import * as assert from "uvu/assert";
-import { aggregationLabel, metacontrollerName, metacontrollerNamespace } from "../../../../functions/metacontroller/manifest.ts";
+import {
+  aggregationLabel,
+  metacontrollerName,
+  metacontrollerNamespace,
+} from "../../../../functions/metacontroller/manifest.ts";
 import { buildGoProgram } from "../../../support/goclient.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../../../support/kube.ts";
 import { kubectl, kubectlOrThrow } from "../../../support/kubectl.ts";
-import { startSample, type SampleProcess } from "../../../support/sample.ts";
+import { type SampleProcess, startSample } from "../../../support/sample.ts";
 import { serviceAccountKubeconfig } from "../../../support/service-account.ts";
 import { suite } from "../../../support/suite.ts";
 
@@ -24,7 +28,10 @@ let hookUrl = "";
 const replicas: SampleProcess[] = [];
 const ns = () => namespace.name;
 const json = async (...args: string[]) => JSON.parse(await k(...args, "-n", ns(), "-o", "json"));
-const configMap = (name: string) => kubectl(admin, ["get", "configmap", name, "-n", ns(), "-o", "json"]).then((r) => (r.code === 0 ? JSON.parse(r.stdout) : undefined));
+const configMap = (name: string) =>
+  kubectl(admin, ["get", "configmap", name, "-n", ns(), "-o", "json"]).then((
+    r,
+  ) => (r.code === 0 ? JSON.parse(r.stdout) : undefined));
 const readyOf = async (kind: string, name: string) => {
   const object = JSON.parse(await k("get", kind, name, "-o", "json"));
   return (object.status?.conditions ?? []).find((c: { type: string }) => c.type === "Ready");
@@ -49,7 +56,10 @@ spec:
           spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
           status: {type: object, x-kubernetes-preserve-unknown-fields: true}
 `;
-const farewellCrd = greetingCrd.replaceAll("greetings", "farewells").replace("singular: greeting, kind: Greeting", "singular: farewell, kind: Farewell");
+const farewellCrd = greetingCrd.replaceAll("greetings", "farewells").replace(
+  "singular: greeting, kind: Greeting",
+  "singular: farewell, kind: Farewell",
+);
 /** What a user adds so the runtime may manage their kinds: a ClusterRole it aggregates. */
 const userRbac = `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
@@ -64,7 +74,10 @@ rules:
 - {apiGroups: [apps], resources: [deployments/status], verbs: [patch]}
 - {apiGroups: [apps], resources: [deployments/finalizers], verbs: [update]}
 `;
-const composite = (options: { path?: string; method?: string; timeout?: string; finalize?: boolean; name?: string } = {}) => `apiVersion: metacontroller.k8s.io/v1alpha1
+const composite = (
+  options: { path?: string; method?: string; timeout?: string; finalize?: boolean; name?: string } = {},
+) =>
+  `apiVersion: metacontroller.k8s.io/v1alpha1
 kind: CompositeController
 metadata: {name: ${options.name ?? "greet"}}
 spec:
@@ -79,7 +92,9 @@ spec:
       webhook: {url: "${hookUrl}${options.path ?? "/v1/sync"}"${options.timeout ? `, timeout: ${options.timeout}` : ""}}
 ${options.finalize ? `    finalize:\n      webhook: {url: "${hookUrl}/finalize"}\n` : ""}`;
 const greeting = (name: string, spec: Record<string, string>) =>
-  `apiVersion: example.test/v1\nkind: Greeting\nmetadata: {name: ${name}, namespace: ${ns()}}\nspec: ${JSON.stringify(spec)}\n`;
+  `apiVersion: example.test/v1\nkind: Greeting\nmetadata: {name: ${name}, namespace: ${ns()}}\nspec: ${
+    JSON.stringify(spec)
+  }\n`;
 
 async function startReplica(identity: string, waitFor: "leader" | "ready"): Promise<SampleProcess> {
   const replica = await startSample({
@@ -88,7 +103,10 @@ async function startReplica(identity: string, waitFor: "leader" | "ready"): Prom
     kubeconfig: await serviceAccountKubeconfig(metacontrollerName, metacontrollerNamespace),
     args: [`--leader-election-namespace=${metacontrollerNamespace}`],
   });
-  await eventually(`${identity} to be ${waitFor}`, async () => (await replica.readyz())[waitFor === "leader" ? "leader" : "ready"]);
+  await eventually(
+    `${identity} to be ${waitFor}`,
+    async () => (await replica.readyz())[waitFor === "leader" ? "leader" : "ready"],
+  );
   replicas.push(replica);
   return replica;
 }
@@ -103,11 +121,25 @@ test.before(async () => {
   const installed = await kubectl(admin, ["create", "-f", join(root, "deploy", "metacontroller.yaml")]);
   if (installed.code !== 0 && !installed.stderr.includes("AlreadyExists")) throw new Error(installed.stderr);
   // The Deployment runs the image; here the runtime runs as local processes instead.
-  await kubectl(admin, ["delete", "deployment", metacontrollerName, "-n", metacontrollerNamespace, "--ignore-not-found"]);
+  await kubectl(admin, [
+    "delete",
+    "deployment",
+    metacontrollerName,
+    "-n",
+    metacontrollerNamespace,
+    "--ignore-not-found",
+  ]);
   await apply(greetingCrd);
   await apply(farewellCrd);
   await apply(userRbac);
-  await k("wait", "--for=condition=Established", "crd/greetings.example.test", "crd/farewells.example.test", "crd/compositecontrollers.metacontroller.k8s.io", "crd/decoratorcontrollers.metacontroller.k8s.io");
+  await k(
+    "wait",
+    "--for=condition=Established",
+    "crd/greetings.example.test",
+    "crd/farewells.example.test",
+    "crd/compositecontrollers.metacontroller.k8s.io",
+    "crd/decoratorcontrollers.metacontroller.k8s.io",
+  );
   namespace = await freshNamespace(testKubeConfig(), "e2e-meta");
   await startReplica("meta-a", "leader");
   await startReplica("meta-b", "ready");
@@ -117,7 +149,9 @@ test.after(async () => {
   await kubectl(admin, ["delete", "compositecontrollers,decoratorcontrollers", "--all", "--wait=false"]);
   // Finalizers of a CompositeController that is gone stay on its parents, as with Metacontroller.
   const left = await kubectl(admin, ["get", "greetings", "-n", ns(), "-o", "name"]);
-  for (const name of left.stdout.split("\n").filter(Boolean)) await kubectl(admin, ["patch", name, "-n", ns(), "--type=merge", "-p", '{"metadata":{"finalizers":null}}']);
+  for (const name of left.stdout.split("\n").filter(Boolean)) {
+    await kubectl(admin, ["patch", name, "-n", ns(), "--type=merge", "-p", '{"metadata":{"finalizers":null}}']);
+  }
   for (const replica of replicas) await replica.stop();
   hooks?.kill();
   await namespace?.remove();
@@ -125,7 +159,12 @@ test.after(async () => {
 
 test("a CompositeController runs with no restart: its sync hook creates a ConfigMap per Greeting and reports status", async () => {
   await apply(composite());
-  const ready = await eventually("the CompositeController to run", async () => ((await readyOf("compositecontroller", "greet"))?.status === "True" ? readyOf("compositecontroller", "greet") : undefined));
+  const ready = await eventually(
+    "the CompositeController to run",
+    async () => ((await readyOf("compositecontroller", "greet"))?.status === "True"
+      ? readyOf("compositecontroller", "greet")
+      : undefined),
+  );
   assert.is(ready.message, "runs greet");
   await apply(greeting("hello", { message: "hi" }));
   const child = await eventually("the greeting's ConfigMap", () => configMap("hello-greeting"));
@@ -141,10 +180,18 @@ test("a CompositeController runs with no restart: its sync hook creates a Config
 test("updating the parent updates the child in place; with Recreate the child is deleted and created anew", async () => {
   const before = await configMap("hello-greeting");
   await k("patch", "greeting", "hello", "-n", ns(), "--type=merge", "-p", '{"spec":{"message":"hello again"}}');
-  const inPlace = await eventually("the message updated", async () => ((await configMap("hello-greeting"))?.data?.message === "hello again" ? configMap("hello-greeting") : undefined));
+  const inPlace = await eventually(
+    "the message updated",
+    async () => ((await configMap("hello-greeting"))?.data?.message === "hello again"
+      ? configMap("hello-greeting")
+      : undefined),
+  );
   assert.is(inPlace.metadata.uid, before.metadata.uid, "InPlace keeps the object");
   await apply(composite({ method: "Recreate" }));
-  await eventually("the controller to run the new spec", async () => (await readyOf("compositecontroller", "greet"))?.observedGeneration === 2);
+  await eventually(
+    "the controller to run the new spec",
+    async () => (await readyOf("compositecontroller", "greet"))?.observedGeneration === 2,
+  );
   await k("patch", "greeting", "hello", "-n", ns(), "--type=merge", "-p", '{"spec":{"message":"recreated"}}');
   const recreated = await eventually("the child recreated", async () => {
     const cm = await configMap("hello-greeting");
@@ -155,14 +202,19 @@ test("updating the parent updates the child in place; with Recreate the child is
 
 test("editing the hook URL takes effect at once", async () => {
   await apply(composite({ path: "/v2/sync" }));
-  const child = await eventually("the v2 hook's answer", async () => ((await configMap("hello-greeting"))?.data?.hook === "v2" ? configMap("hello-greeting") : undefined));
+  const child = await eventually(
+    "the v2 hook's answer",
+    async () => ((await configMap("hello-greeting"))?.data?.hook === "v2" ? configMap("hello-greeting") : undefined),
+  );
   assert.is(child.data.message, "recreated");
 });
 
 test("a hook that answers 500 or too late gives the parent a condition; it recovers when the hook does", async () => {
   await k("patch", "greeting", "hello", "-n", ns(), "--type=merge", "-p", '{"spec":{"mode":"fail"}}');
   const failed = await eventually("Ready=False from the 500", async () => {
-    const ready = (await json("get", "greeting", "hello")).status?.conditions?.find((c: { type: string }) => c.type === "Ready");
+    const ready = (await json("get", "greeting", "hello")).status?.conditions?.find((c: { type: string }) =>
+      c.type === "Ready"
+    );
     return ready?.status === "False" ? ready : undefined;
   });
   assert.is(failed.reason, "SyncFailed");
@@ -170,29 +222,47 @@ test("a hook that answers 500 or too late gives the parent a condition; it recov
   await apply(composite({ path: "/v2/sync", timeout: "1s" }));
   await k("patch", "greeting", "hello", "-n", ns(), "--type=merge", "-p", '{"spec":{"mode":"slow"}}');
   await eventually("Ready=False from the timeout", async () => {
-    const ready = (await json("get", "greeting", "hello")).status?.conditions?.find((c: { type: string }) => c.type === "Ready");
+    const ready = (await json("get", "greeting", "hello")).status?.conditions?.find((c: { type: string }) =>
+      c.type === "Ready"
+    );
     return ready?.message?.includes("did not answer within 1 s");
   });
   await k("patch", "greeting", "hello", "-n", ns(), "--type=json", "-p", '[{"op":"remove","path":"/spec/mode"}]');
   await eventually("the failure taken back", async () => {
     const g = await json("get", "greeting", "hello");
-    return !(g.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "False");
+    return !(g.status?.conditions ?? []).some((c: { type: string; status: string }) =>
+      c.type === "Ready" && c.status === "False"
+    );
   }, { timeoutMs: 90_000 });
 });
 
 test("an update strategy not supported yet, or a resource the cluster lacks, is reported on the CompositeController", async () => {
   await apply(composite({ name: "rolling", method: "RollingRecreate" }));
-  const rolling = await eventually("Ready=False", async () => ((await readyOf("compositecontroller", "rolling"))?.status === "False" ? readyOf("compositecontroller", "rolling") : undefined));
-  assert.is(rolling.message, "spec.childResources[0].updateStrategy.method RollingRecreate is not supported yet; use OnDelete, Recreate or InPlace");
+  const rolling = await eventually(
+    "Ready=False",
+    async () => ((await readyOf("compositecontroller", "rolling"))?.status === "False"
+      ? readyOf("compositecontroller", "rolling")
+      : undefined),
+  );
+  assert.is(
+    rolling.message,
+    "spec.childResources[0].updateStrategy.method RollingRecreate is not supported yet; use OnDelete, Recreate or InPlace",
+  );
   await apply(composite({ name: "rolling" }).replace("resource: greetings", "resource: nothings"));
-  await eventually("the missing resource named", async () => (await readyOf("compositecontroller", "rolling"))?.message?.includes('serves no resource "nothings"'));
+  await eventually(
+    "the missing resource named",
+    async () => (await readyOf("compositecontroller", "rolling"))?.message?.includes('serves no resource "nothings"'),
+  );
   await k("delete", "compositecontroller", "rolling");
 });
 
 test("a finalize hook keeps a deleted parent until it answers finalized", async () => {
   await apply(composite({ path: "/v2/sync", finalize: true }));
   await apply(greeting("bye", { message: "later" }));
-  await eventually("the finalizer", async () => (await json("get", "greeting", "bye")).metadata.finalizers?.includes("metacontroller.k8s.io/greet"));
+  await eventually(
+    "the finalizer",
+    async () => (await json("get", "greeting", "bye")).metadata.finalizers?.includes("metacontroller.k8s.io/greet"),
+  );
   await k("delete", "greeting", "bye", "-n", ns(), "--wait=false");
   const held = await eventually("the hook to have been asked", async () => {
     const g = await json("get", "greeting", "bye");
@@ -200,7 +270,10 @@ test("a finalize hook keeps a deleted parent until it answers finalized", async 
   });
   assert.ok(held.metadata.deletionTimestamp, "still there, being deleted");
   await k("annotate", "greeting", "bye", "-n", ns(), "example.test/release=true");
-  await eventually("the greeting gone", async () => (await kubectl(admin, ["get", "greeting", "bye", "-n", ns()])).code !== 0);
+  await eventually(
+    "the greeting gone",
+    async () => (await kubectl(admin, ["get", "greeting", "bye", "-n", ns()])).code !== 0,
+  );
 });
 
 test("a DecoratorController adds an attachment and a label to every Deployment its selector picks", async () => {
@@ -222,7 +295,10 @@ spec:
   const attachment = await eventually("the attachment", () => configMap("fancy-decoration"));
   assert.equal(attachment.data, { for: "fancy" });
   assert.is(attachment.metadata.ownerReferences[0].name, "fancy");
-  await eventually("the label", async () => (await json("get", "deployment", "fancy")).metadata.labels.decorated === "true");
+  await eventually(
+    "the label",
+    async () => (await json("get", "deployment", "fancy")).metadata.labels.decorated === "true",
+  );
   assert.is(await configMap("plain-decoration"), undefined, "a Deployment the selector does not pick is left alone");
   assert.is((await json("get", "deployment", "plain")).metadata.labels.decorated, undefined);
 });
@@ -238,10 +314,18 @@ spec:
     sync: {webhook: {url: "${hookUrl}/related/sync"}}
     customize: {webhook: {url: "${hookUrl}/related/customize"}}
 `);
-  await apply(`apiVersion: example.test/v1\nkind: Farewell\nmetadata: {name: later, namespace: ${ns()}}\nspec: {secret: token}\n`);
-  await eventually("the child without the Secret", async () => (await configMap("later-related"))?.data?.secrets === "0");
+  await apply(
+    `apiVersion: example.test/v1\nkind: Farewell\nmetadata: {name: later, namespace: ${ns()}}\nspec: {secret: token}\n`,
+  );
+  await eventually(
+    "the child without the Secret",
+    async () => (await configMap("later-related"))?.data?.secrets === "0",
+  );
   await k("create", "secret", "generic", "token", "-n", ns(), "--from-literal=word=bye");
-  await eventually("the child once the Secret exists", async () => (await configMap("later-related"))?.data?.secrets === "1");
+  await eventually(
+    "the child once the Secret exists",
+    async () => (await configMap("later-related"))?.data?.secrets === "1",
+  );
   await k("delete", "compositecontroller", "farewell");
 });
 
@@ -257,13 +341,24 @@ test("the Lease hand-off: the standby runs the dynamic controllers as soon as th
 test("deleting the CompositeController stops it; its children stay", async () => {
   const standby = replicas[1]!;
   await k("delete", "compositecontroller", "greet");
-  await eventually("the controller removed", () => standby.logs.some((line) => line.includes('"msg":"controller removed"') && line.includes('"controller":"greet"')));
+  await eventually(
+    "the controller removed",
+    () =>
+      standby.logs.some((line) => line.includes('"msg":"controller removed"') && line.includes('"controller":"greet"')),
+  );
   const synced = await standby.metric("controller_runtime_reconcile_total", { controller: "greet" });
   await k("patch", "greeting", "after", "-n", ns(), "--type=merge", "-p", '{"spec":{"message":"nobody listens"}}');
   // A controller created after the patch answers for the same Greetings: once it has, the patch has been seen.
   await apply(composite({ name: "witness", path: "/v1/sync" }));
-  await eventually("the witness to sync the patched greeting", async () => (await configMap("after-greeting"))?.data?.message === "nobody listens");
-  assert.is(await standby.metric("controller_runtime_reconcile_total", { controller: "greet" }), synced, "greet synced nothing more");
+  await eventually(
+    "the witness to sync the patched greeting",
+    async () => (await configMap("after-greeting"))?.data?.message === "nobody listens",
+  );
+  assert.is(
+    await standby.metric("controller_runtime_reconcile_total", { controller: "greet" }),
+    synced,
+    "greet synced nothing more",
+  );
   assert.ok(await configMap("hello-greeting"), "children stay");
 });
 

@@ -11,7 +11,7 @@ import { eventually, freshNamespace, testKubeConfig } from "../../../support/kub
 import { kubectl, kubectlOrThrow } from "../../../support/kubectl.ts";
 import type { SampleProcess } from "../../../support/sample.ts";
 import { suite } from "../../../support/suite.ts";
-import { startEmulation, type Emulation } from "../../../../dev/rss/emulation.ts";
+import { type Emulation, startEmulation } from "../../../../dev/rss/emulation.ts";
 import { installRssOperator, startRssOperator } from "../../../support/rss-operator.ts";
 
 const root = join(import.meta.dirname, "..", "..", "..", "..");
@@ -30,17 +30,25 @@ const rss = (name = "example", namespace = "default") => json("get", "rss", name
 const seconds = (since: number) => ((performance.now() - since) / 1000).toFixed(1);
 const ready = (set: Json) => set.status?.conditions?.find((c: Json) => c.type === "Ready");
 const stateFile = (pod: string, file: string, namespace = "default") => join(emulation.stateDir(namespace, pod), file);
-const log = (pod: string, namespace = "default") => readFileSync(stateFile(pod, "log", namespace), "utf8").trim().split("\n");
+const log = (pod: string, namespace = "default") =>
+  readFileSync(stateFile(pod, "log", namespace), "utf8").trim().split("\n");
 /** The set, once Ready=True with `replicas` ready members for its current generation. */
 const readyWith = (replicas: number, name = "example", namespace = "default", timeoutMs = 60_000) =>
   eventually(`${name} Ready with ${replicas} members`, async () => {
     const set = await rss(name, namespace);
-    return ready(set)?.status === "True" && set.status.observedGeneration === set.metadata.generation && set.status.members.ready.length === replicas ? set : undefined;
+    return ready(set)?.status === "True" && set.status.observedGeneration === set.metadata.generation &&
+        set.status.members.ready.length === replicas
+      ? set
+      : undefined;
   }, { timeoutMs });
 const events = async (namespace = "default") =>
-  (await json("get", "events.events.k8s.io", "-n", namespace)).items.filter((e: Json) => e.regarding?.kind === "ReplicatedStatefulSet") as Json[];
-const withReplicas = (replicas: number) => readFileSync(example, "utf8").replace("replicas: 3", `replicas: ${replicas}`);
-const podUid = async (pod: string, namespace = "default") => (await json("get", "pod", pod, "-n", namespace)).metadata.uid as string;
+  (await json("get", "events.events.k8s.io", "-n", namespace)).items.filter((e: Json) =>
+    e.regarding?.kind === "ReplicatedStatefulSet"
+  ) as Json[];
+const withReplicas = (replicas: number) =>
+  readFileSync(example, "utf8").replace("replicas: 3", `replicas: ${replicas}`);
+const podUid = async (pod: string, namespace = "default") =>
+  (await json("get", "pod", pod, "-n", namespace)).metadata.uid as string;
 
 test.before(async () => {
   operatorKubeconfig = await installRssOperator();
@@ -65,8 +73,16 @@ test("kubectl create -f rss-cluster.yaml: three members, seeded from the highest
   const set = await readyWith(3);
   console.log(`   kubectl create -f rss-cluster.yaml to all 3 members ready: ${seconds(started)} s`);
   assert.equal(set.status.members.primary, ["rss-example-0", "rss-example-1", "rss-example-2"]);
-  assert.equal(JSON.parse(await k("get", "rss/example", "-o", "jsonpath={.status.members.ready}")), ["rss-example-0", "rss-example-1", "rss-example-2"]);
-  assert.equal(JSON.parse(await k("get", "rss/example", "-o", "jsonpath={.status.members.primary}")), ["rss-example-0", "rss-example-1", "rss-example-2"]);
+  assert.equal(JSON.parse(await k("get", "rss/example", "-o", "jsonpath={.status.members.ready}")), [
+    "rss-example-0",
+    "rss-example-1",
+    "rss-example-2",
+  ]);
+  assert.equal(JSON.parse(await k("get", "rss/example", "-o", "jsonpath={.status.members.primary}")), [
+    "rss-example-0",
+    "rss-example-1",
+    "rss-example-2",
+  ]);
   assert.is(set.status.seed, "rss-example-1", "the member with the highest sequence seeds the set");
   assert.equal(set.status.peers.map((p: Json) => [p.name, p.state, p.sequence]), [
     ["rss-example-0", "Primary", "0"],
@@ -74,8 +90,13 @@ test("kubectl create -f rss-cluster.yaml: three members, seeded from the highest
     ["rss-example-2", "Primary", "0"],
   ]);
   const pods = await json("get", "pods", "-l", "app=example,rss-operator-managed=true");
-  assert.equal(pods.items.map((p: Json) => [p.metadata.name, p.status.phase]).sort(), [["rss-example-0", "Running"], ["rss-example-1", "Running"], ["rss-example-2", "Running"]]);
-  for (const pod of ["rss-example-0", "rss-example-2"]) assert.is(readFileSync(stateFile(pod, "seq"), "utf8").trim(), "5", `${pod} caught up from the seed`);
+  assert.equal(pods.items.map((p: Json) => [p.metadata.name, p.status.phase]).sort(), [["rss-example-0", "Running"], [
+    "rss-example-1",
+    "Running",
+  ], ["rss-example-2", "Running"]]);
+  for (const pod of ["rss-example-0", "rss-example-2"]) {
+    assert.is(readFileSync(stateFile(pod, "seq"), "utf8").trim(), "5", `${pod} caught up from the seed`);
+  }
   assert.match(log("rss-example-1").join("\n"), /^seed ?$/m);
   assert.match(log("rss-example-0").join("\n"), "start rss-example-1.example-svc");
   // kubectl exec runs the same script on this machine; kwok returns 8 (running as primary) as exit status 8 in its message.
@@ -86,7 +107,10 @@ test("kubectl create -f rss-cluster.yaml: three members, seeded from the highest
   assert.ok(reasons.some((r) => r.startsWith("Seeded: seeded rss-example-1")), reasons.join("\n"));
   assert.equal(reasons.filter((r) => r.startsWith("Promoted")).length, 2);
   const service = await json("get", "service", "example-svc");
-  assert.equal([service.spec.clusterIP, service.spec.selector], ["None", { app: "example", "rss-operator-managed": "true" }]);
+  assert.equal([service.spec.clusterIP, service.spec.selector], ["None", {
+    app: "example",
+    "rss-operator-managed": "true",
+  }]);
 });
 
 test("kubectl get rss: short name and printer columns replicas, primaries, ready, age", async () => {
@@ -99,11 +123,16 @@ test("resize: replicas 5 by kubectl apply starts the new members as primaries; b
   assert.is(up.code, 0, up.stderr);
   let set = await readyWith(5);
   assert.equal(set.status.members.primary.length, 5);
-  for (const pod of ["rss-example-3", "rss-example-4"]) assert.is(readFileSync(stateFile(pod, "seq"), "utf8").trim(), "5", `${pod} replicated from the primaries`);
+  for (const pod of ["rss-example-3", "rss-example-4"]) {
+    assert.is(readFileSync(stateFile(pod, "seq"), "utf8").trim(), "5", `${pod} replicated from the primaries`);
+  }
   const down = await kubectl(admin, ["apply", "-f", "-"], withReplicas(3));
   assert.is(down.code, 0, down.stderr);
   set = await readyWith(3);
-  await eventually("pods 3 and 4 gone", async () => (await json("get", "pods", "-l", "app=example")).items.length === 3);
+  await eventually(
+    "pods 3 and 4 gone",
+    async () => (await json("get", "pods", "-l", "app=example")).items.length === 3,
+  );
   for (const pod of ["rss-example-3", "rss-example-4"]) {
     await eventually(`${pod}'s deletion in its log`, () => log(pod).at(-1)?.startsWith("pod deleted"));
     assert.equal(log(pod).slice(-2), ["stop ", "pod deleted (stopped)"], `${pod}: stop ran, then the pod went`);
@@ -124,7 +153,10 @@ test("failover: kubectl delete pod rss-example-0 --now; the new pod is brought b
   });
   console.log(`   pod rss-example-0 deleted to all 3 members ready again: ${seconds(started)} s`);
   assert.equal(set.status.members.primary, ["rss-example-0", "rss-example-1", "rss-example-2"]);
-  assert.ok(log("rss-example-1").filter((line) => line.startsWith("sequence")).length > sequencesBefore, "sequence ran again on the remaining members");
+  assert.ok(
+    log("rss-example-1").filter((line) => line.startsWith("sequence")).length > sequencesBefore,
+    "sequence ran again on the remaining members",
+  );
   assert.match(log("rss-example-0").at(-1)!, /^start rss-example-1\.example-svc rss-example-2\.example-svc$/);
 });
 
@@ -135,11 +167,20 @@ test("a failing status command: Ready=False naming the member, the command and i
       const set = await rss();
       return ready(set)?.reason === "CommandFailed" ? set : undefined;
     });
-    assert.match(ready(failed).message, "status (/check.sh) on rss-example-2: exit code 1: rss-example-2: check failed (injected fault)");
+    assert.match(
+      ready(failed).message,
+      "status (/check.sh) on rss-example-2: exit code 1: rss-example-2: check failed (injected fault)",
+    );
     assert.match(failed.status.peers[2].lastError, "status (/check.sh) on rss-example-2: exit code 1");
-    const warning = await eventually("a StatusFailed event", async () => (await events()).find((e) => e.reason === "StatusFailed"));
+    const warning = await eventually(
+      "a StatusFailed event",
+      async () => (await events()).find((e) => e.reason === "StatusFailed"),
+    );
     assert.is(warning.type, "Warning");
-    assert.match(warning.note, "status (/check.sh) on rss-example-2: exit code 1: rss-example-2: check failed (injected fault)");
+    assert.match(
+      warning.note,
+      "status (/check.sh) on rss-example-2: exit code 1: rss-example-2: check failed (injected fault)",
+    );
   } finally {
     rmSync(stateFile("rss-example-2", "fail-check"), { force: true });
   }
@@ -162,7 +203,10 @@ test("operator recovery: with the operator stopped a member pod is deleted; the 
   operator = await startRssOperator("rss-operator-e2e-2", operatorKubeconfig);
   const set = await eventually("rss-example-1 back as a primary", async () => {
     const current = await rss();
-    return current.status.peers[1].uid === after && current.status.peers[1].state === "Primary" && ready(current)?.status === "True" ? current : undefined;
+    return current.status.peers[1].uid === after && current.status.peers[1].state === "Primary" &&
+        ready(current)?.status === "True"
+      ? current
+      : undefined;
   });
   console.log(`   operator restarted to all 3 members ready: ${seconds(started)} s`);
   assert.ok(set.status.pass.number > passBefore);
@@ -175,8 +219,14 @@ test("bad input: the schema refuses it with messages that name the field", async
     [base.replace("replicas: 3", "replicas: -1"), "spec.replicas: Invalid value: -1"],
     [base.replace("reconcileInterval: 30s", "reconcileInterval: 30 seconds"), "spec.reconcileInterval"],
     [base.replace('command: ["/stop.sh"]', "command: []"), "spec.pod.commands.stop.command"],
-    [base.replace('command: ["/check.sh"]', 'command: ["/check.sh"]\n        container: nope'), "spec.pod.commands.status.container must name one of spec.pod.containers"],
-    [base.replace(/      status:\n        timeout: 60s\n        command: \["\/check.sh"\]\n/, ""), 'spec.pod.commands.status: Required value'],
+    [
+      base.replace('command: ["/check.sh"]', 'command: ["/check.sh"]\n        container: nope'),
+      "spec.pod.commands.status.container must name one of spec.pod.containers",
+    ],
+    [
+      base.replace(/      status:\n        timeout: 60s\n        command: \["\/check.sh"\]\n/, ""),
+      "spec.pod.commands.status: Required value",
+    ],
     [base.replace("timeout: 60s", "timeout: soon"), "spec.pod.commands.status.timeout"],
   ];
   for (const [manifest, message] of refusals) {
@@ -203,18 +253,32 @@ test("a command whose script the container lacks, and one that times out: condit
     // A status check that hangs beyond its 1 s timeout.
     // The sequence script fixed, and a status check that hangs beyond a 1 s timeout.
     writeFileSync(stateFile("rss-broken-0", "sleep-check", namespace.name), "5");
-    await kubectlOrThrow(admin, ["patch", "rss", "broken", "-n", namespace.name, "--type=json", "-p", JSON.stringify([
-      { op: "replace", path: "/spec/pod/commands/status/timeout", value: "1s" },
-      { op: "replace", path: "/spec/pod/commands/sequence/command", value: ["/sequence.sh"] },
-    ])]);
+    await kubectlOrThrow(admin, [
+      "patch",
+      "rss",
+      "broken",
+      "-n",
+      namespace.name,
+      "--type=json",
+      "-p",
+      JSON.stringify([
+        { op: "replace", path: "/spec/pod/commands/status/timeout", value: "1s" },
+        { op: "replace", path: "/spec/pod/commands/sequence/command", value: ["/sequence.sh"] },
+      ]),
+    ]);
     const slow = await eventually("the timeout in the condition", async () => {
       const current = await rss("broken", namespace.name);
-      return /status \(\/check\.sh\) on rss-broken-0: timed out after 1 s/.test(ready(current)?.message ?? "") ? current : undefined;
+      return /status \(\/check\.sh\) on rss-broken-0: timed out after 1 s/.test(ready(current)?.message ?? "")
+        ? current
+        : undefined;
     }, { timeoutMs: 90_000 });
     assert.is(ready(slow).status, "False");
     rmSync(stateFile("rss-broken-0", "sleep-check", namespace.name), { force: true });
     await kubectlOrThrow(admin, ["delete", "rss", "broken", "-n", namespace.name, "--timeout=60s"]);
-    await eventually("rss-broken-0 gone", async () => (await json("get", "pods", "-n", namespace.name)).items.length === 0);
+    await eventually(
+      "rss-broken-0 gone",
+      async () => (await json("get", "pods", "-n", namespace.name)).items.length === 0,
+    );
     assert.ok(log("rss-broken-0", namespace.name).includes("stop "), "stop ran on deletion");
   } finally {
     await namespace.remove();
@@ -223,7 +287,10 @@ test("a command whose script the container lacks, and one that times out: condit
 
 test("destroy: kubectl delete -f rss-cluster.yaml stops every member before its pod goes, and leaves nothing", async () => {
   await k("delete", "-f", example, "--timeout=60s");
-  await eventually("no pods, StatefulSet or Service", async () => (await json("get", "pods,statefulsets,services", "-l", "app=example")).items.length === 0);
+  await eventually(
+    "no pods, StatefulSet or Service",
+    async () => (await json("get", "pods,statefulsets,services", "-l", "app=example")).items.length === 0,
+  );
   for (const pod of ["rss-example-0", "rss-example-1", "rss-example-2"]) {
     await eventually(`${pod}'s deletion in its log`, () => log(pod).at(-1)?.startsWith("pod deleted"));
     assert.equal(log(pod).slice(-2), ["stop ", "pod deleted (stopped)"], `${pod}: stop, then the pod went`);

@@ -60,13 +60,21 @@ test("a Go build runs in its directory with the local toolchain, and a failed on
     // A stand-in go that records its directory and environment, and fails `go build broken`.
     writeFileSync(
       join(dir, "go"),
-      `#!/bin/sh\nif [ "$2" = broken ]; then for i in $(seq 1 40); do echo "line $i" >&2; done; exit 2; fi\necho "$(pwd) $GOTOOLCHAIN $CGO_ENABLED $GOFLAGS" > ${join(dir, "ran")}\n`,
+      `#!/bin/sh\nif [ "$2" = broken ]; then for i in $(seq 1 40); do echo "line $i" >&2; done; exit 2; fi\necho "$(pwd) $GOTOOLCHAIN $CGO_ENABLED $GOFLAGS" > ${
+        join(dir, "ran")
+      }\n`,
     );
     chmodSync(join(dir, "go"), 0o755);
     const lines: string[] = [];
-    await withPath(`${dir}:/usr/bin:/bin`, () => runGo(dir, ["build", "ok"], (line) => lines.push(line), "[test]", "ok"));
+    await withPath(
+      `${dir}:/usr/bin:/bin`,
+      () => runGo(dir, ["build", "ok"], (line) => lines.push(line), "[test]", "ok"),
+    );
     assert.is(readFileSync(join(dir, "ran"), "utf8").trim(), `${dir} local 0 -mod=readonly -buildvcs=false`);
-    const error = await withPath(`${dir}:/usr/bin:/bin`, () => rejection(runGo(dir, ["build", "broken"], (line) => lines.push(line), "[test]", "the broken thing")));
+    const error = await withPath(
+      `${dir}:/usr/bin:/bin`,
+      () => rejection(runGo(dir, ["build", "broken"], (line) => lines.push(line), "[test]", "the broken thing")),
+    );
     assert.match(error.message, "building the broken thing failed (go build exited 2)");
     assert.match(error.message, "line 40");
     assert.match(error.message, "line 11\n");

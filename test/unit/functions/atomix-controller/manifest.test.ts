@@ -41,7 +41,9 @@ test("the manifest holds the CRDs, RBAC, Deployment and Service", () => {
 
 test("RBAC has no wildcards", () => {
   for (const rule of rbacRules) {
-    for (const list of [rule.apiGroups, rule.resources, rule.verbs]) assert.not.ok(list.includes("*"), JSON.stringify(rule));
+    for (const list of [rule.apiGroups, rule.resources, rule.verbs]) {
+      assert.not.ok(list.includes("*"), JSON.stringify(rule));
+    }
   }
 });
 

@@ -6,14 +6,25 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { parse, parseAllDocuments } from "yaml";
-import { operatorFiles, operatorLease, operatorRbacRules, operatorYaml } from "../../../../functions/atomix-operator/manifest.ts";
+import {
+  operatorFiles,
+  operatorLease,
+  operatorRbacRules,
+  operatorYaml,
+} from "../../../../functions/atomix-operator/manifest.ts";
 
 const deploy = join(import.meta.dirname, "..", "..", "..", "..", "deploy");
 const docsOf = (path: string) => parseAllDocuments(readFileSync(join(deploy, path), "utf8")).map((doc) => doc.toJS());
 type Json = Record<string, any>;
 
 test("the per-step files together hold exactly what deploy/atomix-operator.yaml holds, in the README's order", () => {
-  const steps = ["crds/atomixcluster_crd.yaml", "service_account.yaml", "role.yaml", "role_binding.yaml", "operator.yaml"].flatMap(docsOf);
+  const steps = [
+    "crds/atomixcluster_crd.yaml",
+    "service_account.yaml",
+    "role.yaml",
+    "role_binding.yaml",
+    "operator.yaml",
+  ].flatMap(docsOf);
   assert.equal(steps, docsOf("atomix-operator.yaml"));
   assert.equal(steps.map((doc) => `${doc.kind}/${doc.metadata.name}`), [
     "CustomResourceDefinition/atomixclusters.agent.atomix.io",
@@ -25,7 +36,9 @@ test("the per-step files together hold exactly what deploy/atomix-operator.yaml 
 });
 
 test("RBAC: exactly the verbs the runtime uses for the AtomixCluster controller, no wildcards", () => {
-  const rules = Object.fromEntries(operatorRbacRules.map((rule) => [`${rule.apiGroups.join()}/${rule.resources.join()}`, rule.verbs.join(",")]));
+  const rules = Object.fromEntries(
+    operatorRbacRules.map((rule) => [`${rule.apiGroups.join()}/${rule.resources.join()}`, rule.verbs.join(",")]),
+  );
   assert.equal(rules, {
     "/configmaps": "list,watch,create,patch,delete",
     "/services": "list,watch,create,patch,delete",
@@ -41,7 +54,11 @@ test("RBAC: exactly the verbs the runtime uses for the AtomixCluster controller,
   });
   const binding = docsOf("role_binding.yaml")[0];
   assert.equal(binding.subjects, [{ kind: "ServiceAccount", name: "atomix-operator", namespace: "kube-system" }]);
-  assert.equal(binding.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "atomix-operator" });
+  assert.equal(binding.roleRef, {
+    apiGroup: "rbac.authorization.k8s.io",
+    kind: "ClusterRole",
+    name: "atomix-operator",
+  });
 });
 
 test("the operator Deployment runs the compiled operator (functions/atomix-operator/main.js) under its ServiceAccount, with leader election on its own Lease", () => {
@@ -76,7 +93,11 @@ test("the CRD: names, short name, category, printer columns, status subresource,
   assert.is(spec.partitionGroups["x-kubernetes-list-type"], "map");
   assert.equal(spec.partitionGroups["x-kubernetes-list-map-keys"], ["name"]);
   const group = spec.partitionGroups.items;
-  assert.equal([group.properties.size.minimum, group.properties.partitions.minimum, spec.managementGroup.properties.size.minimum], [1, 1, 1]);
+  assert.equal([
+    group.properties.size.minimum,
+    group.properties.partitions.minimum,
+    spec.managementGroup.properties.size.minimum,
+  ], [1, 1, 1]);
   assert.is(group.properties.name.pattern, "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
   assert.equal(group.properties.env.items.required, ["name"]);
   assert.ok(group.properties.resources.properties.requests.additionalProperties["x-kubernetes-int-or-string"]);
@@ -97,14 +118,25 @@ test("the examples: the README's cluster, the patch that adds a primary-backup a
       partitionGroups: [{ name: "raft", size: 3, partitions: 3, raft: { storage: { className: "fast-disks" } } }],
     },
   });
-  const groups = parse(readFileSync(join(deploy, "examples", "atomixcluster_cr_raft.yaml"), "utf8")).spec.partitionGroups;
-  assert.equal(groups.map((g: Json) => [g.name, g.size, g.partitions, Object.keys(g).find((k) => ["raft", "primaryBackup", "log"].includes(k))]), [
-    ["raft", 3, 3, "raft"],
-    ["primary-backup", 2, 7, "primaryBackup"],
-    ["log", 3, 3, "log"],
-  ]);
+  const groups =
+    parse(readFileSync(join(deploy, "examples", "atomixcluster_cr_raft.yaml"), "utf8")).spec.partitionGroups;
+  assert.equal(
+    groups.map((g: Json) => [
+      g.name,
+      g.size,
+      g.partitions,
+      Object.keys(g).find((k) => ["raft", "primaryBackup", "log"].includes(k)),
+    ]),
+    [
+      ["raft", 3, 3, "raft"],
+      ["primary-backup", 2, 7, "primaryBackup"],
+      ["log", 3, 3, "log"],
+    ],
+  );
   assert.equal(groups[0], cluster.spec.partitionGroups[0], "the merge patch keeps the raft group as it was");
-  assert.equal(parse(readFileSync(join(deploy, "examples", "atomixcluster_cr_bench.yaml"), "utf8")), { spec: { benchmark: { size: 3 } } });
+  assert.equal(parse(readFileSync(join(deploy, "examples", "atomixcluster_cr_bench.yaml"), "utf8")), {
+    spec: { benchmark: { size: 3 } },
+  });
 });
 
 test.run();

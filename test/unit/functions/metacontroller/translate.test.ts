@@ -33,16 +33,24 @@ const composite = (spec: CompositeController["spec"]): CompositeController => ({
 const baseSpec = {
   parentResource: { apiVersion: "example.test/v1", resource: "greetings" },
   childResources: [{ apiVersion: "v1", resource: "configmaps", updateStrategy: { method: "Recreate" as const } }],
-  hooks: { sync: { webhook: { url: "http://hooks/sync", timeout: "5s" } }, finalize: { webhook: { service: { name: "hooks", namespace: "tools" }, path: "/finalize" } } },
+  hooks: {
+    sync: { webhook: { url: "http://hooks/sync", timeout: "5s" } },
+    finalize: { webhook: { service: { name: "hooks", namespace: "tools" }, path: "/finalize" } },
+  },
   resyncPeriodSeconds: 30,
   generateSelector: true,
 };
 
 const durations: Array<[string, number]> = [["10s", 10], ["1m30s", 90], ["500ms", 0.5], ["1h", 3600]];
-for (const [text, seconds] of durations) test(`durationSeconds("${text}") is ${seconds}`, () => assert.is(durationSeconds(text, "t"), seconds));
+for (const [text, seconds] of durations) {
+  test(`durationSeconds("${text}") is ${seconds}`, () => assert.is(durationSeconds(text, "t"), seconds));
+}
 
 test("a duration that is not one, or zero, is refused naming the field", () => {
-  assert.throws(() => durationSeconds("soon", "spec.hooks.sync.webhook.timeout"), /spec.hooks.sync.webhook.timeout "soon" is not a duration/);
+  assert.throws(
+    () => durationSeconds("soon", "spec.hooks.sync.webhook.timeout"),
+    /spec.hooks.sync.webhook.timeout "soon" is not a duration/,
+  );
   assert.throws(() => durationSeconds("0s", "t"), /longer than zero/);
 });
 
@@ -50,9 +58,14 @@ test("a webhook by service and path is reached by cluster DNS, port 80 and http 
   const hook = webhookHook({ webhook: { service: { name: "hooks", namespace: "tools" }, path: "/sync" } }, "f")!;
   assert.is(hook.url, "http://hooks.tools:80/sync");
   assert.is(hook.timeoutSeconds, 10);
-  const tls = webhookHook({ webhook: { service: { name: "h", namespace: "n", port: 8443, protocol: "https" }, path: "/s" } }, "f")!;
+  const tls = webhookHook({
+    webhook: { service: { name: "h", namespace: "n", port: 8443, protocol: "https" }, path: "/s" },
+  }, "f")!;
   assert.is(tls.url, "https://h.n:8443/s");
-  assert.throws(() => webhookHook({ webhook: { service: { name: "h", namespace: "n" } } }, "spec.hooks.sync"), /spec.hooks.sync.webhook needs either url, or service/);
+  assert.throws(
+    () => webhookHook({ webhook: { service: { name: "h", namespace: "n" } } }, "spec.hooks.sync"),
+    /spec.hooks.sync.webhook needs either url, or service/,
+  );
   assert.throws(() => webhookHook({}, "spec.hooks.sync"), /spec.hooks.sync.webhook is required/);
 });
 
@@ -64,28 +77,51 @@ test("a CompositeController becomes a controller with remote hooks, update strat
   assert.equal(definition.updateStrategy, { "ConfigMap.v1": "Recreate" });
   assert.is(definition.resyncPeriodSeconds, 30);
   assert.ok(isRemote(definition.sync));
-  assert.equal([(definition.sync as RemoteHook).url, (definition.sync as RemoteHook).timeoutSeconds], ["http://hooks/sync", 5]);
+  assert.equal([(definition.sync as RemoteHook).url, (definition.sync as RemoteHook).timeoutSeconds], [
+    "http://hooks/sync",
+    5,
+  ]);
   assert.is((definition.finalize as RemoteHook).url, "http://hooks.tools:80/finalize");
 });
 
 test("a customize hook becomes a remote related hook whose kinds are resolved as it names them", async () => {
   const resolve = async (apiVersion: string, resource: string) => kind(apiVersion, "Thing", resource);
-  const definition = compositeDefinition(composite({ ...baseSpec, hooks: { ...baseSpec.hooks, customize: { webhook: { url: "http://hooks/customize" } } } }), kinds, resolve);
+  const definition = compositeDefinition(
+    composite({ ...baseSpec, hooks: { ...baseSpec.hooks, customize: { webhook: { url: "http://hooks/customize" } } } }),
+    kinds,
+    resolve,
+  );
   assert.equal(definition.related!.kinds, []);
   assert.is((definition.related!.select as RemoteHook).url, "http://hooks/customize");
-  assert.equal(await definition.related!.resolve!("example.test/v1", "things"), kind("example.test/v1", "Thing", "things"));
+  assert.equal(
+    await definition.related!.resolve!("example.test/v1", "things"),
+    kind("example.test/v1", "Thing", "things"),
+  );
 });
 
 const refusals: Array<[string, CompositeController["spec"], RegExp]> = [
-  ["a rolling update method", { ...baseSpec, childResources: [{ apiVersion: "v1", resource: "configmaps", updateStrategy: { method: "RollingInPlace" } }] }, /spec.childResources\[0\].updateStrategy.method RollingInPlace is not supported yet/],
-  ["a resource not resolved", { ...baseSpec, childResources: [{ apiVersion: "v1", resource: "secrets" }] }, /spec.childResources\[0\]: resource secrets in v1 is not known/],
+  ["a rolling update method", {
+    ...baseSpec,
+    childResources: [{ apiVersion: "v1", resource: "configmaps", updateStrategy: { method: "RollingInPlace" } }],
+  }, /spec.childResources\[0\].updateStrategy.method RollingInPlace is not supported yet/],
+  [
+    "a resource not resolved",
+    { ...baseSpec, childResources: [{ apiVersion: "v1", resource: "secrets" }] },
+    /spec.childResources\[0\]: resource secrets in v1 is not known/,
+  ],
   ["no sync hook", { ...baseSpec, hooks: {} }, /spec.hooks.sync is required/],
-  ["a customize hook and no discovery", { ...baseSpec, hooks: { ...baseSpec.hooks, customize: { webhook: { url: "http://hooks/customize" } } } }, /spec.hooks.customize needs the cluster's discovery/],
+  ["a customize hook and no discovery", {
+    ...baseSpec,
+    hooks: { ...baseSpec.hooks, customize: { webhook: { url: "http://hooks/customize" } } },
+  }, /spec.hooks.customize needs the cluster's discovery/],
   ["no parent resource", { ...baseSpec, parentResource: undefined }, /spec.parentResource is required/],
 ];
 for (const [name, spec, message] of refusals) {
   test(`a CompositeController with ${name} is refused, naming the field`, () => {
-    assert.throws(() => compositeDefinition(composite(spec), kinds), (error: Error) => error instanceof MetacontrollerSpecError && message.test(error.message));
+    assert.throws(
+      () => compositeDefinition(composite(spec), kinds),
+      (error: Error) => error instanceof MetacontrollerSpecError && message.test(error.message),
+    );
   });
 }
 
@@ -95,7 +131,12 @@ test("a DecoratorController becomes one controller per resource, filtered by its
     kind: "DecoratorController",
     metadata: { name: "decorate" },
     spec: {
-      resources: [{ apiVersion: "apps/v1", resource: "deployments", labelSelector: { matchLabels: { decorate: "yes" } }, annotationSelector: { matchAnnotations: { team: "a" } } }],
+      resources: [{
+        apiVersion: "apps/v1",
+        resource: "deployments",
+        labelSelector: { matchLabels: { decorate: "yes" } },
+        annotationSelector: { matchAnnotations: { team: "a" } },
+      }],
       attachments: [{ apiVersion: "v1", resource: "configmaps" }],
       hooks: { sync: { webhook: { url: "http://hooks/decorate" } } },
     },
@@ -105,7 +146,11 @@ test("a DecoratorController becomes one controller per resource, filtered by its
   assert.is(definition!.parent, builtinKinds.Deployment);
   assert.is(definition!.parentStatus, "shared");
   assert.is((definition!.sync as RemoteHook).protocol, "decorator");
-  const object = (labels: Record<string, string>, annotations: Record<string, string>) => ({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", labels, annotations } });
+  const object = (labels: Record<string, string>, annotations: Record<string, string>) => ({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "d", labels, annotations },
+  });
   assert.ok(definition!.filter!(object({ decorate: "yes" }, { team: "a" })));
   assert.not.ok(definition!.filter!(object({ decorate: "yes" }, {})));
   assert.not.ok(definition!.filter!(object({}, { team: "a" })));
@@ -124,7 +169,12 @@ for (const [name, selector, labels, expected] of selectors) {
 }
 
 test("annotation selector matches annotations as a label selector matches labels", () => {
-  assert.ok(annotationsSelected({ matchAnnotations: { a: "1" }, matchExpressions: [{ key: "b", operator: "Exists" }] }, { a: "1", b: "" }));
+  assert.ok(
+    annotationsSelected({ matchAnnotations: { a: "1" }, matchExpressions: [{ key: "b", operator: "Exists" }] }, {
+      a: "1",
+      b: "",
+    }),
+  );
   assert.not.ok(annotationsSelected({ matchAnnotations: { a: "1" } }, { a: "2" }));
 });
 

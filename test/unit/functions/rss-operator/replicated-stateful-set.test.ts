@@ -8,37 +8,81 @@ import type { Action, ActionResult } from "../../../../runtime/mod.ts";
 import { validateResponse } from "../../../../runtime/testing.ts";
 import { compareSequences, parseSequence, stateFromStatus } from "../../../../functions/rss-operator/commands.ts";
 import { nextPassDelaySeconds, reconcilePeers } from "../../../../functions/rss-operator/replication.ts";
-import { finalizeRss, replicatedStatefulSets, specProblems, syncRss } from "../../../../functions/rss-operator/replicated-stateful-set.ts";
-import { desiredCounts, durationSeconds, ordinalOf, type ReplicatedStatefulSet, type RssStatus } from "../../../../functions/rss-operator/types.ts";
+import {
+  finalizeRss,
+  replicatedStatefulSets,
+  specProblems,
+  syncRss,
+} from "../../../../functions/rss-operator/replicated-stateful-set.ts";
+import {
+  desiredCounts,
+  durationSeconds,
+  ordinalOf,
+  type ReplicatedStatefulSet,
+  type RssStatus,
+} from "../../../../functions/rss-operator/types.ts";
 import { rssOperatorRbacRules, rssOperatorYaml } from "../../../../functions/rss-operator/manifest.ts";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 
 type Json = Record<string, any>;
-const exampleSpec = parse(readFileSync(join(import.meta.dirname, "..", "..", "..", "..", "deploy", "examples", "rss-cluster.yaml"), "utf8")).spec;
+const exampleSpec = parse(
+  readFileSync(join(import.meta.dirname, "..", "..", "..", "..", "deploy", "examples", "rss-cluster.yaml"), "utf8"),
+).spec;
 
 function set(spec: Json = {}, status?: RssStatus, generation = 1): ReplicatedStatefulSet {
-  return { apiVersion: "clusterlabs.org/v1alpha1", kind: "ReplicatedStatefulSet", metadata: { name: "example", namespace: "default", uid: "rss-uid", generation }, spec: { ...exampleSpec, ...spec }, ...(status ? { status } : {}) };
+  return {
+    apiVersion: "clusterlabs.org/v1alpha1",
+    kind: "ReplicatedStatefulSet",
+    metadata: { name: "example", namespace: "default", uid: "rss-uid", generation },
+    spec: { ...exampleSpec, ...spec },
+    ...(status ? { status } : {}),
+  };
 }
 
 /** The cluster as the function sees it: the StatefulSet's replicas and its running pods (uid per ordinal). */
 function world(replicas: number, pods: Record<number, string | { uid: string; phase?: string; deleting?: boolean }>) {
-  const statefulSet = { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "rss-example", uid: "sts-uid" }, spec: { replicas } };
+  const statefulSet = {
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: { name: "rss-example", uid: "sts-uid" },
+    spec: { replicas },
+  };
   const related: Json = {};
   for (const [ordinal, value] of Object.entries(pods)) {
     const pod = typeof value === "string" ? { uid: value } : value;
     related[`default/rss-example-${ordinal}`] = {
       apiVersion: "v1",
       kind: "Pod",
-      metadata: { name: `rss-example-${ordinal}`, namespace: "default", uid: pod.uid, ownerReferences: [{ controller: true, uid: "sts-uid", kind: "StatefulSet", name: "rss-example", apiVersion: "apps/v1" }], ...(pod.deleting ? { deletionTimestamp: "2026-01-01T00:00:00Z" } : {}) },
+      metadata: {
+        name: `rss-example-${ordinal}`,
+        namespace: "default",
+        uid: pod.uid,
+        ownerReferences: [{
+          controller: true,
+          uid: "sts-uid",
+          kind: "StatefulSet",
+          name: "rss-example",
+          apiVersion: "apps/v1",
+        }],
+        ...(pod.deleting ? { deletionTimestamp: "2026-01-01T00:00:00Z" } : {}),
+      },
       status: { phase: pod.phase ?? "Running" },
     };
   }
-  return { children: { "StatefulSet.apps/v1": { "rss-example": statefulSet }, "Service.v1": {} }, related: { "Pod.v1": related } };
+  return {
+    children: { "StatefulSet.apps/v1": { "rss-example": statefulSet }, "Service.v1": {} },
+    related: { "Pod.v1": related },
+  };
 }
 
-const result = (action: Action, exitCode: number | undefined, stdout = "", extra: Partial<ActionResult> = {}): ActionResult => ({
+const result = (
+  action: Action,
+  exitCode: number | undefined,
+  stdout = "",
+  extra: Partial<ActionResult> = {},
+): ActionResult => ({
   id: action.id,
   pod: action.pod,
   command: action.command,
@@ -126,14 +170,32 @@ test("create: check, sequence, then seed the highest sequence and promote the re
     "rss-example-0 /start.sh rss-example-1.example-svc rss-example-2.example-svc",
   ], "ties on the highest sequence go to the lowest ordinal; then by sequence");
   assert.is(status.seed, "rss-example-1");
-  assert.equal(status.members, { ready: ["rss-example-0", "rss-example-1", "rss-example-2"], unready: [], primary: ["rss-example-0", "rss-example-1", "rss-example-2"], secondary: [], failed: [] });
-  assert.equal([ready(status).status, ready(status).reason, ready(status).message], ["True", "MembersReady", "3 of 3 members ready, 3 of 3 primaries"]);
-  assert.equal(out.actions.map((a) => [a.id, a.delaySeconds]), [["2.check.rss-example-0", 30], ["2.check.rss-example-1", 30], ["2.check.rss-example-2", 30]], "the next pass checks after reconcileInterval");
+  assert.equal(status.members, {
+    ready: ["rss-example-0", "rss-example-1", "rss-example-2"],
+    unready: [],
+    primary: ["rss-example-0", "rss-example-1", "rss-example-2"],
+    secondary: [],
+    failed: [],
+  });
+  assert.equal([ready(status).status, ready(status).reason, ready(status).message], [
+    "True",
+    "MembersReady",
+    "3 of 3 members ready, 3 of 3 primaries",
+  ]);
+  assert.equal(out.actions.map((a) => [a.id, a.delaySeconds]), [["2.check.rss-example-0", 30], [
+    "2.check.rss-example-1",
+    30,
+  ], ["2.check.rss-example-2", 30]], "the next pass checks after reconcileInterval");
   assert.equal((out.children[0] as Json).spec.replicas, 3);
 });
 
 test("seed events, failure reasons and the ids name pass, step and member", () => {
-  const first = syncRss(set(), world(3, { 0: "a", 1: "b", 2: "c" }).children, world(3, { 0: "a", 1: "b", 2: "c" }).related, {});
+  const first = syncRss(
+    set(),
+    world(3, { 0: "a", 1: "b", 2: "c" }).children,
+    world(3, { 0: "a", 1: "b", 2: "c" }).related,
+    {},
+  );
   assert.equal(first.actions[0], {
     id: "1.check.rss-example-0",
     pod: "rss-example-0",
@@ -149,11 +211,19 @@ test("no seeding until every member's pod runs; a pending pod holds the pass", (
   const app: App = { running: {}, seq: {}, ran: [] };
   const { status } = converge(set(), world(3, { 0: "a", 1: "b", 2: { uid: "c", phase: "Pending" } }), app);
   assert.equal(app.ran, []);
-  assert.equal([ready(status).reason, ready(status).message], ["Waiting", "2 of 3 pods are running (0 of 3 members ready, 0 of 3 primaries)"]);
+  assert.equal([ready(status).reason, ready(status).message], [
+    "Waiting",
+    "2 of 3 pods are running (0 of 3 members ready, 0 of 3 primaries)",
+  ]);
 });
 
 test("a member whose status check fails is stopped, left out of seeding, and named in Ready=False until a clean pass", () => {
-  const app: App = { running: {}, seq: { "rss-example-0": 1, "rss-example-1": 1, "rss-example-2": 7 }, fail: { "rss-example-2 /check.sh": "1" }, ran: [] };
+  const app: App = {
+    running: {},
+    seq: { "rss-example-0": 1, "rss-example-1": 1, "rss-example-2": 7 },
+    fail: { "rss-example-2 /check.sh": "1" },
+    ran: [],
+  };
   const { status } = converge(set(), world(3, { 0: "a", 1: "b", 2: "c" }), app);
   assert.ok(app.ran.includes("rss-example-2 /stop.sh"), "recover: stop on the failed member");
   assert.ok(app.ran.includes("rss-example-2 /sequence.sh"), "stopped, it is eligible again");
@@ -167,7 +237,9 @@ test("a member whose status check fails is stopped, left out of seeding, and nam
 });
 
 test("primaries below replicas: one primary, the others started as its secondaries; fewer primaries later stops the surplus, highest ordinal first", () => {
-  const withSecondary = { pod: { ...exampleSpec.pod, commands: { ...exampleSpec.pod.commands, secondary: { command: ["/secondary.sh"] } } } };
+  const withSecondary = {
+    pod: { ...exampleSpec.pod, commands: { ...exampleSpec.pod.commands, secondary: { command: ["/secondary.sh"] } } },
+  };
   const app: App = { running: {}, seq: { "rss-example-2": 4 }, ran: [] };
   const three = world(3, { 0: "a", 1: "b", 2: "c" });
   const { status } = converge(set({ ...withSecondary, primaries: 1 }), three, app);
@@ -176,7 +248,10 @@ test("primaries below replicas: one primary, the others started as its secondari
     "rss-example-0 /secondary.sh rss-example-2.example-svc",
     "rss-example-1 /secondary.sh rss-example-2.example-svc",
   ]);
-  assert.equal([status.members!.primary, status.members!.secondary, ready(status).status], [["rss-example-2"], ["rss-example-0", "rss-example-1"], "True"]);
+  assert.equal([status.members!.primary, status.members!.secondary, ready(status).status], [["rss-example-2"], [
+    "rss-example-0",
+    "rss-example-1",
+  ], "True"]);
 
   const all = { running: {}, seq: {}, ran: [] } as App;
   const before = converge(set(withSecondary), three, all).status;
@@ -188,14 +263,26 @@ test("primaries below replicas: one primary, the others started as its secondari
     "rss-example-1 /secondary.sh rss-example-0.example-svc",
     "rss-example-2 /secondary.sh rss-example-0.example-svc",
   ]);
-  assert.equal([after.members!.primary, after.members!.secondary], [["rss-example-0"], ["rss-example-1", "rss-example-2"]]);
+  assert.equal([after.members!.primary, after.members!.secondary], [["rss-example-0"], [
+    "rss-example-1",
+    "rss-example-2",
+  ]]);
 });
 
 test("a seed that fails: the next candidate by sequence is tried", () => {
-  const app: App = { running: {}, seq: { "rss-example-0": 1, "rss-example-1": 5, "rss-example-2": 3 }, fail: { "rss-example-1 /seed.sh": "1" }, ran: [] };
+  const app: App = {
+    running: {},
+    seq: { "rss-example-0": 1, "rss-example-1": 5, "rss-example-2": 3 },
+    fail: { "rss-example-1 /seed.sh": "1" },
+    ran: [],
+  };
   const { status } = converge(set(), world(3, { 0: "a", 1: "b", 2: "c" }), app);
   const starts = app.ran.filter((line) => !line.includes("check") && !line.includes("sequence"));
-  assert.equal(starts.slice(0, 3), ["rss-example-1 /seed.sh", "rss-example-2 /seed.sh", "rss-example-0 /start.sh rss-example-2.example-svc"]);
+  assert.equal(starts.slice(0, 3), [
+    "rss-example-1 /seed.sh",
+    "rss-example-2 /seed.sh",
+    "rss-example-0 /start.sh rss-example-2.example-svc",
+  ]);
   assert.is(status.seed, "rss-example-2");
   assert.equal(status.members!.failed, ["rss-example-1"]);
 });
@@ -223,14 +310,33 @@ test("scale down: stop runs on the removed members, and only then does the State
   const shrunk = set({ replicas: 3 }, before, 2);
   const first = syncRss(shrunk, five.children, five.related, {});
   assert.is((first.children[0] as Json).spec.replicas, 5, "held until the stops succeed");
-  assert.equal(first.actions.map((a) => [a.id, a.command]), [["remove.rss-example-3.d", ["/stop.sh"]], ["remove.rss-example-4.e", ["/stop.sh"]]]);
-  assert.equal([ready(first.status as RssStatus).reason, ready(first.status as RssStatus).message], ["ScalingDown", "stopping rss-example-3, rss-example-4 before removing them"]);
-  const failedStop = syncRss(shrunk, five.children, five.related, { "remove.rss-example-3.d": result(first.actions[0]!, 1), "remove.rss-example-4.e": result(first.actions[1]!, 0) });
-  assert.equal(failedStop.actions.map((a) => a.id), ["remove.rss-example-3.d"], "a failed stop stays answered: the runtime retries it with backoff");
+  assert.equal(first.actions.map((a) => [a.id, a.command]), [["remove.rss-example-3.d", ["/stop.sh"]], [
+    "remove.rss-example-4.e",
+    ["/stop.sh"],
+  ]]);
+  assert.equal([ready(first.status as RssStatus).reason, ready(first.status as RssStatus).message], [
+    "ScalingDown",
+    "stopping rss-example-3, rss-example-4 before removing them",
+  ]);
+  const failedStop = syncRss(shrunk, five.children, five.related, {
+    "remove.rss-example-3.d": result(first.actions[0]!, 1),
+    "remove.rss-example-4.e": result(first.actions[1]!, 0),
+  });
+  assert.equal(
+    failedStop.actions.map((a) => a.id),
+    ["remove.rss-example-3.d"],
+    "a failed stop stays answered: the runtime retries it with backoff",
+  );
   assert.is((failedStop.children[0] as Json).spec.replicas, 5);
-  const done = syncRss({ ...shrunk, status: failedStop.status as RssStatus }, five.children, five.related, { "remove.rss-example-3.d": result(first.actions[0]!, 0) });
+  const done = syncRss({ ...shrunk, status: failedStop.status as RssStatus }, five.children, five.related, {
+    "remove.rss-example-3.d": result(first.actions[0]!, 0),
+  });
   assert.is((done.children[0] as Json).spec.replicas, 3);
-  assert.equal((done.status as RssStatus).peers!.map((p) => p.name), ["rss-example-0", "rss-example-1", "rss-example-2"]);
+  assert.equal((done.status as RssStatus).peers!.map((p) => p.name), [
+    "rss-example-0",
+    "rss-example-1",
+    "rss-example-2",
+  ]);
 });
 
 test("recovery from status: a pass whose actions the runtime does not know (a restart) starts over from status checks", () => {
@@ -239,10 +345,26 @@ test("recovery from status: a pass whose actions the runtime does not know (a re
   const { status } = converge(set(), three, app);
   // The operator restarted: the delayed checks of pass 2 are unknown to the new process.
   const restarted = syncRss(set({}, status), three.children, three.related, {});
-  assert.equal(restarted.actions.map((a) => [a.id, a.delaySeconds]), [["3.check.rss-example-0", undefined], ["3.check.rss-example-1", undefined], ["3.check.rss-example-2", undefined]]);
+  assert.equal(restarted.actions.map((a) => [a.id, a.delaySeconds]), [["3.check.rss-example-0", undefined], [
+    "3.check.rss-example-1",
+    undefined,
+  ], ["3.check.rss-example-2", undefined]]);
   // Mid-start: pass 1 was promoting rss-example-0 when the operator died; the new one checks again instead of starting twice.
-  const midStart = { ...status, pass: { number: 7, step: "start" as const, pods: { "rss-example-0": "a", "rss-example-1": "b", "rss-example-2": "c" }, generation: 1, action: "7.promote.rss-example-0" } };
-  assert.equal(syncRss(set({}, midStart), three.children, three.related, {}).actions.map((a) => a.id), ["8.check.rss-example-0", "8.check.rss-example-1", "8.check.rss-example-2"]);
+  const midStart = {
+    ...status,
+    pass: {
+      number: 7,
+      step: "start" as const,
+      pods: { "rss-example-0": "a", "rss-example-1": "b", "rss-example-2": "c" },
+      generation: 1,
+      action: "7.promote.rss-example-0",
+    },
+  };
+  assert.equal(syncRss(set({}, midStart), three.children, three.related, {}).actions.map((a) => a.id), [
+    "8.check.rss-example-0",
+    "8.check.rss-example-1",
+    "8.check.rss-example-2",
+  ]);
 });
 
 test("failover: a new pod of a primary starts a new pass at once, and is promoted after sequences are read", () => {
@@ -250,7 +372,12 @@ test("failover: a new pod of a primary starts a new pass at once, and is promote
   const before = converge(set(), world(3, { 0: "a", 1: "b", 2: "c" }), app).status;
   app.running["rss-example-0"] = undefined;
   app.ran.length = 0;
-  const gone = syncRss(set({}, before), world(3, { 1: "b", 2: "c" }).children, world(3, { 1: "b", 2: "c" }).related, {});
+  const gone = syncRss(
+    set({}, before),
+    world(3, { 1: "b", 2: "c" }).children,
+    world(3, { 1: "b", 2: "c" }).related,
+    {},
+  );
   assert.equal(gone.actions, [], "while the pod is missing nothing runs");
   assert.equal((gone.status as RssStatus).peers![0], { name: "rss-example-0", state: "Unknown", failures: 0 });
   const { status } = converge(set({}, gone.status as RssStatus), world(3, { 0: "z", 1: "b", 2: "c" }), app);
@@ -268,9 +395,15 @@ test("destroy: stop on every running member, then finalized; a member that keeps
   const three = world(3, { 0: "a", 1: "b", 2: "c" });
   const { status } = converge(set(), three, app);
   const first = finalizeRss(set({}, status), three.children, three.related, {});
-  assert.equal([first.finalized, first.actions.map((a) => a.id)], [false, ["destroy.rss-example-0.a", "destroy.rss-example-1.b", "destroy.rss-example-2.c"]]);
+  assert.equal([first.finalized, first.actions.map((a) => a.id)], [false, [
+    "destroy.rss-example-0.a",
+    "destroy.rss-example-1.b",
+    "destroy.rss-example-2.c",
+  ]]);
   assert.equal(first.children.map((c) => c.metadata.name), ["rss-example"], "the StatefulSet stays until then");
-  const results = Object.fromEntries(first.actions.map((a, i) => [a.id, result(a, i === 2 ? 1 : 0, "", i === 2 ? { attempt: 3 } : {})]));
+  const results = Object.fromEntries(
+    first.actions.map((a, i) => [a.id, result(a, i === 2 ? 1 : 0, "", i === 2 ? { attempt: 3 } : {})]),
+  );
   const last = finalizeRss(set({}, first.status as RssStatus), three.children, three.related, results);
   assert.equal([last.finalized, last.actions], [true, []]);
 });
@@ -286,37 +419,93 @@ test("spec problems the schema cannot see, and the defaults", () => {
   assert.equal(desiredCounts({}), { replicas: 3, primaries: 3 });
   assert.equal(desiredCounts({ replicas: 5, primaries: 9 }), { replicas: 5, primaries: 5 });
   assert.equal(desiredCounts({ replicas: -2 }), { replicas: 0, primaries: 0 });
-  assert.equal(["30s", "1m", "1m30s", "1.5h", "250ms", "30", "30 s", "abc", ""].map(durationSeconds), [30, 60, 90, 5400, 0.25, undefined, undefined, undefined, undefined]);
-  assert.equal([ordinalOf("example", "rss-example-12"), ordinalOf("example", "rss-example-01"), ordinalOf("example", "rss-other-1")], [12, undefined, undefined]);
+  assert.equal(["30s", "1m", "1m30s", "1.5h", "250ms", "30", "30 s", "abc", ""].map(durationSeconds), [
+    30,
+    60,
+    90,
+    5400,
+    0.25,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+  ]);
+  assert.equal([
+    ordinalOf("example", "rss-example-12"),
+    ordinalOf("example", "rss-example-01"),
+    ordinalOf("example", "rss-other-1"),
+  ], [12, undefined, undefined]);
 });
 
 test("sequences: digits compared by value at any length; anything else reads as 0; status exit codes", () => {
-  assert.equal(["42\n", " 007 ", "", "abc", "18446744073709551616"].map(parseSequence), ["42", "7", "0", "0", "18446744073709551616"]);
+  assert.equal(["42\n", " 007 ", "", "abc", "18446744073709551616"].map(parseSequence), [
+    "42",
+    "7",
+    "0",
+    "0",
+    "18446744073709551616",
+  ]);
   assert.ok(compareSequences("18446744073709551616", "9") > 0);
   assert.ok(compareSequences("10", "9") > 0 && compareSequences("9", "10") < 0 && compareSequences(undefined, "0") < 0);
-  assert.equal([stateFromStatus(0, false), stateFromStatus(0, true), stateFromStatus(7, false), stateFromStatus(8, true), stateFromStatus(1, true)], ["Primary", "Secondary", "Stopped", "Primary", undefined]);
-  assert.equal(reconcilePeers([{ name: "rss-example-0", uid: "old", state: "Primary", failures: 2 }], [{ name: "rss-example-0", ordinal: 0, uid: "new", online: true }], 2, (i) => `rss-example-${i}`), [
-    { name: "rss-example-0", uid: "new", state: "Unknown", failures: 0 },
-    { name: "rss-example-1", state: "Unknown", failures: 0 },
-  ]);
+  assert.equal([
+    stateFromStatus(0, false),
+    stateFromStatus(0, true),
+    stateFromStatus(7, false),
+    stateFromStatus(8, true),
+    stateFromStatus(1, true),
+  ], ["Primary", "Secondary", "Stopped", "Primary", undefined]);
+  assert.equal(
+    reconcilePeers(
+      [{ name: "rss-example-0", uid: "old", state: "Primary", failures: 2 }],
+      [{ name: "rss-example-0", ordinal: 0, uid: "new", online: true }],
+      2,
+      (i) => `rss-example-${i}`,
+    ),
+    [
+      { name: "rss-example-0", uid: "new", state: "Unknown", failures: 0 },
+      { name: "rss-example-1", state: "Unknown", failures: 0 },
+    ],
+  );
 });
 
 test("objects: the StatefulSet and Service as the original named them", () => {
   const { children } = syncRss(set(), {}, {}, {});
   const [statefulSet, service] = children as unknown as [Json, Json];
-  assert.equal([statefulSet.metadata.name, statefulSet.spec.serviceName, statefulSet.spec.podManagementPolicy, statefulSet.spec.updateStrategy.type], ["rss-example", "example-svc", "Parallel", "OnDelete"]);
+  assert.equal([
+    statefulSet.metadata.name,
+    statefulSet.spec.serviceName,
+    statefulSet.spec.podManagementPolicy,
+    statefulSet.spec.updateStrategy.type,
+  ], ["rss-example", "example-svc", "Parallel", "OnDelete"]);
   assert.equal(statefulSet.spec.selector.matchLabels, { app: "example", "rss-operator-managed": "true" });
   const container = statefulSet.spec.template.spec.containers[0];
   assert.equal(container.env.map((e: Json) => e.name), ["SERVICE_NAME", "POD_NAME", "POD_NAMESPACE"]);
-  assert.equal(statefulSet.spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.labelSelector.matchLabels, { app: "example", "rss-operator-managed": "true" });
-  assert.equal([service.metadata.name, service.spec.clusterIP, service.spec.publishNotReadyAddresses, service.spec.ports], ["example-svc", "None", true, [{ name: "dummy", port: 12345, targetPort: "dummy" }]]);
+  assert.equal(
+    statefulSet.spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0]
+      .podAffinityTerm.labelSelector.matchLabels,
+    { app: "example", "rss-operator-managed": "true" },
+  );
+  assert.equal([
+    service.metadata.name,
+    service.spec.clusterIP,
+    service.spec.publishNotReadyAddresses,
+    service.spec.ports,
+  ], ["example-svc", "None", true, [{ name: "dummy", port: 12345, targetPort: "dummy" }]]);
 });
 
 test("the replication operator's ClusterRole allows pods/exec, and its Deployment runs the compiled operator", () => {
-  assert.ok(rssOperatorRbacRules.some((rule) => rule.resources.includes("pods/exec") && rule.verbs.includes("create") && rule.verbs.includes("get")));
+  assert.ok(
+    rssOperatorRbacRules.some((rule) =>
+      rule.resources.includes("pods/exec") && rule.verbs.includes("create") && rule.verbs.includes("get")
+    ),
+  );
   assert.ok(rssOperatorRbacRules.some((rule) => rule.resources.includes("replicatedstatefulsets/status")));
   const deployment = parse(rssOperatorYaml().split("\n---\n").at(-1)!);
-  assert.equal(deployment.spec.template.spec.containers[0].command, ["node", "--max-semi-space-size=1", "functions/rss-operator/main.js"], "the image runs the compiled entry point");
+  assert.equal(deployment.spec.template.spec.containers[0].command, [
+    "node",
+    "--max-semi-space-size=1",
+    "functions/rss-operator/main.js",
+  ], "the image runs the compiled entry point");
 });
 
 test.run();

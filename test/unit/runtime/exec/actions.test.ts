@@ -16,7 +16,18 @@ const ok: Action = { id: "status/rss-example-0", pod: "rss-example-0", command: 
 
 test("valid actions pass; each problem is named with the action", () => {
   assert.equal(actionProblems(undefined), []);
-  assert.equal(actionProblems([ok, { ...ok, id: "b", container: "dummy", timeoutSeconds: 5, delaySeconds: 30, successExitCodes: [0, 7, 8], events: { succeeded: { reason: "Seeded", note: "n" } } }]), []);
+  assert.equal(
+    actionProblems([ok, {
+      ...ok,
+      id: "b",
+      container: "dummy",
+      timeoutSeconds: 5,
+      delaySeconds: 30,
+      successExitCodes: [0, 7, 8],
+      events: { succeeded: { reason: "Seeded", note: "n" } },
+    }]),
+    [],
+  );
   const table: Array<[unknown, string]> = [
     [{}, "actions must be an array"],
     [[{ ...ok, id: "" }], "id must be 1-253"],
@@ -35,7 +46,9 @@ test("valid actions pass; each problem is named with the action", () => {
     [[{ ...ok, events: { failed: { reason: "lower", note: "n" } } }], "UpperCamelCase reason"],
     [Array.from({ length: 101 }, (_, i) => ({ ...ok, id: `a${i}` })), "101 actions is more than the limit of 100"],
   ];
-  for (const [actions, message] of table) assert.match(actionProblems(actions).join("; "), message, JSON.stringify(actions).slice(0, 80));
+  for (const [actions, message] of table) {
+    assert.match(actionProblems(actions).join("; "), message, JSON.stringify(actions).slice(0, 80));
+  }
 });
 
 test("the exec path carries the command as repeated parameters, stdout and stderr, no stdin or tty", () => {
@@ -48,10 +61,25 @@ test("the exec path carries the command as repeated parameters, stdout and stder
 test("exit codes from the error channel's Status: Success, a kubelet's NonZeroExitCode, kwok's InternalError", () => {
   const table: Array<[string, ReturnType<typeof exitStatus>]> = [
     ['{"metadata":{},"status":"Success"}', { exitCode: 0 }],
-    ['{"status":"Failure","reason":"NonZeroExitCode","message":"command terminated with non-zero exit code: error executing command [sh -c exit 7], exit code 7","details":{"causes":[{"reason":"ExitCode","message":"7"}]}}', { exitCode: 7 }],
-    ['{"status":"Failure","reason":"InternalError","message":"Internal error occurred: Internal error occurred: error executing command in container: cmd wait: sh -c exit 8: exit status 8"}', { exitCode: 8 }],
-    ['{"status":"Failure","reason":"InternalError","message":"error executing command in container: cmd wait: /x.sh exit status 3: exit status 9\\nstderr"}', { exitCode: 9 }],
-    ['{"status":"Failure","reason":"InternalError","message":"error executing command in container: cmd start: /nope.sh : fork/exec /nope.sh: no such file or directory"}', { error: "error executing command in container: cmd start: /nope.sh : fork/exec /nope.sh: no such file or directory" }],
+    [
+      '{"status":"Failure","reason":"NonZeroExitCode","message":"command terminated with non-zero exit code: error executing command [sh -c exit 7], exit code 7","details":{"causes":[{"reason":"ExitCode","message":"7"}]}}',
+      { exitCode: 7 },
+    ],
+    [
+      '{"status":"Failure","reason":"InternalError","message":"Internal error occurred: Internal error occurred: error executing command in container: cmd wait: sh -c exit 8: exit status 8"}',
+      { exitCode: 8 },
+    ],
+    [
+      '{"status":"Failure","reason":"InternalError","message":"error executing command in container: cmd wait: /x.sh exit status 3: exit status 9\\nstderr"}',
+      { exitCode: 9 },
+    ],
+    [
+      '{"status":"Failure","reason":"InternalError","message":"error executing command in container: cmd start: /nope.sh : fork/exec /nope.sh: no such file or directory"}',
+      {
+        error:
+          "error executing command in container: cmd start: /nope.sh : fork/exec /nope.sh: no such file or directory",
+      },
+    ],
     ["not json", { error: "unreadable exec status: not json" }],
   ];
   for (const [text, expected] of table) assert.equal(exitStatus(text), expected, text);
@@ -68,10 +96,16 @@ test("output keeps its last bytes within the budget, however it arrives", () => 
 });
 
 test("failures are described with the exit code and trimmed stderr, the timeout or the error", () => {
-  assert.is(describeFailure({ exitCode: 1, stderr: "  line one\nline two \n", timedOut: false }), "exit code 1: line one line two");
+  assert.is(
+    describeFailure({ exitCode: 1, stderr: "  line one\nline two \n", timedOut: false }),
+    "exit code 1: line one line two",
+  );
   assert.is(describeFailure({ stderr: "", timedOut: true, error: "timed out after 2 s" }), "timed out after 2 s");
   assert.is(describeFailure({ stderr: "", timedOut: false, error: 'pods "x" not found' }), 'pods "x" not found');
-  assert.is(describeFailure({ exitCode: 2, stderr: "e".repeat(400), timedOut: false }).length, "exit code 2: ".length + 300);
+  assert.is(
+    describeFailure({ exitCode: 2, stderr: "e".repeat(400), timedOut: false }).length,
+    "exit code 2: ".length + 300,
+  );
   assert.equal([1, 2, 3, 10, 20].map(actionBackoffMs), [1_000, 2_000, 4_000, 300_000, 300_000]);
 });
 
@@ -108,7 +142,10 @@ async function until(what: string, condition: () => boolean): Promise<void> {
 }
 
 /** An ActionRunner whose exec answers from a script, on a fake clock, and what it did. */
-function harness(answer: (request: ExecRequest, call: number) => Partial<ExecOutcome> | Promise<Partial<ExecOutcome>>, concurrency = 8) {
+function harness(
+  answer: (request: ExecRequest, call: number) => Partial<ExecOutcome> | Promise<Partial<ExecOutcome>>,
+  concurrency = 8,
+) {
   const calls: ExecRequest[] = [];
   const requeued: string[] = [];
   const events: string[] = [];
@@ -156,9 +193,17 @@ test("an id runs once: not again while it runs, nor after it succeeded; its resu
 });
 
 test("a failed id runs again only while answered, after a backoff; success codes decide success; failures make a Warning Event", async () => {
-  const h = harness((_r, call) => (call === 1 ? { exitCode: 7, stderr: "not running\n" } : { exitCode: 3, stderr: "boom" }));
+  const h = harness((
+    _r,
+    call,
+  ) => (call === 1 ? { exitCode: 7, stderr: "not running\n" } : { exitCode: 3, stderr: "boom" }));
   const check: Action = { ...ok, successExitCodes: [0, 7, 8] };
-  const seed: Action = { id: "seed", pod: "rss-example-1", command: ["/seed.sh"], events: { failed: { reason: "SeedFailed", note: "seeding rss-example-1" } } };
+  const seed: Action = {
+    id: "seed",
+    pod: "rss-example-1",
+    command: ["/seed.sh"],
+    events: { failed: { reason: "SeedFailed", note: "seeding rss-example-1" } },
+  };
   h.runner.submit("ns/p", h.parent, [check, seed]);
   await until("both ran", () => h.requeued.length === 2);
   const results = h.runner.results("ns/p");

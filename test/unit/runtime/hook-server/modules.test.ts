@@ -24,17 +24,32 @@ async function loadedBy(functions: string): Promise<string[]> {
     recorder,
     `import { registerHooks } from "node:module";
 import { appendFileSync } from "node:fs";
-registerHooks({ load(url, context, next) { if (url.startsWith("file:")) appendFileSync(${JSON.stringify(record)}, url + "\\n"); return next(url, context); } });
+registerHooks({ load(url, context, next) { if (url.startsWith("file:")) appendFileSync(${
+      JSON.stringify(record)
+    }, url + "\\n"); return next(url, context); } });
 `,
   );
-  const child = spawn(process.execPath, ["--import", pathToFileURL(recorder).href, "runtime/hook-server/main.ts", "--functions", functions, "--host", "127.0.0.1", "--port", "0"], {
+  const child = spawn(process.execPath, [
+    "--import",
+    pathToFileURL(recorder).href,
+    "runtime/hook-server/main.ts",
+    "--functions",
+    functions,
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+  ], {
     cwd: root,
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the hook server did not start within 30 s:\n${stderr}`)), 30_000);
+      const timer = setTimeout(
+        () => reject(new Error(`the hook server did not start within 30 s:\n${stderr}`)),
+        30_000,
+      );
       child.stderr!.on("data", (chunk: Buffer) => {
         stderr += chunk;
         if (stderr.includes('"serving hooks"')) {
@@ -47,18 +62,41 @@ registerHooks({ load(url, context, next) { if (url.startsWith("file:")) appendFi
   } finally {
     child.kill("SIGKILL");
   }
-  return [...new Set(readFileSync(record, "utf8").split("\n").filter(Boolean))].map((url) => relative(root, fileURLToPath(url)));
+  return [...new Set(readFileSync(record, "utf8").split("\n").filter(Boolean))].map((url) =>
+    relative(root, fileURLToPath(url))
+  );
 }
 
 test("serving the Atomix controller's functions loads no RPC stack, REST client, exec client, cache or engine", async () => {
   const loaded = await loadedBy("functions/atomix-controller/controllers.ts");
   const ours = loaded.filter((file) => !file.startsWith("node_modules/"));
-  const packages = [...new Set(loaded.filter((file) => file.startsWith("node_modules/")).map((file) => file.split("/").slice(1, file.split("/")[1]!.startsWith("@") ? 3 : 2).join("/")))].sort();
+  const packages = [
+    ...new Set(
+      loaded.filter((file) => file.startsWith("node_modules/")).map((file) =>
+        file.split("/").slice(1, file.split("/")[1]!.startsWith("@") ? 3 : 2).join("/")
+      ),
+    ),
+  ].sort();
   console.log(`hook server: ${ours.length} project files, packages ${packages.join(", ")}`);
-  assert.ok(ours.includes("functions/atomix-controller/partition-groups/partition.ts"), "the functions themselves are loaded");
-  const forbidden = [/^runtime\/server\//, /^runtime\/kube\/client\.ts$/, /^runtime\/exec\//, /^runtime\/cache\//, /^runtime\/program\/manager\.ts$/, /^runtime\/reconcile\/runner\.ts$/, /^runtime\/auth\//, /^functions\/atomix-controller\/api\//, /^gen\/grpc\//];
+  assert.ok(
+    ours.includes("functions/atomix-controller/partition-groups/partition.ts"),
+    "the functions themselves are loaded",
+  );
+  const forbidden = [
+    /^runtime\/server\//,
+    /^runtime\/kube\/client\.ts$/,
+    /^runtime\/exec\//,
+    /^runtime\/cache\//,
+    /^runtime\/program\/manager\.ts$/,
+    /^runtime\/reconcile\/runner\.ts$/,
+    /^runtime\/auth\//,
+    /^functions\/atomix-controller\/api\//,
+    /^gen\/grpc\//,
+  ];
   assert.equal(ours.filter((file) => forbidden.some((pattern) => pattern.test(file))), []);
-  for (const name of ["@connectrpc/connect", "@connectrpc/connect-node", "@kubernetes/client-node", "undici"]) assert.not.ok(packages.includes(name), `${name} is not loaded`);
+  for (const name of ["@connectrpc/connect", "@connectrpc/connect-node", "@kubernetes/client-node", "undici"]) {
+    assert.not.ok(packages.includes(name), `${name} is not loaded`);
+  }
 });
 
 test.run();

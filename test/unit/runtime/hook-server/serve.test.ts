@@ -10,10 +10,21 @@ import { hookApp } from "../../../../runtime/hook-server/serve.ts";
 
 const app = hookApp(controllers);
 const post = async (path: string, body: unknown, target = app) => {
-  const response = await target.fetch(new Request(`http://hooks${path}`, { method: "POST", body: typeof body === "string" ? body : JSON.stringify(body) }));
+  const response = await target.fetch(
+    new Request(`http://hooks${path}`, {
+      method: "POST",
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    }),
+  );
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 };
-const object = (apiVersion: string, kindName: string, name: string, spec: unknown, extra: Record<string, unknown> = {}): KubeObject => ({
+const object = (
+  apiVersion: string,
+  kindName: string,
+  name: string,
+  spec: unknown,
+  extra: Record<string, unknown> = {},
+): KubeObject => ({
   apiVersion,
   kind: kindName,
   metadata: { name, namespace: "ns", uid: `${name}-uid`, generation: 1 },
@@ -23,15 +34,50 @@ const object = (apiVersion: string, kindName: string, name: string, spec: unknow
 const raftClass = object("storage.cloud.atomix.io/v1beta1", "RaftStorageClass", "raft", { replicas: 3 });
 const database = object("cloud.atomix.io/v1beta2", "Database", "db", {
   clusters: 1,
-  template: { spec: { partitions: 2, storage: { group: "storage.cloud.atomix.io", version: "v1beta1", kind: "RaftStorageClass", name: "raft" } } },
+  template: {
+    spec: {
+      partitions: 2,
+      storage: { group: "storage.cloud.atomix.io", version: "v1beta1", kind: "RaftStorageClass", name: "raft" },
+    },
+  },
 });
 /** One request per Atomix controller, as Metacontroller would send it. */
 const requests: Record<string, SyncRequest> = {
-  "partition-groups": { parent: object("k8s.atomix.io/v1alpha1", "PartitionGroup", "g", { partitions: 2, partitionSize: 1, raft: {} }), children: {}, related: {}, finalizing: false },
-  partitions: { parent: object("k8s.atomix.io/v1alpha1", "Partition", "g-1", { group: "g", partitionId: 1, partitionSize: 3, raft: {} }), children: {}, related: {}, finalizing: false },
-  databases: { parent: database, children: {}, related: { "RaftStorageClass.storage.cloud.atomix.io/v1beta1": { "ns/raft": raftClass } }, finalizing: false },
-  "database-partitions": { parent: object("cloud.atomix.io/v1beta2", "Partition", "db-1", { database: "db", cluster: 1, partitionId: 1 }), children: {}, related: {}, finalizing: false },
-  "raft-storage": { parent: database, children: {}, related: { "RaftStorageClass.storage.cloud.atomix.io/v1beta1": { "ns/raft": raftClass } }, finalizing: false },
+  "partition-groups": {
+    parent: object("k8s.atomix.io/v1alpha1", "PartitionGroup", "g", { partitions: 2, partitionSize: 1, raft: {} }),
+    children: {},
+    related: {},
+    finalizing: false,
+  },
+  partitions: {
+    parent: object("k8s.atomix.io/v1alpha1", "Partition", "g-1", {
+      group: "g",
+      partitionId: 1,
+      partitionSize: 3,
+      raft: {},
+    }),
+    children: {},
+    related: {},
+    finalizing: false,
+  },
+  databases: {
+    parent: database,
+    children: {},
+    related: { "RaftStorageClass.storage.cloud.atomix.io/v1beta1": { "ns/raft": raftClass } },
+    finalizing: false,
+  },
+  "database-partitions": {
+    parent: object("cloud.atomix.io/v1beta2", "Partition", "db-1", { database: "db", cluster: 1, partitionId: 1 }),
+    children: {},
+    related: {},
+    finalizing: false,
+  },
+  "raft-storage": {
+    parent: database,
+    children: {},
+    related: { "RaftStorageClass.storage.cloud.atomix.io/v1beta1": { "ns/raft": raftClass } },
+    finalizing: false,
+  },
 };
 const metacontrollerResponseFields = ["status", "children", "resyncAfterSeconds", "finalized"];
 
@@ -39,31 +85,79 @@ for (const definition of controllers) {
   test(`POST /${definition.name}/sync answers what the function answers, in Metacontroller's fields`, async () => {
     const request = requests[definition.name];
     assert.ok(request, `a sample request for ${definition.name}`);
-    const { status, body } = await post(`/${definition.name}/sync`, { controller: { metadata: { name: "any" } }, ...request });
+    const { status, body } = await post(`/${definition.name}/sync`, {
+      controller: { metadata: { name: "any" } },
+      ...request,
+    });
     assert.is(status, 200, JSON.stringify(body));
-    assert.equal(body, JSON.parse(JSON.stringify(inProcess(definition.sync, definition.name)(structuredClone(request!)))));
-    for (const field of Object.keys(body)) assert.ok(metacontrollerResponseFields.includes(field), `unexpected response field ${field}`);
+    assert.equal(
+      body,
+      JSON.parse(JSON.stringify(inProcess(definition.sync, definition.name)(structuredClone(request!)))),
+    );
+    for (const field of Object.keys(body)) {
+      assert.ok(metacontrollerResponseFields.includes(field), `unexpected response field ${field}`);
+    }
   });
 }
 
 test("customize answers relatedResources as Metacontroller's ResourceRules", async () => {
-  const { status, body } = await post("/partitions/customize", { parent: object("k8s.atomix.io/v1alpha1", "Partition", "g-1", { raft: { storage: { className: "fast" } } }) });
+  const { status, body } = await post("/partitions/customize", {
+    parent: object("k8s.atomix.io/v1alpha1", "Partition", "g-1", { raft: { storage: { className: "fast" } } }),
+  });
   assert.is(status, 200);
-  assert.equal(body, { relatedResources: [{ apiVersion: "storage.k8s.io/v1", resource: "storageclasses", names: ["fast"] }] });
+  assert.equal(body, {
+    relatedResources: [{ apiVersion: "storage.k8s.io/v1", resource: "storageclasses", names: ["fast"] }],
+  });
   const selected = await post("/partition-groups/customize", { parent: requests["partition-groups"]!.parent });
-  assert.equal(selected.body, { relatedResources: [{ apiVersion: "v1", resource: "services", labelSelector: { matchLabels: { app: "atomix", type: "partition", group: "g" } } }] });
+  assert.equal(selected.body, {
+    relatedResources: [{
+      apiVersion: "v1",
+      resource: "services",
+      labelSelector: { matchLabels: { app: "atomix", type: "partition", group: "g" } },
+    }],
+  });
 });
 
 const badRequests: Array<[string, string, unknown, number, RegExp]> = [
   ["a body that is not JSON", "/partition-groups/sync", "{not json", 400, /not JSON/],
   ["a JSON array", "/partition-groups/sync", "[]", 400, /must be a JSON object/],
   ["no parent", "/partition-groups/sync", { children: {} }, 400, /parent must be an object/],
-  ["a parent without a name", "/partition-groups/sync", { parent: { apiVersion: "k8s.atomix.io/v1alpha1", kind: "PartitionGroup", metadata: {} } }, 400, /parent\.metadata\.name/],
-  ["a parent of another kind", "/partition-groups/sync", { parent: database }, 400, /Database.cloud.atomix.io\/v1beta2; controller partition-groups syncs PartitionGroup/],
-  ["children that are not grouped", "/partition-groups/sync", { ...requests["partition-groups"], children: [] }, 400, /children must be an object/],
-  ["finalizing that is not a boolean", "/partition-groups/sync", { ...requests["partition-groups"], finalizing: "yes" }, 400, /finalizing/],
+  [
+    "a parent without a name",
+    "/partition-groups/sync",
+    { parent: { apiVersion: "k8s.atomix.io/v1alpha1", kind: "PartitionGroup", metadata: {} } },
+    400,
+    /parent\.metadata\.name/,
+  ],
+  [
+    "a parent of another kind",
+    "/partition-groups/sync",
+    { parent: database },
+    400,
+    /Database.cloud.atomix.io\/v1beta2; controller partition-groups syncs PartitionGroup/,
+  ],
+  [
+    "children that are not grouped",
+    "/partition-groups/sync",
+    { ...requests["partition-groups"], children: [] },
+    400,
+    /children must be an object/,
+  ],
+  [
+    "finalizing that is not a boolean",
+    "/partition-groups/sync",
+    { ...requests["partition-groups"], finalizing: "yes" },
+    400,
+    /finalizing/,
+  ],
   ["an unknown controller", "/nobody/sync", requests["partition-groups"], 404, /no controller "nobody"/],
-  ["finalize on a controller without a finalize hook", "/partition-groups/finalize", requests["partition-groups"], 404, /no finalize hook/],
+  [
+    "finalize on a controller without a finalize hook",
+    "/partition-groups/finalize",
+    requests["partition-groups"],
+    404,
+    /no finalize hook/,
+  ],
 ];
 for (const [name, path, body, status, message] of badRequests) {
   test(`${name} is answered ${status} with a message`, async () => {
@@ -113,9 +207,15 @@ test("metrics count requests per hook, controller and status code", async () => 
   await post("/partition-groups/sync", requests["partition-groups"], metricsApp);
   await post("/partition-groups/sync", "{", metricsApp);
   const text = await (await metricsApp.fetch(new Request("http://hooks/metrics"))).text();
-  assert.match(text, /metacontroller_sync_requests_total\{code="200",method="POST",controller_name="partition-groups"\} 1|metacontroller_sync_requests_total\{[^}]*code="200"[^}]*\} 1/);
+  assert.match(
+    text,
+    /metacontroller_sync_requests_total\{code="200",method="POST",controller_name="partition-groups"\} 1|metacontroller_sync_requests_total\{[^}]*code="200"[^}]*\} 1/,
+  );
   assert.match(text, /metacontroller_sync_requests_total\{[^}]*code="400"[^}]*\} 1/);
-  assert.match(text, /metacontroller_sync_request_duration_histogram_seconds_count\{[^}]*controller_name="partition-groups"[^}]*\} 2/);
+  assert.match(
+    text,
+    /metacontroller_sync_request_duration_histogram_seconds_count\{[^}]*controller_name="partition-groups"[^}]*\} 2/,
+  );
 });
 
 test.run();

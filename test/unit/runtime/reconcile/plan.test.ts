@@ -4,15 +4,35 @@ import * as assert from "uvu/assert";
 import type { DesiredObject, ObjectsByKind } from "../../../../runtime/controller.ts";
 import { builtinKinds, kindKey } from "../../../../runtime/kube/kinds.ts";
 import type { KubeObject } from "../../../../runtime/kube/objects.ts";
-import { isSubset, managedByLabel, planChildren, stampChild, summarize, type PlanInput } from "../../../../runtime/reconcile/plan.ts";
+import {
+  isSubset,
+  managedByLabel,
+  planChildren,
+  type PlanInput,
+  stampChild,
+  summarize,
+} from "../../../../runtime/reconcile/plan.ts";
 
-const parent: KubeObject = { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w", namespace: "ns", uid: "parent-uid" } };
+const parent: KubeObject = {
+  apiVersion: "example.com/v1",
+  kind: "Widget",
+  metadata: { name: "w", namespace: "ns", uid: "parent-uid" },
+};
 const childKinds = new Map([builtinKinds.ConfigMap, builtinKinds.Service].map((kind) => [kindKey(kind), kind]));
-const configMap = (name: string, data: Record<string, string> = {}): DesiredObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "ns" }, data });
+const configMap = (name: string, data: Record<string, string> = {}): DesiredObject => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name, namespace: "ns" },
+  data,
+});
 /** What the API server would hold after applying `desired` (plus fields the server adds). */
 const stored = (desired: DesiredObject, extra: Record<string, unknown> = {}): KubeObject => ({
   ...stampChild(desired, parent, "widgets"),
-  metadata: { ...stampChild(desired, parent, "widgets").metadata, uid: `uid-${desired.metadata.name}`, resourceVersion: "7" },
+  metadata: {
+    ...stampChild(desired, parent, "widgets").metadata,
+    uid: `uid-${desired.metadata.name}`,
+    resourceVersion: "7",
+  },
   ...extra,
 });
 const observedOf = (...objects: KubeObject[]): ObjectsByKind => {
@@ -21,14 +41,30 @@ const observedOf = (...objects: KubeObject[]): ObjectsByKind => {
   return observed;
 };
 const plan = (overrides: Partial<PlanInput>) =>
-  planChildren({ parent, controllerName: "widgets", childKinds, desired: [], observed: observedOf(), lookup: () => undefined, ...overrides });
-const names = (writes: Array<{ object: KubeObject }>) => writes.map((write) => `${write.object.kind}/${write.object.metadata.name}`);
+  planChildren({
+    parent,
+    controllerName: "widgets",
+    childKinds,
+    desired: [],
+    observed: observedOf(),
+    lookup: () => undefined,
+    ...overrides,
+  });
+const names = (writes: Array<{ object: KubeObject }>) =>
+  writes.map((write) => `${write.object.kind}/${write.object.metadata.name}`);
 
 test("a child is stamped with the controller owner reference and the managed-by label, keeping its own", () => {
   const child = stampChild({ ...configMap("a"), metadata: { name: "a", labels: { app: "x" } } }, parent, "widgets");
   assert.equal(child.metadata.labels, { app: "x", [managedByLabel]: "widgets" });
   assert.equal(child.metadata.ownerReferences, [
-    { apiVersion: "example.com/v1", kind: "Widget", name: "w", uid: "parent-uid", controller: true, blockOwnerDeletion: true },
+    {
+      apiVersion: "example.com/v1",
+      kind: "Widget",
+      name: "w",
+      uid: "parent-uid",
+      controller: true,
+      blockOwnerDeletion: true,
+    },
   ]);
 });
 
@@ -58,14 +94,20 @@ test("nothing observed: every desired child is created", () => {
 test("a child that already has every field is not written; one that differs is applied as an update", () => {
   const same = configMap("same", { k: "v" });
   const changed = configMap("changed", { k: "new" });
-  const result = plan({ desired: [same, changed], observed: observedOf(stored(same), stored(configMap("changed", { k: "old" }))) });
+  const result = plan({
+    desired: [same, changed],
+    observed: observedOf(stored(same), stored(configMap("changed", { k: "old" }))),
+  });
   assert.equal(names(result.applies), ["ConfigMap/changed"]);
   assert.is(result.applies[0]!.creates, false);
 });
 
 test("a controlled child the function leaves out is deleted, in any declared kind", () => {
   const service: DesiredObject = { apiVersion: "v1", kind: "Service", metadata: { name: "gone", namespace: "ns" } };
-  const result = plan({ desired: [configMap("kept")], observed: observedOf(stored(configMap("kept")), stored(configMap("old")), stored(service)) });
+  const result = plan({
+    desired: [configMap("kept")],
+    observed: observedOf(stored(configMap("kept")), stored(configMap("old")), stored(service)),
+  });
   assert.equal(names(result.applies), []);
   assert.equal(names(result.deletes), ["ConfigMap/old", "Service/gone"]);
   assert.is(result.deletes[1]!.kind, builtinKinds.Service);
@@ -75,21 +117,42 @@ test("a name held by another controller's object is refused with a message sayin
   const holder: KubeObject = {
     apiVersion: "v1",
     kind: "ConfigMap",
-    metadata: { name: "a", namespace: "ns", ownerReferences: [{ apiVersion: "apps/v1", kind: "StatefulSet", name: "db", uid: "other", controller: true }] },
+    metadata: {
+      name: "a",
+      namespace: "ns",
+      ownerReferences: [{ apiVersion: "apps/v1", kind: "StatefulSet", name: "db", uid: "other", controller: true }],
+    },
   };
-  const result = plan({ desired: [configMap("a"), configMap("b")], lookup: (_kind, key) => (key === "ns/a" ? holder : undefined) });
+  const result = plan({
+    desired: [configMap("a"), configMap("b")],
+    lookup: (_kind, key) => (key === "ns/a" ? holder : undefined),
+  });
   assert.equal(names(result.applies), ["ConfigMap/b"]);
   assert.equal(result.taken, [
     {
       childKey: "ConfigMap.v1/ns/a",
-      message: "ConfigMap a already exists and is controlled by StatefulSet db; rename or delete one of them (Widget w will not take it over)",
+      message:
+        "ConfigMap a already exists and is controlled by StatefulSet db; rename or delete one of them (Widget w will not take it over)",
     },
   ]);
 });
 
 test("an object with no controller, or controlled by this parent, is adopted by the apply", () => {
   const orphan: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", namespace: "ns" } };
-  const mine: KubeObject = { ...orphan, metadata: { name: "b", namespace: "ns", ownerReferences: [{ apiVersion: "example.com/v1", kind: "Widget", name: "w", uid: "parent-uid", controller: true }] } };
+  const mine: KubeObject = {
+    ...orphan,
+    metadata: {
+      name: "b",
+      namespace: "ns",
+      ownerReferences: [{
+        apiVersion: "example.com/v1",
+        kind: "Widget",
+        name: "w",
+        uid: "parent-uid",
+        controller: true,
+      }],
+    },
+  };
   const found: Record<string, KubeObject> = { "ns/a": orphan, "ns/b": mine };
   const result = plan({ desired: [configMap("a"), configMap("b")], lookup: (_kind, key) => found[key] });
   assert.equal(names(result.applies), ["ConfigMap/a", "ConfigMap/b"]);
@@ -102,9 +165,15 @@ test("update strategies: InPlace applies, Recreate deletes to create anew, OnDel
   const byMethod = (method: "InPlace" | "Recreate" | "OnDelete") =>
     plan({ desired, observed: observedOf(old), updateStrategy: { "ConfigMap.v1": method } });
   assert.equal(names(byMethod("InPlace").applies), ["ConfigMap/a", "ConfigMap/b"]);
-  assert.equal([names(byMethod("Recreate").applies), names(byMethod("Recreate").deletes)], [["ConfigMap/b"], ["ConfigMap/a"]]);
+  assert.equal([names(byMethod("Recreate").applies), names(byMethod("Recreate").deletes)], [["ConfigMap/b"], [
+    "ConfigMap/a",
+  ]]);
   assert.equal([names(byMethod("OnDelete").applies), names(byMethod("OnDelete").deletes)], [["ConfigMap/b"], []]);
-  const same = plan({ desired: [configMap("a", { k: "old" })], observed: observedOf(old), updateStrategy: { "ConfigMap.v1": "Recreate" } });
+  const same = plan({
+    desired: [configMap("a", { k: "old" })],
+    observed: observedOf(old),
+    updateStrategy: { "ConfigMap.v1": "Recreate" },
+  });
   assert.equal([same.applies, same.deletes], [[], []], "an unchanged child is never recreated");
 });
 

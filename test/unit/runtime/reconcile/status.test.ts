@@ -4,7 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { KubeObject } from "../../../../runtime/kube/objects.ts";
 import { finalizerApply, finalizerStep } from "../../../../runtime/reconcile/finalizers.ts";
-import { stampConditions, type Condition } from "../../../../runtime/reconcile/conditions.ts";
+import { type Condition, stampConditions } from "../../../../runtime/reconcile/conditions.ts";
 import { failureMessage, failureStatus, ownFailure, type Writer } from "../../../../runtime/reconcile/failures.ts";
 import { nextStatus, statusToWrite } from "../../../../runtime/reconcile/status.ts";
 
@@ -18,12 +18,25 @@ const parentWith = (status: Record<string, unknown> | undefined, generation = 3)
   metadata: { name: "w", namespace: "ns", generation },
   ...(status ? { status } : {}),
 });
-const ready = (status: "True" | "False", extra: Partial<Condition> = {}): Condition => ({ type: "Ready", status, ...extra });
-const failure = (message: string, reason = "SyncFailed"): Condition => ready("False", { reason, message, lastTransitionTime: earlier });
+const ready = (status: "True" | "False", extra: Partial<Condition> = {}): Condition => ({
+  type: "Ready",
+  status,
+  ...extra,
+});
+const failure = (message: string, reason = "SyncFailed"): Condition =>
+  ready("False", { reason, message, lastTransitionTime: earlier });
 
 test("statusToWrite adds observedGeneration and stamps new conditions with now", () => {
-  const status = statusToWrite({ replicas: 2, conditions: [ready("True", { reason: "Synced" })] }, parentWith(undefined), now);
-  assert.equal(status, { replicas: 2, observedGeneration: 3, conditions: [{ type: "Ready", status: "True", reason: "Synced", observedGeneration: 3, lastTransitionTime: now }] });
+  const status = statusToWrite(
+    { replicas: 2, conditions: [ready("True", { reason: "Synced" })] },
+    parentWith(undefined),
+    now,
+  );
+  assert.equal(status, {
+    replicas: 2,
+    observedGeneration: 3,
+    conditions: [{ type: "Ready", status: "True", reason: "Synced", observedGeneration: 3, lastTransitionTime: now }],
+  });
 });
 
 const transitions: Array<[string, Condition | undefined, string, string]> = [
@@ -47,7 +60,11 @@ test("a condition the function stamped itself is kept as it is", () => {
 test("nextStatus: unchanged status is not written", () => {
   const written = statusToWrite({ replicas: 2 }, parentWith(undefined), now);
   assert.equal(nextStatus(parentWith(written), { replicas: 2 }, alone, now), { kind: "none" });
-  assert.equal(nextStatus(parentWith({ replicas: 1 }), undefined, alone, now), { kind: "none" }, "no status answered: nothing to write");
+  assert.equal(
+    nextStatus(parentWith({ replicas: 1 }), undefined, alone, now),
+    { kind: "none" },
+    "no status answered: nothing to write",
+  );
 });
 
 test("nextStatus: a changed status is written", () => {
@@ -57,7 +74,10 @@ test("nextStatus: a changed status is written", () => {
 
 test("nextStatus: a field the function no longer reports is written away; with siblings, their fields stay unwritten", () => {
   const parent = parentWith({ replicas: 2, groups: { a: 1 }, observedGeneration: 3 });
-  assert.equal(nextStatus(parent, { replicas: 2 }, alone, now), { kind: "write", status: { replicas: 2, observedGeneration: 3 } });
+  assert.equal(nextStatus(parent, { replicas: 2 }, alone, now), {
+    kind: "write",
+    status: { replicas: 2, observedGeneration: 3 },
+  });
   assert.equal(nextStatus(parent, { replicas: 2, groups: {} }, alone, now).kind, "write", "a nested field dropped");
   assert.equal(nextStatus(parent, { replicas: 2 }, withSibling, now), { kind: "none" }, "a sibling may own groups");
 });
@@ -75,7 +95,12 @@ test("nextStatus: the runtime's failure is taken back first, by a patch guarded 
 
 test("nextStatus: a function that reports the same failure reason itself keeps the condition", () => {
   const parent = parentWith({ conditions: [failure("invalid", "InvalidResponse")] });
-  const step = nextStatus(parent, { conditions: [ready("False", { reason: "InvalidResponse", message: "mine" })] }, alone, now);
+  const step = nextStatus(
+    parent,
+    { conditions: [ready("False", { reason: "InvalidResponse", message: "mine" })] },
+    alone,
+    now,
+  );
   assert.is(step.kind, "write");
 });
 
@@ -90,8 +115,16 @@ test("siblings: a sibling's failure is not ours to take back, and stays in what 
 test("siblings: our own failure, named by our prefix, is ours", () => {
   const ours = failure("widgets: sync threw: boom");
   assert.is(ownFailure(parentWith({ conditions: [ours] }), withSibling), ours);
-  assert.is(ownFailure(parentWith({ conditions: [ours] }), alone), ours, "without siblings every runtime failure is ours");
-  assert.is(ownFailure(parentWith({ conditions: [ready("False", { reason: "NotReady" })] }), alone), undefined, "a function's own Ready=False is not a runtime failure");
+  assert.is(
+    ownFailure(parentWith({ conditions: [ours] }), alone),
+    ours,
+    "without siblings every runtime failure is ours",
+  );
+  assert.is(
+    ownFailure(parentWith({ conditions: [ready("False", { reason: "NotReady" })] }), alone),
+    undefined,
+    "a function's own Ready=False is not a runtime failure",
+  );
 });
 
 test("failureMessage names the controller only when it has siblings, and is bounded", () => {
@@ -102,16 +135,32 @@ test("failureMessage names the controller only when it has siblings, and is boun
 
 test("failureStatus records Ready=False with reason, message and generation, keeping other conditions", () => {
   const other = ready("True", { type: "Available" });
-  const status = failureStatus(parentWith({ replicas: 1, conditions: [other] }), "ApplyFailed", "applying ConfigMap a: forbidden", alone, now);
+  const status = failureStatus(
+    parentWith({ replicas: 1, conditions: [other] }),
+    "ApplyFailed",
+    "applying ConfigMap a: forbidden",
+    alone,
+    now,
+  );
   assert.equal(status, {
     replicas: 1,
-    conditions: [other, { type: "Ready", status: "False", reason: "ApplyFailed", message: "applying ConfigMap a: forbidden", observedGeneration: 3, lastTransitionTime: now }],
+    conditions: [other, {
+      type: "Ready",
+      status: "False",
+      reason: "ApplyFailed",
+      message: "applying ConfigMap a: forbidden",
+      observedGeneration: 3,
+      lastTransitionTime: now,
+    }],
   });
 });
 
 test("failureStatus writes nothing when the same failure is there, or a sibling's failure stands", () => {
   assert.is(failureStatus(parentWith({ conditions: [failure("boom")] }), "SyncFailed", "boom", alone, now), undefined);
-  assert.ok(failureStatus(parentWith({ conditions: [failure("boom")] }), "SyncFailed", "bang", alone, now), "a new message replaces our own");
+  assert.ok(
+    failureStatus(parentWith({ conditions: [failure("boom")] }), "SyncFailed", "bang", alone, now),
+    "a new message replaces our own",
+  );
   const theirs = parentWith({ conditions: [failure("notes: boom")] });
   assert.is(failureStatus(theirs, "SyncFailed", "widgets: bang", withSibling, now), undefined);
 });
@@ -120,10 +169,22 @@ const finalizer = "example.com/widgets";
 const finalizerTable: Array<[string, Partial<KubeObject["metadata"]>, boolean, ReturnType<typeof finalizerStep>]> = [
   ["live parent, no finalize hook", {}, false, { hook: "sync", addFinalizer: false }],
   ["live parent, finalize hook, no finalizer yet", {}, true, { hook: "sync", addFinalizer: true }],
-  ["live parent, finalize hook, finalizer set", { finalizers: [finalizer] }, true, { hook: "sync", addFinalizer: false }],
-  ["deleting parent with our finalizer", { deletionTimestamp: now, finalizers: [finalizer] }, true, { hook: "finalize", addFinalizer: false }],
-  ["deleting parent without our finalizer", { deletionTimestamp: now, finalizers: ["other/x"] }, true, { hook: undefined, addFinalizer: false }],
-  ["deleting parent, no finalize hook", { deletionTimestamp: now, finalizers: ["other/x"] }, false, { hook: undefined, addFinalizer: false }],
+  ["live parent, finalize hook, finalizer set", { finalizers: [finalizer] }, true, {
+    hook: "sync",
+    addFinalizer: false,
+  }],
+  ["deleting parent with our finalizer", { deletionTimestamp: now, finalizers: [finalizer] }, true, {
+    hook: "finalize",
+    addFinalizer: false,
+  }],
+  ["deleting parent without our finalizer", { deletionTimestamp: now, finalizers: ["other/x"] }, true, {
+    hook: undefined,
+    addFinalizer: false,
+  }],
+  ["deleting parent, no finalize hook", { deletionTimestamp: now, finalizers: ["other/x"] }, false, {
+    hook: undefined,
+    addFinalizer: false,
+  }],
 ];
 for (const [name, metadata, hasHook, expected] of finalizerTable) {
   test(`finalizerStep: ${name}`, () => {
@@ -133,7 +194,11 @@ for (const [name, metadata, hasHook, expected] of finalizerTable) {
 }
 
 test("finalizerApply names only this controller's finalizer, or none to remove it", () => {
-  assert.equal(finalizerApply(parentWith(undefined), finalizer, true).metadata, { name: "w", namespace: "ns", finalizers: [finalizer] });
+  assert.equal(finalizerApply(parentWith(undefined), finalizer, true).metadata, {
+    name: "w",
+    namespace: "ns",
+    finalizers: [finalizer],
+  });
   assert.equal(finalizerApply(parentWith(undefined), finalizer, false).metadata.finalizers, []);
 });
 

@@ -10,23 +10,47 @@ import { ownerKey } from "../../../../runtime/reconcile/triggers.ts";
 
 const Widget = kind("example.com/v1", "Widget", "widgets");
 const ClusterWidget = kind("example.com/v1", "ClusterWidget", "clusterwidgets", false);
-const child = (owners: OwnerReference[], namespace = "ns"): KubeObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace, ownerReferences: owners } });
-const owner = (apiVersion: string, kindName: string, controller = true): OwnerReference => ({ apiVersion, kind: kindName, name: "w", uid: "u", controller });
+const child = (owners: OwnerReference[], namespace = "ns"): KubeObject => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name: "c", namespace, ownerReferences: owners },
+});
+const owner = (apiVersion: string, kindName: string, controller = true): OwnerReference => ({
+  apiVersion,
+  kind: kindName,
+  name: "w",
+  uid: "u",
+  controller,
+});
 
 const ownerTable: Array<[string, Kind, KubeObject, string | undefined]> = [
   ["the controller owner of the parent kind", Widget, child([owner("example.com/v1", "Widget")]), "ns/w"],
   ["another version of the same group still counts", Widget, child([owner("example.com/v2", "Widget")]), "ns/w"],
-  ["an owner that is not the controller does not", Widget, child([owner("example.com/v1", "Widget", false)]), undefined],
+  [
+    "an owner that is not the controller does not",
+    Widget,
+    child([owner("example.com/v1", "Widget", false)]),
+    undefined,
+  ],
   ["a same-named kind of another group does not", Widget, child([owner("other.io/v1", "Widget")]), undefined],
   ["no owner", Widget, child([]), undefined],
-  ["a cluster-scoped parent is keyed by name alone", ClusterWidget, child([owner("example.com/v1", "ClusterWidget")]), "w"],
+  [
+    "a cluster-scoped parent is keyed by name alone",
+    ClusterWidget,
+    child([owner("example.com/v1", "ClusterWidget")]),
+    "w",
+  ],
 ];
 type Kind = typeof Widget;
 for (const [name, parent, object, expected] of ownerTable) {
   test(`ownerKey: ${name}`, () => assert.is(ownerKey(parent, object), expected));
 }
 
-const secret = (name: string, namespace: string, labels: Record<string, string> = {}): KubeObject => ({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace, labels } });
+const secret = (name: string, namespace: string, labels: Record<string, string> = {}): KubeObject => ({
+  apiVersion: "v1",
+  kind: "Secret",
+  metadata: { name, namespace, labels },
+});
 const byName: RelatedRequest = { apiVersion: "v1", kind: "Secret", names: ["tls"] };
 const byLabels: RelatedRequest = { apiVersion: "v1", kind: "Secret", matchLabels: { app: "db" } };
 const elsewhere: RelatedRequest = { apiVersion: "v1", kind: "Secret", namespace: "shared", names: ["tls"] };
@@ -40,7 +64,8 @@ const relatedTable: Array<[string, RelatedRequest, KubeObject, boolean]> = [
   ["a kind the request does not name", { ...byName, kind: "ConfigMap" }, secret("tls", "ns"), false],
 ];
 for (const [name, request, object, expected] of relatedTable) {
-  test(`relatedMatches: ${name}`, () => assert.is(relatedMatches(request, builtinKinds.Secret, object, "ns"), expected));
+  test(`relatedMatches: ${name}`, () =>
+    assert.is(relatedMatches(request, builtinKinds.Secret, object, "ns"), expected));
 }
 
 test("an empty selector matches every object", () => assert.ok(labelsMatch({}, secret("x", "ns"))));

@@ -20,7 +20,10 @@ const widgets = controller({
   parent: Widget,
   children: [builtinKinds.ConfigMap],
   related: { kinds: [builtinKinds.Secret], select: () => [{ apiVersion: "v1", kind: "Secret", names: ["tls"] }] },
-  sync: ({ parent }) => ({ children: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: parent.metadata.name } }], status: { seen: true } }),
+  sync: ({ parent }) => ({
+    children: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: parent.metadata.name } }],
+    status: { seen: true },
+  }),
 });
 const parent = { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w", namespace: "ns", uid: "u" } };
 const request: SyncRequest = { parent, children: {}, related: {}, finalizing: false };
@@ -60,13 +63,42 @@ test("a controller served elsewhere answers as it does in-process, sync and cust
   assert.equal(await callRelated(served, parent), [{ apiVersion: "v1", kind: "Secret", names: ["tls"] }]);
 });
 
-const failures: Array<[string, (req: IncomingMessage, res: ServerResponse) => void, number, RegExp, "SyncFailed" | "InvalidResponse"]> = [
-  ["a 500 with the hook's own message", (_req, res) => { res.statusCode = 500; res.end(JSON.stringify({ error: "boom" })); }, 10, /answered 500: boom/, "SyncFailed"],
-  ["a 404 with a plain body", (_req, res) => { res.statusCode = 404; res.end("no such hook\n"); }, 10, /answered 404: no such hook/, "SyncFailed"],
+const failures: Array<
+  [string, (req: IncomingMessage, res: ServerResponse) => void, number, RegExp, "SyncFailed" | "InvalidResponse"]
+> = [
+  [
+    "a 500 with the hook's own message",
+    (_req, res) => {
+      res.statusCode = 500;
+      res.end(JSON.stringify({ error: "boom" }));
+    },
+    10,
+    /answered 500: boom/,
+    "SyncFailed",
+  ],
+  [
+    "a 404 with a plain body",
+    (_req, res) => {
+      res.statusCode = 404;
+      res.end("no such hook\n");
+    },
+    10,
+    /answered 404: no such hook/,
+    "SyncFailed",
+  ],
   ["no answer in time", () => undefined, 0.3, /did not answer within 0.3 s/, "SyncFailed"],
   ["a body that is not JSON", (_req, res) => res.end("<html>"), 10, /not JSON: <html>/, "InvalidResponse"],
   ["JSON that is not an object", (_req, res) => res.end("[1]"), 10, /JSON that is not an object/, "InvalidResponse"],
-  ["an answer over the limit", (_req, res) => { res.setHeader("content-length", String(maxHookBodyBytes + 1)); res.end(); }, 10, /more than the limit/, "InvalidResponse"],
+  [
+    "an answer over the limit",
+    (_req, res) => {
+      res.setHeader("content-length", String(maxHookBodyBytes + 1));
+      res.end();
+    },
+    10,
+    /more than the limit/,
+    "InvalidResponse",
+  ],
 ];
 for (const [name, handler, timeoutSeconds, message, reason] of failures) {
   test(`${name} fails the sync (${reason})`, async () => {

@@ -3,7 +3,11 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { expiryMs as memberExpiryMs } from "../../../../../functions/atomix-controller/api/liveness.ts";
-import { isExpired, membersOf, renewedAnnotation } from "../../../../../functions/atomix-controller/api/membership-state.ts";
+import {
+  isExpired,
+  membersOf,
+  renewedAnnotation,
+} from "../../../../../functions/atomix-controller/api/membership-state.ts";
 import { recordName } from "../../../../../functions/atomix-controller/api/names.ts";
 import type { KubeObject } from "../../../../../runtime/mod.ts";
 
@@ -38,7 +42,12 @@ const member = (name: string, group: string, extra: Partial<KubeObject["metadata
 });
 
 test("membersOf: one group's members, sorted by name, without those being deleted", () => {
-  const records = [member("peer-3", "g"), member("peer-1", "g"), member("other", "h"), member("peer-2", "g", { deletionTimestamp: "2026-01-01T00:00:00Z" })];
+  const records = [
+    member("peer-3", "g"),
+    member("peer-1", "g"),
+    member("other", "h"),
+    member("peer-2", "g", { deletionTimestamp: "2026-01-01T00:00:00Z" }),
+  ];
   assert.equal(membersOf(records, "g"), [
     { name: "peer-1", namespace: "ns", host: "peer-1.local", port: 8080 },
     { name: "peer-3", namespace: "ns", host: "peer-3.local", port: 8080 },

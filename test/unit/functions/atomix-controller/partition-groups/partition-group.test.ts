@@ -4,7 +4,10 @@ import * as assert from "uvu/assert";
 import type { KubeObject, SyncRequest } from "../../../../../runtime/mod.ts";
 import { validateResponse } from "../../../../../runtime/testing.ts";
 import type { PartitionGroup } from "../../../../../functions/atomix-controller/kinds.ts";
-import { partitionGroups, syncPartitionGroup } from "../../../../../functions/atomix-controller/partition-groups/partition-group.ts";
+import {
+  partitionGroups,
+  syncPartitionGroup,
+} from "../../../../../functions/atomix-controller/partition-groups/partition-group.ts";
 
 const group = (spec: Record<string, unknown>): PartitionGroup => ({
   apiVersion: "k8s.atomix.io/v1alpha1",
@@ -13,7 +16,10 @@ const group = (spec: Record<string, unknown>): PartitionGroup => ({
   spec,
 });
 
-const request = (parent: PartitionGroup, extra: Partial<SyncRequest<PartitionGroup>> = {}): SyncRequest<PartitionGroup> => ({
+const request = (
+  parent: PartitionGroup,
+  extra: Partial<SyncRequest<PartitionGroup>> = {},
+): SyncRequest<PartitionGroup> => ({
   parent,
   children: {},
   related: {},
@@ -36,12 +42,21 @@ const service = (name: string, clusterIP: string): KubeObject => ({
   spec: { clusterIP },
 });
 
-const names = (objects: Array<{ kind: string; metadata: { name: string } }>) => objects.map((o) => `${o.kind}/${o.metadata.name}`);
+const names = (objects: Array<{ kind: string; metadata: { name: string } }>) =>
+  objects.map((o) => `${o.kind}/${o.metadata.name}`);
 
 const cases: Array<{ title: string; spec: Record<string, unknown>; partitions: string[] }> = [
-  { title: "3 partitions", spec: { partitions: 3, partitionSize: 3, raft: {} }, partitions: ["raft-1", "raft-2", "raft-3"] },
+  {
+    title: "3 partitions",
+    spec: { partitions: 3, partitionSize: 3, raft: {} },
+    partitions: ["raft-1", "raft-2", "raft-3"],
+  },
   { title: "defaults to 1 partition", spec: { raft: {} }, partitions: ["raft-1"] },
-  { title: "5 log partitions", spec: { partitions: 5, log: {} }, partitions: ["raft-1", "raft-2", "raft-3", "raft-4", "raft-5"] },
+  {
+    title: "5 log partitions",
+    spec: { partitions: 5, log: {} },
+    partitions: ["raft-1", "raft-2", "raft-3", "raft-4", "raft-5"],
+  },
 ];
 
 for (const { title, spec, partitions } of cases) {
@@ -57,10 +72,23 @@ for (const { title, spec, partitions } of cases) {
 }
 
 test("each Partition carries the group's template, its index and the documented labels", () => {
-  const spec = { partitions: 2, partitionSize: 3, version: "v1.2", raft: { electionTimeout: "2s" }, env: [{ name: "A", value: "b" }] };
+  const spec = {
+    partitions: 2,
+    partitionSize: 3,
+    version: "v1.2",
+    raft: { electionTimeout: "2s" },
+    env: [{ name: "A", value: "b" }],
+  };
   const [first, second] = syncPartitionGroup(request(group(spec))).children!;
   assert.equal(first!.metadata.labels, { app: "atomix", type: "partition", group: "raft", partition: "1" });
-  assert.equal(first!.spec, { group: "raft", partitionId: 1, version: "v1.2", partitionSize: 3, raft: { electionTimeout: "2s" }, env: [{ name: "A", value: "b" }] });
+  assert.equal(first!.spec, {
+    group: "raft",
+    partitionId: 1,
+    version: "v1.2",
+    partitionSize: 3,
+    raft: { electionTimeout: "2s" },
+    env: [{ name: "A", value: "b" }],
+  });
   assert.is((second!.spec as { partitionId: number }).partitionId, 2);
 });
 
@@ -95,7 +123,9 @@ const statusCases = [
 for (const { ready, readyPartitions, condition, reason } of statusCases) {
   test(`status counts ${readyPartitions} ready of 3`, () => {
     const existing = Object.fromEntries(ready.map((r, i) => [`raft-${i + 1}`, partition(`raft-${i + 1}`, r)]));
-    const status = syncPartitionGroup(request(group({ partitions: 3, raft: {} }), { children: { "Partition.k8s.atomix.io/v1alpha1": existing } })).status!;
+    const status = syncPartitionGroup(
+      request(group({ partitions: 3, raft: {} }), { children: { "Partition.k8s.atomix.io/v1alpha1": existing } }),
+    ).status!;
     assert.is(status.partitions, 3);
     assert.is(status.readyPartitions, readyPartitions);
     const conditions = status.conditions as Array<{ status: string; reason: string }>;
@@ -107,14 +137,28 @@ for (const { ready, readyPartitions, condition, reason } of statusCases) {
 const invalid = [
   { spec: { partitions: 3 }, message: "spec must set exactly one protocol: raft, primaryBackup or log" },
   { spec: { partitions: 3, raft: {}, log: {} }, message: "spec sets raft and log; set exactly one protocol" },
-  { spec: { partitions: 3, raft: { storage: { className: "fast" } } }, message: 'storage class "fast" does not exist: create it, or change spec.raft.storage.className' },
+  {
+    spec: { partitions: 3, raft: { storage: { className: "fast" } } },
+    message: 'storage class "fast" does not exist: create it, or change spec.raft.storage.className',
+  },
 ];
 for (const { spec, message } of invalid) {
   test(`unusable spec keeps existing children and says: ${message}`, () => {
-    const existing = { "raft-1": { ...partition("raft-1", true), metadata: { name: "raft-1", namespace: "default", uid: "u", resourceVersion: "5", labels: { a: "b" } } } };
-    const response = syncPartitionGroup(request(group(spec), { children: { "Partition.k8s.atomix.io/v1alpha1": existing } }));
+    const existing = {
+      "raft-1": {
+        ...partition("raft-1", true),
+        metadata: { name: "raft-1", namespace: "default", uid: "u", resourceVersion: "5", labels: { a: "b" } },
+      },
+    };
+    const response = syncPartitionGroup(
+      request(group(spec), { children: { "Partition.k8s.atomix.io/v1alpha1": existing } }),
+    );
     assert.equal(names(response.children!), ["Partition/raft-1"]);
-    assert.equal(response.children![0]!.metadata, { name: "raft-1", labels: { a: "b" } }, "server-owned metadata is not restated");
+    assert.equal(
+      response.children![0]!.metadata,
+      { name: "raft-1", labels: { a: "b" } },
+      "server-owned metadata is not restated",
+    );
     const condition = (response.status!.conditions as Array<{ status: string; reason: string; message: string }>)[0]!;
     assert.equal([condition.status, condition.reason, condition.message], ["False", "InvalidSpec", message]);
   });
@@ -123,7 +167,11 @@ for (const { spec, message } of invalid) {
 test("an existing storage class is accepted", () => {
   const response = syncPartitionGroup(
     request(group({ raft: { storage: { className: "fast" } } }), {
-      related: { "StorageClass.storage.k8s.io/v1": { fast: { apiVersion: "storage.k8s.io/v1", kind: "StorageClass", metadata: { name: "fast" } } } },
+      related: {
+        "StorageClass.storage.k8s.io/v1": {
+          fast: { apiVersion: "storage.k8s.io/v1", kind: "StorageClass", metadata: { name: "fast" } },
+        },
+      },
     }),
   );
   assert.equal(names(response.children!), ["Partition/raft-1", "Service/raft", "EndpointSlice/raft"]);

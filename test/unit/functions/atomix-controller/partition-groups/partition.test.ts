@@ -4,7 +4,11 @@ import * as assert from "uvu/assert";
 import type { SyncRequest } from "../../../../../runtime/mod.ts";
 import { validateResponse } from "../../../../../runtime/testing.ts";
 import type { Partition } from "../../../../../functions/atomix-controller/kinds.ts";
-import { defaultPartitionOptions, partitions, syncPartition } from "../../../../../functions/atomix-controller/partition-groups/partition.ts";
+import {
+  defaultPartitionOptions,
+  partitions,
+  syncPartition,
+} from "../../../../../functions/atomix-controller/partition-groups/partition.ts";
 
 const partition = (spec: Record<string, unknown>, name = "raft-2"): Partition => ({
   apiVersion: "k8s.atomix.io/v1alpha1",
@@ -12,22 +16,37 @@ const partition = (spec: Record<string, unknown>, name = "raft-2"): Partition =>
   metadata: { name, namespace: "prod", uid: "uid-2", generation: 1 },
   spec: { group: "raft", partitionId: 2, version: "latest", ...spec },
 });
-const request = (parent: Partition, children: SyncRequest<Partition>["children"] = {}): SyncRequest<Partition> => ({ parent, children, related: {}, finalizing: false });
-const sync = (spec: Record<string, unknown>, children?: SyncRequest<Partition>["children"]) => syncPartition(defaultPartitionOptions, request(partition(spec), children));
-const child = (response: ReturnType<typeof sync>, kind: string, name: string) => response.children!.find((c) => c.kind === kind && c.metadata.name === name)!;
+const request = (parent: Partition, children: SyncRequest<Partition>["children"] = {}): SyncRequest<Partition> => ({
+  parent,
+  children,
+  related: {},
+  finalizing: false,
+});
+const sync = (spec: Record<string, unknown>, children?: SyncRequest<Partition>["children"]) =>
+  syncPartition(defaultPartitionOptions, request(partition(spec), children));
+const child = (response: ReturnType<typeof sync>, kind: string, name: string) =>
+  response.children!.find((c) => c.kind === kind && c.metadata.name === name)!;
 type Json = Record<string, any>;
 
 test("a Partition owns its config, StatefulSet, two Services and a PDB", () => {
   const response = sync({ partitionSize: 3, raft: {} });
   assert.equal(
     response.children!.map((c) => `${c.kind}/${c.metadata.name}`),
-    ["ConfigMap/raft-2-config", "StatefulSet/raft-2", "Service/raft-2", "Service/raft-2-hs", "PodDisruptionBudget/raft-2"],
+    [
+      "ConfigMap/raft-2-config",
+      "StatefulSet/raft-2",
+      "Service/raft-2",
+      "Service/raft-2-hs",
+      "PodDisruptionBudget/raft-2",
+    ],
   );
   validateResponse(partitions(), partition({ raft: {} }), response, false);
 });
 
 test("partition.json names the partition, the controller and every member", () => {
-  const config = JSON.parse((child(sync({ partitionSize: 2, raft: {} }), "ConfigMap", "raft-2-config").data as Json)["partition.json"]);
+  const config = JSON.parse(
+    (child(sync({ partitionSize: 2, raft: {} }), "ConfigMap", "raft-2-config").data as Json)["partition.json"],
+  );
   assert.equal(config, {
     partition: { partition: 2, group: { name: "raft", namespace: "prod" } },
     controller: { id: "atomix-controller", host: "atomix-controller.kube-system.svc.cluster.local", port: 5679 },
@@ -42,11 +61,26 @@ test("partition.json names the partition, the controller and every member", () =
 const protocols = [
   { spec: { raft: {} }, json: {} },
   {
-    spec: { raft: { electionTimeout: "2500ms", heartbeatInterval: "1s", storage: { level: "MAPPED", segmentSize: 1024 }, compaction: { dynamic: true } } },
-    json: { electionTimeout: "2.500s", heartbeatInterval: "1s", storage: { segmentSize: 1024, level: "MAPPED" }, compaction: { dynamic: true } },
+    spec: {
+      raft: {
+        electionTimeout: "2500ms",
+        heartbeatInterval: "1s",
+        storage: { level: "MAPPED", segmentSize: 1024 },
+        compaction: { dynamic: true },
+      },
+    },
+    json: {
+      electionTimeout: "2.500s",
+      heartbeatInterval: "1s",
+      storage: { segmentSize: 1024, level: "MAPPED" },
+      compaction: { dynamic: true },
+    },
   },
   { spec: { log: { memberGroupStrategy: "RACK_AWARE" } }, json: { memberGroupStrategy: "RACK_AWARE" } },
-  { spec: { primaryBackup: { backups: 2, replication: "ASYNCHRONOUS" } }, json: { backups: 2, replication: "ASYNCHRONOUS" } },
+  {
+    spec: { primaryBackup: { backups: 2, replication: "ASYNCHRONOUS" } },
+    json: { backups: 2, replication: "ASYNCHRONOUS" },
+  },
 ];
 for (const { spec, json } of protocols) {
   test(`protocol.json for ${JSON.stringify(spec)}`, () => {
@@ -83,23 +117,39 @@ test("the StatefulSet: partitionSize replicas, ports, probes, anti-affinity, par
   assert.equal(container.readinessProbe.exec.command, ["stat", "/tmp/atomix-ready"]);
   assert.equal(container.livenessProbe.tcpSocket, { port: 5678 });
   assert.equal(container.volumeMounts, [{ name: "config", mountPath: "/etc/atomix" }]);
-  assert.is(pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey, "kubernetes.io/hostname");
+  assert.is(
+    pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey,
+    "kubernetes.io/hostname",
+  );
   assert.is(set.volumeClaimTemplates, undefined);
 });
 
 test("storage size and class become a volume claim template", () => {
   const response = syncPartition(defaultPartitionOptions, {
     ...request(partition({ raft: { storage: { className: "fast", size: "2Gi" } } })),
-    related: { "StorageClass.storage.k8s.io/v1": { fast: { apiVersion: "storage.k8s.io/v1", kind: "StorageClass", metadata: { name: "fast" } } } },
+    related: {
+      "StorageClass.storage.k8s.io/v1": {
+        fast: { apiVersion: "storage.k8s.io/v1", kind: "StorageClass", metadata: { name: "fast" } },
+      },
+    },
   });
   const set = child(response, "StatefulSet", "raft-2").spec as Json;
-  assert.equal(set.volumeClaimTemplates[0].spec, { accessModes: ["ReadWriteOnce"], storageClassName: "fast", resources: { requests: { storage: "2Gi" } } });
+  assert.equal(set.volumeClaimTemplates[0].spec, {
+    accessModes: ["ReadWriteOnce"],
+    storageClassName: "fast",
+    resources: { requests: { storage: "2Gi" } },
+  });
   assert.equal(set.template.spec.containers[0].volumeMounts[1], { name: "data", mountPath: "/var/lib/atomix" });
 });
 
 test("Services: api on 5678; headless with both ports and not-ready addresses", () => {
   const response = sync({ raft: {} });
-  assert.equal((child(response, "Service", "raft-2").spec as Json).ports, [{ name: "api", port: 5678, targetPort: 5678, protocol: "TCP" }]);
+  assert.equal((child(response, "Service", "raft-2").spec as Json).ports, [{
+    name: "api",
+    port: 5678,
+    targetPort: 5678,
+    protocol: "TCP",
+  }]);
   const headless = child(response, "Service", "raft-2-hs").spec as Json;
   assert.is(headless.clusterIP, "None");
   assert.is(headless.publishNotReadyAddresses, true);
