@@ -4,12 +4,15 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { parseAllDocuments } from "yaml";
-import { manifestYaml, rbacRules } from "../../../../functions/atomix-controller/manifest.ts";
+import { manifest, rbacRules } from "../../../../functions/atomix-controller/manifest.ts";
 
 const root = join(import.meta.dirname, "..", "..", "..", "..");
 
 test("the manifest holds the CRDs, RBAC, Deployment and Service", () => {
-  const docs = parseAllDocuments(manifestYaml()).map((doc) => doc.toJS());
+  const docs = parseAllDocuments(readFileSync(join(root, "deploy", "atomix-controller.yaml"), "utf8")).map((doc) =>
+    doc.toJS()
+  );
+  assert.equal(docs, JSON.parse(JSON.stringify(manifest())));
   assert.equal(
     docs.map((doc) => `${doc.kind}/${doc.metadata.name}`),
     [

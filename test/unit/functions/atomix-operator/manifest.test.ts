@@ -1,17 +1,11 @@
-// deploy/atomix-operator.yaml and the README's per-step files are what deploy/atomix-operator.ts
-// generates; the RBAC is exactly what the runtime does for the AtomixCluster controller; the
+// deploy/atomix-operator.yaml and the README's per-step files hold the same documents; the RBAC is exactly what the runtime does for the AtomixCluster controller; the
 // examples say what the atomix-operator README says.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { parse, parseAllDocuments } from "yaml";
-import {
-  operatorFiles,
-  operatorLease,
-  operatorRbacRules,
-  operatorYaml,
-} from "../../../../functions/atomix-operator/manifest.ts";
+import { operatorLease, operatorRbacRules } from "../../../../functions/atomix-operator/manifest.ts";
 
 const deploy = join(import.meta.dirname, "..", "..", "..", "..", "deploy");
 const docsOf = (path: string) => parseAllDocuments(readFileSync(join(deploy, path), "utf8")).map((doc) => doc.toJS());

@@ -4,7 +4,6 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { metacontrollerYaml } from "../../../../functions/metacontroller/manifest.ts";
 import { builtinKinds, isRemote, kind, type RemoteHook } from "../../../../runtime/mod.ts";
 import {
   annotationsSelected,

@@ -21,7 +21,7 @@ import {
   type ReplicatedStatefulSet,
   type RssStatus,
 } from "../../../../functions/rss-operator/types.ts";
-import { rssOperatorRbacRules, rssOperatorYaml } from "../../../../functions/rss-operator/manifest.ts";
+import { rssOperatorManifest, rssOperatorRbacRules } from "../../../../functions/rss-operator/manifest.ts";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -500,7 +500,7 @@ test("the replication operator's ClusterRole allows pods/exec, and its Deploymen
     ),
   );
   assert.ok(rssOperatorRbacRules.some((rule) => rule.resources.includes("replicatedstatefulsets/status")));
-  const deployment = parse(rssOperatorYaml().split("\n---\n").at(-1)!);
+  const deployment = rssOperatorManifest().at(-1) as any;
   assert.equal(deployment.spec.template.spec.containers[0].command, [
     "node",
     "--max-semi-space-size=1",
