@@ -13,6 +13,8 @@ export const defaultRetryPeriodSeconds = 2;
 export const defaultConcurrency = 4;
 /** How long a stopping controller waits for in-flight syncs. */
 export const defaultDrainTimeoutMs = 5_000;
+/** A process still running this long after SIGTERM exits anyway (Kubernetes' grace period is 30 s). */
+export const shutdownTimeoutMs = 25_000;
 
 /** Who may call the RPC API: anyone, or callers whose bearer token Kubernetes reviews. */
 export const apiAuthModes = ["none", "kubernetes"] as const;

@@ -3,7 +3,8 @@
 // On Deno the same handler runs under `deno serve` (deno.ts).
 import { serve } from "@hono/node-server";
 import { ConfigError, type OptionSpec, parseOptions, usage } from "../program/config.ts";
-import { exit, onShutdownSignal } from "../program/signals.ts";
+import { guardOutputStreams, writeStderr } from "../log.ts";
+import { exit, exitOnUncaughtErrors, onShutdownSignal } from "../program/signals.ts";
 import { loadDefinitions } from "./load.ts";
 import { defaultMaxBodyBytes, hookApp } from "./serve.ts";
 
@@ -25,6 +26,11 @@ const options = {
     description: "Largest request body read",
   },
 } satisfies Record<string, OptionSpec>;
+
+guardOutputStreams();
+exitOnUncaughtErrors((message, fields) =>
+  writeStderr(JSON.stringify({ time: new Date().toISOString(), level: "error", msg: message, ...fields }))
+);
 
 let values;
 try {

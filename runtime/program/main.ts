@@ -12,7 +12,8 @@ import {
   type Values,
 } from "./config.ts";
 import { Manager, type ManagerOptions } from "./manager.ts";
-import { exit, logUncaughtErrors, onShutdownSignal } from "./signals.ts";
+import { guardOutputStreams } from "../log.ts";
+import { exit, exitOnUncaughtErrors, onShutdownSignal } from "./signals.ts";
 
 /** What a program on the runtime is: its identity, its own flags, and what its manager runs. */
 export interface Program<E extends Record<string, OptionSpec> = {}> {
@@ -48,6 +49,7 @@ export async function runManager<E extends Record<string, OptionSpec> = {}>(
   build: (config: RuntimeConfig, extra: Values<E>) => Omit<ManagerOptions, "config">,
   options: RunOptions<E> = {},
 ): Promise<Manager | undefined> {
+  guardOutputStreams();
   const argv = options.argv ?? process.argv.slice(2);
   const extraSpecs = (options.extraOptions ?? {}) as E;
   let config: RuntimeConfig & { help: boolean };
@@ -69,7 +71,7 @@ export async function runManager<E extends Record<string, OptionSpec> = {}>(
   }
   const prepared = options.prepare ? await options.prepare(config, extra) : config;
   const manager = new Manager({ ...build(prepared, extra), config: prepared });
-  logUncaughtErrors((message, fields) => manager.log.error(message, fields));
+  exitOnUncaughtErrors((message, fields) => manager.log.error(message, fields));
   onShutdownSignal((signal) => {
     manager.log.info("shutting down", { signal });
     manager

@@ -1,18 +1,65 @@
-// Process signals and last-resort error handlers, for Node and Deno.
+// Process signals, and what happens to an error nothing else caught, for Node and Deno. A log
+// pipe that closes (`| head`, a log shipper restarting) must not take the process down or spin
+// it: once stderr fails, log lines are dropped (log.ts). An error nothing caught is a bug, and
+// the process's state unknown: it is logged if the log can still be written, and the process
+// exits non-zero, as Node does by default.
+import { shutdownTimeoutMs } from "../defaults.ts";
+import { guardOutputStreams, markStderrClosed } from "../log.ts";
 
 type Deno = { addSignalListener(signal: string, handler: () => void): void; exit(code: number): never };
+const deno = () => (globalThis as { Deno?: Deno }).Deno;
 
-export function onShutdownSignal(handler: (signal: string) => void): void {
-  const deno = (globalThis as { Deno?: Deno }).Deno;
+/** Exit code after an error nothing caught (EX_SOFTWARE). */
+export const uncaughtExitCode = 70;
+
+/**
+ * Calls the handler on the first SIGTERM or SIGINT. The process exits non-zero if the handler
+ * has not ended it within shutdownTimeoutMs, and at once on a second signal (Ctrl-C twice).
+ */
+export function onShutdownSignal(handler: (signal: string) => void, timeoutMs = shutdownTimeoutMs): void {
+  let received = false;
+  const onSignal = (signal: string) => {
+    if (received) exit(130);
+    received = true;
+    const timer = setTimeout(() => exit(1), timeoutMs) as { unref?: () => void };
+    timer.unref?.();
+    handler(signal);
+  };
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    if (deno) deno.addSignalListener(signal, () => handler(signal));
-    else process.on(signal, () => handler(signal));
+    const runtime = deno();
+    if (runtime) runtime.addSignalListener(signal, () => onSignal(signal));
+    else process.on(signal, () => onSignal(signal));
   }
 }
 
-/** Keeps the process alive through errors nothing else caught, logging them instead. */
-export function logUncaughtErrors(log: (message: string, fields: Record<string, unknown>) => void): void {
-  if ((globalThis as { Deno?: Deno }).Deno) {
+/** A write to stdout or stderr that failed because the reader went away. */
+function isClosedPipe(error: unknown): boolean {
+  const { code, name } = (typeof error === "object" && error !== null ? error : {}) as { code?: string; name?: string };
+  return ["EPIPE", "ERR_STREAM_DESTROYED", "ERR_STREAM_WRITE_AFTER_END"].includes(code ?? "") || name === "BrokenPipe";
+}
+
+/**
+ * Logs an error nothing else caught, best effort, and exits with uncaughtExitCode. An error
+ * from a closed log pipe is not a fault of the program: stderr is marked closed instead.
+ */
+export function exitOnUncaughtErrors(log: (message: string, fields: Record<string, unknown>) => void): void {
+  guardOutputStreams();
+  let exiting = false;
+  const fatal = (message: string, error: unknown) => {
+    if (isClosedPipe(error)) {
+      markStderrClosed();
+      return;
+    }
+    if (exiting) return;
+    exiting = true;
+    try {
+      log(message, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    } catch {
+      // The log is gone too; the exit code still tells.
+    }
+    exit(uncaughtExitCode);
+  };
+  if (deno()) {
     const target = globalThis as unknown as {
       addEventListener(
         type: string,
@@ -21,20 +68,20 @@ export function logUncaughtErrors(log: (message: string, fields: Record<string, 
     };
     target.addEventListener("unhandledrejection", (event) => {
       event.preventDefault();
-      log("unhandled rejection", { error: String(event.reason) });
+      fatal("unhandled rejection", event.reason);
     });
     target.addEventListener("error", (event) => {
       event.preventDefault();
-      log("uncaught error", { error: String(event.error) });
+      fatal("uncaught error", event.error);
     });
     return;
   }
-  process.on("unhandledRejection", (reason) => log("unhandled rejection", { error: String(reason) }));
-  process.on("uncaughtException", (error) => log("uncaught exception", { error: error.stack ?? String(error) }));
+  process.on("unhandledRejection", (reason) => fatal("unhandled rejection", reason));
+  process.on("uncaughtException", (error) => fatal("uncaught exception", error));
 }
 
 export function exit(code: number): never {
-  const deno = (globalThis as { Deno?: Deno }).Deno;
-  if (deno) deno.exit(code);
+  const runtime = deno();
+  if (runtime) runtime.exit(code);
   process.exit(code);
 }
