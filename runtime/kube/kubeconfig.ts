@@ -5,6 +5,9 @@
 // 45 MiB of a process's resident memory. On Node a resolve hook gives config.js a stand-in
 // for the generated API and loads the OIDC module only when an OIDC user first
 // authenticates; elsewhere (Deno) the package loads whole.
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
 
 const configModule = "@kubernetes/client-node/dist/config.js";
@@ -30,8 +33,33 @@ async function slimClientNode(): Promise<void> {
   });
 }
 
-/** A kubeconfig file when given one; otherwise the in-cluster service account, $KUBECONFIG or ~/.kube/config. */
+const serviceAccountTokenFile = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
+/** No kubeconfig was given and none was found: says where the runtime looked and what to do. */
+export class NoKubeconfigError extends Error {
+  constructor(home: string) {
+    super(
+      `no cluster to connect to: no --kubeconfig flag, no $KUBECONFIG, not in a pod (no KUBERNETES_SERVICE_HOST ` +
+        `and ${serviceAccountTokenFile}), and no ${join(home, ".kube", "config")}. ` +
+        `Pass --kubeconfig=<file>, set KUBECONFIG, or run in a pod with a service account`,
+    );
+    this.name = "NoKubeconfigError";
+  }
+}
+
+/**
+ * A kubeconfig file when given one; otherwise $KUBECONFIG, the in-cluster service account or
+ * ~/.kube/config, in client-go's order. With none of them it throws NoKubeconfigError rather
+ * than fall back, as client-node does, to an unauthenticated http://localhost:8080.
+ */
 export async function loadKubeConfig(path?: string): Promise<KubeConfig> {
+  if (!path) {
+    const home = homedir();
+    const inCluster = Boolean(process.env.KUBERNETES_SERVICE_HOST) && existsSync(serviceAccountTokenFile);
+    if (!process.env.KUBECONFIG && !inCluster && !existsSync(join(home, ".kube", "config"))) {
+      throw new NoKubeconfigError(home);
+    }
+  }
   await slimClientNode();
   const { KubeConfig } = (await import(configModule)) as typeof import("@kubernetes/client-node");
   const config = new KubeConfig();
