@@ -44,7 +44,7 @@ export class Informer {
     this.kind = options.kind;
     this.#options = options;
     this.#store = new Store({
-      kind: options.kind.kind,
+      kind: `${options.kind.kind}.${options.kind.apiVersion}`,
       log: options.log,
       keepManagedFields: options.keepManagedFields,
     });

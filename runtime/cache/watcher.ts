@@ -2,7 +2,9 @@
 // watches from the list's resourceVersion with bookmarks and a server-side timeout, and hands
 // every list and event to its sink. It never stops by itself: 410 Gone lists again, any other
 // failure restarts the watch with backoff, and a watch that goes quiet for longer than the
-// bookmark cadence allows is restarted. (kube-rs calls this piece the watcher.)
+// bookmark cadence allows is restarted from where it was. A quiet watch is normal for a kind
+// nobody changes, so that restart is logged at debug level only. Every log line names the
+// kind by apiVersion and kind. (kube-rs calls this piece the watcher.)
 import { isGone, type KubeClient } from "../kube/client.ts";
 import type { Kind } from "../kube/kinds.ts";
 import type { KubeObject, WatchEvent } from "../kube/objects.ts";
@@ -39,7 +41,8 @@ export interface WatchOptions {
 
 /** Runs until the signal aborts. */
 export async function listAndWatch(options: WatchOptions, sink: WatchSink): Promise<void> {
-  const { client, log, kind, namespace, signal } = options;
+  const { client, kind, namespace, signal } = options;
+  const log = options.log.with({ apiVersion: kind.apiVersion, kind: kind.kind, ...(namespace ? { namespace } : {}) });
   const selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
   const inactivityMs = options.inactivityTimeoutMs ?? watchInactivityTimeoutMs;
   let resourceVersion: string | undefined;
@@ -79,7 +82,7 @@ export async function listAndWatch(options: WatchOptions, sink: WatchSink): Prom
       } catch (error) {
         if (signal.aborted) break;
         if (inactive) {
-          log.warn("watch went quiet; restarting it", { kind: kind.kind, namespace, afterMs: inactivityMs });
+          log.debug("watch went quiet; resuming it", { afterMs: inactivityMs, resourceVersion });
           sink.restarted?.("inactive");
           continue;
         }
@@ -91,14 +94,12 @@ export async function listAndWatch(options: WatchOptions, sink: WatchSink): Prom
     } catch (error) {
       if (signal.aborted) break;
       if (isGone(error)) {
-        log.info("watch resourceVersion expired (410 Gone); listing again", { kind: kind.kind, namespace });
+        log.info("watch resourceVersion expired (410 Gone); listing again");
         sink.restarted?.("relist-gone");
         resourceVersion = undefined;
         continue;
       }
       log.warn("list/watch failed; retrying", {
-        kind: kind.kind,
-        namespace,
         error: (error as Error).message,
         retryInMs: retryDelayMs,
       });
