@@ -1,9 +1,12 @@
 // Builds and runs the Go programs under test/interop/go/ that drive the controller API with
 // the real Atomix Go clients, pinned in each program's go.mod and fetched from the module proxy.
+// Each binary is built once into the cache (keyed by its module's files, the package and the
+// Go version), like the control plane, so test files share it and leave nothing in /tmp.
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join, relative } from "node:path";
 
 const goRoot = join(import.meta.dirname, "..", "interop", "go");
 
@@ -39,13 +42,38 @@ function run(
   });
 }
 
-/** Builds test/interop/go/<program> (or a package of that module) and returns the binary's path. */
+/** Where built Go programs are kept between runs. */
+export function goProgramCache(): string {
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "atomix-controller-ts", "go-programs");
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? filesUnder(join(dir, entry.name)) : [join(dir, entry.name)]
+  ).sort();
+}
+
+/** Builds test/interop/go/<program> (or a package of that module) once, and returns the cached binary's path. */
 export async function buildGoProgram(program: string, pkg = "."): Promise<string> {
   const name = pkg === "." ? program : pkg.split("/").pop()!;
-  const output = join(mkdtempSync(join(tmpdir(), `atomix-go-${name}-`)), name);
-  const result = await run("go", ["build", "-o", output, pkg], join(goRoot, program), 10 * 60_000);
-  if (result.code !== 0) {
-    throw new Error(`go build of ${pkg} in test/interop/go/${program} failed (${result.code}):\n${result.stderr}`);
+  const moduleDir = join(goRoot, program);
+  const version = await run("go", ["version"], moduleDir, 60_000);
+  const hash = createHash("sha256").update(`${version.stdout}\n${pkg}\n`);
+  for (const file of filesUnder(moduleDir)) hash.update(`${relative(moduleDir, file)}\n`).update(readFileSync(file));
+  const dir = join(goProgramCache(), `${program}-${name}-${hash.digest("hex").slice(0, 16)}`);
+  const output = join(dir, name);
+  if (existsSync(output)) return output;
+  const staging = `${dir}.tmp-${process.pid}`;
+  mkdirSync(staging, { recursive: true });
+  try {
+    const result = await run("go", ["build", "-o", join(staging, name), pkg], moduleDir, 10 * 60_000);
+    if (result.code !== 0) {
+      throw new Error(`go build of ${pkg} in test/interop/go/${program} failed (${result.code}):\n${result.stderr}`);
+    }
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(staging, dir);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
   }
   return output;
 }

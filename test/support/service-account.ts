@@ -1,6 +1,7 @@
 // A kubeconfig whose only credential is a ServiceAccount's token, so that a process started
-// with it gets exactly the RBAC its manifest grants.
-import { mkdtempSync, writeFileSync } from "node:fs";
+// with it gets exactly the RBAC its manifest grants. The file is removed when the test process
+// exits, pass or fail, and the token expires within the hour.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { testKubeConfig } from "./kube.ts";
@@ -13,10 +14,12 @@ export async function serviceAccountKubeconfig(name: string, namespace: string):
     name,
     "-n",
     namespace,
-    "--duration=2h",
+    "--duration=1h",
   ])).trim();
   const cluster = testKubeConfig().getCurrentCluster()!;
-  const path = join(mkdtempSync(join(tmpdir(), `${name}-sa-`)), "kubeconfig");
+  const dir = mkdtempSync(join(tmpdir(), `${name}-sa-`));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, "kubeconfig");
   writeFileSync(
     path,
     JSON.stringify({

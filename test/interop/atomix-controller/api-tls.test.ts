@@ -4,7 +4,7 @@
 // match its certificate is refused and the previous pair stays. On Node, and on Deno for
 // Connect (which has no gRPC).
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
@@ -21,6 +21,8 @@ const run = promisify(execFile);
 const root = join(import.meta.dirname, "..", "..", "..");
 const test = suite("interop: TLS on the API port");
 const dir = mkdtempSync(join(tmpdir(), "api-tls-"));
+// The CA and the server's private key go when the test process exits, pass or fail.
+process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
 const files = { ca: join(dir, "ca.pem"), cert: join(dir, "tls.crt"), key: join(dir, "tls.key") };
 const tools = { grpcurl: "", healthProbe: "" };
 const controllers: SampleProcess[] = [];
