@@ -3,7 +3,7 @@
 // service shares the server's status: NOT_SERVING until the caches have synced and again
 // from the moment the process starts shutting down, SERVING in between.
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
-import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/grpc/health/v1/health_pb.ts";
+import { Health, HealthCheckResponse_ServingStatus as Status } from "../gen/grpc/health/v1/health_pb.ts";
 import { serviceAccess } from "../auth/rules.ts";
 
 /** The server's serving state, which the manager sets and the health service reports. */

@@ -5,8 +5,8 @@
 // once per stream, as grpc-go does.
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import type { DescService, Registry } from "@bufbuild/protobuf";
-import { ServerReflection as ServerReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.ts";
-import { ServerReflection as ServerReflectionV1alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.ts";
+import { ServerReflection as ServerReflectionV1 } from "../gen/grpc/reflection/v1/reflection_pb.ts";
+import { ServerReflection as ServerReflectionV1alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.ts";
 import { serviceAccess } from "../auth/rules.ts";
 import { DescriptorIndex } from "./descriptor-index.ts";
 

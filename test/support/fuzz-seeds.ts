@@ -5,9 +5,9 @@ import { ControllerService } from "../../gen/atomix/controller/controller_pb.ts"
 import { DatabaseService } from "../../gen/atomix/database/database_pb.ts";
 import { MembershipService } from "../../gen/atomix/membership/membership_pb.ts";
 import { PrimitiveService } from "../../gen/atomix/primitive/primitive_pb.ts";
-import { Health } from "../../gen/grpc/health/v1/health_pb.ts";
-import { ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.ts";
-import { ServerReflection as ReflectionV1alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.ts";
+import { Health } from "../../runtime/gen/grpc/health/v1/health_pb.ts";
+import { ServerReflection as ReflectionV1 } from "../../runtime/gen/grpc/reflection/v1/reflection_pb.ts";
+import { ServerReflection as ReflectionV1alpha } from "../../runtime/gen/grpc/reflection/v1alpha/reflection_pb.ts";
 import { protocolRegistry, protocolToAny } from "../../functions/atomix-controller/api/protocol-any.ts";
 
 export const fuzzedServices: DescService[] = [

@@ -1,5 +1,6 @@
-// gen/ must be exactly what `buf generate` writes, proto/ must pass `buf lint`, and the
-// wire and JSON contract must not break against the first committed version of proto/.
+// gen/ and runtime/gen/ must be exactly what `buf generate` writes from proto/ and
+// runtime/proto/, both must pass `buf lint`, and the wire and JSON contract must not break
+// against the first committed version of proto/.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,24 +18,34 @@ function files(dir: string): string[] {
   });
 }
 
-test("gen/ is exactly what buf generate produces", () => {
-  const scratch = mkdtempSync(join(tmpdir(), "gen-check-"));
-  try {
-    const result = spawnSync(buf, ["generate", "--output", scratch], { cwd: root, encoding: "utf8" });
-    assert.is(result.status, 0, result.stderr);
-    const expected = files(join(scratch, "gen")).map((file) => relative(join(scratch, "gen"), file)).sort();
-    const actual = files(join(root, "gen")).map((file) => relative(join(root, "gen"), file)).sort();
-    assert.equal(actual, expected, "gen/ has other files than buf generate writes");
-    for (const file of expected) {
-      assert.ok(
-        readFileSync(join(root, "gen", file), "utf8") === readFileSync(join(scratch, "gen", file), "utf8"),
-        `gen/${file} differs from buf generate's output: run npm run generate`,
-      );
+for (
+  const { template, out } of [{ template: "buf.gen.yaml", out: "gen" }, {
+    template: "runtime/buf.gen.yaml",
+    out: "runtime/gen",
+  }]
+) {
+  test(`${out}/ is exactly what buf generate --template ${template} produces`, () => {
+    const scratch = mkdtempSync(join(tmpdir(), "gen-check-"));
+    try {
+      const result = spawnSync(buf, ["generate", "--template", template, "--output", scratch], {
+        cwd: root,
+        encoding: "utf8",
+      });
+      assert.is(result.status, 0, result.stderr);
+      const expected = files(join(scratch, out)).map((file) => relative(join(scratch, out), file)).sort();
+      const actual = files(join(root, out)).map((file) => relative(join(root, out), file)).sort();
+      assert.equal(actual, expected, `${out}/ has other files than buf generate writes`);
+      for (const file of expected) {
+        assert.ok(
+          readFileSync(join(root, out, file), "utf8") === readFileSync(join(scratch, out, file), "utf8"),
+          `${out}/${file} differs from buf generate's output: run npm run generate`,
+        );
+      }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
     }
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
-});
+  });
+}
 
 test("buf lint passes", () => {
   const result = spawnSync(buf, ["lint"], { cwd: root, encoding: "utf8" });

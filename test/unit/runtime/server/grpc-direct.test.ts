@@ -15,7 +15,10 @@ import {
   GetDatabaseRequestSchema,
   GetDatabaseResponseSchema,
 } from "../../../../gen/atomix/database/database_pb.ts";
-import { HealthCheckRequestSchema, HealthCheckResponseSchema } from "../../../../gen/grpc/health/v1/health_pb.ts";
+import {
+  HealthCheckRequestSchema,
+  HealthCheckResponseSchema,
+} from "../../../../runtime/gen/grpc/health/v1/health_pb.ts";
 import { silentLogger } from "../../../../runtime/log.ts";
 import { HealthStatus } from "../../../../runtime/server/health.ts";
 import { defaultLimits } from "../../../../runtime/server/limits.ts";
