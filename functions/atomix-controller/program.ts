@@ -98,6 +98,8 @@ const flags = {
 export const atomixController = program({
   name: controllerName,
   finalizerDomain: "k8s.atomix.io",
+  /** The Atomix API's port, which the Go clients and the Service expect. */
+  flagDefaults: { port: 5679 },
   flags,
   build: (options) => ({
     services: (router, context) => registerAtomixServices(router, context, options),

@@ -16,8 +16,8 @@ import {
   defaultReviewCacheTtlSeconds,
 } from "../defaults.ts";
 
-/** The port the runtime serves RPCs, health and metrics on. */
-export const defaultPort = 5679;
+/** The port the runtime serves RPCs, health and metrics on, unless the program or --port says otherwise. */
+export const defaultPort = 8080;
 
 type OptionType = "string" | "number" | "boolean";
 

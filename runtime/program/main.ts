@@ -21,8 +21,10 @@ export interface Program<E extends Record<string, OptionSpec> = {}> {
   name: string;
   /** The Lease replicas elect a leader on unless --leader-election-id says otherwise; default: name. */
   leaseName?: string;
-  /** Finalizers are "<finalizerDomain>/<controller name>". */
-  finalizerDomain: string;
+  /** Finalizers are "<finalizerDomain>/<controller name>"; default: each parent kind's API group. */
+  finalizerDomain?: string;
+  /** The program's own defaults for runtime flags (its port, say); flags and environment still win. */
+  flagDefaults?: Partial<RuntimeConfig>;
   /** Flags of the program's own, parsed and documented beside the runtime's. */
   flags?: E;
   /** What the manager runs, given the program's flags. */
@@ -42,6 +44,8 @@ export interface RunOptions<E extends Record<string, OptionSpec>> {
   afterStop?: () => Promise<void>;
   /** Adjusts the runtime configuration before the manager is built (e.g. to point it at a local cluster). */
   prepare?: (config: RuntimeConfig, extra: Values<E>) => Promise<RuntimeConfig>;
+  /** The program's own defaults for runtime flags; flags and environment variables still win. */
+  flagDefaults?: Partial<RuntimeConfig>;
 }
 
 export async function runManager<E extends Record<string, OptionSpec> = {}>(
@@ -52,10 +56,11 @@ export async function runManager<E extends Record<string, OptionSpec> = {}>(
   guardOutputStreams();
   const argv = options.argv ?? process.argv.slice(2);
   const extraSpecs = (options.extraOptions ?? {}) as E;
+  const runtimeSpecs = withDefaults(runtimeOptions, options.flagDefaults ?? {});
   let config: RuntimeConfig & { help: boolean };
   let extra: Values<E>;
   try {
-    const all = parseOptions({ ...runtimeOptions, ...extraSpecs }, argv, process.env);
+    const all = parseOptions({ ...runtimeSpecs, ...extraSpecs }, argv, process.env);
     config = checkRuntimeConfig(all as unknown as Values<typeof runtimeOptions> & { help: boolean });
     extra = Object.fromEntries(
       Object.keys(extraSpecs).map((key) => [key, (all as Record<string, unknown>)[key]]),
@@ -66,7 +71,7 @@ export async function runManager<E extends Record<string, OptionSpec> = {}>(
     exit(2);
   }
   if (config.help) {
-    console.log(usage(program, { ...runtimeOptions, ...extraSpecs }));
+    console.log(usage(program, { ...runtimeSpecs, ...extraSpecs }));
     return undefined;
   }
   const prepared = options.prepare ? await options.prepare(config, extra) : config;
@@ -99,15 +104,25 @@ export function runProgram<E extends Record<string, OptionSpec>>(
     (config, flags) => ({
       ...definition.build(flags, config),
       name: definition.name,
-      finalizerDomain: definition.finalizerDomain,
+      ...(definition.finalizerDomain ? { finalizerDomain: definition.finalizerDomain } : {}),
     }),
     {
       ...options,
       ...(definition.flags ? { extraOptions: definition.flags } : {}),
+      ...(definition.flagDefaults ? { flagDefaults: { ...definition.flagDefaults, ...options.flagDefaults } } : {}),
       prepare: async (config, flags) => {
         const named = { ...config, leaseName: config.leaseName || definition.leaseName || definition.name };
         return options.prepare ? options.prepare(named, flags) : named;
       },
     },
   );
+}
+
+/** The runtime's flags with some defaults replaced by the program's. */
+function withDefaults<T extends Record<string, OptionSpec>>(specs: T, defaults: Partial<Record<keyof T, unknown>>): T {
+  return Object.fromEntries(
+    Object.entries(specs).map(([key, spec]) =>
+      defaults[key] === undefined ? [key, spec] : [key, { ...spec, default: defaults[key] as OptionSpec["default"] }]
+    ),
+  ) as T;
 }

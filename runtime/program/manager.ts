@@ -29,8 +29,8 @@ const inClusterNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/na
 export interface ManagerOptions {
   /** Field manager, default Lease name and Events' reportingController. */
   name: string;
-  /** Finalizers are "<finalizerDomain>/<controller name>". */
-  finalizerDomain: string;
+  /** Finalizers are "<finalizerDomain>/<controller name>"; default: the parent kind's API group. */
+  finalizerDomain?: string;
   controllers: ControllerDefinition<any>[];
   config: RuntimeConfig;
   services?: (router: ConnectRouter, context: ServiceContext) => void;

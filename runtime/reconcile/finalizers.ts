@@ -2,6 +2,7 @@
 // hook a parent's state calls for. The finalizer is added before the first sync, so a parent
 // deleted at any time after is finalized; it is removed once finalize() answers finalized.
 import type { ControllerDefinition } from "../controller.ts";
+import { groupOf } from "../kube/kinds.ts";
 import type { KubeObject } from "../kube/objects.ts";
 
 export type Hook = "sync" | "finalize";
@@ -14,7 +15,15 @@ export interface FinalizerStep {
 }
 
 /** Finalizers are "<domain>/<controller name>". */
-export const finalizerName = (domain: string, controllerName: string) => `${domain}/${controllerName}`;
+/** The finalizer's domain when the program names none and the parent is a core kind. */
+export const coreFinalizerDomain = "controller.runtime";
+
+/**
+ * "<domain>/<controller name>": the program's finalizer domain, or else the parent kind's API
+ * group (kubebuilder's convention), or coreFinalizerDomain for a core kind.
+ */
+export const finalizerName = (domain: string | undefined, controllerName: string, parentApiVersion = "") =>
+  `${domain || groupOf(parentApiVersion) || coreFinalizerDomain}/${controllerName}`;
 
 export function finalizerStep(
   parent: KubeObject,

@@ -33,8 +33,8 @@ export interface RunnerOptions {
   events: EventRecorder;
   /** Field manager for children (and the prefix of per-controller managers for status and finalizers). */
   fieldManager: string;
-  /** Finalizers are "<finalizerDomain>/<controller name>". */
-  finalizerDomain: string;
+  /** Finalizers are "<finalizerDomain>/<controller name>"; without one, the parent's API group names them. */
+  finalizerDomain?: string | undefined;
   gate: WriteGate;
   /**
    * Names of the other controllers of the same parent kind. With siblings, the runtime's
@@ -71,7 +71,7 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
     this.definition = definition;
     this.#options = options;
     this.#log = options.log.with({ controller: definition.name });
-    this.finalizer = finalizerName(options.finalizerDomain, definition.name);
+    this.finalizer = finalizerName(options.finalizerDomain, definition.name, definition.parent.apiVersion);
     const siblings = options.siblings;
     // Read at each use: controllers added or removed at run time change who the siblings are.
     this.#writer = {
