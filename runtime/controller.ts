@@ -197,6 +197,15 @@ export interface ControllerDefinition<P extends KubeObject = KubeObject> {
    * and failures go to Events alone.
    */
   parentStatus?: "owned" | "shared";
+  /**
+   * "strict" (default): the parent's status is written by server-side apply, so every field the
+   * function answers must be declared in the parent's schema (mistakes surface at once);
+   * failures are recorded as Ready=False; children are applied as answered. "metacontroller":
+   * Metacontroller's semantics. The status is replaced as a whole (merged, with parentStatus
+   * "shared") and the API server drops what the schema does not declare; failures go to
+   * Events alone; what an answer says under a child's status is ignored.
+   */
+  writes?: "strict" | "metacontroller";
 }
 
 /**

@@ -144,6 +144,7 @@ export function compositeDefinition(
     sync,
     ...(finalize ? { finalize } : {}),
     ...(resyncOf(spec.resyncPeriodSeconds) ? { resyncPeriodSeconds: spec.resyncPeriodSeconds } : {}),
+    writes: "metacontroller" as const,
   };
 }
 
@@ -174,6 +175,7 @@ export function decoratorDefinitions(
     sync: decorator,
     ...(finalize ? { finalize: { ...finalize, protocol: "decorator" as const } } : {}),
     parentStatus: "shared" as const,
+    writes: "metacontroller" as const,
     ...(resyncOf(spec.resyncPeriodSeconds) ? { resyncPeriodSeconds: spec.resyncPeriodSeconds } : {}),
   }));
 }

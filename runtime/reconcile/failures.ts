@@ -75,6 +75,8 @@ export interface Writer {
   siblings: readonly string[];
   /** The parent's status belongs to another controller: write only what the function answers. */
   shared?: boolean;
+  /** Failures go to Events alone, never into the parent's conditions (Metacontroller's way). */
+  eventsOnly?: boolean;
 }
 
 /** A JSON patch (RFC 6902) against the status subresource. */

@@ -34,9 +34,28 @@ export class ParentWrites<P extends KubeObject = KubeObject> {
     return result;
   }
 
-  /** Applies a status under this controller's status manager and remembers the answer. */
+  /**
+   * Writes a status and remembers the answer: by server-side apply under this controller's
+   * status manager, or with Metacontroller's semantics by replacing the status (merging it into
+   * a shared one), which the API server prunes to what the schema declares.
+   */
   async applyStatus(parent: P, status: Record<string, unknown>): Promise<void> {
     const { client, informers, statusManager } = this.#context;
+    if (this.#definition.writes === "metacontroller") {
+      const { namespace, name } = parent.metadata;
+      const written = this.#definition.parentStatus === "shared"
+        ? await client.patch<P>(this.#definition.parent, namespace, name, { status }, "merge", "status")
+        : await client.patch<P>(
+          this.#definition.parent,
+          namespace,
+          name,
+          [{ op: "add", path: "/status", value: status }],
+          "json",
+          "status",
+        );
+      informers.for(this.#definition.parent).remember(written);
+      return;
+    }
     const body = {
       apiVersion: parent.apiVersion,
       kind: parent.kind,

@@ -77,6 +77,7 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
     this.#writer = {
       name: definition.name,
       shared: definition.parentStatus === "shared",
+      eventsOnly: definition.writes === "metacontroller",
       get siblings() {
         return (typeof siblings === "function" ? siblings() : siblings) ?? [];
       },
@@ -221,8 +222,9 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
     const parent = this.#options.informers.for(this.definition.parent).get(key) as P | undefined;
     if (!parent || !this.#options.gate.canWrite()) return;
     this.#options.events.record(parent, "Warning", reason, "Sync", message);
-    // A status owned by another controller gets no condition of ours; the Event tells.
-    if (this.#writer.shared) return;
+    // A status owned by another controller, or Metacontroller's parents, get no condition of
+    // ours; the Event tells.
+    if (this.#writer.shared || this.#writer.eventsOnly) return;
     const status = failureStatus(parent, reason, message, this.#writer, rfc3339(this.#options.now?.() ?? new Date()));
     if (!status) return;
     try {

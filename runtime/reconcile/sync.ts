@@ -94,7 +94,10 @@ export class ParentSync<P extends KubeObject = KubeObject> {
       parent,
       controllerName: definition.name,
       childKinds: this.#childKinds,
-      desired: valid.children,
+      // Metacontroller never writes a child's status; what a hook answers there is dropped.
+      desired: definition.writes === "metacontroller"
+        ? valid.children.map(({ status: _status, ...child }) => child as typeof valid.children[number])
+        : valid.children,
       observed: children,
       lookup: (kind, objectKey) => informers.for(kind).get(objectKey),
       updateStrategy: definition.updateStrategy,

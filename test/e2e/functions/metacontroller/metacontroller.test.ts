@@ -37,6 +37,17 @@ const readyOf = async (kind: string, name: string) => {
   return (object.status?.conditions ?? []).find((c: { type: string }) => c.type === "Ready");
 };
 
+/** The newest Warning Event (events.k8s.io/v1) about an object whose note matches. */
+const warning = async (kind: string, name: string, note: RegExp) => {
+  const events = (await json("get", "events.events.k8s.io")).items as Array<
+    { type: string; reason: string; note?: string; regarding?: { kind: string; name: string } }
+  >;
+  return events.filter((event) =>
+    event.type === "Warning" && event.regarding?.kind === kind && event.regarding.name === name &&
+    note.test(event.note ?? "")
+  ).at(-1);
+};
+
 const greetingCrd = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: {name: greetings.example.test}
@@ -56,6 +67,15 @@ spec:
           spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
           status: {type: object, x-kubernetes-preserve-unknown-fields: true}
 `;
+/** A kind whose status schema declares only "hook": what else a hook answers there is pruned. */
+const tidyCrd = greetingCrd.replaceAll("greetings", "tidies").replace(
+  "singular: greeting, kind: Greeting",
+  "singular: tidy, kind: Tidy",
+)
+  .replace(
+    "status: {type: object, x-kubernetes-preserve-unknown-fields: true}",
+    "status: {type: object, properties: {hook: {type: string}}}",
+  );
 const farewellCrd = greetingCrd.replaceAll("greetings", "farewells").replace(
   "singular: greeting, kind: Greeting",
   "singular: farewell, kind: Farewell",
@@ -65,9 +85,9 @@ const userRbac = `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: metacontroller-greetings, labels: {${aggregationLabel}: "true"}}
 rules:
-- {apiGroups: [example.test], resources: [greetings, farewells], verbs: [list, watch, patch]}
-- {apiGroups: [example.test], resources: [greetings/status, farewells/status], verbs: [patch]}
-- {apiGroups: [example.test], resources: [greetings/finalizers, farewells/finalizers], verbs: [update]}
+- {apiGroups: [example.test], resources: [greetings, farewells, tidies], verbs: [list, watch, patch]}
+- {apiGroups: [example.test], resources: [greetings/status, farewells/status, tidies/status], verbs: [patch]}
+- {apiGroups: [example.test], resources: [greetings/finalizers, farewells/finalizers, tidies/finalizers], verbs: [update]}
 - {apiGroups: [""], resources: [secrets], verbs: [list, watch]}
 - {apiGroups: [""], resources: [configmaps], verbs: [list, watch, create, patch, delete]}
 - {apiGroups: [apps], resources: [deployments], verbs: [list, watch, patch]}
@@ -131,12 +151,14 @@ test.before(async () => {
   ]);
   await apply(greetingCrd);
   await apply(farewellCrd);
+  await apply(tidyCrd);
   await apply(userRbac);
   await k(
     "wait",
     "--for=condition=Established",
     "crd/greetings.example.test",
     "crd/farewells.example.test",
+    "crd/tidies.example.test",
     "crd/compositecontrollers.metacontroller.k8s.io",
     "crd/decoratorcontrollers.metacontroller.k8s.io",
   );
@@ -209,31 +231,33 @@ test("editing the hook URL takes effect at once", async () => {
   assert.is(child.data.message, "recreated");
 });
 
-test("a hook that answers 500 or too late gives the parent a condition; it recovers when the hook does", async () => {
+test("a hook that answers 500 or too late is told by a Warning Event, not in the parent; it recovers when the hook does", async () => {
   await k("patch", "greeting", "hello", "-n", ns(), "--type=merge", "-p", '{"spec":{"mode":"fail"}}');
-  const failed = await eventually("Ready=False from the 500", async () => {
-    const ready = (await json("get", "greeting", "hello")).status?.conditions?.find((c: { type: string }) =>
-      c.type === "Ready"
-    );
-    return ready?.status === "False" ? ready : undefined;
-  });
+  const failed = await eventually("a Warning Event for the 500", () => warning("Greeting", "hello", /answered 500/));
   assert.is(failed.reason, "SyncFailed");
-  assert.match(failed.message, /\/v2\/sync answered 500: failing on purpose/);
+  assert.match(failed.note ?? "", /\/v2\/sync answered 500: failing on purpose/);
+  assert.not.ok(
+    ((await json("get", "greeting", "hello")).status?.conditions ?? []).length,
+    "Metacontroller writes no condition into the parent",
+  );
   await apply(composite({ path: "/v2/sync", timeout: "1s" }));
   await k("patch", "greeting", "hello", "-n", ns(), "--type=merge", "-p", '{"spec":{"mode":"slow"}}');
-  await eventually("Ready=False from the timeout", async () => {
-    const ready = (await json("get", "greeting", "hello")).status?.conditions?.find((c: { type: string }) =>
-      c.type === "Ready"
-    );
-    return ready?.message?.includes("did not answer within 1 s");
-  });
-  await k("patch", "greeting", "hello", "-n", ns(), "--type=json", "-p", '[{"op":"remove","path":"/spec/mode"}]');
-  await eventually("the failure taken back", async () => {
-    const g = await json("get", "greeting", "hello");
-    return !(g.status?.conditions ?? []).some((c: { type: string; status: string }) =>
-      c.type === "Ready" && c.status === "False"
-    );
-  }, { timeoutMs: 90_000 });
+  await eventually("a Warning Event for the timeout", () => warning("Greeting", "hello", /did not answer within 1 s/));
+  await k(
+    "patch",
+    "greeting",
+    "hello",
+    "-n",
+    ns(),
+    "--type=json",
+    "-p",
+    '[{"op":"remove","path":"/spec/mode"},{"op":"replace","path":"/spec/message","value":"recovered"}]',
+  );
+  await eventually(
+    "the child synced again",
+    async () => (await configMap("hello-greeting"))?.data?.message === "recovered",
+    { timeoutMs: 90_000 },
+  );
 });
 
 test("an update strategy not supported yet, or a resource the cluster lacks, is reported on the CompositeController", async () => {
@@ -360,6 +384,36 @@ test("deleting the CompositeController stops it; its children stay", async () =>
     "greet synced nothing more",
   );
   assert.ok(await configMap("hello-greeting"), "children stay");
+});
+
+test("Metacontroller's writes: status fields the schema lacks are dropped, a child's status is ignored", async () => {
+  await apply(`apiVersion: metacontroller.k8s.io/v1alpha1
+kind: CompositeController
+metadata: {name: tidy}
+spec:
+  parentResource: {apiVersion: example.test/v1, resource: tidies}
+  childResources: [{apiVersion: v1, resource: configmaps}]
+  hooks:
+    sync: {webhook: {url: "${hookUrl}/v1/sync"}}
+`);
+  await apply(
+    `apiVersion: example.test/v1\nkind: Tidy\nmetadata: {name: neat, namespace: ${ns()}}\nspec: {message: hi, mode: child-status}\n`,
+  );
+  const child = await eventually(
+    "the child, written without the status its hook gave it",
+    () => configMap("neat-greeting"),
+  );
+  assert.is(child.data.message, "hi");
+  assert.is(child.status, undefined);
+  const tidy = await eventually("the declared status field", async () => {
+    const object = await json("get", "tidy", "neat");
+    return object.status?.hook === "v1" ? object : undefined;
+  });
+  assert.equal(tidy.status, { hook: "v1" }, "configMaps and observedGeneration are not in the schema: pruned");
+  await k("patch", "tidy", "neat", "-n", ns(), "--type=merge", "-p", '{"spec":{"mode":"fail"}}');
+  await eventually("a Warning Event for the 500", () => warning("Tidy", "neat", /answered 500/));
+  assert.equal((await json("get", "tidy", "neat")).status, { hook: "v1" }, "no condition written into the parent");
+  await k("delete", "compositecontroller", "tidy");
 });
 
 test.run();

@@ -1,7 +1,8 @@
 // A Metacontroller hook server written with Go's standard library only, as a user of
 // Metacontroller would write one, for the tests of CompositeController and DecoratorController
 // on our runtime. Greeting parents (example.test/v1) get a ConfigMap "<name>-greeting" holding
-// spec.message; spec.mode "fail" answers 500 and "slow" answers after the hook's timeout.
+// spec.message; spec.mode "fail" answers 500, "slow" answers after the hook's timeout, and
+// "child-status" puts a status on the ConfigMap (Metacontroller ignores a child's status).
 // Decorated objects get a ConfigMap "<name>-decoration" and the label decorated=true. The
 // related hooks ask, per parent, for the Secret spec.secret names, and count what they got.
 //
@@ -73,8 +74,12 @@ func greetings(version string) http.HandlerFunc {
 		name, namespace := text(parent, "metadata", "name"), text(parent, "metadata", "namespace")
 		children, _ := field(request, "children", "ConfigMap.v1").(map[string]any)
 		data := map[string]string{"message": text(parent, "spec", "message"), "hook": version}
+		child := configMap(name+"-greeting", namespace, data)
+		if text(parent, "spec", "mode") == "child-status" {
+			child["status"] = object{"phase": "ignored"}
+		}
 		answer(w, object{
-			"children": []any{configMap(name+"-greeting", namespace, data)},
+			"children": []any{child},
 			"status":   object{"configMaps": len(children), "hook": version},
 		})
 	}

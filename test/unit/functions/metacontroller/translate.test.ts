@@ -71,6 +71,7 @@ test("a webhook by service and path is reached by cluster DNS, port 80 and http 
 test("a CompositeController becomes a controller with remote hooks, update strategies and its resync period", () => {
   const definition = compositeDefinition(composite(baseSpec), kinds);
   assert.is(definition.name, "greet");
+  assert.is(definition.writes, "metacontroller", "Metacontroller's semantics for status, failures and child status");
   assert.is(definition.parent, Greeting);
   assert.equal(definition.children, [builtinKinds.ConfigMap]);
   assert.equal(definition.updateStrategy, { "ConfigMap.v1": "Recreate" });
@@ -144,6 +145,7 @@ test("a DecoratorController becomes one controller per resource, filtered by its
   assert.is(definition!.name, "decorate");
   assert.is(definition!.parent, builtinKinds.Deployment);
   assert.is(definition!.parentStatus, "shared");
+  assert.is(definition!.writes, "metacontroller", "Metacontroller's semantics for status, failures and child status");
   assert.is((definition!.sync as RemoteHook).protocol, "decorator");
   const object = (labels: Record<string, string>, annotations: Record<string, string>) => ({
     apiVersion: "apps/v1",
