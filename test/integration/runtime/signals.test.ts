@@ -6,10 +6,15 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { testKubeConfig } from "../../support/kube.ts";
+import { installWidgetCrd } from "../../support/sample.ts";
 
 const root = join(import.meta.dirname, "..", "..", "..");
 const sample = join(root, "test", "sample", "main.ts");
 const clockTicksPerSecond = 100;
+
+// The sample program watches Widgets: their CRD must exist for its caches to sync.
+test.before(() => installWidgetCrd(testKubeConfig()));
 
 function start(args: string[], nodeArgs: string[] = []): ChildProcess {
   return spawn(process.execPath, [
