@@ -96,6 +96,7 @@ export const compositeControllerCrd = metacontrollerCrd("CompositeController", "
     properties: {
       ...resourceRule.properties,
       revisionHistory: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+      labelSelector: selector,
     },
   },
   childResources: {

@@ -139,6 +139,10 @@ export function compositeDefinition(
   return {
     name: checkedName(resource.metadata.name, "CompositeController"),
     parent: kindFor(kinds, spec.parentResource, "spec.parentResource"),
+    // Only parents whose labels the selector picks are synced (the others are left alone).
+    ...(spec.parentResource.labelSelector
+      ? { filter: (object: KubeObject) => labelsSelected(spec.parentResource!.labelSelector, object.metadata.labels) }
+      : {}),
     ...childrenOf(spec.childResources ?? [], kinds, "spec.childResources"),
     ...customized(spec.hooks?.customize, resolve),
     sync,

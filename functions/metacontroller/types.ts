@@ -53,7 +53,7 @@ export interface AnnotationSelector {
 
 export type CompositeController = KubeObject & {
   spec?: {
-    parentResource?: ResourceRule & { revisionHistory?: unknown };
+    parentResource?: ResourceRule & { revisionHistory?: unknown; labelSelector?: LabelSelector };
     childResources?: Array<ResourceRule & { updateStrategy?: UpdateStrategy }>;
     hooks?: Hooks;
     resyncPeriodSeconds?: number;

@@ -416,4 +416,27 @@ spec:
   await k("delete", "compositecontroller", "tidy");
 });
 
+test("parentResource.labelSelector: a parent the selector does not pick is left alone", async () => {
+  await apply(`apiVersion: metacontroller.k8s.io/v1alpha1
+kind: CompositeController
+metadata: {name: picky}
+spec:
+  parentResource:
+    apiVersion: example.test/v1
+    resource: tidies
+    labelSelector: {matchLabels: {pick: "yes"}}
+  childResources: [{apiVersion: v1, resource: configmaps}]
+  hooks:
+    sync: {webhook: {url: "${hookUrl}/v1/sync"}}
+`);
+  const tidy = (name: string, labels: string) =>
+    `apiVersion: example.test/v1\nkind: Tidy\nmetadata: {name: ${name}, namespace: ${ns()}, labels: {${labels}}}\nspec: {message: hi}\n`;
+  await apply(tidy("unpicked", "pick: 'no'"));
+  await apply(tidy("picked", "pick: 'yes'"));
+  await eventually("the picked parent's child", () => configMap("picked-greeting"));
+  assert.is(await configMap("unpicked-greeting"), undefined);
+  assert.is((await json("get", "tidy", "unpicked")).status, undefined, "not synced, so no status");
+  await k("delete", "compositecontroller", "picky");
+});
+
 test.run();

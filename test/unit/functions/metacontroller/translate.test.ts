@@ -68,6 +68,25 @@ test("a webhook by service and path is reached by cluster DNS, port 80 and http 
   assert.throws(() => webhookHook({}, "spec.hooks.sync"), /spec.hooks.sync.webhook is required/);
 });
 
+test("parentResource.labelSelector: only the parents it picks are synced", () => {
+  const picky = compositeDefinition(
+    composite({
+      ...baseSpec,
+      parentResource: { ...baseSpec.parentResource, labelSelector: { matchLabels: { pick: "yes" } } },
+    }),
+    kinds,
+  );
+  const parent = (labels?: Record<string, string>) => ({
+    apiVersion: "example.test/v1",
+    kind: "Greeting",
+    metadata: { name: "g", namespace: "n", ...(labels ? { labels } : {}) },
+  });
+  assert.ok(picky.filter!(parent({ pick: "yes" })));
+  assert.not.ok(picky.filter!(parent({ pick: "no" })));
+  assert.not.ok(picky.filter!(parent()));
+  assert.is(compositeDefinition(composite(baseSpec), kinds).filter, undefined, "without a selector, every parent");
+});
+
 test("a CompositeController becomes a controller with remote hooks, update strategies and its resync period", () => {
   const definition = compositeDefinition(composite(baseSpec), kinds);
   assert.is(definition.name, "greet");
