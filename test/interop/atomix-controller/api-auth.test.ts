@@ -77,7 +77,9 @@ const denial = () =>
 /** grpcurl, given the .proto file `proto` when set (reflection itself needs a valid token). */
 async function grpcurl(token: string | undefined, method: string, body: unknown, proto?: string) {
   const port = controllers.node!.port;
-  const schema = proto ? ["-import-path", join(root, "proto"), "-proto", proto] : [];
+  const schema = proto
+    ? ["-import-path", join(root, "proto"), "-import-path", join(root, "runtime", "proto"), "-proto", proto]
+    : [];
   return runTool(binaries.grpcurl, [
     "-plaintext",
     ...schema,
