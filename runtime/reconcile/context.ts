@@ -1,12 +1,14 @@
 // What one sync of a parent works with: the client, the cache, the write gate, metrics,
-// Events and the names it writes under. The runner builds it once per controller.
+// Events and the names it writes under. The runner builds it once per controller. Every write
+// of a sync, to a child or to the parent, asks the gate first (mayWrite) and, once written,
+// counts the time from the watch event that caused it (wrote).
 import type { Informers } from "../cache/informers.ts";
 import type { EventRecorder } from "../events.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { ActionPort } from "../exec/actions.ts";
-import type { Writer } from "./failures.ts";
+import { NotLeaderError, type Writer } from "./failures.ts";
 import type { Triggers } from "./triggers.ts";
 
 export interface WriteGate {
@@ -30,4 +32,14 @@ export interface SyncContext {
   actions: ActionPort;
   log: Logger;
   now(): Date;
+}
+
+/** Refuses a write (NotLeaderError) when this replica may not write now. */
+export function mayWrite(context: SyncContext): void {
+  if (!context.gate.canWrite()) throw new NotLeaderError();
+}
+
+/** After a write: observes the time from the watch event that triggered the sync, if one did. */
+export function wrote(context: SyncContext, controller: string, trigger: number | undefined): void {
+  if (trigger !== undefined) context.metrics.eventToApply.observe({ controller }, (performance.now() - trigger) / 1000);
 }

@@ -1,16 +1,15 @@
 // The writes a sync makes to its parent: labels and annotations, status (and taking back a
 // failure condition), and the finalizer, each through the write gate and remembered in the
-// cache. Also the gate itself, which child writes share.
+// cache.
 import type { ControllerDefinition } from "../controller.ts";
 import type { KubeObject } from "../kube/objects.ts";
 import { rfc3339 } from "../kube/time.ts";
 import type { ValidResponse } from "./validate.ts";
-import { NotLeaderError } from "./failures.ts";
 import { finalizerApply } from "./finalizers.ts";
 import type { Condition } from "./conditions.ts";
 import { failureRemoval, type JsonPatch } from "./failures.ts";
 import { nextStatus } from "./status.ts";
-import type { SyncContext } from "./context.ts";
+import { mayWrite, type SyncContext, wrote } from "./context.ts";
 
 export class ParentWrites<P extends KubeObject = KubeObject> {
   readonly #definition: ControllerDefinition<P>;
@@ -21,16 +20,11 @@ export class ParentWrites<P extends KubeObject = KubeObject> {
     this.#context = context;
   }
 
-  /** Runs a write if this replica may write, and observes event-to-apply latency. */
-  async write<T>(trigger: number | undefined, write: () => Promise<T>): Promise<T> {
-    if (!this.#context.gate.canWrite()) throw new NotLeaderError();
+  /** Runs a write to the parent through the write gate. */
+  async #write<T>(trigger: number | undefined, write: () => Promise<T>): Promise<T> {
+    mayWrite(this.#context);
     const result = await write();
-    if (trigger !== undefined) {
-      this.#context.metrics.eventToApply.observe(
-        { controller: this.#definition.name },
-        (performance.now() - trigger) / 1000,
-      );
-    }
+    wrote(this.#context, this.#definition.name, trigger);
     return result;
   }
 
@@ -75,7 +69,7 @@ export class ParentWrites<P extends KubeObject = KubeObject> {
 
   async #applyPatch(parent: P, patch: JsonPatch, trigger: number | undefined): Promise<P> {
     const { client, informers } = this.#context;
-    const patched = await this.write(
+    const patched = await this.#write(
       trigger,
       () =>
         client.patch<P>(
@@ -107,7 +101,7 @@ export class ParentWrites<P extends KubeObject = KubeObject> {
       // Unchanged: the condition moved or changed meanwhile; the watch brings that and a resync.
       if (patched !== parent) await this.writeStatus(patched, desired, trigger);
     } else if (step.kind === "write") {
-      await this.write(trigger, () => this.applyStatus(parent, step.status));
+      await this.#write(trigger, () => this.applyStatus(parent, step.status));
     }
   }
 
@@ -121,7 +115,7 @@ export class ParentWrites<P extends KubeObject = KubeObject> {
       !differs(metadata.labels, parent.metadata.labels) && !differs(metadata.annotations, parent.metadata.annotations)
     ) return parent;
     const { client, informers } = this.#context;
-    const patched = await this.write(
+    const patched = await this.#write(
       trigger,
       () =>
         client.patch<P>(this.#definition.parent, parent.metadata.namespace, parent.metadata.name, {
@@ -134,7 +128,7 @@ export class ParentWrites<P extends KubeObject = KubeObject> {
 
   async setFinalizer(parent: P, present: boolean, trigger: number | undefined): Promise<P> {
     const { client, informers, statusManager, finalizer } = this.#context;
-    const applied = await this.write(
+    const applied = await this.#write(
       trigger,
       () =>
         client.apply<P>(this.#definition.parent, finalizerApply(parent, finalizer, present), {

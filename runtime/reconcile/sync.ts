@@ -13,7 +13,7 @@ import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { validateResponse } from "./validate.ts";
 import type { ActionPort } from "../exec/actions.ts";
-import type { SyncContext } from "./context.ts";
+import { mayWrite, type SyncContext, wrote } from "./context.ts";
 import { NameTakenError, NotLeaderError } from "./failures.ts";
 import { ParentWrites } from "./parent-writes.ts";
 import { callSync } from "./call.ts";
@@ -150,7 +150,9 @@ export class ParentSync<P extends KubeObject = KubeObject> {
     const { client, informers, fieldManager } = this.#context;
     let applied: KubeObject;
     try {
-      applied = await this.#parentWrites.write(trigger, () => client.apply(kind, object, { fieldManager }));
+      mayWrite(this.#context);
+      applied = await client.apply(kind, object, { fieldManager });
+      wrote(this.#context, this.#definition.name, trigger);
     } catch (error) {
       if (error instanceof NotLeaderError || isConflict(error)) throw error;
       throw new Error(`applying ${object.kind} ${object.metadata.name}: ${(error as Error).message}`);
@@ -162,10 +164,9 @@ export class ParentSync<P extends KubeObject = KubeObject> {
   async #delete({ kind, object }: ChildWrite, trigger: number | undefined): Promise<string> {
     const { client, informers } = this.#context;
     try {
-      await this.#parentWrites.write(
-        trigger,
-        () => client.delete(kind, object.metadata.namespace, object.metadata.name, { uid: object.metadata.uid }),
-      );
+      mayWrite(this.#context);
+      await client.delete(kind, object.metadata.namespace, object.metadata.name, { uid: object.metadata.uid });
+      wrote(this.#context, this.#definition.name, trigger);
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
