@@ -1,5 +1,5 @@
 // The Atomix operator on the test cluster: installs deploy/atomix-operator.yaml with kubectl,
-// runs operator.ts as processes whose only credential is the operator ServiceAccount's token
+// runs functions/atomix-operator/main.ts as processes whose only credential is the operator ServiceAccount's token
 // (so its ClusterRole is exercised), and makes StorageClasses with static hostPath volumes so
 // claims bind and kwok runs the pods to Ready.
 import { randomBytes } from "node:crypto";

@@ -1,5 +1,5 @@
 // The replication operator on the test cluster: installs deploy/rss-operator.yaml with kubectl
-// and runs rss-operator.ts as a process whose only credential is the operator
+// and runs functions/rss-operator/main.ts as a process whose only credential is the operator
 // ServiceAccount's token, so its derived ClusterRole (pods/exec included) is what is tested.
 import { join } from "node:path";
 import { rssOperatorName, rssOperatorNamespace } from "../../functions/rss-operator/manifest.ts";

@@ -1,6 +1,6 @@
 // Metacontroller's API on our runtime, by kubectl, against the real control plane: a
 // CompositeController and a DecoratorController whose hooks are a hook server written in Go
-// with the standard library only (test/interop/go/hooks), run by metacontroller.ts under the
+// with the standard library only (test/interop/go/hooks), run by functions/metacontroller/main.ts under the
 // metacontroller ServiceAccount with the RBAC a user adds by aggregation.
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
