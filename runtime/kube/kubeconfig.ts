@@ -5,10 +5,10 @@
 // 45 MiB of a process's resident memory. On Node a resolve hook gives config.js a stand-in
 // for the generated API and loads the OIDC module only when an OIDC user first
 // authenticates; elsewhere (Deno) the package loads whole.
-import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { defaultKubeconfigFound, serviceAccountTokenFile } from "./kubeconfig-search.ts";
 
 const configModule = "@kubernetes/client-node/dist/config.js";
 let hooked = false;
@@ -33,8 +33,6 @@ async function slimClientNode(): Promise<void> {
   });
 }
 
-const serviceAccountTokenFile = "/var/run/secrets/kubernetes.io/serviceaccount/token";
-
 /** No kubeconfig was given and none was found: says where the runtime looked and what to do. */
 export class NoKubeconfigError extends Error {
   constructor(home: string) {
@@ -53,13 +51,7 @@ export class NoKubeconfigError extends Error {
  * than fall back, as client-node does, to an unauthenticated http://localhost:8080.
  */
 export async function loadKubeConfig(path?: string): Promise<KubeConfig> {
-  if (!path) {
-    const home = homedir();
-    const inCluster = Boolean(process.env.KUBERNETES_SERVICE_HOST) && existsSync(serviceAccountTokenFile);
-    if (!process.env.KUBECONFIG && !inCluster && !existsSync(join(home, ".kube", "config"))) {
-      throw new NoKubeconfigError(home);
-    }
-  }
+  if (!path && !defaultKubeconfigFound(process.env, homedir())) throw new NoKubeconfigError(homedir());
   await slimClientNode();
   const { KubeConfig } = (await import(configModule)) as typeof import("@kubernetes/client-node");
   const config = new KubeConfig();

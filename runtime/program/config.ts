@@ -1,7 +1,6 @@
 // Configuration by flags and environment variables. Each option names its flag, its
 // variable and its default; `--help` prints them. Flags win over the environment.
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { defaultKubeconfigFound } from "../kube/kubeconfig-search.ts";
 import { type LogLevel, logLevels } from "../log.ts";
 import {
   type ApiAuthMode,
@@ -286,9 +285,6 @@ export const namespaceList = (namespaces: string): string[] | "all" => {
 /** True when a cluster is named (--kubeconfig, $KUBECONFIG) or can be found (in a pod, ~/.kube/config). */
 export function clusterNamed(argv: readonly string[], env: Record<string, string | undefined>, home: string): boolean {
   return (
-    argv.some((arg) => arg.startsWith("--kubeconfig")) ||
-    Boolean(env.KUBECONFIG) ||
-    Boolean(env.KUBERNETES_SERVICE_HOST) ||
-    existsSync(join(home, ".kube", "config"))
+    argv.some((arg) => arg.startsWith("--kubeconfig")) || defaultKubeconfigFound(env, home)
   );
 }

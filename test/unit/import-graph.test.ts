@@ -145,7 +145,12 @@ test("parsing flags loads no engine file: program/config.ts reaches only leaves"
     for (const next of graph.get(file) ?? []) walk(next);
   };
   walk("runtime/program/config.ts");
-  assert.equal([...reached].sort(), ["runtime/defaults.ts", "runtime/log.ts", "runtime/program/config.ts"]);
+  assert.equal([...reached].sort(), [
+    "runtime/defaults.ts",
+    "runtime/kube/kubeconfig-search.ts",
+    "runtime/log.ts",
+    "runtime/program/config.ts",
+  ]);
 });
 
 test.run();
