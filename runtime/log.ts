@@ -14,11 +14,6 @@ export interface Logger {
 
 let stderrClosed = false;
 
-/** From now on, log lines to stderr are dropped (writing to it failed: the pipe is closed). */
-export function markStderrClosed(): void {
-  stderrClosed = true;
-}
-
 /** Writes one line to stderr unless it is closed; never throws. */
 export function writeStderr(line: string): void {
   if (stderrClosed) return;

@@ -4,7 +4,6 @@
 // the process's state unknown: it is logged if the log can still be written, and the process
 // exits non-zero, as Node does by default.
 import { shutdownTimeoutMs } from "../defaults.ts";
-import { guardOutputStreams, markStderrClosed } from "../log.ts";
 
 type Deno = { addSignalListener(signal: string, handler: () => void): void; exit(code: number): never };
 const deno = () => (globalThis as { Deno?: Deno }).Deno;
@@ -32,24 +31,14 @@ export function onShutdownSignal(handler: (signal: string) => void, timeoutMs = 
   }
 }
 
-/** A write to stdout or stderr that failed because the reader went away. */
-function isClosedPipe(error: unknown): boolean {
-  const { code, name } = (typeof error === "object" && error !== null ? error : {}) as { code?: string; name?: string };
-  return ["EPIPE", "ERR_STREAM_DESTROYED", "ERR_STREAM_WRITE_AFTER_END"].includes(code ?? "") || name === "BrokenPipe";
-}
-
 /**
- * Logs an error nothing else caught, best effort, and exits with uncaughtExitCode. An error
- * from a closed log pipe is not a fault of the program: stderr is marked closed instead.
+ * Logs an error nothing else caught, best effort, and exits with uncaughtExitCode. A closed log
+ * pipe never gets here: guardOutputStreams (log.ts), which every program calls first, handles
+ * the streams' own errors.
  */
 export function exitOnUncaughtErrors(log: (message: string, fields: Record<string, unknown>) => void): void {
-  guardOutputStreams();
   let exiting = false;
   const fatal = (message: string, error: unknown) => {
-    if (isClosedPipe(error)) {
-      markStderrClosed();
-      return;
-    }
     if (exiting) return;
     exiting = true;
     try {
