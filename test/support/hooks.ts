@@ -2,9 +2,9 @@
 // under `deno serve`, for tests that point the controller at them with --remote-functions.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { eventually } from "./kube.ts";
+import { freePort } from "./process.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 
@@ -13,14 +13,6 @@ export interface HookServer {
   process: ChildProcess;
   logs: string[];
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export async function startHookServer(

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { testKubeConfig } from "../../support/kube.ts";
+import { outputOf } from "../../support/process.ts";
 import { installWidgetCrd } from "../../support/sample.ts";
 
 const root = join(import.meta.dirname, "..", "..", "..");
@@ -66,27 +67,10 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
 }
 
-const firstOutput = (stream: NodeJS.ReadableStream, pattern: RegExp) =>
-  new Promise<void>((resolve) => {
-    let text = "";
-    const onData = (chunk: Buffer) => {
-      text += chunk;
-      if (pattern.test(text)) {
-        stream.off("data", onData);
-        resolve();
-      }
-    };
-    stream.on("data", onData);
-  });
-
 test("with stderr closed, the program does not spin, and SIGTERM still stops it with code 0", async () => {
   const child = start(["--log-level=debug"]);
   try {
-    await within(
-      firstOutput(child.stderr!, /"caches synced"/),
-      60_000,
-      "caches synced",
-    );
+    await outputOf(child).waitFor(/"caches synced"/, 60_000, "caches synced");
     child.stderr!.destroy(); // the reader goes away, as `| head` does
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const before = cpuSeconds(child.pid!);
@@ -108,16 +92,15 @@ test("an error nothing caught is logged and ends the process with code 70", asyn
   // A module loaded before the program throws from a timer once the program runs.
   const planted = `data:text/javascript,setTimeout(() => { throw new Error("planted failure"); }, 3000);`;
   const child = start([], ["--import", planted]);
-  let stderr = "";
-  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk));
+  const output = outputOf(child);
   try {
     const { code } = await within(
       exitOf(child),
       30_000,
       "exit after the uncaught error",
     );
-    assert.is(code, 70, stderr.slice(-2000));
-    assert.match(stderr, /"msg":"uncaught exception".*planted failure/);
+    assert.is(code, 70, output.text().slice(-2000));
+    assert.match(output.text(), /"msg":"uncaught exception".*planted failure/);
   } finally {
     child.kill("SIGKILL");
   }

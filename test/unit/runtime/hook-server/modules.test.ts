@@ -10,6 +10,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { outputOf } from "../../../support/process.ts";
 
 const root = join(import.meta.dirname, "..", "..", "..", "..");
 const scratch = mkdtempSync(join(tmpdir(), "hook-server-modules-"));
@@ -43,22 +44,8 @@ registerHooks({ load(url, context, next) { if (url.startsWith("file:")) appendFi
     cwd: root,
     stdio: ["ignore", "ignore", "pipe"],
   });
-  let stderr = "";
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`the hook server did not start within 30 s:\n${stderr}`)),
-        30_000,
-      );
-      child.stderr!.on("data", (chunk: Buffer) => {
-        stderr += chunk;
-        if (stderr.includes('"serving hooks"')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.on("exit", (code) => reject(new Error(`the hook server exited with ${code}:\n${stderr}`)));
-    });
+    await outputOf(child).waitFor(/"serving hooks"/, 30_000, "the hook server to serve");
   } finally {
     child.kill("SIGKILL");
   }

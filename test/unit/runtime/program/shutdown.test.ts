@@ -3,26 +3,17 @@
 // so its lists fail and are retried for as long as it runs. The hook server too.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { freePort, outputOf } from "../../../support/process.ts";
 
 const root = join(import.meta.dirname, "..", "..", "..", "..");
 const scratch = mkdtempSync(join(tmpdir(), "shutdown-"));
 test.after(() => rmSync(scratch, { recursive: true, force: true }));
 /** Within Kubernetes' default grace period of 30 s, with room to spare. */
 const graceMs = 15_000;
-
-/** A port nothing listens on: bound, then closed. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function deadKubeconfig(): Promise<string> {
   const path = join(scratch, "kubeconfig");
@@ -33,7 +24,8 @@ async function deadKubeconfig(): Promise<string> {
       kind: "Config",
       clusters: [{
         name: "dead",
-        cluster: { server: `https://127.0.0.1:${await deadPort()}`, "insecure-skip-tls-verify": true },
+        // A free port: nothing listens there.
+        cluster: { server: `https://127.0.0.1:${await freePort()}`, "insecure-skip-tls-verify": true },
       }],
       users: [{ name: "u", user: { token: "t" } }],
       contexts: [{ name: "dead", context: { cluster: "dead", user: "u" } }],
@@ -49,28 +41,16 @@ async function stopWithSigterm(
   upLine: RegExp,
 ): Promise<{ code: number | null; ms: number; log: string }> {
   const child: ChildProcess = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-  let log = "";
+  const output = outputOf(child);
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`not up within 30 s:\n${log}`)), 30_000);
-      const onData = (chunk: Buffer) => {
-        log += chunk;
-        if (upLine.test(log)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout!.on("data", onData);
-      child.stderr!.on("data", onData);
-      child.on("exit", (code) => reject(new Error(`exited with ${code} before SIGTERM:\n${log}`)));
-    });
+    await output.waitFor(upLine, 30_000, "up");
     const sent = performance.now();
     child.kill("SIGTERM");
     const timer = setTimeout(() => child.kill("SIGKILL"), graceMs * 2);
     const code = await exited;
     clearTimeout(timer);
-    return { code, ms: performance.now() - sent, log };
+    return { code, ms: performance.now() - sent, log: output.text() };
   } finally {
     child.kill("SIGKILL");
   }
