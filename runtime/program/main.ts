@@ -109,10 +109,11 @@ export function runProgram<E extends Record<string, OptionSpec>>(
     {
       ...options,
       ...(definition.flags ? { extraOptions: definition.flags } : {}),
-      ...(definition.flagDefaults ? { flagDefaults: { ...definition.flagDefaults, ...options.flagDefaults } } : {}),
-      prepare: async (config, flags) => {
-        const named = { ...config, leaseName: config.leaseName || definition.leaseName || definition.name };
-        return options.prepare ? options.prepare(named, flags) : named;
+      // The program's Lease is the default of --leader-election-id (the manager's name otherwise).
+      flagDefaults: {
+        ...(definition.leaseName ? { leaseName: definition.leaseName } : {}),
+        ...definition.flagDefaults,
+        ...options.flagDefaults,
       },
     },
   );
