@@ -169,7 +169,8 @@ export type Hook<In, Out> = ((input: In) => Out) | RemoteHook;
 export interface ControllerDefinition<P extends KubeObject = KubeObject> {
   /** Names the controller in metrics, logs, events and the managed-by label. */
   name: string;
-  parent: Kind;
+  /** Its objects' type is the parent type P, so a kind from customKind() types the functions. */
+  parent: Kind<P>;
   children: Kind[];
   /** Kinds read but not owned, and what the parent needs of them (Metacontroller's customize hook). */
   related?: {

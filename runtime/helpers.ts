@@ -4,7 +4,11 @@
 import type { DesiredObject, ObjectsByKind } from "./controller.ts";
 
 /** A Ready condition; the runtime fills in lastTransitionTime and observedGeneration. */
-export function readyCondition(ready: boolean, reason: string, message: string) {
+export function readyCondition(
+  ready: boolean,
+  reason: string,
+  message: string,
+): { type: "Ready"; status: "True" | "False"; reason: string; message: string } {
   return { type: "Ready", status: ready ? "True" : "False", reason, message };
 }
 

@@ -79,67 +79,75 @@ const latencyBuckets = [
 ];
 
 export class Metrics {
-  readonly registry = new Registry();
-  readonly reconcileTotal = this.#counter(
+  readonly registry: Registry = new Registry();
+  readonly reconcileTotal: Counter<"controller" | "result"> = this.#counter(
     "controller_runtime_reconcile_total",
     "Total number of reconciliations per controller",
     ["controller", "result"],
   );
-  readonly reconcileErrors = this.#counter(
+  readonly reconcileErrors: Counter<"controller"> = this.#counter(
     "controller_runtime_reconcile_errors_total",
     "Total number of reconciliation errors per controller",
     ["controller"],
   );
-  readonly reconcileTime = this.#histogram(
+  readonly reconcileTime: Histogram<"controller"> = this.#histogram(
     "controller_runtime_reconcile_time_seconds",
     "Length of time per reconciliation per controller",
     ["controller"],
     reconcileBuckets,
   );
-  readonly activeWorkers = this.#gauge(
+  readonly activeWorkers: Gauge<"controller"> = this.#gauge(
     "controller_runtime_active_workers",
     "Number of currently used workers per controller",
     ["controller"],
   );
-  readonly maxWorkers = this.#gauge(
+  readonly maxWorkers: Gauge<"controller"> = this.#gauge(
     "controller_runtime_max_concurrent_reconciles",
     "Maximum number of concurrent reconciles per controller",
     ["controller"],
   );
-  readonly queueDepth = this.#gauge("workqueue_depth", "Current depth of workqueue", ["name"]);
-  readonly queueAdds = this.#counter("workqueue_adds_total", "Total number of adds handled by workqueue", ["name"]);
-  readonly queueLatency = this.#histogram(
+  readonly queueDepth: Gauge<"name"> = this.#gauge("workqueue_depth", "Current depth of workqueue", ["name"]);
+  readonly queueAdds: Counter<"name"> = this.#counter(
+    "workqueue_adds_total",
+    "Total number of adds handled by workqueue",
+    ["name"],
+  );
+  readonly queueLatency: Histogram<"name"> = this.#histogram(
     "workqueue_queue_duration_seconds",
     "How long in seconds an item stays in workqueue before being requested",
     ["name"],
     queueBuckets,
   );
-  readonly workDuration = this.#histogram(
+  readonly workDuration: Histogram<"name"> = this.#histogram(
     "workqueue_work_duration_seconds",
     "How long in seconds processing an item from workqueue takes",
     ["name"],
     queueBuckets,
   );
-  readonly queueRetries = this.#counter("workqueue_retries_total", "Total number of retries handled by workqueue", [
-    "name",
-  ]);
-  readonly leader = this.#gauge(
+  readonly queueRetries: Counter<"name"> = this.#counter(
+    "workqueue_retries_total",
+    "Total number of retries handled by workqueue",
+    [
+      "name",
+    ],
+  );
+  readonly leader: Gauge<"name"> = this.#gauge(
     "leader_election_master_status",
     "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master",
     ["name"],
   );
-  readonly eventToApply = this.#histogram(
+  readonly eventToApply: Histogram<"controller"> = this.#histogram(
     "controller_runtime_event_to_apply_seconds",
     "Time from a watch event being observed to the write it caused being acknowledged by the API server",
     ["controller"],
     latencyBuckets,
   );
-  readonly restRequests = this.#counter(
+  readonly restRequests: Counter<"method" | "code"> = this.#counter(
     "rest_client_requests_total",
     "Number of HTTP requests to the Kubernetes API, partitioned by method and status code",
     ["method", "code"],
   );
-  readonly watchRestarts = this.#counter(
+  readonly watchRestarts: Counter<"kind" | "group" | "reason"> = this.#counter(
     "informer_list_watch_restarts_total",
     "Lists and watch restarts per kind and reason",
     ["kind", "group", "reason"],

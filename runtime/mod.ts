@@ -28,7 +28,21 @@ export {
   type SyncResponse,
   type UpdateMethod,
 } from "./controller.ts";
-export { builtinKinds, groupOf, type Kind, kind, kindKey } from "./kube/kinds.ts";
+export { type BuiltinKindName, builtinKinds, groupOf, type Kind, kind, kindKey } from "./kube/kinds.ts";
+export {
+  type CustomKind,
+  customKind,
+  type CustomKindOptions,
+  type CustomObject,
+  IntOrString,
+  type ObjectOf,
+  PreserveUnknown,
+  type PrinterColumn,
+  type RuntimeStatus,
+  type ValidationRule,
+} from "./schema/kind.ts";
+/** TypeBox, the schema builder custom kinds are declared with (one copy, the runtime's). */
+export { type Static, type TObject, type TSchema, Type } from "typebox";
 export {
   controllerOf,
   type KubeObject,

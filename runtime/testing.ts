@@ -1,5 +1,7 @@
-// The runtime's door for testing functions as data: check an answer exactly as the runtime
-// checks it before writing anything, so a unit test fails on what would fail in a cluster.
+// The runtime's door for testing functions as data: run a function on a request exactly as
+// the runtime would (the parent checked against its kind's schema, the answer validated), build
+// objects as the API server holds them, and converge a controller to its fixed point, all
+// without a cluster.
 export {
   InvalidResponseError,
   maxChildBytes,
@@ -9,3 +11,7 @@ export {
   validateResponse,
   type ValidResponse,
 } from "./reconcile/validate.ts";
+export { FunctionError, InvalidParentError } from "./reconcile/failures.ts";
+export { byKind, runSync, stored, type TestRequest } from "./kit/function.ts";
+export { converge, type Converged, type ConvergeOptions } from "./kit/converge.ts";
+export { parentProblems, schemaProblems } from "./schema/check.ts";

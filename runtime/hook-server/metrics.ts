@@ -7,7 +7,7 @@ import { type WebhookName, webhookNames } from "../webhook/wire.ts";
 const durationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export class HookMetrics {
-  readonly registry = new Registry();
+  readonly registry: Registry = new Registry();
   readonly #requests = new Map<WebhookName, Counter<"code" | "method" | "controller_name">>();
   readonly #durations = new Map<WebhookName, Histogram<"method" | "controller_name">>();
   readonly #inFlight = new Map<WebhookName, Gauge<"controller_name">>();

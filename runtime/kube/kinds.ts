@@ -1,12 +1,20 @@
 // What the runtime needs to know about a kind to reach it over REST.
+import type { KubeObject } from "./objects.ts";
 
-export interface Kind {
+/**
+ * A kind as the runtime reaches it over REST. The type parameter names the shape of its objects
+ * (a kind made by customKind() carries its spec and status types), so a controller's parent
+ * type follows from its parent kind.
+ */
+export interface Kind<T extends KubeObject = KubeObject> {
   /** "v1" for the core group, "group/version" otherwise. */
   apiVersion: string;
   kind: string;
   /** The resource name in URLs, e.g. "statefulsets". */
   plural: string;
   namespaced: boolean;
+  /** Type-only, never set: carries T (a method, so Kind<Special> and Kind<KubeObject> mix). */
+  objectType?(object: T): void;
 }
 
 export function kind(apiVersion: string, kind: string, plural: string, namespaced = true): Kind {
@@ -16,10 +24,10 @@ export function kind(apiVersion: string, kind: string, plural: string, namespace
 /** The API group of an apiVersion ("" for the core group). */
 export const groupOf = (
   apiVersion: string,
-) => (apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "");
+): string => (apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "");
 
 /** "Kind.apiVersion", the key Metacontroller uses to group children, e.g. "StatefulSet.apps/v1". */
-export const kindKey = (kind: Pick<Kind, "apiVersion" | "kind">) => `${kind.kind}.${kind.apiVersion}`;
+export const kindKey = (kind: Pick<Kind, "apiVersion" | "kind">): string => `${kind.kind}.${kind.apiVersion}`;
 
 export function resourcePath(kind: Kind, namespace?: string, name?: string, subresource?: string): string {
   const base = kind.apiVersion.includes("/") ? `/apis/${kind.apiVersion}` : `/api/${kind.apiVersion}`;
@@ -28,8 +36,50 @@ export function resourcePath(kind: Kind, namespace?: string, name?: string, subr
   return `${base}${scope}/${kind.plural}${object}${name && subresource ? `/${subresource}` : ""}`;
 }
 
+/** The names of builtinKinds. */
+export type BuiltinKindName =
+  | "ConfigMap"
+  | "Secret"
+  | "Service"
+  | "Pod"
+  | "ServiceAccount"
+  | "Namespace"
+  | "Node"
+  | "PersistentVolumeClaim"
+  | "Endpoints"
+  | "StatefulSet"
+  | "Deployment"
+  | "DaemonSet"
+  | "ReplicaSet"
+  | "Job"
+  | "CronJob"
+  | "Ingress"
+  | "NetworkPolicy"
+  | "HorizontalPodAutoscaler"
+  | "Role"
+  | "RoleBinding"
+  | "ClusterRole"
+  | "ClusterRoleBinding"
+  | "EndpointSlice"
+  | "PodDisruptionBudget"
+  | "Lease"
+  | "Event"
+  | "StorageClass"
+  | "TokenReview"
+  | "SubjectAccessReview"
+  | "CustomResourceDefinition"
+  | "PersistentVolume"
+  | "ResourceQuota"
+  | "LimitRange"
+  | "ReplicationController"
+  | "ControllerRevision"
+  | "IngressClass"
+  | "PriorityClass"
+  | "ValidatingWebhookConfiguration"
+  | "MutatingWebhookConfiguration";
+
 /** Kinds of the core Kubernetes API that controllers commonly own or read. */
-export const builtinKinds = {
+export const builtinKinds: Readonly<Record<BuiltinKindName, Kind>> = {
   ConfigMap: kind("v1", "ConfigMap", "configmaps"),
   Secret: kind("v1", "Secret", "secrets"),
   Service: kind("v1", "Service", "services"),
@@ -65,4 +115,23 @@ export const builtinKinds = {
     "customresourcedefinitions",
     false,
   ),
-} as const;
+  PersistentVolume: kind("v1", "PersistentVolume", "persistentvolumes", false),
+  ResourceQuota: kind("v1", "ResourceQuota", "resourcequotas"),
+  LimitRange: kind("v1", "LimitRange", "limitranges"),
+  ReplicationController: kind("v1", "ReplicationController", "replicationcontrollers"),
+  ControllerRevision: kind("apps/v1", "ControllerRevision", "controllerrevisions"),
+  IngressClass: kind("networking.k8s.io/v1", "IngressClass", "ingressclasses", false),
+  PriorityClass: kind("scheduling.k8s.io/v1", "PriorityClass", "priorityclasses", false),
+  ValidatingWebhookConfiguration: kind(
+    "admissionregistration.k8s.io/v1",
+    "ValidatingWebhookConfiguration",
+    "validatingwebhookconfigurations",
+    false,
+  ),
+  MutatingWebhookConfiguration: kind(
+    "admissionregistration.k8s.io/v1",
+    "MutatingWebhookConfiguration",
+    "mutatingwebhookconfigurations",
+    false,
+  ),
+};

@@ -10,7 +10,6 @@ import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { defaultKubeconfigFound, serviceAccountTokenFile } from "./kubeconfig-search.ts";
 
-const configModule = "@kubernetes/client-node/dist/config.js";
 let hooked = false;
 
 async function slimClientNode(): Promise<void> {
@@ -53,7 +52,7 @@ export class NoKubeconfigError extends Error {
 export async function loadKubeConfig(path?: string): Promise<KubeConfig> {
   if (!path && !defaultKubeconfigFound(process.env, homedir())) throw new NoKubeconfigError(homedir());
   await slimClientNode();
-  const { KubeConfig } = (await import(configModule)) as typeof import("@kubernetes/client-node");
+  const { KubeConfig } = await import("@kubernetes/client-node/dist/config.js");
   const config = new KubeConfig();
   if (path) config.loadFromFile(path);
   else config.loadFromDefault();

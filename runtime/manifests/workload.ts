@@ -2,6 +2,7 @@
 // ClusterRole bound to it, and a Deployment of two replicas (leader election, non-root,
 // read-only root filesystem, probes on the runtime's port).
 import { stringify } from "yaml";
+import type { KubeObject } from "../kube/objects.ts";
 import type { PolicyRule } from "../rbac.ts";
 
 export interface Workload {
@@ -11,7 +12,10 @@ export interface Workload {
 }
 
 /** The ServiceAccount, a ClusterRole with these rules (or only these labels, for an aggregated one) and the binding. */
-export function identity({ name, namespace, labels }: Workload, rules: PolicyRule[]) {
+export function identity(
+  { name, namespace, labels }: Workload,
+  rules: PolicyRule[],
+): { serviceAccount: KubeObject; clusterRole: KubeObject; clusterRoleBinding: KubeObject } {
   return {
     serviceAccount: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace, labels } },
     clusterRole: { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name, labels }, rules },
@@ -41,7 +45,7 @@ export function deployment(
     port: number;
     portName: string;
   },
-) {
+): KubeObject {
   const port = container.portName;
   return {
     apiVersion: "apps/v1",

@@ -18,7 +18,7 @@ import {
 /** The port the runtime serves RPCs, health and metrics on, unless the program or --port says otherwise. */
 export const defaultPort = 8080;
 
-type OptionType = "string" | "number" | "boolean";
+export type OptionType = "string" | "number" | "boolean";
 
 export interface OptionSpec {
   flag: string;
@@ -28,7 +28,36 @@ export interface OptionSpec {
   description: string;
 }
 
-export const runtimeOptions = {
+/** The type of each of the runtime's own options. */
+interface RuntimeOptionTypes {
+  kubeconfig: "string";
+  namespaces: "string";
+  leaderElect: "boolean";
+  leaseName: "string";
+  leaseNamespace: "string";
+  leaseDurationSeconds: "number";
+  renewDeadlineSeconds: "number";
+  retryPeriodSeconds: "number";
+  identity: "string";
+  port: "number";
+  host: "string";
+  concurrency: "number";
+  logLevel: "string";
+  maxMessageBytes: "number";
+  maxHeaderBytes: "number";
+  maxConcurrentStreams: "number";
+  apiAuth: "string";
+  apiAuthCacheTtlSeconds: "number";
+  tlsCertFile: "string";
+  tlsPrivateKeyFile: "string";
+}
+
+/** An option whose value type is known from its declaration. */
+export interface TypedOptionSpec<T extends OptionType> extends OptionSpec {
+  type: T;
+}
+
+export const runtimeOptions: { readonly [K in keyof RuntimeOptionTypes]: TypedOptionSpec<RuntimeOptionTypes[K]> } = {
   kubeconfig: {
     flag: "kubeconfig",
     env: "KUBECONFIG",
@@ -166,7 +195,7 @@ export const runtimeOptions = {
     default: "",
     description: "PEM private key of --tls-cert-file",
   },
-} satisfies Record<string, OptionSpec>;
+};
 
 type ValueOf<S extends OptionSpec> = S["type"] extends "number" ? number
   : S["type"] extends "boolean" ? boolean

@@ -67,7 +67,7 @@ export interface ComponentContext extends ServiceContext {
 export class Manager {
   readonly options: ManagerOptions;
   readonly log: Logger;
-  readonly metrics = new Metrics(() =>
+  readonly metrics: Metrics = new Metrics(() =>
     this.informers.all.map((informer) => ({ kind: informer.kind, size: informer.size }))
   );
   readonly client: KubeClient;
@@ -76,7 +76,7 @@ export class Manager {
   readonly controllers: ControllerSet;
   readonly elector: LeaderElector | undefined;
   /** SERVING once caches have synced, NOT_SERVING again from the start of shutdown (grpc.health.v1). */
-  readonly health = new HealthStatus();
+  readonly health: HealthStatus = new HealthStatus();
   #server: RunningServer | undefined;
   readonly #stopHooks: Array<() => void | Promise<void>> = [];
   readonly #startedComponents: Component[] = [];

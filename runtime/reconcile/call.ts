@@ -13,10 +13,8 @@ import type { KubeObject } from "../kube/objects.ts";
 import { callRemote } from "../webhook/client.ts";
 import { relatedRequestsOf, type RelatedResource } from "../webhook/customize.ts";
 import { customizeBody, syncAnswer, syncBody } from "../webhook/wire.ts";
-import { FunctionError, HookError, InvalidResponseError } from "./failures.ts";
-
-/** Which of a controller's functions is called. */
-export type FunctionName = "sync" | "finalize" | "related";
+import { HookError, InvalidResponseError } from "./failures.ts";
+import { callLocal, type FunctionName } from "./local-call.ts";
 
 async function call<In, Out>(
   hook: Hook<In, Out>,
@@ -32,19 +30,7 @@ async function call<In, Out>(
       throw error;
     }
   }
-  let answer: unknown;
-  try {
-    answer = hook(input);
-  } catch (error) {
-    throw new FunctionError(name, error);
-  }
-  if (answer instanceof Promise) {
-    answer.catch(() => undefined);
-    throw new InvalidResponseError([
-      `the function returned a Promise; ${name} must be synchronous and pure (declare a remote hook for work elsewhere)`,
-    ]);
-  }
-  return answer;
+  return callLocal(hook, name, input);
 }
 
 /** The sync or finalize answer, not yet validated. */

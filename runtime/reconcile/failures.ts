@@ -21,6 +21,20 @@ export class InvalidResponseError extends Error {
   }
 }
 
+/** The parent does not fit its kind's schema (schema/check.ts), so its functions are not called. */
+export class InvalidParentError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(
+      `the parent does not match its kind's schema: ${problems.slice(0, 5).join("; ")}${
+        problems.length > 5 ? ` (and ${problems.length - 5} more)` : ""
+      }; fix the object, or apply the CRD generated from the kind`,
+    );
+    this.name = "InvalidParentError";
+    this.problems = problems;
+  }
+}
+
 /** A remote hook that did not answer, or answered something other than a JSON object. */
 export class HookError extends Error {
   /** The body could not be used as an answer (as opposed to: no answer). */
@@ -58,12 +72,13 @@ export class NameTakenError extends Error {
 
 export function failureReasonOf(error: unknown): FailureReason {
   if (error instanceof InvalidResponseError) return "InvalidResponse";
+  if (error instanceof InvalidParentError) return "InvalidSpec";
   if (error instanceof FunctionError || error instanceof HookError) return "SyncFailed";
   return "ApplyFailed";
 }
 
 /** Condition reasons the runtime writes when a sync fails; cleared by the next good sync. */
-export const failureReasons = ["SyncFailed", "InvalidResponse", "ApplyFailed"] as const;
+export const failureReasons = ["SyncFailed", "InvalidResponse", "InvalidSpec", "ApplyFailed"] as const;
 export type FailureReason = (typeof failureReasons)[number];
 
 /** Longest failure message written to a condition. */

@@ -1,7 +1,8 @@
 // The house rules, read from the sources: no import cycles (type-only and dynamic imports
 // included); the runtime imports nothing outside runtime/; products import neither
-// each other nor the runtime's insides, only its doors (runtime/package.json's exports); and
-// parsing a program's flags loads no engine file.
+// each other nor the runtime's insides, only its doors (the exports of runtime/deno.json, the
+// sources of runtime/package.json's); examples import the runtime only by its package name;
+// and parsing a program's flags loads no engine file.
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { test } from "uvu";
@@ -13,7 +14,7 @@ const sourceFolders = ["runtime", "functions", "dev", "test", "bench", "deploy"]
 function sources(dir: string): string[] {
   return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === "node_modules" ? [] : sources(path);
+    if (entry.isDirectory()) return entry.name === "node_modules" || entry.name === "dist" ? [] : sources(path);
     return entry.name.endsWith(".ts") ? [path] : [];
   });
 }
@@ -29,6 +30,7 @@ export function importsOf(text: string): string[] {
 }
 
 const files = [
+  ...sources("examples"),
   ...sources("runtime"),
   ...sources("functions"),
   ...sources("dev"),
@@ -46,9 +48,15 @@ const graph = new Map<string, string[]>(
     ),
   ]),
 );
-const doors = Object.values(
-  JSON.parse(readFileSync(join(root, "runtime", "package.json"), "utf8")).exports as Record<string, string>,
-).map((path) => join("runtime", path));
+const sourceDoors = JSON.parse(readFileSync(join(root, "runtime", "deno.json"), "utf8")).exports as Record<
+  string,
+  string
+>;
+const packageDoors = JSON.parse(readFileSync(join(root, "runtime", "package.json"), "utf8")).exports as Record<
+  string,
+  { types: string; default: string }
+>;
+const doors = Object.values(sourceDoors).map((path) => join("runtime", path));
 const top = (file: string) => file.split("/")[0]!;
 const productOf = (file: string) => (file.startsWith("functions/") ? file.split("/")[1] : undefined);
 /**
@@ -127,8 +135,27 @@ test("no product imports another", () => {
   );
 });
 
+test("npm and JSR have the same doors: each compiled door is its source's JavaScript and declarations", () => {
+  assert.equal(Object.keys(packageDoors).sort(), Object.keys(sourceDoors).sort());
+  for (const [name, source] of Object.entries(sourceDoors)) {
+    const compiled = source.replace(/^\.\//, "./dist/").replace(/\.ts$/, "");
+    assert.equal(packageDoors[name], { types: `${compiled}.d.ts`, default: `${compiled}.js` }, name);
+  }
+});
+
+test("examples import the runtime by its package name only, as users do", () => {
+  assert.equal(
+    violations((from) => top(from) === "examples").filter((edge) =>
+      !edge.split(" -> ")[1]!.startsWith(
+        edge.split(" -> ")[0]!.split("/").slice(0, 2).join("/") + "/",
+      )
+    ),
+    [],
+  );
+});
+
 test("outside the runtime, only its doors are imported", () => {
-  assert.ok(doors.includes("runtime/mod.ts"), 'runtime/package.json exports runtime/mod.ts as "."');
+  assert.ok(doors.includes("runtime/mod.ts"), 'runtime/deno.json exports runtime/mod.ts as "."');
   assert.equal(
     violations((from, to) =>
       top(from) !== "runtime" && top(to) === "runtime" && !doors.includes(to) && !testsTheRuntime(from)

@@ -1,0 +1,89 @@
+// The controller against a real cluster: KUBECONFIG=<file> node --test e2e.test.ts
+// It installs the CRD, runs main.ts as a process, and checks what a user would with kubectl:
+// the children appear, the Website becomes Ready, and deleting it takes its children along.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { after, before, test } from "node:test";
+import { builtinKinds, type KubeObject } from "@kubefn/runtime";
+import { crdOf } from "@kubefn/runtime/manifests";
+import { isNotFound, KubeClient, loadKubeConfig } from "@kubefn/runtime/run";
+import { Website } from "./website.ts";
+
+const kubeconfig = process.env.KUBECONFIG;
+if (!kubeconfig) throw new Error("set KUBECONFIG to a cluster to test against");
+const client = new KubeClient(await loadKubeConfig(kubeconfig));
+const namespace = `website-e2e-${process.pid}`;
+let controller: ChildProcess | undefined;
+let logs = "";
+
+async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; controller output:\n${logs}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+before(async () => {
+  const crd = crdOf(Website);
+  await client.create(builtinKinds.CustomResourceDefinition, crd).catch((error) => {
+    if ((error as { status?: number }).status !== 409) throw error;
+  });
+  await until("the CRD to be established", async () => {
+    const found = await client.get(builtinKinds.CustomResourceDefinition, undefined, crd.metadata.name);
+    const conditions = (found.status as { conditions?: Array<{ type: string; status: string }> }).conditions ?? [];
+    return conditions.some((condition) => condition.type === "Established" && condition.status === "True");
+  });
+  await client.create(builtinKinds.Namespace, { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } });
+  // The same runtime that runs this test runs the controller: Node, or Deno (`deno test -A`).
+  const runtime = "Deno" in globalThis ? ["run", "--allow-all"] : [];
+  controller = spawn(process.execPath, [
+    ...runtime,
+    "main.ts",
+    `--kubeconfig=${kubeconfig}`,
+    `--namespaces=${namespace}`,
+    "--leader-elect=false",
+    "--port=0",
+  ], { cwd: import.meta.dirname, stdio: ["ignore", "pipe", "pipe"] });
+  controller.stdout!.on("data", (chunk) => (logs += chunk));
+  controller.stderr!.on("data", (chunk) => (logs += chunk));
+});
+
+after(async () => {
+  if (controller && controller.exitCode === null) {
+    const exited = new Promise((resolve) => controller!.once("exit", resolve));
+    controller.kill("SIGTERM");
+    await exited;
+  }
+  await client.delete(builtinKinds.Namespace, undefined, namespace).catch(() => undefined);
+});
+
+test("a Website gets its Deployment, Service and Ingress, becomes Ready, and takes them along when deleted", async () => {
+  await client.create(Website, {
+    apiVersion: Website.apiVersion,
+    kind: Website.kind,
+    metadata: { name: "blog", namespace },
+    spec: { image: "nginx:1.27", host: "blog.example.com" },
+  } as KubeObject);
+  const deployment = await until("the Deployment", () => client.get(builtinKinds.Deployment, namespace, "blog"));
+  assert.equal((deployment.spec as { replicas: number }).replicas, 1, "the CRD's default for replicas");
+  await until("the Service", () => client.get(builtinKinds.Service, namespace, "blog"));
+  await until("the Ingress", () => client.get(builtinKinds.Ingress, namespace, "blog"));
+  const ready = await until("the Website to be Ready", async () => {
+    const website = await client.get<Website>(Website, namespace, "blog");
+    return website.status?.conditions?.find((condition) => condition.type === "Ready" && condition.status === "True");
+  }, 120_000);
+  assert.match(ready.message ?? "", /1 of 1 replicas available/);
+
+  await client.delete(Website, namespace, "blog");
+  await until("the Deployment to be collected", async () => {
+    try {
+      await client.get(builtinKinds.Deployment, namespace, "blog");
+      return false;
+    } catch (error) {
+      return isNotFound(error);
+    }
+  });
+});

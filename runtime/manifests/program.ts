@@ -1,0 +1,68 @@
+// Everything a program needs in a cluster, from its declaration: the CRD of each custom kind
+// its controllers use (declared with customKind()), a ServiceAccount, a ClusterRole derived
+// from what the controllers watch and write plus the manager's own needs (Events, the Lease),
+// its binding, and a Deployment of the image. Pure: the documents to write as YAML.
+import type { Access } from "../kube/access.ts";
+import type { Kind } from "../kube/kinds.ts";
+import type { KubeObject } from "../kube/objects.ts";
+import type { Program } from "../program/main.ts";
+import { type OptionSpec, parseOptions, parseRuntimeConfig, type Values } from "../program/config.ts";
+import { controllerAccess, managerAccess, policyRules } from "../rbac.ts";
+import { isCustomKind } from "../schema/kind.ts";
+import { crdOf } from "./crd.ts";
+import { deployment, identity } from "./workload.ts";
+
+export interface ProgramManifestOptions {
+  /** The image that runs the program (its entrypoint starts it). */
+  image: string;
+  /** Where the ServiceAccount and Deployment go; default "default". */
+  namespace?: string;
+  /** Arguments for the program, after the runtime's --leader-elect=true. */
+  args?: string[];
+  /** The container's command, when the image's entrypoint does not start the program. */
+  command?: string[];
+  /** Access the program needs beyond its controllers' (what its RPC services or components read). */
+  access?: readonly Access[];
+}
+
+/** The custom kinds a program's controllers use as parents or children, each once. */
+function customKindsOf(kinds: readonly Kind[]): KubeObject[] {
+  const seen = new Map<string, KubeObject>();
+  for (const kind of kinds) {
+    if (isCustomKind(kind) && !seen.has(`${kind.plural}.${kind.group}`)) {
+      seen.set(`${kind.plural}.${kind.group}`, crdOf(kind));
+    }
+  }
+  return [...seen.values()];
+}
+
+/** The documents that install a program: CRDs first, then its identity and Deployment. */
+export function programManifests<E extends Record<string, OptionSpec>>(
+  definition: Program<E>,
+  options: ProgramManifestOptions,
+): KubeObject[] {
+  const config = { ...parseRuntimeConfig([], {}), ...definition.flagDefaults };
+  const flags = parseOptions(definition.flags ?? ({} as E), [], {}) as Values<E>;
+  const built = definition.build(flags, config);
+  const controllers = built.controllers ?? [];
+  const namespace = options.namespace ?? "default";
+  const labels = { "app.kubernetes.io/name": definition.name };
+  const workload = { name: definition.name, namespace, labels };
+  const rules = policyRules([
+    ...controllers.flatMap(controllerAccess),
+    ...managerAccess({ leaderElection: true, apiAuth: config.apiAuth !== "none" }),
+    ...(options.access ?? []),
+  ]);
+  return [
+    ...customKindsOf(controllers.flatMap((controller) => [controller.parent, ...controller.children])),
+    ...Object.values(identity(workload, rules)),
+    deployment(workload, {
+      name: "controller",
+      image: options.image,
+      ...(options.command ? { command: options.command } : {}),
+      args: ["--leader-elect=true", ...(options.args ?? [])],
+      port: config.port,
+      portName: "http",
+    }),
+  ];
+}

@@ -1,0 +1,153 @@
+// Custom kinds declared once, with TypeBox: the schema of spec and status is JSON Schema the
+// runtime turns into the CRD (manifests door: crdOf) and checks parents against before sync,
+// and its static type is the type of the parent the controller's functions get. Pure.
+import { type Static, type TObject, type TUnsafe, Type } from "typebox";
+import type { Kind } from "../kube/kinds.ts";
+import type { KubeObject } from "../kube/objects.ts";
+
+/** What the runtime itself writes into the status of a parent it owns. */
+export interface RuntimeStatus {
+  /** The generation of the spec the status describes. */
+  observedGeneration?: number;
+  /** Kubernetes conditions, keyed by type; the runtime keeps Ready=False for failed syncs. */
+  conditions?: Array<{
+    type: string;
+    status: "True" | "False" | "Unknown";
+    reason?: string;
+    message?: string;
+    lastTransitionTime?: string;
+    observedGeneration?: number;
+  }>;
+}
+
+/** An object of a custom kind: its spec and status typed by the kind's schemas. */
+export type CustomObject<Spec, Status> = KubeObject & { spec: Spec; status?: Status & RuntimeStatus };
+
+/** A column `kubectl get` prints (additionalPrinterColumns); Age is always added last. */
+export interface PrinterColumn {
+  name: string;
+  type: "string" | "integer" | "number" | "boolean" | "date";
+  /** A simple JSONPath into the object, e.g. ".spec.image" or ".status.conditions[?(@.type=='Ready')].status". */
+  jsonPath: string;
+  description?: string;
+  /** 0 (default) shows the column always, higher ones only with -o wide. */
+  priority?: number;
+}
+
+/** A CEL rule the API server checks on every write of the spec (x-kubernetes-validations). */
+export interface ValidationRule {
+  /** A CEL expression over `self` (the spec) and, for transition rules, `oldSelf`. */
+  rule: string;
+  message?: string;
+  messageExpression?: string;
+  reason?: "FieldValueInvalid" | "FieldValueForbidden" | "FieldValueRequired" | "FieldValueDuplicate";
+  fieldPath?: string;
+}
+
+export interface CustomKindOptions<Spec extends TObject, Status extends TObject> {
+  /** The API group, e.g. "example.com". */
+  group: string;
+  /** The version served and stored, e.g. "v1" or "v1alpha1". */
+  version: string;
+  /** The kind, e.g. "Website". */
+  kind: string;
+  /** The resource name in URLs; default: the kind in lower case, pluralized in the English way. */
+  plural?: string;
+  /** Default "Namespaced". */
+  scope?: "Namespaced" | "Cluster";
+  shortNames?: string[];
+  /** Groups of kinds that `kubectl get <category>` lists together. */
+  categories?: string[];
+  /** The spec's schema: a TypeBox object (Type.Object). */
+  spec: Spec;
+  /** The status's schema, without observedGeneration and conditions, which every kind gets. */
+  status?: Status;
+  columns?: PrinterColumn[];
+  /** CEL rules on the spec. */
+  validations?: ValidationRule[];
+}
+
+/** A kind made by customKind(): a Kind whose objects carry the typed spec and status, and what its CRD needs. */
+export interface CustomKind<Spec extends TObject = TObject, Status extends TObject = TObject>
+  extends Kind<CustomObject<Static<Spec>, Static<Status>>> {
+  readonly group: string;
+  readonly version: string;
+  readonly scope: "Namespaced" | "Cluster";
+  readonly shortNames: readonly string[];
+  readonly categories: readonly string[];
+  readonly columns: readonly PrinterColumn[];
+  readonly validations: readonly ValidationRule[];
+  readonly schema: { readonly spec: Spec; readonly status: Status | undefined };
+}
+
+/** The type of the objects of a kind: `ObjectOf<typeof Website>`. */
+export type ObjectOf<K> = K extends Kind<infer T> ? T : never;
+
+/** English plural of a lower-case word: policy → policies, class → classes, website → websites. */
+export function pluralOf(word: string): string {
+  if (/[^aeiou]y$/.test(word)) return `${word.slice(0, -1)}ies`;
+  if (/(s|x|z|ch|sh)$/.test(word)) return `${word}es`;
+  return `${word}s`;
+}
+
+const dnsSubdomain = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
+
+/**
+ * Declares a custom kind from TypeBox schemas of its spec and status. The result is a Kind
+ * (use it as a controller's parent or child, and `ObjectOf<typeof K>` for its objects), and
+ * crdOf() (manifests door) turns it into its CustomResourceDefinition.
+ */
+export function customKind<Spec extends TObject, Status extends TObject = TObject>(
+  options: CustomKindOptions<Spec, Status>,
+): CustomKind<Spec, Status> {
+  if (!dnsSubdomain.test(options.group) || !options.group.includes(".")) {
+    throw new Error(
+      `customKind ${options.kind}: group "${options.group}" must be a DNS name with a dot, e.g. example.com`,
+    );
+  }
+  if (!/^v[0-9]+((alpha|beta)[0-9]+)?$/.test(options.version)) {
+    throw new Error(`customKind ${options.kind}: version "${options.version}" must look like v1, v1beta1 or v2alpha3`);
+  }
+  if (!/^[A-Z][A-Za-z0-9]*$/.test(options.kind)) {
+    throw new Error(`customKind "${options.kind}": a kind is CamelCase, starting with a capital letter`);
+  }
+  if (options.spec?.type !== "object") {
+    throw new Error(`customKind ${options.kind}: spec must be a TypeBox object schema (Type.Object({...}))`);
+  }
+  if (options.status !== undefined && options.status.type !== "object") {
+    throw new Error(`customKind ${options.kind}: status must be a TypeBox object schema (Type.Object({...}))`);
+  }
+  const scope = options.scope ?? "Namespaced";
+  return {
+    apiVersion: `${options.group}/${options.version}`,
+    kind: options.kind,
+    plural: options.plural ?? pluralOf(options.kind.toLowerCase()),
+    namespaced: scope === "Namespaced",
+    group: options.group,
+    version: options.version,
+    scope,
+    shortNames: options.shortNames ?? [],
+    categories: options.categories ?? [],
+    columns: options.columns ?? [],
+    validations: options.validations ?? [],
+    schema: { spec: options.spec, status: options.status },
+  };
+}
+
+/** Whether a kind was made by customKind() and so carries schemas. */
+export const isCustomKind = (kind: Kind): kind is CustomKind =>
+  typeof (kind as CustomKind).schema === "object" && (kind as CustomKind).schema !== null;
+
+/** A field that holds an integer or a string (a port name or number, "25%"): x-kubernetes-int-or-string. */
+export function IntOrString(options: { description?: string } = {}): TUnsafe<number | string> {
+  return Type.Unsafe<number | string>({ ...options, "x-kubernetes-int-or-string": true });
+}
+
+/** A field kept as it is, whatever it holds (x-kubernetes-preserve-unknown-fields): an embedded object, say. */
+export function PreserveUnknown(options: { description?: string } = {}): TUnsafe<Record<string, unknown>> {
+  return Type.Unsafe<Record<string, unknown>>({
+    ...options,
+    type: "object",
+    "x-kubernetes-preserve-unknown-fields": true,
+  });
+}
