@@ -4,7 +4,7 @@
 // objects as the API server holds them, to build requests from. Pure.
 import type { ActionResult, LocalControllerDefinition, ObjectsByKind, SyncRequest } from "../controller.ts";
 import { kindKey } from "../kube/kinds.ts";
-import type { KubeObject } from "../kube/objects.ts";
+import type { KubeObject, ObjectMeta } from "../kube/objects.ts";
 import { InvalidParentError } from "../reconcile/failures.ts";
 import { callLocal } from "../reconcile/local-call.ts";
 import { validateResponse, type ValidResponse } from "../reconcile/validate.ts";

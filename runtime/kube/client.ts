@@ -260,7 +260,7 @@ export class KubeClient {
       response = await fetch(url, {
         method,
         headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        body: options.body === undefined ? undefined : encodeBody(options.body, options.contentType),
         dispatcher: (this.#dispatcher ??= context.getDispatcher()) as never,
         signal: signals.length ? AbortSignal.any(signals) : undefined,
       });
@@ -284,6 +284,17 @@ export class KubeClient {
       status.details,
     );
   }
+}
+
+/**
+ * The request body as JSON. A JSON patch's test op compares the encoded bytes of a value, and
+ * the API server encodes <, > and & as \u003c, \u003e and \u0026 (Go's encoding/json), so
+ * a test of a string holding them fails unless the patch encodes them the same way.
+ */
+export function encodeBody(body: unknown, contentType: string | undefined): string {
+  const json = JSON.stringify(body);
+  if (contentType !== "application/json-patch+json") return json;
+  return json.replace(/[<>&\u2028\u2029]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** Lists and watches omit apiVersion/kind on items; put them back so objects are self-describing. */
