@@ -15,3 +15,4 @@ export { FunctionError, InvalidParentError } from "./reconcile/failures.ts";
 export { byKind, runSync, stored, type TestRequest } from "./kit/function.ts";
 export { converge, type Converged, type ConvergeOptions } from "./kit/converge.ts";
 export { parentProblems, schemaProblems } from "./schema/check.ts";
+export { eventually, type EventuallyOptions } from "./kit/eventually.ts";

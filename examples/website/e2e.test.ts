@@ -7,6 +7,7 @@ import { after, before, test } from "node:test";
 import { builtinKinds, type KubeObject } from "@kubefn/runtime";
 import { crdOf } from "@kubefn/runtime/manifests";
 import { isNotFound, KubeClient, loadKubeConfig } from "@kubefn/runtime/run";
+import { eventually } from "@kubefn/runtime/testing";
 import { Website } from "./website.ts";
 
 const kubeconfig = process.env.KUBECONFIG;
@@ -14,24 +15,11 @@ if (!kubeconfig) throw new Error("set KUBECONFIG to a cluster to test against");
 const client = new KubeClient(await loadKubeConfig(kubeconfig));
 const namespace = `website-e2e-${process.pid}`;
 let controller: ChildProcess | undefined;
-let logs = "";
-
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; controller output:\n${logs}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 before(async () => {
   const crd = crdOf(Website);
-  await client.create(builtinKinds.CustomResourceDefinition, crd).catch((error) => {
-    if ((error as { status?: number }).status !== 409) throw error;
-  });
-  await until("the CRD to be established", async () => {
+  await client.apply(builtinKinds.CustomResourceDefinition, crd, { fieldManager: "website-e2e", force: true });
+  await eventually("the CRD to be established", async () => {
     const found = await client.get(builtinKinds.CustomResourceDefinition, undefined, crd.metadata.name);
     const conditions = (found.status as { conditions?: Array<{ type: string; status: string }> }).conditions ?? [];
     return conditions.some((condition) => condition.type === "Established" && condition.status === "True");
@@ -46,9 +34,7 @@ before(async () => {
     `--namespaces=${namespace}`,
     "--leader-elect=false",
     "--port=0",
-  ], { cwd: import.meta.dirname, stdio: ["ignore", "pipe", "pipe"] });
-  controller.stdout!.on("data", (chunk) => (logs += chunk));
-  controller.stderr!.on("data", (chunk) => (logs += chunk));
+  ], { cwd: import.meta.dirname, stdio: ["ignore", "ignore", "inherit"] }); // its logs go to stderr
 });
 
 after(async () => {
@@ -67,18 +53,18 @@ test("a Website gets its Deployment, Service and Ingress, becomes Ready, and tak
     metadata: { name: "blog", namespace },
     spec: { image: "nginx:1.27", host: "blog.example.com" },
   } as KubeObject);
-  const deployment = await until("the Deployment", () => client.get(builtinKinds.Deployment, namespace, "blog"));
+  const deployment = await eventually("the Deployment", () => client.get(builtinKinds.Deployment, namespace, "blog"));
   assert.equal((deployment.spec as { replicas: number }).replicas, 1, "the CRD's default for replicas");
-  await until("the Service", () => client.get(builtinKinds.Service, namespace, "blog"));
-  await until("the Ingress", () => client.get(builtinKinds.Ingress, namespace, "blog"));
-  const ready = await until("the Website to be Ready", async () => {
+  await eventually("the Service", () => client.get(builtinKinds.Service, namespace, "blog"));
+  await eventually("the Ingress", () => client.get(builtinKinds.Ingress, namespace, "blog"));
+  const ready = await eventually("the Website to be Ready", async () => {
     const website = await client.get<Website>(Website, namespace, "blog");
     return website.status?.conditions?.find((condition) => condition.type === "Ready" && condition.status === "True");
-  }, 120_000);
+  }, { timeoutMs: 120_000 });
   assert.match(ready.message ?? "", /1 of 1 replicas available/);
 
   await client.delete(Website, namespace, "blog");
-  await until("the Deployment to be collected", async () => {
+  await eventually("the Deployment to be collected", async () => {
     try {
       await client.get(builtinKinds.Deployment, namespace, "blog");
       return false;

