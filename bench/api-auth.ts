@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { DatabaseService } from "../gen/atomix/database/database_pb.ts";
-import { startCluster } from "../dev/cluster/cluster.ts";
+import { startControlPlane as startCluster } from "../runtime/control-plane.ts";
 import { kubectl, kubectlOrThrow } from "../test/support/kubectl.ts";
 import { type SampleProcess, startSample } from "../test/support/sample.ts";
 import { serviceAccountKubeconfig } from "../test/support/service-account.ts";

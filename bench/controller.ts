@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { KubeClient } from "../runtime/run.ts";
 import { builtinKinds } from "../runtime/mod.ts";
-import { startCluster } from "../dev/cluster/cluster.ts";
+import { startControlPlane as startCluster } from "../runtime/control-plane.ts";
 import { WidgetKind } from "../test/sample/widget.ts";
 import { freshNamespace, testKubeConfig } from "../test/support/kube.ts";
 import { installWidgetCrd, startSample } from "../test/support/sample.ts";
@@ -131,7 +131,7 @@ writeReport({
   command: `node bench/controller.ts ${parents} ${concurrencies.join(",")}`,
   rows,
   notes: [
-    "a fresh local control plane from dev/cluster (etcd, kube-apiserver, controller manager, scheduler, kwok) per row, on the same machine",
+    "a fresh local control plane from the runtime's control plane (runtime/control-plane) (etcd, kube-apiserver, controller manager, scheduler, kwok) per row, on the same machine",
     `the sample controller (test/sample) runs as its own process with leader election; parents are created ${createsInFlight} at a time`,
     "each parent costs a finalizer apply, 3 child applies, 2 status applies (0 then 3 children) and one Event",
     "event-to-apply: from the watch event that queued a parent to each resulting write being acknowledged; queueing dominates once parents arrive faster than the API server takes writes",

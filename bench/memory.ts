@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { startCluster } from "../dev/cluster/cluster.ts";
+import { startControlPlane as startCluster } from "../runtime/control-plane.ts";
 import { writeReport } from "./report.ts";
 
 const run = promisify(execFile);

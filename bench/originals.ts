@@ -19,8 +19,8 @@ import { chmod, cp, mkdir, readdir, readFile, rename, rm, writeFile } from "node
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
-import { checkGo } from "../dev/cluster/build.ts";
-import { capture, elapsed, type Log, runGo } from "../dev/cluster/go.ts";
+import { checkGo } from "../runtime/control-plane/build.ts";
+import { capture, elapsed, type Log, runGo } from "../runtime/control-plane/go.ts";
 import { crdToV1 } from "./side-by-side/crds.ts";
 
 /** Bump when the recipe below changes in a way the stamp inputs do not show. */

@@ -1,4 +1,4 @@
-// `npm start` with no cluster named: start the local control plane (dev/cluster), install
+// `npm start` with no cluster named: start the local control plane (runtime/control-plane), install
 // manifests and examples into it, and stop it again on the way out. Nothing here runs when a
 // kubeconfig is given.
 import { execFile } from "node:child_process";
@@ -12,8 +12,8 @@ export interface LocalCluster {
 
 /** Starts the local control plane, applies the manifests (server-side) and waits for their CRDs. */
 export async function startLocalCluster(program: string, manifests: readonly string[]): Promise<LocalCluster> {
-  const { startCluster } = await import("./cluster/cluster.ts");
-  console.error(`[${program}] no kubeconfig given: starting the local control plane (dev/cluster)`);
+  const { startControlPlane: startCluster } = await import("../runtime/control-plane.ts");
+  console.error(`[${program}] no kubeconfig given: starting the local control plane (runtime/control-plane)`);
   const cluster = await startCluster();
   const run = promisify(execFile);
   const kubectl = async (...args: string[]) =>

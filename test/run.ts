@@ -11,7 +11,7 @@ import { spawn } from "node:child_process";
 import { readdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Cluster, startCluster } from "../dev/cluster/cluster.ts";
+import { type ControlPlane as Cluster, startControlPlane as startCluster } from "../runtime/control-plane.ts";
 
 const fileTimeoutMs = 15 * 60_000;
 const testRoot = fileURLToPath(new URL(".", import.meta.url));

@@ -1,15 +1,20 @@
-// The local control plane for the side-by-side bench: dev/cluster's, with the client rate
+// The local control plane for the side-by-side bench: the runtime's control plane's, with the client rate
 // limits of kube-controller-manager (20 QPS, burst 30) and kube-scheduler (50 QPS, burst 100)
 // lifted as kwokctl's --disable-qps-limits does (5000 QPS, burst 10000). With the defaults the
 // StatefulSet controller, which creates every pod, bounds every side alike and the bench would
 // measure kube-controller-manager; lifted, what remains is the API server and the controller
-// under test. Each of the two components is restarted, by the PID dev/cluster recorded, with
+// under test. Each of the two components is restarted, by the PID the control plane recorded, with
 // the flags it was started with plus these.
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { KubeClient, loadKubeConfig } from "../../runtime/run.ts";
 import { builtinKinds, type KubeObject } from "../../runtime/mod.ts";
-import { alive, type Cluster, fakeNodeName, startCluster } from "../../dev/cluster/cluster.ts";
+import {
+  alive,
+  type ControlPlane as Cluster,
+  fakeNodeName,
+  startControlPlane as startCluster,
+} from "../../runtime/control-plane.ts";
 
 export const liftedQpsFlags = ["--kube-api-qps=5000", "--kube-api-burst=10000"];
 const relaunched = ["kube-controller-manager", "kube-scheduler"];
@@ -17,7 +22,7 @@ const stopGraceMs = 10_000;
 const settleMs = 3_000;
 
 /**
- * dev/cluster's one fake node takes 1000 pods; N=500 groups of 3 × 3 replicas need 4500. The
+ * the runtime's control plane's one fake node takes 1000 pods; N=500 groups of 3 × 3 replicas need 4500. The
  * bench adds fake nodes shaped like it (kwok manages every Node annotated kwok.x-k8s.io/node=fake)
  * until this many are there.
  */
@@ -52,7 +57,7 @@ export async function startBenchCluster(log: (line: string) => void): Promise<Be
         ...liftedQpsFlags,
       ];
       const fd = openSync(cluster.logFile(name), "a");
-      // As dev/cluster does: the component dies with this process even when that is killed outright.
+      // As runtime/control-plane does: the component dies with this process even when that is killed outright.
       const [program, ...rest] = existsSync("/usr/bin/setpriv")
         ? ["/usr/bin/setpriv", "--pdeathsig", "SIGKILL", ...command]
         : command;

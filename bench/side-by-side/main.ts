@@ -21,8 +21,8 @@ import {
   type PartitionGroup,
   PartitionKind,
 } from "../../functions/atomix-controller/kinds.ts";
-import { fakeNodeName } from "../../dev/cluster/cluster.ts";
-import { elapsed } from "../../dev/cluster/go.ts";
+import { fakeNodeName } from "../../runtime/control-plane.ts";
+import { elapsed } from "../../runtime/control-plane/go.ts";
 import { ensureOriginals, type Originals } from "../originals.ts";
 import { writeReport } from "../report.ts";
 import { type BenchCluster, fakeNodes, liftedQpsFlags, sleep, startBenchCluster } from "./control-plane.ts";

@@ -404,9 +404,9 @@ export function summarize(
   // notes
   const load = results.load;
   notes.push(
-    `One local control plane (dev/cluster: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok) for the whole run; kube-controller-manager and kube-scheduler restarted with ${
+    `One local control plane (runtime/control-plane: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok) for the whole run; kube-controller-manager and kube-scheduler restarted with ${
       context.qpsFlags.join(" ")
-    } (kwokctl's --disable-qps-limits), so that their default client rate limits (20 and 50 QPS) do not bound every side alike; ${context.fakeNodes} kwok fake nodes of 1000 pods each (dev/cluster's one, and ${
+    } (kwokctl's --disable-qps-limits), so that their default client rate limits (20 and 50 QPS) do not bound every side alike; ${context.fakeNodes} kwok fake nodes of 1000 pods each (the runtime's control plane's one, and ${
       context.fakeNodes - 1
     } the bench adds alike), so that N=500 groups' 4500 pods fit.`,
     `Rounds: ${settings.rounds}, the order of the sides reversed each round; each controller alone, with its own CRDs (ours: deploy/atomix-controller.yaml; era a: its deploy/atomix-controller.yaml CRDs rewritten as apiextensions.k8s.io/v1; era b: its deploy/crds.yaml) installed before its phase. Times are medians over the rounds; every run is in the JSON.`,

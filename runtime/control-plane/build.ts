@@ -13,7 +13,10 @@ import { capture, elapsed, type Log, runGo } from "./go.ts";
 const recipeVersion = 2;
 const minimumGo = [1, 26] as const;
 
-const buildRoot = join(dirname(fileURLToPath(import.meta.url)), "build");
+/** The Go modules that pin each component: beside this file, or beside its compiled twin (dist/control-plane/). */
+const buildRoot = [new URL("./build", import.meta.url), new URL("../../control-plane/build", import.meta.url)]
+  .map((url) => fileURLToPath(url))
+  .find((dir) => existsSync(join(dir, "etcd", "go.mod"))) ?? fileURLToPath(new URL("./build", import.meta.url));
 
 export interface Binaries {
   dir: string;
@@ -45,10 +48,11 @@ interface Step {
   ldflags: string;
 }
 
+/** Where built control planes are kept: $KUBEFN_CONTROL_PLANE_CACHE, else <XDG cache>/kubefn/control-plane. */
 export function cacheRoot(): string {
-  if (process.env.ATOMIX_CLUSTER_CACHE) return process.env.ATOMIX_CLUSTER_CACHE;
+  if (process.env.KUBEFN_CONTROL_PLANE_CACHE) return process.env.KUBEFN_CONTROL_PLANE_CACHE;
   const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
-  return join(base, "atomix-controller-ts", "cluster");
+  return join(base, "kubefn", "control-plane");
 }
 
 /** Returns the cached binaries, building them first when the cache is cold. */
@@ -182,7 +186,7 @@ async function requiredVersion(module: string, path: string): Promise<string> {
   const match = new RegExp(`^\\s*(?:require\\s+)?${path.replaceAll(".", "\\.")}\\s+(v\\S+)(?:\\s*//.*)?$`, "m").exec(
     goMod,
   );
-  if (!match?.[1]) throw new Error(`dev/cluster/build/${module}/go.mod does not require ${path}`);
+  if (!match?.[1]) throw new Error(`control-plane/build/${module}/go.mod does not require ${path}`);
   return match[1];
 }
 
@@ -192,7 +196,7 @@ export async function checkGo(): Promise<string> {
     version = (await capture("go", ["env", "GOVERSION"], buildRoot)).trim();
   } catch {
     throw new Error(
-      `Go was not found on PATH. dev/cluster builds etcd, Kubernetes and kwok from Go modules and needs Go >= ${
+      `Go was not found on PATH. the control plane builds etcd, Kubernetes and kwok from Go modules and needs Go >= ${
         minimumGo.join(".")
       }.`,
     );
@@ -202,7 +206,7 @@ export async function checkGo(): Promise<string> {
   const minor = Number(match?.[2]);
   if (!match || major < minimumGo[0] || (major === minimumGo[0] && minor < minimumGo[1])) {
     throw new Error(
-      `Go ${version || "(unknown version)"} is too old: dev/cluster needs Go >= ${
+      `Go ${version || "(unknown version)"} is too old: the control plane needs Go >= ${
         minimumGo.join(".")
       }. GOTOOLCHAIN=local is set, so Go will not download a newer toolchain by itself.`,
     );

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { checkGo } from "../../../../dev/cluster/build.ts";
-import { runGo } from "../../../../dev/cluster/go.ts";
+import { checkGo } from "../../../../runtime/control-plane/build.ts";
+import { runGo } from "../../../../runtime/control-plane/go.ts";
 
 async function withPath<T>(path: string, body: () => Promise<T>): Promise<T> {
   const saved = process.env.PATH;

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { alive, ComponentError, startCluster } from "../../../dev/cluster/cluster.ts";
+import { alive, ComponentError, startCluster } from "../../../../runtime/control-plane/cluster.ts";
 
 const components = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"];
 
