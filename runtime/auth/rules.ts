@@ -1,6 +1,6 @@
 // What each RPC does in Kubernetes terms, declared next to the service's handlers, so that
 // --api-auth=kubernetes can ask the API server (a SubjectAccessReview) whether the caller
-// may do it: CreatePartitionGroup is "create partitiongroups.k8s.atomix.io" in the group's
+// may do it: a CreateWebsite method is "create websites.example.com" in the website's
 // namespace. A method may instead be open to anyone ("public": health probes carry no token)
 // or to anyone with a valid token ("authenticated": reflection, like Kubernetes' discovery).
 import type { DescMessage, DescMethod, DescService, MessageShape } from "@bufbuild/protobuf";
@@ -42,7 +42,7 @@ export function serviceAccess<M extends GenServiceMethods>(
   return { service: service as unknown as DescService, rules: byName };
 }
 
-/** "/atomix.controller.ControllerService/CreatePartitionGroup" style key of a method. */
+/** "/example.v1.WebsiteService/CreateWebsite" style key of a method. */
 export const methodKey = (method: Pick<DescMethod, "name" | "parent">) => `${method.parent.typeName}/${method.name}`;
 
 /** Every rule by method key; throws when two declarations cover the same method. */
@@ -64,14 +64,14 @@ export function undeclared(served: readonly DescMethod[], table: ReadonlyMap<str
   return [...new Set(served.map(methodKey))].filter((key) => !table.has(key)).sort();
 }
 
-/** "partitiongroups.k8s.atomix.io", "leases.coordination.k8s.io", "pods" (core). */
+/** "websites.example.com", "leases.coordination.k8s.io", "pods" (core). */
 export function resourceName(rule: Pick<RpcResourceRule, "kind" | "subresource">): string {
   const group = groupOf(rule.kind.apiVersion);
   const resource = rule.subresource ? `${rule.kind.plural}/${rule.subresource}` : rule.kind.plural;
   return group ? `${resource}.${group}` : resource;
 }
 
-/** How a rule reads in the README's table: "create partitiongroups.k8s.atomix.io (id.namespace)". */
+/** How a rule reads in the README's table: "create websites.example.com (website.namespace)". */
 export function describeRule(rule: RpcRule): string {
   if (rule === "public") return "anyone, no token needed";
   if (rule === "authenticated") return "any valid token";

@@ -25,7 +25,7 @@ const stopGraceMs = 5_000;
 const pollIntervalMs = 250;
 const logTailLines = 40;
 export const fakeNodeName = "kwok-node-0";
-const workdirPrefix = "atomix-cluster-";
+const workdirPrefix = "kubefn-control-plane-";
 const serviceClusterIpRange = "10.96.0.0/16";
 const podCidr = "10.244.0.0/16";
 /** Where kwok's node listens and what its Node advertises: kube-apiserver reaches the "kubelet" here. */

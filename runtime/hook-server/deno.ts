@@ -1,5 +1,5 @@
 // Serves controller functions as Metacontroller-compatible HTTP hooks under Deno:
-//   HOOK_FUNCTIONS=functions/atomix-controller/partition-groups/partition-group.ts deno serve --allow-read --allow-env --port 8080 runtime/hook-server/deno.ts
+//   HOOK_FUNCTIONS=website.ts deno serve --allow-read --allow-env --port 8080 runtime/hook-server/deno.ts
 import { loadDefinitions } from "./load.ts";
 import { defaultMaxBodyBytes, hookApp } from "./serve.ts";
 

@@ -1,5 +1,5 @@
 // Finds the controller definitions a module exports: any export that is a definition, or an
-// array of them (functions/atomix-controller/controllers.ts exports `controllers`).
+// array of them (a module may export `controllers = [a, b]`).
 import { pathToFileURL } from "node:url";
 import type { ControllerDefinition } from "../controller.ts";
 

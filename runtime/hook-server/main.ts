@@ -1,5 +1,5 @@
 // Serves controller functions as Metacontroller-compatible HTTP hooks (serve.ts) on Node:
-//   node runtime/hook-server/main.ts --functions functions/atomix-controller/partition-groups/partition-group.ts --port 8080
+//   node runtime/hook-server/main.ts --functions website.ts --port 8080   (or: npx kubefn hooks --functions ...)
 // On Deno the same handler runs under `deno serve` (deno.ts).
 import { serve } from "@hono/node-server";
 import { ConfigError, type OptionSpec, parseOptions, usage } from "../program/config.ts";
@@ -27,33 +27,38 @@ const options = {
   },
 } satisfies Record<string, OptionSpec>;
 
-guardOutputStreams();
-exitOnUncaughtErrors((message, fields) =>
-  writeStderr(JSON.stringify({ time: new Date().toISOString(), level: "error", msg: message, ...fields }))
-);
+/** Runs the hook server with these arguments until SIGTERM or SIGINT: `kubefn hooks` and this file's entry. */
+export async function runHookServer(argv: readonly string[]): Promise<void> {
+  guardOutputStreams();
+  exitOnUncaughtErrors((message, fields) =>
+    writeStderr(JSON.stringify({ time: new Date().toISOString(), level: "error", msg: message, ...fields }))
+  );
 
-let values;
-try {
-  values = parseOptions(options, process.argv.slice(2), process.env);
-  if (!values.help && !values.functions) {
-    throw new ConfigError("--functions is required: the modules whose controllers to serve");
+  let values;
+  try {
+    values = parseOptions(options, argv, process.env);
+    if (!values.help && !values.functions) {
+      throw new ConfigError("--functions is required: the modules whose controllers to serve");
+    }
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`hooks: ${error.message}`);
+    exit(2);
   }
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(`hooks: ${error.message}`);
-  exit(2);
+  if (values.help) {
+    console.log(usage("hooks", options));
+    exit(0);
+  }
+  const definitions = await loadDefinitions(values.functions.split(",").filter(Boolean), process.cwd());
+  const app = hookApp(definitions, { maxBodyBytes: values.maxBodyBytes });
+  const server = serve(
+    { fetch: app.fetch, hostname: values.host, port: values.port },
+    (info) =>
+      console.error(
+        JSON.stringify({ msg: "serving hooks", port: info.port, controllers: definitions.map((d) => d.name) }),
+      ),
+  );
+  onShutdownSignal(() => server.close(() => exit(0)));
 }
-if (values.help) {
-  console.log(usage("hooks", options));
-  exit(0);
-}
-const definitions = await loadDefinitions(values.functions.split(",").filter(Boolean), process.cwd());
-const app = hookApp(definitions, { maxBodyBytes: values.maxBodyBytes });
-const server = serve(
-  { fetch: app.fetch, hostname: values.host, port: values.port },
-  (info) =>
-    console.error(
-      JSON.stringify({ msg: "serving hooks", port: info.port, controllers: definitions.map((d) => d.name) }),
-    ),
-);
-onShutdownSignal(() => server.close(() => exit(0)));
+
+if (import.meta.main) await runHookServer(process.argv.slice(2));

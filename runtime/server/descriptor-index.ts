@@ -24,7 +24,7 @@ export class DescriptorIndex {
     for (const type of types) this.#addFile(type.file);
   }
 
-  /** The file of that name ("atomix/controller/controller.proto"). */
+  /** The file of that name ("example/v1/website.proto"). */
   file(name: string): DescFile | undefined {
     return this.#files.get(name);
   }

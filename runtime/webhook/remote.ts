@@ -5,7 +5,7 @@
 // so declaring a remote hook loads no HTTP client.
 import { defaultHookTimeoutSeconds, type RemoteHook, type RemoteHookOptions } from "../controller.ts";
 
-/** A hook served over HTTP, e.g. `sync: remote("http://partition-groups.atomix.svc/sync")`. */
+/** A hook served over HTTP, e.g. `sync: remote("http://websites-hooks.web.svc/sync")`. */
 export function remote(url: string, options: RemoteHookOptions = {}): RemoteHook {
   const parsed = new URL(url);
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {

@@ -30,7 +30,7 @@ export type ServerReflectionRequest = Message<"grpc.reflection.v1.ServerReflecti
    */
   messageRequest: {
     /**
-     * A file by its name, e.g. "atomix/controller/controller.proto".
+     * A file by its name, e.g. "example/v1/website.proto".
      *
      * @generated from field: string file_by_filename = 3;
      */

@@ -30,7 +30,7 @@ export type ServerReflectionRequest = Message<"grpc.reflection.v1alpha.ServerRef
    */
   messageRequest: {
     /**
-     * A file by its name, e.g. "atomix/controller/controller.proto".
+     * A file by its name, e.g. "example/v1/website.proto".
      *
      * @generated from field: string file_by_filename = 3;
      */
