@@ -7,8 +7,8 @@ import type { KubeObject } from "./kube/objects.ts";
 /** Objects grouped by "Kind.apiVersion", then keyed by name ("namespace/name" for related objects). */
 export type ObjectsByKind = Record<string, Record<string, KubeObject>>;
 
-/** The objects of one kind in a request's `children` or `related`, keyed as there. */
-export function objectsOf<T extends KubeObject = KubeObject>(
+/** The objects of one kind in a request's `children` or `related`, keyed as there; T may be a model type such as client-node's V1Deployment. */
+export function objectsOf<T = KubeObject>(
   objects: ObjectsByKind,
   kind: Pick<Kind, "apiVersion" | "kind">,
 ): Record<string, T> {
@@ -16,7 +16,7 @@ export function objectsOf<T extends KubeObject = KubeObject>(
 }
 
 /** One object of a kind in a request's `children` (by name) or `related` (by "namespace/name", or name if cluster-scoped). */
-export function objectOf<T extends KubeObject = KubeObject>(
+export function objectOf<T = KubeObject>(
   objects: ObjectsByKind,
   kind: Pick<Kind, "apiVersion" | "kind">,
   key: string,

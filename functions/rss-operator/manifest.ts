@@ -6,8 +6,8 @@
 import { rssOperatorLease, rssOperatorName } from "./program.ts";
 import { replicatedStatefulSets } from "./replicated-stateful-set.ts";
 import { type Access, builtinKinds } from "../../runtime/mod.ts";
-import { controllerAccess, deployment, identity, managerAccess, policyRules } from "../../runtime/manifests.ts";
-import { rssCrd } from "./crd.ts";
+import { controllerAccess, crdOf, deployment, identity, managerAccess, policyRules } from "../../runtime/manifests.ts";
+import { ReplicatedStatefulSetKind } from "./crd.ts";
 
 export { rssOperatorLease, rssOperatorName } from "./program.ts";
 export const rssOperatorNamespace = "kube-system";
@@ -34,7 +34,7 @@ export const rssOperatorRbacRules = policyRules([
 
 export function rssOperatorManifest(): unknown[] {
   return [
-    rssCrd,
+    crdOf(ReplicatedStatefulSetKind),
     ...Object.values(identity(workload, rssOperatorRbacRules)),
     deployment(workload, {
       name: "operator",

@@ -9,6 +9,7 @@ import {
   builtinKinds,
   controller,
   type DesiredObject,
+  type Kind,
   type KubeObject,
   objectOf,
   objectsOf,
@@ -16,6 +17,7 @@ import {
   unchangedChildren,
 } from "../../runtime/mod.ts";
 import { resolveCommands } from "./commands.ts";
+import { ReplicatedStatefulSetKind } from "./crd.ts";
 import { headlessService, labelProblems, statefulSet } from "./objects.ts";
 import { type PodView, reconcilePeers, replicate } from "./replication.ts";
 import { destroyMaxAttempts, stopMembers } from "./stop.ts";
@@ -27,7 +29,6 @@ import {
   type Peer,
   podName,
   type ReplicatedStatefulSet,
-  ReplicatedStatefulSetKind,
   requiredCommands,
   type RssStatus,
   selectorLabels,
@@ -257,7 +258,9 @@ export function finalizeRss(
 export const replicatedStatefulSets = () =>
   controller<ReplicatedStatefulSet>({
     name: rssControllerName,
-    parent: ReplicatedStatefulSetKind,
+    // The function's own types (types.ts) are richer than the CRD where the schema leaves a field
+    // open (status.peers and status.pass are kept as written), so they are not the schema's.
+    parent: ReplicatedStatefulSetKind as Kind<ReplicatedStatefulSet>,
     children: [builtinKinds.StatefulSet, builtinKinds.Service],
     related: {
       kinds: [builtinKinds.Pod],

@@ -1,12 +1,6 @@
 // The ReplicatedStatefulSet kind (clusterlabs.org/v1alpha1, from beekhof/rss-operator): its
 // spec and status as the functions read and write them, names, labels and defaults.
-import { kind, type KubeObject } from "../../runtime/mod.ts";
-
-export const ReplicatedStatefulSetKind = kind(
-  "clusterlabs.org/v1alpha1",
-  "ReplicatedStatefulSet",
-  "replicatedstatefulsets",
-);
+import type { KubeObject } from "../../runtime/mod.ts";
 
 /** The command keys of spec.pod.commands; the first four are required. */
 export const requiredCommands = ["sequence", "status", "stop", "primary"] as const;

@@ -1,8 +1,17 @@
 // The test kit as data: runSync fails as the runtime would, stored() looks like what the API
 // server holds, and converge() reaches a fixed point or says what kept changing.
+import type { V1Deployment } from "@kubernetes/client-node";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { builtinKinds, controller, customKind, type KubeObject, type ObjectOf, Type } from "../../../../runtime/mod.ts";
+import {
+  builtinKinds,
+  controller,
+  customKind,
+  type KubeObject,
+  type ObjectOf,
+  objectOf,
+  Type,
+} from "../../../../runtime/mod.ts";
 import {
   byKind,
   converge,
@@ -113,6 +122,17 @@ test("converge keeps what others write on children and passes it to the next syn
   });
   assert.equal(result.children[0]!.data, { touched: "yes" }, "a field the function does not set survives its syncs");
   assert.is(seen.length, result.rounds, "observe sees the child after every sync");
+});
+
+test("observed children read as client-node's model types", () => {
+  const deployment = stored({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web" },
+    status: { availableReplicas: 2 },
+  });
+  const read = objectOf<V1Deployment>(byKind([deployment]), builtinKinds.Deployment, "web");
+  assert.is(read?.status?.availableReplicas, 2);
 });
 
 test("converge gives up after maxRounds, saying what still changed", () => {
