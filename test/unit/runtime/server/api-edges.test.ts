@@ -95,14 +95,17 @@ test("every method of the Atomix services, health and reflection has exactly one
   );
 });
 
-test("the README's table of RPCs and what they need is the declared rules", () => {
-  const readme = readFileSync(join(import.meta.dirname, "..", "..", "..", "..", "README.md"), "utf8");
+test("the Atomix controller README's table of RPCs and what they need is the declared rules", () => {
+  const readme = readFileSync(
+    join(import.meta.dirname, "..", "..", "..", "..", "functions", "atomix-controller", "README.md"),
+    "utf8",
+  );
   for (const access of [...atomixRpcAccess, healthAccess, ...reflectionAccess]) {
     for (const method of access.service.methods) {
       const row = `| \`${methodKey(method)}\` | ${
         describeRule(access.rules.get(method.name)!).replace(/</g, "&lt;").replace(/>/g, "&gt;")
       } |`;
-      assert.ok(readme.includes(row), `README.md lacks the row ${row}`);
+      assert.ok(readme.includes(row), `functions/atomix-controller/README.md lacks the row ${row}`);
     }
   }
 });
