@@ -41,8 +41,7 @@ export {
   type RuntimeStatus,
   type ValidationRule,
 } from "./schema/kind.ts";
-/** TypeBox, the schema builder custom kinds are declared with (one copy, the runtime's). */
-export { type Static, type TObject, type TSchema, Type } from "typebox";
+export type { Static, TObject, TSchema } from "typebox";
 export {
   controllerOf,
   type KubeObject,

@@ -1,6 +1,6 @@
 // A Website is an image served by a Deployment behind a Service, and an Ingress when it has a
 // host. The kind is declared once: its TypeBox schema gives the spec's type, the CRD
-// (manifests.ts) and the check the runtime makes before each sync.
+// (`kubefn manifests`) and the check the runtime makes before each sync.
 import {
   builtinKinds,
   controller,
@@ -9,8 +9,8 @@ import {
   type ObjectOf,
   objectOf,
   readyCondition,
-  Type,
 } from "@kubefn/runtime";
+import { Type } from "@kubefn/runtime/schema";
 
 export const Website = customKind({
   group: "example.kubefn.dev",

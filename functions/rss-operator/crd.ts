@@ -3,7 +3,8 @@
 // durations that are not durations, empty commands, a command container the pod does not
 // have, the required commands missing), printer columns, and a status subresource. The CRD is
 // generated from it (crdOf), and the runtime checks every set against it before a sync.
-import { customKind, PreserveUnknown, Type } from "../../runtime/mod.ts";
+import { customKind, PreserveUnknown } from "../../runtime/mod.ts";
+import { Type } from "../../runtime/schema.ts";
 import { durationPattern, optionalCommands, requiredCommands } from "./types.ts";
 
 export const maxReplicas = 1_000;

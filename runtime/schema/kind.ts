@@ -1,7 +1,7 @@
 // Custom kinds declared once, with TypeBox: the schema of spec and status is JSON Schema the
 // runtime turns into the CRD (manifests door: crdOf) and checks parents against before sync,
 // and its static type is the type of the parent the controller's functions get. Pure.
-import { type Static, type TObject, type TUnsafe, Type } from "typebox";
+import type { Static, TObject, TUnsafe } from "typebox";
 import type { Kind } from "../kube/kinds.ts";
 import type { KubeObject } from "../kube/objects.ts";
 
@@ -140,14 +140,15 @@ export const isCustomKind = (kind: Kind): kind is CustomKind =>
 
 /** A field that holds an integer or a string (a port name or number, "25%"): x-kubernetes-int-or-string. */
 export function IntOrString(options: { description?: string } = {}): TUnsafe<number | string> {
-  return Type.Unsafe<number | string>({ ...options, "x-kubernetes-int-or-string": true });
+  // A plain schema object typed as TypeBox's Unsafe: this file loads no TypeBox at run time.
+  return { ...options, "x-kubernetes-int-or-string": true } as unknown as TUnsafe<number | string>;
 }
 
 /** A field kept as it is, whatever it holds (x-kubernetes-preserve-unknown-fields): an embedded object, say. */
 export function PreserveUnknown(options: { description?: string } = {}): TUnsafe<Record<string, unknown>> {
-  return Type.Unsafe<Record<string, unknown>>({
+  return {
     ...options,
     type: "object",
     "x-kubernetes-preserve-unknown-fields": true,
-  });
+  } as unknown as TUnsafe<Record<string, unknown>>;
 }

@@ -2,7 +2,8 @@
 // carrying its size. Its tests install a lax CRD (the spec unchecked by the API server), so a
 // Gizmo that does not fit the schema reaches the runtime, which must refuse to sync it.
 //   node test/sample/gizmo.ts --help
-import { builtinKinds, controller, customKind, type KubeObject, readyCondition, Type } from "../../runtime/mod.ts";
+import { builtinKinds, controller, customKind, type KubeObject, readyCondition } from "../../runtime/mod.ts";
+import { Type } from "../../runtime/schema.ts";
 import { crdOf } from "../../runtime/manifests.ts";
 import { program, runProgram } from "../../runtime/run.ts";
 

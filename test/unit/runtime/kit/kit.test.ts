@@ -10,8 +10,8 @@ import {
   type KubeObject,
   type ObjectOf,
   objectOf,
-  Type,
 } from "../../../../runtime/mod.ts";
+import { Type } from "../../../../runtime/schema.ts";
 import {
   byKind,
   converge,

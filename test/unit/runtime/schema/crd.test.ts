@@ -2,7 +2,8 @@
 // the field a CRD cannot hold), and parents checked against the schema with one line per field.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { customKind, IntOrString, PreserveUnknown, Type } from "../../../../runtime/mod.ts";
+import { customKind, IntOrString, PreserveUnknown } from "../../../../runtime/mod.ts";
+import { Type } from "../../../../runtime/schema.ts";
 import { crdOf, SchemaError } from "../../../../runtime/manifests.ts";
 import { structural } from "../../../../runtime/schema/structural.ts";
 import { parentProblems } from "../../../../runtime/schema/check.ts";
@@ -136,6 +137,47 @@ test("a parent is checked against its kind's schema, one line per field", () => 
   assert.equal(parentProblems(Gadget, gadget({ mode: "fast", port: 80, items: [] })), ["spec.size: is required"]);
   assert.equal(parentProblems(Gadget, { apiVersion: Gadget.apiVersion, kind: "Gadget", metadata: { name: "g" } }), [
     "spec: is required",
+  ]);
+});
+
+test("the check covers every keyword the structural schema holds", () => {
+  const gadget = (spec: Record<string, unknown>) => ({
+    apiVersion: Gadget.apiVersion,
+    kind: "Gadget",
+    metadata: { name: "g" },
+    spec: { size: 2, mode: "fast", port: 80, items: [], ...spec },
+  });
+  assert.equal(parentProblems(Gadget, gadget({ port: true, labels: { a: 1 }, ratio: 1, note: null })), [
+    "spec.labels.a: must be string",
+    "spec.port: must be integer or string",
+    "spec.ratio: must be < 1",
+  ]);
+  assert.equal(
+    parentProblems(
+      Gadget,
+      gadget({ items: [{ name: "a" }, { name: "b" }, { name: "c" }, { name: "d" }, { name: "e" }] }),
+    ),
+    ["spec.items: must have at most 4 items"],
+  );
+  assert.equal(parentProblems(Gadget, gadget({ level: "mid", template: { any: ["thing"] }, anything: 7 })), [
+    'spec.level: must be one of "low", "high"',
+  ]);
+  const Named = customKind({
+    group: "a.b",
+    version: "v1",
+    kind: "Named",
+    spec: Type.Object({ name: Type.String({ minLength: 2, maxLength: 3, pattern: "^[a-z]+$" }) }),
+  });
+  const named = (name: string) => ({
+    apiVersion: Named.apiVersion,
+    kind: "Named",
+    metadata: { name: "n" },
+    spec: { name },
+  });
+  assert.equal(parentProblems(Named, named("abcd")), ["spec.name: must be at most 3 characters"]);
+  assert.equal(parentProblems(Named, named("A")), [
+    "spec.name: must be at least 2 characters",
+    "spec.name: must match ^[a-z]+$",
   ]);
 });
 
