@@ -4,6 +4,6 @@
 export { conditions, crd, crdOf, type CrdOptions } from "./manifests/crd.ts";
 export { SchemaError } from "./schema/structural.ts";
 export { deployment, identity, type Workload, yamlStream } from "./manifests/workload.ts";
-export { type ProgramManifestOptions, programManifests } from "./manifests/program.ts";
+export { programKinds, type ProgramManifestOptions, programManifests } from "./manifests/program.ts";
 export { cachedVerbs, childVerbs, controllerAccess, managerAccess, type PolicyRule, policyRules } from "./rbac.ts";
 export type { Access, Verb } from "./kube/access.ts";

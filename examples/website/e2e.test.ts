@@ -2,11 +2,9 @@
 // It installs the CRD, runs main.ts as a process, and checks what a user would with kubectl:
 // the children appear, the Website becomes Ready, and deleting it takes its children along.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { after, before, test } from "node:test";
 import { builtinKinds, type KubeObject } from "@kubefn/runtime";
-import { startControlPlane } from "@kubefn/runtime/control-plane";
-import { crdOf } from "@kubefn/runtime/manifests";
+import { installKinds, type ProgramProcess, startControlPlane, startProgram } from "@kubefn/runtime/control-plane";
 import { isNotFound, KubeClient, loadKubeConfig } from "@kubefn/runtime/run";
 import { eventually } from "@kubefn/runtime/testing";
 import { Website } from "./website.ts";
@@ -18,35 +16,16 @@ const controlPlane = process.env.KUBECONFIG ? undefined : await startControlPlan
 const kubeconfig = process.env.KUBECONFIG ?? controlPlane!.kubeconfig;
 const client = new KubeClient(await loadKubeConfig(kubeconfig));
 const namespace = `website-e2e-${process.pid}`;
-let controller: ChildProcess | undefined;
+let controller: ProgramProcess | undefined;
 
 before(async () => {
-  const crd = crdOf(Website);
-  await client.apply(builtinKinds.CustomResourceDefinition, crd, { fieldManager: "website-e2e", force: true });
-  await eventually("the CRD to be established", async () => {
-    const found = await client.get(builtinKinds.CustomResourceDefinition, undefined, crd.metadata.name);
-    const conditions = (found.status as { conditions?: Array<{ type: string; status: string }> }).conditions ?? [];
-    return conditions.some((condition) => condition.type === "Established" && condition.status === "True");
-  });
+  await installKinds(kubeconfig, [Website]);
   await client.create(builtinKinds.Namespace, { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } });
-  // The same runtime that runs this test runs the controller: Node, or Deno (`deno test -A`).
-  const runtime = "Deno" in globalThis ? ["run", "--allow-all"] : [];
-  controller = spawn(process.execPath, [
-    ...runtime,
-    "main.ts",
-    `--kubeconfig=${kubeconfig}`,
-    `--namespaces=${namespace}`,
-    "--leader-elect=false",
-    "--port=0",
-  ], { cwd: import.meta.dirname, stdio: ["ignore", "ignore", "inherit"] }); // its logs go to stderr
+  controller = startProgram("main.ts", { kubeconfig, cwd: import.meta.dirname, args: [`--namespaces=${namespace}`] });
 });
 
 after(async () => {
-  if (controller && controller.exitCode === null) {
-    const exited = new Promise((resolve) => controller!.once("exit", resolve));
-    controller.kill("SIGTERM");
-    await exited;
-  }
+  await controller?.stop();
   await client.delete(builtinKinds.Namespace, undefined, namespace).catch(() => undefined);
   await controlPlane?.stop();
 });

@@ -6,7 +6,6 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { KubeObject } from "../kube/objects.ts";
 import type { Program } from "../program/main.ts";
 
 export interface DevOptions {
@@ -52,21 +51,13 @@ export async function dev(options: DevOptions): Promise<void> {
     stopCluster = () => cluster.stop();
     console.log(`export KUBECONFIG=${kubeconfig}`);
   }
-  const [{ programManifests }, { KubeClient }, { loadKubeConfig }, { builtinKinds }] = await Promise.all([
+  const [{ programKinds }, { installKinds }] = await Promise.all([
     import("../manifests/program.ts"),
-    import("../kube/client.ts"),
-    import("../kube/kubeconfig.ts"),
-    import("../kube/kinds.ts"),
+    import("../kit/program-process.ts"),
   ]);
-  const client = new KubeClient(await loadKubeConfig(kubeconfig));
-  const crds = programManifests(definition, { image: "unused" }).filter((doc) =>
-    doc.kind === "CustomResourceDefinition"
-  );
-  for (const crd of crds) {
-    await client.apply(builtinKinds.CustomResourceDefinition, crd, { fieldManager: "kubefn-dev", force: true });
-    await waitEstablished(client, builtinKinds.CustomResourceDefinition, crd);
-    say(`applied ${crd.metadata.name}`);
-  }
+  const kinds = programKinds(definition);
+  await installKinds(kubeconfig, kinds);
+  for (const kind of kinds) say(`applied ${kind.plural}.${kind.group}`);
 
   const watch = "Deno" in globalThis ? ["run", "--allow-all", "--watch"] : ["--watch"];
   const flags = [`--kubeconfig=${kubeconfig}`, "--leader-elect=false", ...(options.args ?? [])];
@@ -89,19 +80,5 @@ export async function dev(options: DevOptions): Promise<void> {
     process.once("SIGINT", () => void stop("interrupted"));
     process.once("SIGTERM", () => void stop("terminated"));
     child.once("exit", (code, signal) => void stop(`the program exited (${code ?? signal})`));
-  });
-}
-
-async function waitEstablished(
-  client: import("../kube/client.ts").KubeClient,
-  kind: import("../kube/kinds.ts").Kind,
-  crd: KubeObject,
-): Promise<void> {
-  const { eventually } = await import("../kit/eventually.ts");
-  await eventually(`${crd.metadata.name} to be established`, async () => {
-    const found = await client.get(kind, undefined, crd.metadata.name);
-    const conditions = (found.status as { conditions?: Array<{ type: string; status: string }> } | undefined)
-      ?.conditions ?? [];
-    return conditions.some((condition) => condition.type === "Established" && condition.status === "True");
   });
 }

@@ -8,7 +8,7 @@ import type { KubeObject } from "../kube/objects.ts";
 import type { Program } from "../program/main.ts";
 import { type OptionSpec, parseOptions, parseRuntimeConfig, type Values } from "../program/config.ts";
 import { controllerAccess, managerAccess, policyRules } from "../rbac.ts";
-import { isCustomKind } from "../schema/kind.ts";
+import { type CustomKind, isCustomKind } from "../schema/kind.ts";
 import { crdOf } from "./crd.ts";
 import { deployment, identity } from "./workload.ts";
 
@@ -25,15 +25,26 @@ export interface ProgramManifestOptions {
   access?: readonly Access[];
 }
 
-/** The custom kinds a program's controllers use as parents or children, each once. */
-function customKindsOf(kinds: readonly Kind[]): KubeObject[] {
-  const seen = new Map<string, KubeObject>();
+/** The custom kinds among these, each once. */
+function customKindsAmong(kinds: readonly Kind[]): CustomKind[] {
+  const seen = new Map<string, CustomKind>();
   for (const kind of kinds) {
-    if (isCustomKind(kind) && !seen.has(`${kind.plural}.${kind.group}`)) {
-      seen.set(`${kind.plural}.${kind.group}`, crdOf(kind));
-    }
+    if (isCustomKind(kind) && !seen.has(`${kind.plural}.${kind.group}`)) seen.set(`${kind.plural}.${kind.group}`, kind);
   }
   return [...seen.values()];
+}
+
+/** What a program's manager runs, built with its flags' defaults. */
+function built<E extends Record<string, OptionSpec>>(definition: Program<E>) {
+  const config = { ...parseRuntimeConfig([], {}), ...definition.flagDefaults };
+  const flags = parseOptions(definition.flags ?? ({} as E), [], {}) as Values<E>;
+  return { config, options: definition.build(flags, config) };
+}
+
+/** The custom kinds a program's controllers use as parents or children, each once. */
+export function programKinds<E extends Record<string, OptionSpec>>(definition: Program<E>): CustomKind[] {
+  const controllers = built(definition).options.controllers ?? [];
+  return customKindsAmong(controllers.flatMap((controller) => [controller.parent, ...controller.children]));
 }
 
 /** The documents that install a program: CRDs first, then its identity and Deployment. */
@@ -41,10 +52,8 @@ export function programManifests<E extends Record<string, OptionSpec>>(
   definition: Program<E>,
   options: ProgramManifestOptions,
 ): KubeObject[] {
-  const config = { ...parseRuntimeConfig([], {}), ...definition.flagDefaults };
-  const flags = parseOptions(definition.flags ?? ({} as E), [], {}) as Values<E>;
-  const built = definition.build(flags, config);
-  const controllers = built.controllers ?? [];
+  const { config, options: manager } = built(definition);
+  const controllers = manager.controllers ?? [];
   const namespace = options.namespace ?? "default";
   const labels = { "app.kubernetes.io/name": definition.name };
   const workload = { name: definition.name, namespace, labels };
@@ -54,7 +63,7 @@ export function programManifests<E extends Record<string, OptionSpec>>(
     ...(options.access ?? []),
   ]);
   return [
-    ...customKindsOf(controllers.flatMap((controller) => [controller.parent, ...controller.children])),
+    ...programKinds(definition).map(crdOf),
     ...Object.values(identity(workload, rules)),
     deployment(workload, {
       name: "controller",

@@ -26,6 +26,7 @@ const test = suite("package");
 const work = mkdtempSync(join(tmpdir(), "kubefn-consumer-"));
 const website = join(work, "website");
 const scaffolded = join(work, "hello-controller");
+const propagation = join(work, "configmap-propagation");
 let tarball = "";
 
 /** Runs a command, returning its output; on failure the error quotes both streams. */
@@ -79,7 +80,14 @@ async function node22(): Promise<string> {
 test.after(async () => {
   rmSync(work, { recursive: true, force: true });
   // The projects' e2e tests install their CRDs; the shared cluster keeps nothing of this file.
-  await sh("kubectl", ["delete", "crd", "websites.example.kubefn.dev", "hellos.example.com", "--ignore-not-found"], {
+  await sh("kubectl", [
+    "delete",
+    "crd",
+    "websites.example.kubefn.dev",
+    "configmappropagations.example.kubefn.dev",
+    "hellos.example.com",
+    "--ignore-not-found",
+  ], {
     env: { KUBECONFIG: kubeconfig },
   });
 });
@@ -167,6 +175,11 @@ test("the Website example installs the tarball and typechecks with its own TypeS
   assert.not.match(strict, /node_modules\/@kubefn\/runtime\//);
 });
 
+test("the ConfigMap propagation example installs the tarball and typechecks", async () => {
+  cpSync(join(root, "examples", "configmap-propagation"), propagation, { recursive: true });
+  await install(propagation);
+});
+
 test("kubefn new writes a project that installs the tarball and typechecks", async () => {
   const started = performance.now();
   const out = await kubefn(website, ["new", "hello-controller"], { cwd: work });
@@ -182,6 +195,7 @@ test("kubefn new writes a project that installs the tarball and typechecks", asy
 const projects = [
   { name: "website", dir: website, unitTest: "website.test.ts", unitCount: 4 },
   { name: "hello-controller", dir: scaffolded, unitTest: "controller.test.ts", unitCount: 3 },
+  { name: "configmap-propagation", dir: propagation, unitTest: "propagation.test.ts", unitCount: 3 },
 ];
 
 for (const [runtimeName, binary] of [["Node 24", async () => node24], ["Node 22", node22]] as const) {

@@ -7,7 +7,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 
 const root = join(import.meta.dirname, "..", "..", "..");
-const readmes = ["runtime/README.md", "examples/website/README.md"];
+const readmes = ["runtime/README.md", "examples/website/README.md", "examples/configmap-propagation/README.md"];
 
 /** The blocks a README marks as copies of files: [path, text]. */
 export function markedBlocks(markdown: string): Array<[string, string]> {

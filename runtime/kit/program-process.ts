@@ -1,0 +1,56 @@
+// For e2e tests: a program's entry point run as a process, on the runtime running the test
+// (Node, or Deno under `deno test -A`), with one replica against the given cluster; and the
+// CRDs of custom kinds installed and established.
+import { type ChildProcess, spawn } from "node:child_process";
+import { KubeClient } from "../kube/client.ts";
+import { builtinKinds } from "../kube/kinds.ts";
+import { loadKubeConfig } from "../kube/kubeconfig.ts";
+import { crdOf } from "../manifests/crd.ts";
+import type { CustomKind } from "../schema/kind.ts";
+import { eventually } from "./eventually.ts";
+
+export interface ProgramProcess {
+  /** What the program wrote to stderr so far (its JSON logs). */
+  logs(): string;
+  /** SIGTERM, then waits for the process to exit. */
+  stop(): Promise<void>;
+}
+
+/** Starts `entry` (main.ts) with --kubeconfig, --leader-elect=false, --port=0 and `args`. */
+export function startProgram(
+  entry: string,
+  options: { kubeconfig: string; cwd?: string; args?: string[] },
+): ProgramProcess {
+  const runtime = "Deno" in globalThis ? ["run", "--allow-all"] : [];
+  const flags = [`--kubeconfig=${options.kubeconfig}`, "--leader-elect=false", "--port=0", ...(options.args ?? [])];
+  const child: ChildProcess = spawn(process.execPath, [...runtime, entry, ...flags], {
+    cwd: options.cwd ?? process.cwd(),
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let logs = "";
+  child.stderr!.on("data", (chunk: Buffer) => (logs += chunk));
+  return {
+    logs: () => logs,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+/** Applies the CRD of each kind (server-side) and waits until the API server serves it. */
+export async function installKinds(kubeconfig: string, kinds: readonly CustomKind[]): Promise<void> {
+  const client = new KubeClient(await loadKubeConfig(kubeconfig));
+  for (const kind of kinds) {
+    const crd = crdOf(kind);
+    await client.apply(builtinKinds.CustomResourceDefinition, crd, { fieldManager: "kubefn-test", force: true });
+    await eventually(`${crd.metadata.name} to be established`, async () => {
+      const found = await client.get(builtinKinds.CustomResourceDefinition, undefined, crd.metadata.name);
+      const conditions = (found.status as { conditions?: Array<{ type: string; status: string }> } | undefined)
+        ?.conditions ?? [];
+      return conditions.some((condition) => condition.type === "Established" && condition.status === "True");
+    });
+  }
+}
