@@ -17,6 +17,7 @@ import {
   unchangedChildren,
 } from "../../runtime/mod.ts";
 import { benchmarkObjects, defaultBenchmarkSize } from "./benchmark.ts";
+import { AtomixClusterKind } from "./crd.ts";
 import {
   defaultAtomixVersion,
   defaultManagementSize,
@@ -30,13 +31,7 @@ import {
 } from "./config.ts";
 import { labels, nameProblems, names, serviceHost } from "./names.ts";
 import { nodeSet, templateHashOf } from "./nodes.ts";
-import {
-  type AtomixCluster,
-  AtomixClusterKind,
-  type AtomixClusterSpec,
-  type AtomixPartitionGroupSpec,
-  IngressKind,
-} from "./kinds.ts";
+import { type AtomixCluster, type AtomixClusterSpec, type AtomixPartitionGroupSpec, IngressKind } from "./kinds.ts";
 
 export interface AtomixClusterOptions {
   clusterDomain: string;

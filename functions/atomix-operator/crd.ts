@@ -2,7 +2,10 @@
 // cannot work before it is stored, with CEL rules for what a schema alone cannot say.
 import { defaultAtomixVersion } from "./config.ts";
 import { reservedGroupNames } from "./names.ts";
-import { crd } from "../../runtime/manifests.ts";
+import { crdOf } from "../../runtime/manifests.ts";
+import { customKind } from "../../runtime/mod.ts";
+import { Type } from "../../runtime/schema.ts";
+import type { AtomixClusterSpec } from "./kinds.ts";
 
 /** Most partition groups one cluster may have. */
 export const maxPartitionGroups = 64;
@@ -203,92 +206,109 @@ const partitionGroup = {
   ],
 };
 
-export const atomixClusterCrd = crd({
+/** The AtomixCluster kind: these schemas are the CRD (crdOf), the spec's type, and what the runtime checks each cluster against before a sync. */
+export const AtomixClusterKind = customKind({
   categories: ["atomix"],
   group: "agent.atomix.io",
   version: "v1alpha1",
   plural: "atomixclusters",
   kind: "AtomixCluster",
   shortNames: ["ac"],
-  spec: {
-    version: {
-      type: "string",
-      default: defaultAtomixVersion,
-      maxLength: 128,
-      pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]*$",
-      description: "Tag of the atomix/atomix image",
-    },
-    managementGroup: {
-      type: "object",
-      description: "The Raft group that manages the cluster (one partition on every member)",
-      properties: { size: nodeCount("Nodes; default 1"), env, resources, storage: storage("disk") },
-    },
-    partitionGroups: {
-      type: "array",
-      maxItems: maxPartitionGroups,
-      description: "Partition groups, each its own StatefulSet; a merge patch replaces the whole list",
-      "x-kubernetes-list-type": "map",
-      "x-kubernetes-list-map-keys": ["name"],
-      items: partitionGroup,
-    },
-    benchmark: {
-      type: "object",
-      description: "atomix-bench workers and a coordinator; remove to remove them",
-      properties: {
-        size: nodeCount("Workers; default 1"),
-        env,
-        resources,
-        ingress: {
-          type: "object",
-          description: "The Ingress to the coordinator's API",
-          properties: {
-            path: { type: "string", pattern: "^/", maxLength: 1024, description: "Path prefix; default /atomix-bench" },
-            host: { type: "string", maxLength: 253 },
-            className: {
-              type: "string",
-              maxLength: 253,
-              description: "IngressClass; the cluster's default when unset",
+  spec: Type.Unsafe<AtomixClusterSpec>({
+    type: "object",
+    properties: {
+      version: {
+        type: "string",
+        default: defaultAtomixVersion,
+        maxLength: 128,
+        pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]*$",
+        description: "Tag of the atomix/atomix image",
+      },
+      managementGroup: {
+        type: "object",
+        description: "The Raft group that manages the cluster (one partition on every member)",
+        properties: { size: nodeCount("Nodes; default 1"), env, resources, storage: storage("disk") },
+      },
+      partitionGroups: {
+        type: "array",
+        maxItems: maxPartitionGroups,
+        description: "Partition groups, each its own StatefulSet; a merge patch replaces the whole list",
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["name"],
+        items: partitionGroup,
+      },
+      benchmark: {
+        type: "object",
+        description: "atomix-bench workers and a coordinator; remove to remove them",
+        properties: {
+          size: nodeCount("Workers; default 1"),
+          env,
+          resources,
+          ingress: {
+            type: "object",
+            description: "The Ingress to the coordinator's API",
+            properties: {
+              path: {
+                type: "string",
+                pattern: "^/",
+                maxLength: 1024,
+                description: "Path prefix; default /atomix-bench",
+              },
+              host: { type: "string", maxLength: 253 },
+              className: {
+                type: "string",
+                maxLength: 253,
+                description: "IngressClass; the cluster's default when unset",
+              },
             },
           },
         },
       },
     },
-  },
-  status: {
-    serviceName: { type: "string", description: "The discovery Service clients name in cluster.discovery" },
-    managementGroup: { type: "object", properties: { size: { type: "integer" }, readyReplicas: { type: "integer" } } },
-    partitionGroups: {
-      type: "array",
-      "x-kubernetes-list-type": "map",
-      "x-kubernetes-list-map-keys": ["name"],
-      items: {
+  }),
+  status: Type.Unsafe<Record<string, unknown>>({
+    type: "object",
+    properties: {
+      serviceName: { type: "string", description: "The discovery Service clients name in cluster.discovery" },
+      managementGroup: {
         type: "object",
-        required: ["name"],
-        properties: {
-          name: { type: "string" },
-          protocol: { type: "string" },
-          partitions: { type: "integer" },
-          size: { type: "integer" },
-          readyReplicas: { type: "integer" },
+        properties: { size: { type: "integer" }, readyReplicas: { type: "integer" } },
+      },
+      partitionGroups: {
+        type: "array",
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["name"],
+        items: {
+          type: "object",
+          required: ["name"],
+          properties: {
+            name: { type: "string" },
+            protocol: { type: "string" },
+            partitions: { type: "integer" },
+            size: { type: "integer" },
+            readyReplicas: { type: "integer" },
+          },
         },
       },
-    },
-    benchmark: {
-      type: "object",
-      properties: {
-        size: { type: "integer" },
-        readyReplicas: { type: "integer" },
-        coordinatorReady: { type: "boolean" },
+      benchmark: {
+        type: "object",
+        properties: {
+          size: { type: "integer" },
+          readyReplicas: { type: "integer" },
+          coordinatorReady: { type: "boolean" },
+        },
       },
+      groups: { type: "integer", description: "Partition groups" },
+      replicas: { type: "integer", description: "Pods the cluster should have" },
+      readyReplicas: { type: "integer" },
+      ready: { type: "string", description: "Ready pods / pods" },
     },
-    groups: { type: "integer", description: "Partition groups" },
-    replicas: { type: "integer", description: "Pods the cluster should have" },
-    readyReplicas: { type: "integer" },
-    ready: { type: "string", description: "Ready pods / pods" },
-  },
+  }),
   columns: [
     { name: "Version", type: "string", jsonPath: ".spec.version" },
     { name: "Groups", type: "integer", jsonPath: ".status.groups" },
     { name: "Ready", type: "string", jsonPath: ".status.ready" },
   ],
 });
+
+export const atomixClusterCrd = crdOf(AtomixClusterKind);

@@ -1,12 +1,11 @@
 // The Atomix operator's kind (agent.atomix.io), as the AtomixCluster CRD types it.
-import { builtinKinds, kind, type KubeObject } from "../../runtime/mod.ts";
+import { builtinKinds, type KubeObject } from "../../runtime/mod.ts";
 
 /** The protocols a partition group may run. */
 export type ProtocolName = "raft" | "primaryBackup" | "log";
 
 // The Atomix 3 operator generation (agent.atomix.io): one AtomixCluster holds a management
 // group, partition groups and an optional benchmark.
-export const AtomixClusterKind = kind("agent.atomix.io/v1alpha1", "AtomixCluster", "atomixclusters");
 export const IngressKind = builtinKinds.Ingress;
 
 /** Kubernetes' EnvVar, as far as the CRD types it. */

@@ -1,7 +1,7 @@
 // Custom kinds declared once, with TypeBox: the schema of spec and status is JSON Schema the
 // runtime turns into the CRD (manifests door: crdOf) and checks parents against before sync,
 // and its static type is the type of the parent the controller's functions get. Pure.
-import type { Static, TObject, TUnsafe } from "typebox";
+import type { Static, TSchema, TUnsafe } from "typebox";
 import type { Kind } from "../kube/kinds.ts";
 import type { KubeObject } from "../kube/objects.ts";
 
@@ -44,7 +44,7 @@ export interface ValidationRule {
   fieldPath?: string;
 }
 
-export interface CustomKindOptions<Spec extends TObject, Status extends TObject> {
+export interface CustomKindOptions<Spec extends TSchema, Status extends TSchema> {
   /** The API group, e.g. "example.com". */
   group: string;
   /** The version served and stored, e.g. "v1" or "v1alpha1". */
@@ -58,7 +58,7 @@ export interface CustomKindOptions<Spec extends TObject, Status extends TObject>
   shortNames?: string[];
   /** Groups of kinds that `kubectl get <category>` lists together. */
   categories?: string[];
-  /** The spec's schema: a TypeBox object (Type.Object). */
+  /** The spec's schema: a TypeBox object (Type.Object), or OpenAPI written by hand and typed with Type.Unsafe<T>({ type: "object", ... }). */
   spec: Spec;
   /** The status's schema, without observedGeneration and conditions, which every kind gets. */
   status?: Status;
@@ -68,7 +68,7 @@ export interface CustomKindOptions<Spec extends TObject, Status extends TObject>
 }
 
 /** A kind made by customKind(): a Kind whose objects carry the typed spec and status, and what its CRD needs. */
-export interface CustomKind<Spec extends TObject = TObject, Status extends TObject = TObject>
+export interface CustomKind<Spec extends TSchema = TSchema, Status extends TSchema = TSchema>
   extends Kind<CustomObject<Static<Spec>, Static<Status>>> {
   readonly group: string;
   readonly version: string;
@@ -97,7 +97,7 @@ const dnsSubdomain = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
  * (use it as a controller's parent or child, and `ObjectOf<typeof K>` for its objects), and
  * crdOf() (manifests door) turns it into its CustomResourceDefinition.
  */
-export function customKind<Spec extends TObject, Status extends TObject = TObject>(
+export function customKind<Spec extends TSchema, Status extends TSchema = TSchema>(
   options: CustomKindOptions<Spec, Status>,
 ): CustomKind<Spec, Status> {
   if (!dnsSubdomain.test(options.group) || !options.group.includes(".")) {
@@ -111,10 +111,10 @@ export function customKind<Spec extends TObject, Status extends TObject = TObjec
   if (!/^[A-Z][A-Za-z0-9]*$/.test(options.kind)) {
     throw new Error(`customKind "${options.kind}": a kind is CamelCase, starting with a capital letter`);
   }
-  if (options.spec?.type !== "object") {
+  if ((options.spec as { type?: unknown } | undefined)?.type !== "object") {
     throw new Error(`customKind ${options.kind}: spec must be a TypeBox object schema (Type.Object({...}))`);
   }
-  if (options.status !== undefined && options.status.type !== "object") {
+  if (options.status !== undefined && (options.status as { type?: unknown }).type !== "object") {
     throw new Error(`customKind ${options.kind}: status must be a TypeBox object schema (Type.Object({...}))`);
   }
   const scope = options.scope ?? "Namespaced";

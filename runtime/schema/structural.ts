@@ -72,6 +72,14 @@ export function structural(schema: unknown, path: string): Schema {
     }
   }
   const union = (schema.anyOf ?? schema.oneOf) as unknown;
+  if (union !== undefined && schema["x-kubernetes-int-or-string"] === true) {
+    // Kubernetes' own form for quantities: int-or-string, with the anyOf clients read; kept whole.
+    const out: Schema = {};
+    for (const [key, value] of Object.entries(schema)) {
+      if (kept.includes(key) || key.startsWith("x-kubernetes-") || key === "anyOf") out[key] = value;
+    }
+    return out;
+  }
   if (union !== undefined) return structuralUnion(schema, union, path);
 
   const out: Schema = {};

@@ -6,7 +6,7 @@ import * as assert from "uvu/assert";
 import { operatorLease, operatorNamespace } from "../../../../functions/atomix-operator/manifest.ts";
 import { KubeClient } from "../../../../runtime/run.ts";
 import { builtinKinds } from "../../../../runtime/mod.ts";
-import { AtomixClusterKind } from "../../../../functions/atomix-operator/kinds.ts";
+import { AtomixClusterKind } from "../../../../functions/atomix-operator/crd.ts";
 import { createVolumes, installOperator, startOperator, type Volumes } from "../../../support/atomix-operator.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../../../support/kube.ts";
 import { kubectlOrThrow } from "../../../support/kubectl.ts";
