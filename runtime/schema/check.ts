@@ -28,6 +28,28 @@ function fits(type: string, value: unknown): boolean {
   return actual === type;
 }
 
+const patterns = new Map<string, RegExp | undefined>();
+/**
+ * A schema's pattern as a RegExp: with the u flag when it compiles so, else without; a
+ * pattern JavaScript cannot compile at all (RE2 and ECMAScript differ at the edges) is left to
+ * the API server rather than failing every sync.
+ */
+function patternOf(source: string): RegExp | undefined {
+  if (!patterns.has(source)) {
+    let compiled: RegExp | undefined;
+    for (const flags of ["u", ""]) {
+      try {
+        compiled = new RegExp(source, flags);
+        break;
+      } catch {
+        // try the next
+      }
+    }
+    patterns.set(source, compiled);
+  }
+  return patterns.get(source);
+}
+
 /** One line per field that does not fit a structural schema, each naming the field: "spec.replicas: must be >= 0". */
 export function schemaProblems(schema: Schema, value: unknown, path: string): string[] {
   if (value === null && schema.nullable === true) return [];
@@ -61,9 +83,8 @@ export function schemaProblems(schema: Schema, value: unknown, path: string): st
     if (typeof schema.maxLength === "number" && length > schema.maxLength) {
       problems.push(`${path}: must be at most ${schema.maxLength} characters`);
     }
-    if (typeof schema.pattern === "string" && !new RegExp(schema.pattern, "u").test(value)) {
-      problems.push(`${path}: must match ${schema.pattern}`);
-    }
+    const pattern = typeof schema.pattern === "string" ? patternOf(schema.pattern) : undefined;
+    if (pattern && !pattern.test(value)) problems.push(`${path}: must match ${schema.pattern}`);
   }
   if (Array.isArray(value)) {
     if (typeof schema.minItems === "number" && value.length < schema.minItems) {

@@ -181,4 +181,21 @@ test("the check covers every keyword the structural schema holds", () => {
   ]);
 });
 
+test("a pattern JavaScript cannot compile is left to the API server, not a failure of every sync", () => {
+  const Odd = customKind({
+    group: "a.b",
+    version: "v1",
+    kind: "Odd",
+    spec: Type.Object({ a: Type.String({ pattern: "(?i)abc" }), b: Type.String({ pattern: "^\\-x$" }) }),
+  });
+  const odd = (a: string, b: string) => ({
+    apiVersion: Odd.apiVersion,
+    kind: "Odd",
+    metadata: { name: "o" },
+    spec: { a, b },
+  });
+  assert.equal(parentProblems(Odd, odd("anything", "-x")), [], "(?i) is RE2's; \\- compiles without the u flag");
+  assert.equal(parentProblems(Odd, odd("anything", "y")), ["spec.b: must match ^\\-x$"]);
+});
+
 test.run();
