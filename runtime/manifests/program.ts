@@ -2,6 +2,7 @@
 // its controllers use (declared with customKind()), a ServiceAccount, a ClusterRole derived
 // from what the controllers watch and write plus the manager's own needs (Events, the Lease),
 // its binding, and a Deployment of the image. Pure: the documents to write as YAML.
+import type { ControllerDefinition } from "../controller.ts";
 import type { Access } from "../kube/access.ts";
 import type { Kind } from "../kube/kinds.ts";
 import type { KubeObject } from "../kube/objects.ts";
@@ -41,10 +42,13 @@ function built<E extends Record<string, OptionSpec>>(definition: Program<E>) {
   return { config, options: definition.build(flags, config) };
 }
 
+/** The custom kinds these controllers use as parents or children, each once. */
+const kindsOf = (controllers: ReadonlyArray<ControllerDefinition<any>>): CustomKind[] =>
+  customKindsAmong(controllers.flatMap((controller) => [controller.parent, ...controller.children]));
+
 /** The custom kinds a program's controllers use as parents or children, each once. */
 export function programKinds<E extends Record<string, OptionSpec>>(definition: Program<E>): CustomKind[] {
-  const controllers = built(definition).options.controllers ?? [];
-  return customKindsAmong(controllers.flatMap((controller) => [controller.parent, ...controller.children]));
+  return kindsOf(built(definition).options.controllers ?? []);
 }
 
 /** The documents that install a program: CRDs first, then its identity and Deployment. */
@@ -63,7 +67,7 @@ export function programManifests<E extends Record<string, OptionSpec>>(
     ...(options.access ?? []),
   ]);
   return [
-    ...programKinds(definition).map(crdOf),
+    ...kindsOf(controllers).map(crdOf),
     ...Object.values(identity(workload, rules)),
     deployment(workload, {
       name: "controller",
