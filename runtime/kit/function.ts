@@ -5,10 +5,9 @@
 import type { ActionResult, LocalControllerDefinition, ObjectsByKind, SyncRequest } from "../controller.ts";
 import { kindKey } from "../kube/kinds.ts";
 import type { KubeObject, ObjectMeta } from "../kube/objects.ts";
-import { InvalidParentError } from "../reconcile/failures.ts";
 import { callLocal } from "../reconcile/local-call.ts";
 import { validateResponse, type ValidResponse } from "../reconcile/validate.ts";
-import { parentProblems } from "../schema/check.ts";
+import { checkParent } from "../schema/check.ts";
 
 /** What a test gives runSync: the parent, and what exists (optional). */
 export interface TestRequest<P extends KubeObject> {
@@ -33,7 +32,7 @@ export function byKind(objects: readonly KubeObject[], keyedByNamespace = false)
 }
 
 let counter = 0;
-/** A stable, unique-looking uid for objects made in tests. */
+/** A unique-looking uid for objects made in tests: a counter, then a hash of the kind and name. */
 const testUid = (object: KubeObject) =>
   `00000000-0000-4000-8000-${(++counter).toString(16).padStart(4, "0")}${
     [...`${object.kind}/${object.metadata.name}`].reduce((hash, char) => (hash * 31 + char.charCodeAt(0)) >>> 0, 7)
@@ -74,8 +73,7 @@ export function runSync<P extends KubeObject>(
 ): ValidResponse {
   const finalizing = request.finalizing ?? false;
   if (finalizing && !definition.finalize) throw new Error(`controller ${definition.name} has no finalize function`);
-  const problems = finalizing ? [] : parentProblems(definition.parent, request.parent);
-  if (problems.length) throw new InvalidParentError(problems);
+  if (!finalizing) checkParent(definition.parent, request.parent);
   const group = (objects: KubeObject[] | ObjectsByKind | undefined, byNamespace: boolean) =>
     Array.isArray(objects) ? byKind(objects, byNamespace) : objects ?? {};
   const full: SyncRequest<P> = structuredClone({

@@ -14,8 +14,8 @@ import type { Metrics } from "../metrics.ts";
 import { validateResponse } from "./validate.ts";
 import type { ActionPort } from "../exec/actions.ts";
 import { mayWrite, type SyncContext, wrote } from "./context.ts";
-import { InvalidParentError, NameTakenError, NotLeaderError } from "./failures.ts";
-import { parentProblems } from "../schema/check.ts";
+import { NameTakenError, NotLeaderError } from "./failures.ts";
+import { checkParent } from "../schema/check.ts";
 import { ParentWrites } from "./parent-writes.ts";
 import { callSync } from "./call.ts";
 import { finalizerStep } from "./finalizers.ts";
@@ -78,8 +78,7 @@ export class ParentSync<P extends KubeObject = KubeObject> {
     if (step.addFinalizer) parent = await this.#parentWrites.setFinalizer(parent, true, trigger);
     const finalizing = step.hook === "finalize";
     // A finalizing parent is let go even when its spec no longer fits.
-    const problems = finalizing ? [] : parentProblems(definition.parent, parent);
-    if (problems.length) throw new InvalidParentError(problems);
+    if (!finalizing) checkParent(definition.parent, parent);
 
     const children = observedChildren(parent, this.#childKinds, informers, definition.name);
     let related = {};

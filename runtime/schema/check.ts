@@ -8,6 +8,7 @@
 // 42.7 → 70.5 MiB for `import("typebox/value")` on Node 24). Pure.
 import type { Kind } from "../kube/kinds.ts";
 import type { KubeObject } from "../kube/objects.ts";
+import { InvalidParentError } from "../reconcile/failures.ts";
 import { type CustomKind, isCustomKind } from "./kind.ts";
 import { structural } from "./structural.ts";
 
@@ -124,4 +125,10 @@ export function parentProblems(kind: Kind, parent: KubeObject): string[] {
   let schema = specSchemas.get(kind);
   if (!schema) specSchemas.set(kind, schema = structural(kind.schema.spec, "spec"));
   return schemaProblems(schema, parent.spec, "spec");
+}
+
+/** Throws InvalidParentError, naming each field, when a parent does not fit its kind's schema. */
+export function checkParent(kind: Kind, parent: KubeObject): void {
+  const problems = parentProblems(kind, parent);
+  if (problems.length) throw new InvalidParentError(problems);
 }
