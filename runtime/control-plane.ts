@@ -12,4 +12,4 @@ export {
 } from "./control-plane/cluster.ts";
 export { type Binaries, cacheRoot, ensureBinaries as buildControlPlane } from "./control-plane/build.ts";
 export { runClusterUntilSignalled as runControlPlaneUntilSignalled } from "./control-plane/main.ts";
-export { installKinds, type ProgramProcess, startProgram } from "./kit/program-process.ts";
+export { installCrds, installKinds, type ProgramProcess, startProgram } from "./kit/program-process.ts";

@@ -51,7 +51,7 @@ export async function dev(options: DevOptions): Promise<void> {
     stopCluster = () => cluster.stop();
     console.log(`export KUBECONFIG=${kubeconfig}`);
   }
-  const [{ programKinds }, { installKinds }] = await Promise.all([
+  const [{ programKinds }, { installKinds, stopChild }] = await Promise.all([
     import("../manifests/program.ts"),
     import("../kit/program-process.ts"),
   ]);
@@ -69,11 +69,7 @@ export async function dev(options: DevOptions): Promise<void> {
       if (stopping) return;
       stopping = true;
       say(`${why}: stopping`);
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once("exit", resolve));
-        child.kill("SIGTERM");
-        await exited;
-      }
+      await stopChild(child);
       await stopCluster?.();
       done();
     };

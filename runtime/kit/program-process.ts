@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { KubeClient } from "../kube/client.ts";
 import { builtinKinds } from "../kube/kinds.ts";
 import { loadKubeConfig } from "../kube/kubeconfig.ts";
+import type { KubeObject } from "../kube/objects.ts";
 import { crdOf } from "../manifests/crd.ts";
 import type { CustomKind } from "../schema/kind.ts";
 import { eventually } from "./eventually.ts";
@@ -14,6 +15,14 @@ export interface ProgramProcess {
   logs(): string;
   /** SIGTERM, then waits for the process to exit. */
   stop(): Promise<void>;
+}
+
+/** Sends SIGTERM to a child that still runs and waits until it has exited. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await exited;
 }
 
 /** Starts `entry` (main.ts) with --kubeconfig, --leader-elect=false, --port=0 and `args`. */
@@ -31,20 +40,19 @@ export function startProgram(
   child.stderr!.on("data", (chunk: Buffer) => (logs += chunk));
   return {
     logs: () => logs,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await exited;
-    },
+    stop: () => stopChild(child),
   };
 }
 
 /** Applies the CRD of each kind (server-side) and waits until the API server serves it. */
-export async function installKinds(kubeconfig: string, kinds: readonly CustomKind[]): Promise<void> {
+export function installKinds(kubeconfig: string, kinds: readonly CustomKind[]): Promise<void> {
+  return installCrds(kubeconfig, kinds.map(crdOf));
+}
+
+/** Applies CRDs (server-side, forced) and waits until the API server serves each. */
+export async function installCrds(kubeconfig: string, crds: readonly KubeObject[]): Promise<void> {
   const client = new KubeClient(await loadKubeConfig(kubeconfig));
-  for (const kind of kinds) {
-    const crd = crdOf(kind);
+  for (const crd of crds) {
     await client.apply(builtinKinds.CustomResourceDefinition, crd, { fieldManager: "kubefn-test", force: true });
     await eventually(`${crd.metadata.name} to be established`, async () => {
       const found = await client.get(builtinKinds.CustomResourceDefinition, undefined, crd.metadata.name);

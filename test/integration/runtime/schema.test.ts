@@ -3,6 +3,7 @@
 // (stored under a lax CRD) is not synced: Ready=False, reason InvalidSpec, naming the field,
 // until it is fixed.
 import * as assert from "uvu/assert";
+import { installCrds } from "../../../runtime/control-plane.ts";
 import { crdOf } from "../../../runtime/manifests.ts";
 import { builtinKinds, type KubeObject } from "../../../runtime/mod.ts";
 import { isNotFound, KubeClient, KubeError } from "../../../runtime/run.ts";
@@ -24,14 +25,8 @@ const gizmo = (name: string) => client.get<KubeObject & { status?: Status }>(Giz
 const ready = async (name: string) => (await gizmo(name)).status?.conditions?.find((c) => c.type === "Ready");
 const crdName = "gizmos.sample.runtime.test";
 
-async function establish(crd: KubeObject) {
-  await client.apply(builtinKinds.CustomResourceDefinition, crd, { fieldManager: "schema-test", force: true });
-  await eventually("the Gizmo CRD to be established", async () => {
-    const found = await client.get(builtinKinds.CustomResourceDefinition, undefined, crdName);
-    const conditions = (found.status as { conditions?: Condition[] } | undefined)?.conditions ?? [];
-    return conditions.some((c) => c.type === "Established" && c.status === "True");
-  });
-}
+/** Applies a Gizmo CRD and waits until it is served. */
+const establish = (crd: KubeObject) => installCrds(process.env.KUBECONFIG_FOR_TESTS!, [crd]);
 
 test.before(async () => {
   namespace = await freshNamespace(config, "runtime-schema");
