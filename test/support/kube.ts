@@ -1,6 +1,7 @@
 // Helpers for tests that run against the local control plane started by test/run.ts.
 import { randomBytes } from "node:crypto";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { eventually, type EventuallyOptions } from "../../runtime/testing.ts";
 
 export function testKubeConfig(path = process.env.KUBECONFIG_FOR_TESTS): KubeConfig {
   if (!path) throw new Error("KUBECONFIG_FOR_TESTS is not set: run cluster tests through `node test/run.ts`");
@@ -30,36 +31,12 @@ export async function freshNamespace(
   };
 }
 
-export interface EventuallyOptions {
-  timeoutMs?: number;
-  intervalMs?: number;
-}
-
 /**
- * Polls until the probe returns a value other than undefined/false without throwing, and returns it.
- * On timeout the error names what was awaited and the last failure seen.
+ * Polls until the probe returns a value (not undefined, null or false) without throwing, and
+ * returns it; on timeout the error names what was awaited and the last failure seen. The
+ * runtime's test kit's, as users get it.
  */
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  options: EventuallyOptions = {},
-): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-  let last: unknown = "never satisfied";
-  while (true) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      const detail = last instanceof Error ? last.message : String(last);
-      throw new Error(`timed out waiting for ${what}: ${detail}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 200));
-  }
-}
+export { eventually, type EventuallyOptions };
 
 /** The HTTP status code of a failed client-node call, or undefined. */
 export function statusOf(error: unknown): number | undefined {
