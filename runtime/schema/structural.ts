@@ -58,6 +58,14 @@ export class SchemaError extends Error {
 const isSchema = (value: unknown): value is Schema =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
+/** What a node carries over as it is: the kept keywords, then every x-kubernetes-* option. */
+function carried(schema: Schema): Schema {
+  const out: Schema = {};
+  for (const key of kept) if (key in schema) out[key] = schema[key];
+  for (const [key, value] of Object.entries(schema)) if (key.startsWith("x-kubernetes-")) out[key] = value;
+  return out;
+}
+
 /** The literal a const-only schema stands for, if it is one. */
 function literalOf(schema: Schema): { value: unknown } | undefined {
   return "const" in schema ? { value: schema.const } : undefined;
@@ -74,11 +82,7 @@ export function structural(schema: unknown, path: string): Schema {
   const union = (schema.anyOf ?? schema.oneOf) as unknown;
   if (union !== undefined && schema["x-kubernetes-int-or-string"] === true) {
     // Kubernetes' own form for quantities: int-or-string, with the anyOf clients read; kept whole.
-    const out: Schema = {};
-    for (const [key, value] of Object.entries(schema)) {
-      if (kept.includes(key) || key.startsWith("x-kubernetes-") || key === "anyOf") out[key] = value;
-    }
-    return out;
+    return { ...carried(schema), anyOf: union };
   }
   if (union !== undefined) return structuralUnion(schema, union, path);
 
@@ -87,8 +91,7 @@ export function structural(schema: unknown, path: string): Schema {
   else if (schema.type !== undefined) {
     throw new SchemaError(path, `has type ${JSON.stringify(schema.type)}; a CRD field has one type`);
   }
-  for (const key of kept) if (key in schema) out[key] = schema[key];
-  for (const [key, value] of Object.entries(schema)) if (key.startsWith("x-kubernetes-")) out[key] = value;
+  Object.assign(out, carried(schema));
 
   const literal = literalOf(schema);
   if (literal) {
@@ -162,8 +165,7 @@ function structuralUnion(schema: Schema, union: unknown, path: string): Schema {
   const members = union.filter(isSchema);
   const nullable = members.some((member) => member.type === "null");
   const rest = members.filter((member) => member.type !== "null");
-  const base: Schema = {};
-  for (const key of kept) if (key in schema) base[key] = schema[key];
+  const base = carried(schema);
   if (rest.length === 1) {
     return { ...structural(rest[0], path), ...base, ...(nullable ? { nullable: true } : {}) };
   }

@@ -90,6 +90,14 @@ test("crdOf: TypeBox's JSON Schema becomes a structural schema", () => {
   });
 });
 
+test("x-kubernetes-* options on a union are kept with the union's conversion", () => {
+  const rule = [{ rule: "self != 'b'", message: "not b" }];
+  assert.equal(
+    structural(Type.Union([Type.Literal("a"), Type.Literal("b")], { "x-kubernetes-validations": rule }), "spec.l"),
+    { type: "string", enum: ["a", "b"], "x-kubernetes-validations": rule },
+  );
+});
+
 test("what a CRD cannot hold is refused when the manifests are made, naming the field", () => {
   const refused = (schema: unknown, pattern: RegExp) =>
     assert.throws(
