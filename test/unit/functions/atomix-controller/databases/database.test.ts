@@ -12,6 +12,7 @@ import type {
   Database,
   DatabasePartition,
   RaftStorageClass,
+  StorageReference,
 } from "../../../../../functions/atomix-controller/kinds.ts";
 import {
   configHashAnnotation,
@@ -86,6 +87,7 @@ test("readyPartitions counts the Partitions whose status is ready", () => {
     apiVersion: "cloud.atomix.io/v1beta2",
     kind: "Partition",
     metadata: { name, namespace: "kube-system" },
+    spec: {},
     status: { ready },
   });
   const children = {
@@ -97,7 +99,7 @@ test("readyPartitions counts the Partitions whose status is ready", () => {
 });
 
 const storageProblems: Array<
-  { title: string; storage: Record<string, string>; classes: RaftStorageClass[]; message: string }
+  { title: string; storage: StorageReference; classes: RaftStorageClass[]; message: string }
 > = [
   {
     title: "a missing class",
