@@ -11,6 +11,7 @@ import { clip } from "./protocol.ts";
 import type { KubeObject } from "../kube/objects.ts";
 import { rfc3339 } from "../kube/time.ts";
 import type { Logger } from "../log.ts";
+import { failedWith, noTrace, type TraceContext, traced } from "../trace.ts";
 
 /** Commands one controller runs at once. */
 export const defaultActionConcurrency = 8;
@@ -28,7 +29,8 @@ export function actionBackoffMs(attempt: number): number {
 /** Where a sync's actions go and its results come from (the runner's ActionRunner of the current term). */
 export interface ActionPort {
   results(key: string): Record<string, ActionResult>;
-  submit(key: string, parent: KubeObject, actions: readonly Action[]): void;
+  /** `trace` is the context of the sync that answered them: each run is a span under it. */
+  submit(key: string, parent: KubeObject, actions: readonly Action[], trace?: TraceContext): void;
   forget(key: string): void;
 }
 
@@ -41,6 +43,8 @@ interface Entry {
   delivered: boolean;
   timer?: unknown;
   queued?: boolean;
+  /** The sync that last answered it: its runs' spans are children of that sync's. */
+  trace: TraceContext;
 }
 
 interface ParentState {
@@ -97,7 +101,7 @@ export class ActionRunner implements ActionPort {
   }
 
   /** Takes a sync's answer once its writes are done: starts new actions, retries failed ones, forgets the rest. */
-  submit(key: string, parent: KubeObject, actions: readonly Action[]): void {
+  submit(key: string, parent: KubeObject, actions: readonly Action[], trace: TraceContext = noTrace): void {
     let state = this.#parents.get(key);
     if (!state && actions.length === 0) return;
     state ??= { parent, entries: new Map() };
@@ -113,11 +117,12 @@ export class ActionRunner implements ActionPort {
     for (const [id, action] of answered) {
       const entry = state.entries.get(id);
       if (!entry) {
-        const created: Entry = { action, result: pendingResult(action), wanted: true, delivered: false };
+        const created: Entry = { action, result: pendingResult(action), wanted: true, delivered: false, trace };
         state.entries.set(id, created);
         this.#schedule(key, created, (action.delaySeconds ?? 0) * 1000);
       } else {
         entry.wanted = true;
+        entry.trace = trace;
         if (entry.result.phase === "Failed" && entry.timer === undefined && !entry.queued) {
           entry.action = action;
           const since = Date.parse(entry.result.finishedAt ?? "") || this.#now().getTime();
@@ -196,22 +201,34 @@ export class ActionRunner implements ActionPort {
     };
     entry.delivered = false;
     const timeoutSeconds = action.timeoutSeconds ?? defaultActionTimeoutSeconds;
-    let outcome: ExecOutcome;
-    try {
-      outcome = await this.#options.exec({
-        namespace,
-        pod: action.pod,
-        container: action.container,
-        command: action.command,
-        timeoutMs: timeoutSeconds * 1000,
-        signal: this.#stopping.signal,
-      });
-    } catch (error) {
-      outcome = { stdout: "", stderr: "", truncated: false, timedOut: false, error: (error as Error).message };
-    }
+    const attributes = {
+      "kubefn.action.id": action.id,
+      "kubefn.action.attempt": entry.result.attempt,
+      "k8s.namespace.name": namespace,
+      "k8s.pod.name": action.pod,
+      ...(action.container ? { "k8s.container.name": action.container } : {}),
+    };
+    const outcome = await traced(`action ${action.id}`, entry.trace, attributes, async (_, span) => {
+      let outcome: ExecOutcome;
+      try {
+        outcome = await this.#options.exec({
+          namespace,
+          pod: action.pod,
+          container: action.container,
+          command: action.command,
+          timeoutMs: timeoutSeconds * 1000,
+          signal: this.#stopping.signal,
+        });
+      } catch (error) {
+        outcome = { stdout: "", stderr: "", truncated: false, timedOut: false, error: (error as Error).message };
+      }
+      if (outcome.exitCode !== undefined) span.setAttribute("process.exit.code", outcome.exitCode);
+      if (!succeededWith(action, outcome)) failedWith(span, describeFailure(outcome));
+      return outcome;
+    });
     const state = this.#parents.get(key);
     if (this.#stopping.signal.aborted || state?.entries.get(action.id) !== entry) return;
-    const succeeded = outcome.exitCode !== undefined && (action.successExitCodes ?? [0]).includes(outcome.exitCode);
+    const succeeded = succeededWith(action, outcome);
     entry.result = {
       ...entry.result,
       ...outcome,
@@ -246,6 +263,10 @@ export class ActionRunner implements ActionPort {
   get #timers(): Timers {
     return this.#options.timers ?? realTimers;
   }
+}
+
+function succeededWith(action: Action, outcome: ExecOutcome): boolean {
+  return outcome.exitCode !== undefined && (action.successExitCodes ?? [0]).includes(outcome.exitCode);
 }
 
 function pendingResult(action: Action): ActionResult {

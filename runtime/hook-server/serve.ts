@@ -5,7 +5,8 @@
 //   POST /<controller>/finalize   the same → the same plus finalized
 //   POST /<controller>/customize  {controller, parent} → {relatedResources}
 // With one controller, /sync, /finalize and /customize serve it too. A malformed request is
-// answered 400 and a function that throws or answers wrongly 500, each with a message.
+// answered 400 and a function that throws or answers wrongly 500, each with a message. Each
+// request is a span ("hook <name>") continuing the caller's trace from its traceparent header.
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { type ControllerDefinition, inProcess, type SyncRequest } from "../controller.ts";
@@ -13,6 +14,7 @@ import { validateResponse } from "../reconcile/validate.ts";
 import { customizeResponse } from "../webhook/customize.ts";
 import { BadRequest, requestOfBody, type WebhookName, webhookNames } from "../webhook/wire.ts";
 import { HookMetrics } from "./metrics.ts";
+import { contextFrom, failedWith, SpanKind, startSpan } from "../trace.ts";
 
 /** Largest request body a hook reads: Metacontroller sends every child of a parent. */
 export const defaultMaxBodyBytes = 16 * 2 ** 20;
@@ -45,9 +47,20 @@ export function hookApp(definitions: readonly ControllerDefinition<any>[], optio
         }, 404);
       }
       const done = metrics.start(hook, definition.name);
-      const response = await answer(c, hook, definition);
-      done(response.status);
-      return response;
+      const span = startSpan(`hook ${hook}`, contextFrom(c.req.raw.headers), {
+        "kubefn.controller": definition.name,
+        "kubefn.function": hook,
+        "url.path": c.req.path,
+      }, { kind: SpanKind.SERVER });
+      try {
+        const response = await answer(c, hook, definition);
+        span.setAttribute("http.response.status_code", response.status);
+        if (response.status >= 500) failedWith(span, `answered ${response.status}`);
+        done(response.status);
+        return response;
+      } finally {
+        span.end();
+      }
     };
   for (const hook of webhookNames) {
     app.post(`/:controller/${hook}`, limit, serve(hook, (c) => byName.get(c.req.param("controller")!)));

@@ -15,22 +15,27 @@ import { relatedRequestsOf, type RelatedResource } from "../webhook/customize.ts
 import { customizeBody, syncAnswer, syncBody } from "../webhook/wire.ts";
 import { HookError, InvalidResponseError } from "./failures.ts";
 import { callLocal, type FunctionName } from "./local-call.ts";
+import { noTrace, SpanKind, type TraceContext, traced, traceHeaders } from "../trace.ts";
 
-async function call<In, Out>(
+/** Calls the hook in a span of its own ("call <name>"); a remote hook gets the span's traceparent. */
+function call<In, Out>(
   hook: Hook<In, Out>,
   name: FunctionName,
   input: In,
   remoteBody: (hook: RemoteHook) => unknown,
+  trace: TraceContext,
 ): Promise<unknown> {
-  if (isRemote(hook)) {
+  const remote = isRemote(hook);
+  const attributes = { "kubefn.function": name, ...(remote ? { "url.full": hook.url } : {}) };
+  return traced(`call ${name}`, trace, attributes, async (context) => {
+    if (!remote) return callLocal(hook, name, input);
     try {
-      return await callRemote(hook, name === "related" ? "customize" : name, remoteBody(hook));
+      return await callRemote(hook, name === "related" ? "customize" : name, remoteBody(hook), traceHeaders(context));
     } catch (error) {
       if (error instanceof HookError && error.invalidBody) throw new InvalidResponseError([error.message]);
       throw error;
     }
-  }
-  return callLocal(hook, name, input);
+  }, remote ? SpanKind.CLIENT : SpanKind.INTERNAL);
 }
 
 /** The sync or finalize answer, not yet validated. */
@@ -38,6 +43,7 @@ export async function callSync<P extends KubeObject>(
   definition: ControllerDefinition<P>,
   finalizing: boolean,
   request: SyncRequest<P>,
+  trace: TraceContext = noTrace,
 ): Promise<unknown> {
   const hook = (finalizing ? definition.finalize! : definition.sync) as Hook<SyncRequest<P>, unknown>;
   const answer = await call(
@@ -45,6 +51,7 @@ export async function callSync<P extends KubeObject>(
     finalizing ? "finalize" : "sync",
     request,
     (remote) => syncBody(definition, remote, request),
+    trace,
   );
   return isRemote(hook) ? syncAnswer(hook, answer as Record<string, unknown>) : answer;
 }
@@ -53,6 +60,7 @@ export async function callSync<P extends KubeObject>(
 export async function callRelated<P extends KubeObject>(
   definition: ControllerDefinition<P>,
   parent: P,
+  trace: TraceContext = noTrace,
 ): Promise<unknown> {
   const related = definition.related!;
   const answer = await call(
@@ -60,6 +68,7 @@ export async function callRelated<P extends KubeObject>(
     "related",
     structuredClone(parent),
     () => customizeBody(definition, parent),
+    trace,
   );
   if (!isRemote(related.select)) return answer;
   const resources = (answer as { relatedResources?: unknown }).relatedResources ?? [];

@@ -6,6 +6,7 @@ import { type Kind, kindKey } from "../kube/kinds.ts";
 import { type KubeObject, objectKey } from "../kube/objects.ts";
 import { InvalidResponseError } from "./validate.ts";
 import { callRelated } from "./call.ts";
+import type { TraceContext } from "../trace.ts";
 import { managedByLabel } from "./plan.ts";
 
 /** The children of `parent` this controller controls: by "Kind.apiVersion", then by name. */
@@ -34,10 +35,11 @@ export function observedChildren(
 export async function relatedRequests(
   definition: ControllerDefinition<any>,
   parent: KubeObject,
+  trace?: TraceContext,
 ): Promise<RelatedRequest[]> {
   const hook = definition.related;
   if (!hook) return [];
-  const requests = await callRelated(definition, parent);
+  const requests = await callRelated(definition, parent, trace);
   if (!Array.isArray(requests)) throw new InvalidResponseError(["related() must return an array of requests"]);
   const declared = new Set(hook.kinds.map(kindKey));
   for (const [index, request] of requests.entries()) {

@@ -10,6 +10,7 @@ import type { Condition } from "./conditions.ts";
 import { failureRemoval, type JsonPatch } from "./failures.ts";
 import { nextStatus } from "./status.ts";
 import { mayWrite, type SyncContext, wrote } from "./context.ts";
+import { noTrace, SpanKind, type TraceContext, traced } from "../trace.ts";
 
 export class ParentWrites<P extends KubeObject = KubeObject> {
   readonly #definition: ControllerDefinition<P>;
@@ -20,12 +21,16 @@ export class ParentWrites<P extends KubeObject = KubeObject> {
     this.#context = context;
   }
 
-  /** Runs a write to the parent through the write gate. */
-  async #write<T>(trigger: number | undefined, write: () => Promise<T>): Promise<T> {
-    mayWrite(this.#context);
-    const result = await write();
-    wrote(this.#context, this.#definition.name, trigger);
-    return result;
+  /** Runs a write to the parent through the write gate, in a span "<what> <Kind>". */
+  #write<T>(trigger: number | undefined, what: string, trace: TraceContext, write: () => Promise<T>): Promise<T> {
+    const { kind, apiVersion } = this.#definition.parent;
+    const attributes = { "kubefn.object.kind": kind, "kubefn.object.api_version": apiVersion };
+    return traced(`${what} ${kind}`, trace, attributes, async () => {
+      mayWrite(this.#context);
+      const result = await write();
+      wrote(this.#context, this.#definition.name, trigger);
+      return result;
+    }, SpanKind.CLIENT);
   }
 
   /**
@@ -62,15 +67,17 @@ export class ParentWrites<P extends KubeObject = KubeObject> {
   }
 
   /** Takes back a failure condition if it is still there as read. Returns the parent as it is now. */
-  removeFailure(parent: P, failure: Condition, trigger: number | undefined): Promise<P> {
+  removeFailure(parent: P, failure: Condition, trigger: number | undefined, trace: TraceContext = noTrace): Promise<P> {
     const patch = failureRemoval(parent, failure);
-    return patch ? this.#applyPatch(parent, patch, trigger) : Promise.resolve(parent);
+    return patch ? this.#applyPatch(parent, patch, trigger, trace) : Promise.resolve(parent);
   }
 
-  async #applyPatch(parent: P, patch: JsonPatch, trigger: number | undefined): Promise<P> {
+  async #applyPatch(parent: P, patch: JsonPatch, trigger: number | undefined, trace: TraceContext): Promise<P> {
     const { client, informers } = this.#context;
     const patched = await this.#write(
       trigger,
+      "status",
+      trace,
       () =>
         client.patch<P>(
           this.#definition.parent,
@@ -94,19 +101,25 @@ export class ParentWrites<P extends KubeObject = KubeObject> {
     parent: P,
     desired: Record<string, unknown> | undefined,
     trigger: number | undefined,
+    trace: TraceContext = noTrace,
   ): Promise<void> {
     const step = nextStatus(parent, desired, this.#context.writer, rfc3339(this.#context.now()));
     if (step.kind === "remove-failure") {
-      const patched = await this.#applyPatch(parent, step.patch, trigger);
+      const patched = await this.#applyPatch(parent, step.patch, trigger, trace);
       // Unchanged: the condition moved or changed meanwhile; the watch brings that and a resync.
-      if (patched !== parent) await this.writeStatus(patched, desired, trigger);
+      if (patched !== parent) await this.writeStatus(patched, desired, trigger, trace);
     } else if (step.kind === "write") {
-      await this.#write(trigger, () => this.applyStatus(parent, step.status));
+      await this.#write(trigger, "status", trace, () => this.applyStatus(parent, step.status));
     }
   }
 
   /** Sets (or with null removes) the labels and annotations the function answered, by merge patch, when any differ. */
-  async writeMetadata(parent: P, metadata: ValidResponse["metadata"], trigger: number | undefined): Promise<P> {
+  async writeMetadata(
+    parent: P,
+    metadata: ValidResponse["metadata"],
+    trigger: number | undefined,
+    trace: TraceContext = noTrace,
+  ): Promise<P> {
     const differs = (wanted: Record<string, string | null> | undefined, current: Record<string, string> | undefined) =>
       Object.entries(wanted ?? {}).some((
         [key, value],
@@ -117,6 +130,8 @@ export class ParentWrites<P extends KubeObject = KubeObject> {
     const { client, informers } = this.#context;
     const patched = await this.#write(
       trigger,
+      "metadata",
+      trace,
       () =>
         client.patch<P>(this.#definition.parent, parent.metadata.namespace, parent.metadata.name, {
           metadata: metadata,
@@ -126,10 +141,17 @@ export class ParentWrites<P extends KubeObject = KubeObject> {
     return patched;
   }
 
-  async setFinalizer(parent: P, present: boolean, trigger: number | undefined): Promise<P> {
+  async setFinalizer(
+    parent: P,
+    present: boolean,
+    trigger: number | undefined,
+    trace: TraceContext = noTrace,
+  ): Promise<P> {
     const { client, informers, statusManager, finalizer } = this.#context;
     const applied = await this.#write(
       trigger,
+      "finalizer",
+      trace,
       () =>
         client.apply<P>(this.#definition.parent, finalizerApply(parent, finalizer, present), {
           fieldManager: statusManager,

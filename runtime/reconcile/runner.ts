@@ -10,7 +10,7 @@ import type { Change } from "../cache/informer.ts";
 import type { ControllerDefinition } from "../controller.ts";
 import type { EventRecorder } from "../events.ts";
 import { isConflict, type KubeClient } from "../kube/client.ts";
-import { type KubeObject, objectKey } from "../kube/objects.ts";
+import { type KubeObject, objectKey, splitKey } from "../kube/objects.ts";
 import { rfc3339 } from "../kube/time.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
@@ -24,6 +24,7 @@ import type { WriteGate } from "./context.ts";
 import { ParentSync, passes } from "./sync.ts";
 import { Triggers } from "./triggers.ts";
 import { defaultConcurrency, defaultDrainTimeoutMs } from "../defaults.ts";
+import { eventSpan, failed, noTrace, PendingLinks, startSpan, under } from "../trace.ts";
 
 export interface RunnerOptions {
   client: KubeClient;
@@ -63,6 +64,8 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
   readonly #sync: ParentSync<P>;
   /** When the first change that queued each key was seen, for event-to-apply latency. */
   readonly #seenAt = new Map<string, number>();
+  /** The watch events that queued each key, for the links of its sync span. */
+  readonly #links = new PendingLinks();
   #queue: WorkQueue | undefined;
   #workers: Promise<void>[] = [];
   #actions: ActionRunner | undefined;
@@ -91,7 +94,7 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
       writer: this.#writer,
       actions: {
         results: (key) => this.#actions?.results(key) ?? {},
-        submit: (key, parent, actions) => this.#actions?.submit(key, parent, actions),
+        submit: (key, parent, actions, trace) => this.#actions?.submit(key, parent, actions, trace),
         forget: (key) => this.#actions?.forget(key),
       },
       log: this.#log,
@@ -151,10 +154,36 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
   }
 
   /** One sync of one parent, outside the queue. Returns the resync delay the function asked for, if any. */
-  reconcile(key: string): Promise<number | undefined> {
+  async reconcile(key: string): Promise<number | undefined> {
     const seenAt = this.#seenAt.get(key);
     this.#seenAt.delete(key);
-    return this.#sync.run(key, seenAt);
+    const { links, dropped } = this.#links.take(key);
+    const { parent } = this.definition;
+    const { namespace, name } = splitKey(key);
+    const span = startSpan(`sync ${this.name}`, noTrace, {
+      "kubefn.controller": this.name,
+      "kubefn.object.kind": parent.kind,
+      "kubefn.object.api_version": parent.apiVersion,
+      "kubefn.object.name": name,
+      ...(namespace ? { "k8s.namespace.name": namespace } : {}),
+      ...(dropped ? { "kubefn.links.dropped": dropped } : {}),
+    }, { links });
+    try {
+      const resyncAfterSeconds = await this.#sync.run(key, seenAt, under(noTrace, span));
+      span.setAttribute("kubefn.sync.result", resyncAfterSeconds === undefined ? "success" : "requeue_after");
+      return resyncAfterSeconds;
+    } catch (error) {
+      // Retried without counting as failures: the span says so and stays unset.
+      if (error instanceof NotLeaderError) span.setAttribute("kubefn.sync.result", "not_leader");
+      else if (isConflict(error)) span.setAttribute("kubefn.sync.result", "conflict");
+      else {
+        span.setAttribute("kubefn.sync.result", "error");
+        failed(span, error);
+      }
+      throw error;
+    } finally {
+      span.end();
+    }
   }
 
   /** The definition's resync period, for a parent that still exists. */
@@ -172,6 +201,7 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
       !passes(this.definition, change.object as P, this.#log)
     ) return;
     if (!this.#seenAt.has(key)) this.#seenAt.set(key, change.observedAt);
+    this.#links.add(key, eventSpan(change));
     queue.add(key);
   }
 

@@ -23,6 +23,7 @@ import { observedChildren, relatedObjects, relatedRequests } from "./observe.ts"
 import { type ChildApply, type ChildWrite, planChildren, summarize } from "./plan.ts";
 import { ownFailure, type Writer } from "./failures.ts";
 import type { Triggers } from "./triggers.ts";
+import { noTrace, SpanKind, type TraceContext, traced } from "../trace.ts";
 
 /** Child writes one sync keeps in flight at once. */
 export const writesInFlight = 8;
@@ -54,8 +55,12 @@ export class ParentSync<P extends KubeObject = KubeObject> {
     this.#relatedKinds = new Map((definition.related?.kinds ?? []).map((kind) => [kindKey(kind), kind]));
   }
 
-  /** Syncs the parent with this key. `trigger` is when the change that queued it was seen. Returns the resync delay asked for. */
-  async run(key: string, trigger: number | undefined): Promise<number | undefined> {
+  /**
+   * Syncs the parent with this key. `trigger` is when the change that queued it was seen;
+   * `trace` holds the sync's span, the parent of the spans of its calls and writes. Returns
+   * the resync delay asked for.
+   */
+  async run(key: string, trigger: number | undefined, trace: TraceContext = noTrace): Promise<number | undefined> {
     const { informers, triggers, finalizer } = this.#context;
     const definition = this.#definition;
     triggers.unblock(key);
@@ -70,12 +75,12 @@ export class ParentSync<P extends KubeObject = KubeObject> {
       this.#context.actions.forget(key);
       // A failure this controller recorded must not outlive its interest in the parent.
       const own = ownFailure(parent, this.#context.writer);
-      if (own) await this.#parentWrites.removeFailure(parent, own, trigger);
+      if (own) await this.#parentWrites.removeFailure(parent, own, trigger, trace);
       return undefined;
     }
     const step = finalizerStep(parent, finalizer, definition);
     if (!step.hook) return undefined;
-    if (step.addFinalizer) parent = await this.#parentWrites.setFinalizer(parent, true, trigger);
+    if (step.addFinalizer) parent = await this.#parentWrites.setFinalizer(parent, true, trigger, trace);
     const finalizing = step.hook === "finalize";
     // A finalizing parent is let go even when its spec no longer fits.
     if (!finalizing) checkParent(definition.parent, parent);
@@ -83,14 +88,14 @@ export class ParentSync<P extends KubeObject = KubeObject> {
     const children = observedChildren(parent, this.#childKinds, informers, definition.name);
     let related = {};
     if (definition.related) {
-      const requests = await relatedRequests(definition, parent);
+      const requests = await relatedRequests(definition, parent, trace);
       for (const request of requests) this.#watchRelated(request);
       triggers.asked(key, requests);
       related = relatedObjects(parent, requests, this.#relatedKinds, informers);
     }
     const results = this.#context.actions.results(key);
     const request: SyncRequest<P> = structuredClone({ parent, children, related, finalizing, results });
-    const response = await callSync(definition, finalizing, request);
+    const response = await callSync(definition, finalizing, request, trace);
     const valid = validateResponse(definition, parent, response, finalizing);
 
     const plan = planChildren({
@@ -109,11 +114,15 @@ export class ParentSync<P extends KubeObject = KubeObject> {
       for (const taken of plan.taken) triggers.block(taken.childKey, key);
       throw new NameTakenError(plan.taken[0]!.message);
     }
-    const created = (await inBatches(plan.applies.map((apply) => () => this.#apply(apply, trigger)), writesInFlight))
-      .filter(
-        (name): name is string => name !== undefined,
-      );
-    const deleted = await inBatches(plan.deletes.map((write) => () => this.#delete(write, trigger)), writesInFlight);
+    const created =
+      (await inBatches(plan.applies.map((apply) => () => this.#apply(apply, trigger, trace)), writesInFlight))
+        .filter(
+          (name): name is string => name !== undefined,
+        );
+    const deleted = await inBatches(
+      plan.deletes.map((write) => () => this.#delete(write, trigger, trace)),
+      writesInFlight,
+    );
     if (created.length) {
       this.#context.events.record(parent, "Normal", "Created", "Create", `Created ${summarize(created)}`);
     }
@@ -121,11 +130,11 @@ export class ParentSync<P extends KubeObject = KubeObject> {
       this.#context.events.record(parent, "Normal", "Deleted", "Delete", `Deleted ${summarize(deleted)}`);
     }
 
-    parent = await this.#parentWrites.writeMetadata(parent, valid.metadata, trigger);
-    await this.#parentWrites.writeStatus(parent, valid.status, trigger);
-    if (finalizing && valid.finalized) await this.#parentWrites.setFinalizer(parent, false, trigger);
+    parent = await this.#parentWrites.writeMetadata(parent, valid.metadata, trigger, trace);
+    await this.#parentWrites.writeStatus(parent, valid.status, trigger, trace);
+    if (finalizing && valid.finalized) await this.#parentWrites.setFinalizer(parent, false, trigger, trace);
     // Only now: what the function recorded about these actions (in status) is written first.
-    this.#context.actions.submit(key, parent, valid.actions);
+    this.#context.actions.submit(key, parent, valid.actions, trace);
     return valid.resyncAfterSeconds;
   }
 
@@ -149,33 +158,51 @@ export class ParentSync<P extends KubeObject = KubeObject> {
     return this.#parentWrites.applyStatus(parent, status);
   }
 
-  async #apply({ kind, object, creates }: ChildApply, trigger: number | undefined): Promise<string | undefined> {
+  async #apply(
+    { kind, object, creates }: ChildApply,
+    trigger: number | undefined,
+    trace: TraceContext,
+  ): Promise<string | undefined> {
     const { client, informers, fieldManager } = this.#context;
-    let applied: KubeObject;
-    try {
-      mayWrite(this.#context);
-      applied = await client.apply(kind, object, { fieldManager });
-      wrote(this.#context, this.#definition.name, trigger);
-    } catch (error) {
-      if (error instanceof NotLeaderError || isConflict(error)) throw error;
-      throw new Error(`applying ${object.kind} ${object.metadata.name}: ${(error as Error).message}`);
-    }
+    const applied = await traced(`apply ${kind.kind}`, trace, childAttributes(kind, object), async () => {
+      try {
+        mayWrite(this.#context);
+        const applied = await client.apply(kind, object, { fieldManager });
+        wrote(this.#context, this.#definition.name, trigger);
+        return applied;
+      } catch (error) {
+        if (error instanceof NotLeaderError || isConflict(error)) throw error;
+        throw new Error(`applying ${object.kind} ${object.metadata.name}: ${(error as Error).message}`);
+      }
+    }, SpanKind.CLIENT);
     informers.for(kind).remember(applied);
     return creates ? `${object.kind} ${object.metadata.name}` : undefined;
   }
 
-  async #delete({ kind, object }: ChildWrite, trigger: number | undefined): Promise<string> {
+  async #delete({ kind, object }: ChildWrite, trigger: number | undefined, trace: TraceContext): Promise<string> {
     const { client, informers } = this.#context;
-    try {
-      mayWrite(this.#context);
-      await client.delete(kind, object.metadata.namespace, object.metadata.name, { uid: object.metadata.uid });
-      wrote(this.#context, this.#definition.name, trigger);
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
+    await traced(`delete ${kind.kind}`, trace, childAttributes(kind, object), async () => {
+      try {
+        mayWrite(this.#context);
+        await client.delete(kind, object.metadata.namespace, object.metadata.name, { uid: object.metadata.uid });
+        wrote(this.#context, this.#definition.name, trigger);
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }, SpanKind.CLIENT);
     informers.for(kind).forget(object);
     return `${object.kind} ${object.metadata.name}`;
   }
+}
+
+/** What a child write's span says of the child. */
+function childAttributes(kind: Kind, object: KubeObject): Record<string, string> {
+  return {
+    "kubefn.object.kind": kind.kind,
+    "kubefn.object.api_version": kind.apiVersion,
+    "kubefn.object.name": object.metadata.name,
+    ...(object.metadata.namespace ? { "k8s.namespace.name": object.metadata.namespace } : {}),
+  };
 }
 
 /** Whether the definition's filter accepts the parent; a filter that throws accepts nothing. */

@@ -10,8 +10,13 @@ export { HookError } from "../reconcile/failures.ts";
 /** Largest request body sent to a hook, and largest answer read from one. */
 export const maxHookBodyBytes = 16 * 2 ** 20;
 
-/** Posts a JSON body to the hook and returns its JSON answer. */
-export async function callRemote(hook: RemoteHook, name: string, body: unknown): Promise<Record<string, unknown>> {
+/** Posts a JSON body to the hook and returns its JSON answer; `headers` are sent too (trace context). */
+export async function callRemote(
+  hook: RemoteHook,
+  name: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Record<string, unknown>> {
   const text = JSON.stringify(body);
   const where = `${name} hook ${hook.url}`;
   if (text.length > maxHookBodyBytes) {
@@ -24,6 +29,7 @@ export async function callRemote(hook: RemoteHook, name: string, body: unknown):
     response = await fetch(hook.url, {
       method: "POST",
       headers: {
+        ...headers,
         "content-type": "application/json",
         accept: "application/json",
         ...(hook.token ? { authorization: `Bearer ${hook.token}` } : {}),

@@ -8,6 +8,7 @@ import type { KubeObject } from "../kube/objects.ts";
 
 /** The hooks of Metacontroller's webhook API; `customize` is the runtime's related(). */
 export const webhookNames = ["sync", "finalize", "customize"] as const;
+/** The name of one of a controller's webhooks, as it appears in a hook server's paths and metric names. */
 export type WebhookName = (typeof webhookNames)[number];
 
 /** What Metacontroller sends as `controller`: here, the controller's name. */
@@ -72,10 +73,16 @@ export function requestOfBody(
   };
   const finalizing = body.finalizing ?? hook === "finalize";
   if (typeof finalizing !== "boolean") throw new BadRequest("finalizing must be true or false");
+  // The runtime's own addition: the results of the actions the function asked for.
+  const results = body.results ?? {};
+  if (typeof results !== "object" || results === null || Array.isArray(results)) {
+    throw new BadRequest("results must be an object of action results by id");
+  }
   return {
     parent,
     children: hook === "customize" ? {} : groups("children"),
     related: hook === "customize" ? {} : groups("related"),
     finalizing,
+    ...(hook === "customize" ? {} : { results: results as SyncRequest["results"] }),
   };
 }

@@ -35,6 +35,10 @@ export interface SampleOptions {
   args?: string[];
   /** Defaults to the shared test cluster. */
   kubeconfig?: string;
+  /** Flags for Node before the script (e.g. --import of a tracing setup). */
+  nodeArgs?: string[];
+  /** More environment variables for the program. */
+  env?: Record<string, string>;
 }
 
 export async function installWidgetCrd(config: KubeConfig): Promise<void> {
@@ -66,14 +70,14 @@ export async function startSample(options: SampleOptions): Promise<SampleProcess
   const script = options.script ?? join(root, "test", "sample", "main.ts");
   const [command, commandArgs] = options.runtime === "deno"
     ? [join(root, "node_modules", ".bin", "deno"), ["run", "--allow-all", "--quiet", script, ...args]]
-    : [process.execPath, [script, ...args]];
+    : [process.execPath, [...(options.nodeArgs ?? []), script, ...args]];
   // With setpriv, the sample dies with the test process even when that is killed outright.
   const [program, programArgs] = existsSync("/usr/bin/setpriv")
     ? ["/usr/bin/setpriv", ["--pdeathsig", "SIGKILL", command, ...commandArgs]]
     : [command, commandArgs];
   const child = spawn(program, programArgs, {
     cwd: root,
-    env: { ...process.env, KUBECONFIG: options.kubeconfig ?? process.env.KUBECONFIG_FOR_TESTS },
+    env: { ...process.env, KUBECONFIG: options.kubeconfig ?? process.env.KUBECONFIG_FOR_TESTS, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: string[] = [];

@@ -150,6 +150,13 @@ const badRequests: Array<[string, string, unknown, number, RegExp]> = [
     400,
     /finalizing/,
   ],
+  [
+    "results that are not an object",
+    "/partition-groups/sync",
+    { ...requests["partition-groups"], results: [] },
+    400,
+    /results must be an object of action results by id/,
+  ],
   ["an unknown controller", "/nobody/sync", requests["partition-groups"], 404, /no controller "nobody"/],
   [
     "finalize on a controller without a finalize hook",
@@ -189,6 +196,32 @@ test("a function that throws is answered 500 with its message; an invalid answer
   const invalid = await post("/widgets/sync", { parent: widget }, failing);
   assert.is(invalid.status, 500);
   assert.match(invalid.body.error, /Secret.v1, which controller widgets does not declare as a child/);
+});
+
+test("the results of the function's actions reach it, as they do in-process", async () => {
+  const echo = hookApp([
+    controller({
+      name: "echo",
+      parent: Widget,
+      children: [],
+      sync: ({ results }) => ({ status: { seen: Object.keys(results ?? {}) } }),
+    }),
+  ]);
+  const result = {
+    id: "ping-1",
+    pod: "p",
+    command: ["true"],
+    phase: "Succeeded",
+    attempt: 1,
+    stdout: "pong\n",
+    stderr: "",
+    truncated: false,
+    timedOut: false,
+    exitCode: 0,
+  };
+  const answer = await post("/sync", { parent: widget, results: { "ping-1": result } }, echo);
+  assert.equal([answer.status, answer.body.status], [200, { seen: ["ping-1"] }]);
+  assert.equal((await post("/sync", { parent: widget }, echo)).body.status, { seen: [] });
 });
 
 test("a controller without related objects customizes to none", async () => {
