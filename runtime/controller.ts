@@ -24,7 +24,12 @@ export function objectOf<T = KubeObject>(
   return objects[kindKey(kind)]?.[key] as T | undefined;
 }
 
+/**
+ * What sync() and finalize() get: the parent as the cache holds it and what exists around it.
+ * It is plain JSON, shaped like the request of Metacontroller's sync hook.
+ */
 export interface SyncRequest<P extends KubeObject = KubeObject> {
+  /** The object being reconciled, of the controller's parent kind, as the API server last reported it. */
   parent: P;
   /** What exists now and this controller controls, grouped by "Kind.apiVersion", keyed by name. */
   children: ObjectsByKind;
@@ -62,16 +67,26 @@ export interface Action {
   events?: { succeeded?: ActionEvent; failed?: ActionEvent };
 }
 
+/** An Event the runtime records on the parent when an action ends (see Action.events). */
 export interface ActionEvent {
   /** UpperCamelCase, as Kubernetes event reasons are. */
   reason: string;
+  /** The Event's human-readable message. */
   note: string;
 }
 
+/**
+ * What became of an action, as the next request's `results` reports it: the action as it was
+ * answered, its phase and, once it ran, its output.
+ */
 export interface ActionResult {
+  /** The action's id, as answered. */
   id: string;
+  /** The pod the command runs in, as answered. */
   pod: string;
+  /** The container, when the action named one. */
   container?: string;
+  /** The command as answered (argv). */
   command: string[];
   /** Pending: waiting for its delay, a backoff or a free slot; Running; then Succeeded or Failed. */
   phase: "Pending" | "Running" | "Succeeded" | "Failed";
@@ -81,20 +96,31 @@ export interface ActionResult {
   exitCode?: number;
   /** The last bytes the command wrote, at most maxOutputBytes of each (see `truncated`). */
   stdout: string;
+  /** The last bytes the command wrote to stderr, kept like `stdout`. */
   stderr: string;
+  /** True when stdout or stderr was longer than what is kept, so only its end is here. */
   truncated: boolean;
+  /** True when the command was abandoned after the action's timeoutSeconds. */
   timedOut: boolean;
   /** Why the command could not run or its end is unknown (pod or container missing, forbidden, connection lost). */
   error?: string;
-  /** RFC 3339 times of the current or last run. */
+  /** When the current or last run started (RFC 3339). */
   startedAt?: string;
+  /** When the last run ended (RFC 3339); absent while it runs. */
   finishedAt?: string;
 }
 
 /** A child as the function wants it: apiVersion, kind, metadata.name, and whatever else it sets. */
 export interface DesiredObject {
+  /** Must be that of a kind the controller declares in `children`. */
   apiVersion: string;
+  /** Must be a kind the controller declares in `children`. */
   kind: string;
+  /**
+   * The name (a DNS subdomain, unique per kind among the children), and optionally labels and
+   * annotations. The namespace defaults to the parent's, and may only be the parent's; the
+   * runtime sets the controller owner reference itself, so the answer must not.
+   */
   metadata: {
     name: string;
     namespace?: string;
@@ -102,12 +128,35 @@ export interface DesiredObject {
     annotations?: Record<string, string>;
     [field: string]: unknown;
   };
+  /** spec, data or whatever else the kind holds, written as given by server-side apply. */
   [field: string]: unknown;
 }
 
-export interface SyncResponse {
+/**
+ * A child typed as a model class, such as client-node's V1Deployment or V1Service, whose
+ * fields are all optional in its type. The runtime still requires apiVersion, kind and
+ * metadata.name, and says which is missing.
+ */
+export interface ModelObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: { [key: string]: string };
+    annotations?: { [key: string]: string };
+  };
+}
+
+/**
+ * What sync() answers: the children that should exist and the parent's status, plus optional
+ * resync, actions, and labels and annotations for the parent. Every field may be left out.
+ * Children may be plain objects or model classes (`SyncResponse<DesiredObject>` narrows them
+ * to plain objects, for code that reads its own answers).
+ */
+export interface SyncResponse<Child extends DesiredObject | ModelObject = DesiredObject | ModelObject> {
   /** Every child that should exist; controlled children left out are deleted. */
-  children?: DesiredObject[];
+  children?: Child[];
   /** The parent's status; the runtime adds observedGeneration and condition transition times. */
   status?: Record<string, unknown>;
   /** Run sync again after this many seconds, even if nothing changes. */
@@ -120,25 +169,33 @@ export interface SyncResponse {
   annotations?: Record<string, string | null>;
 }
 
-export interface FinalizeResponse extends SyncResponse {
+/** What finalize() answers: a SyncResponse, and whether the parent may now be deleted. */
+export interface FinalizeResponse<Child extends DesiredObject | ModelObject = DesiredObject | ModelObject>
+  extends SyncResponse<Child> {
   /** True once cleanup is complete and the parent may go. */
   finalized: boolean;
 }
 
 /** Which related objects a parent needs: by name, or by label selector. */
 export interface RelatedRequest {
+  /** The apiVersion of a kind listed in the controller's `related.kinds`. */
   apiVersion: string;
+  /** A kind listed in the controller's `related.kinds`. */
   kind: string;
   /** Defaults to the parent's namespace for namespaced kinds. */
   namespace?: string;
+  /** The objects wanted, by name. */
   names?: string[];
+  /** The objects wanted, by labels: every object whose labels include all of these. */
   matchLabels?: Record<string, string>;
 }
 
-/** Metacontroller's default hook timeout. */
+/** How long a call to a remote hook may take when its options give no timeoutSeconds, in seconds (Metacontroller's default). */
 export const defaultHookTimeoutSeconds = 10;
 
+/** How remote() reaches a hook served over HTTP. */
 export interface RemoteHookOptions {
+  /** How long one call may take before it counts as a failure; default 10 (defaultHookTimeoutSeconds). */
   timeoutSeconds?: number;
   /** PEM certificates to trust for an https URL (instead of the system's). */
   caBundle?: string;
@@ -146,10 +203,18 @@ export interface RemoteHookOptions {
   token?: string;
 }
 
+/**
+ * A hook served elsewhere over HTTP, made by remote(url) or servedAt(): the runtime POSTs the
+ * request it would have passed in-process and treats the JSON answer the same way.
+ */
 export interface RemoteHook extends Required<Pick<RemoteHookOptions, "timeoutSeconds">> {
+  /** Marks the value as a remote hook (see isRemote). */
   readonly kind: "remote";
+  /** Where requests are POSTed (http or https). */
   readonly url: string;
+  /** PEM certificates to trust for an https URL, when not the system's. */
   readonly caBundle?: string | undefined;
+  /** Sent as `Authorization: Bearer <token>`. */
   readonly token?: string | undefined;
   /**
    * The webhook JSON spoken: a CompositeController's (parent, children) by default, or a
@@ -160,17 +225,27 @@ export interface RemoteHook extends Required<Pick<RemoteHookOptions, "timeoutSec
   dispatcher?: unknown;
 }
 
+/** Whether a value is a remote hook (made by remote() or servedAt()) rather than a function. */
 export const isRemote = (hook: unknown): hook is RemoteHook =>
   typeof hook === "object" && hook !== null && (hook as RemoteHook).kind === "remote";
 
 /** A pure function run in-process, or a hook served elsewhere (`remote(url)`, webhook/remote.ts). */
 export type Hook<In, Out> = ((input: In) => Out) | RemoteHook;
 
+/**
+ * A controller: the kind it reconciles (parent), the kinds it owns (children) and reads
+ * (related), and its hooks, each a pure function or a remote hook. Pass one to controller() to
+ * check it, and to a program's build() to run it.
+ */
 export interface ControllerDefinition<P extends KubeObject = KubeObject> {
   /** Names the controller in metrics, logs, events and the managed-by label. */
   name: string;
   /** Its objects' type is the parent type P, so a kind from customKind() types the functions. */
   parent: Kind<P>;
+  /**
+   * The kinds of the objects it creates and owns. Each is declared once; a namespaced parent
+   * cannot own cluster-scoped children. Children of other kinds in an answer are refused.
+   */
   children: Kind[];
   /** Kinds read but not owned, and what the parent needs of them (Metacontroller's customize hook). */
   related?: {
@@ -184,6 +259,7 @@ export interface ControllerDefinition<P extends KubeObject = KubeObject> {
   };
   /** Only parents for which this returns true are synced by this controller. */
   filter?(parent: P): boolean;
+  /** Computes the desired children and status from the request; called for every change that concerns the parent. */
   sync: Hook<SyncRequest<P>, SyncResponse>;
   /** When present, a finalizer keeps the parent until this returns finalized: true. */
   finalize?: Hook<SyncRequest<P>, FinalizeResponse>;
@@ -220,15 +296,36 @@ const controllerNamePattern = /^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/;
 /** A controller whose hooks all run in-process: what tests call directly. */
 export interface LocalControllerDefinition<P extends KubeObject = KubeObject>
   extends Omit<ControllerDefinition<P>, "sync" | "finalize" | "related"> {
+  /** Kinds read but not owned, and the in-process function that says which objects a parent needs. */
   related?: { kinds: Kind[]; select(parent: P): RelatedRequest[] };
+  /** Computes the desired children and status; synchronous and pure (no I/O, clock or randomness). */
   sync(request: SyncRequest<P>): SyncResponse;
+  /** Cleans up before the parent is deleted; while present, a finalizer holds the parent until it answers finalized: true. */
   finalize?(request: SyncRequest<P>): FinalizeResponse;
 }
 
-/** Declares a controller; checks the declaration itself so mistakes surface at start-up. */
+/**
+ * Declares a controller whose hooks all run in this process, and returns it unchanged: what
+ * runSync() and converge() take. The declaration itself is checked, so mistakes surface when
+ * the module loads rather than at the first sync.
+ *
+ * @param definition the controller: its name, parent kind, child kinds and functions.
+ * @throws Error when the name is not a lowercase DNS label of at most 63 characters, a child
+ *   kind is declared twice, a namespaced parent declares a cluster-scoped child, or there is no
+ *   sync function.
+ */
 export function controller<P extends KubeObject = KubeObject>(
   definition: LocalControllerDefinition<P>,
 ): LocalControllerDefinition<P>;
+/**
+ * Declares a controller, some of whose hooks may be remote (remote(url)), and returns it
+ * unchanged after checking the declaration.
+ *
+ * @param definition the controller: its name, parent kind, child kinds and hooks.
+ * @throws Error when the name is not a lowercase DNS label of at most 63 characters, a child
+ *   kind is declared twice, a namespaced parent declares a cluster-scoped child, or sync is
+ *   neither a function nor a remote hook.
+ */
 export function controller<P extends KubeObject = KubeObject>(
   definition: ControllerDefinition<P>,
 ): ControllerDefinition<P>;
@@ -255,7 +352,13 @@ export function controller<P extends KubeObject = KubeObject>(
   return definition;
 }
 
-/** The in-process function of a hook; a remote hook has none to call here. */
+/**
+ * The in-process function of a hook, for code that calls a hook directly.
+ *
+ * @param hook a function, or a remote hook.
+ * @param what names the hook in the error, e.g. "websites sync".
+ * @throws Error when the hook is remote: there is no function to call in this process.
+ */
 export function inProcess<In, Out>(hook: Hook<In, Out>, what: string): (input: In) => Out {
   if (isRemote(hook)) throw new Error(`${what} is a remote hook (${hook.url}), not a function in this process`);
   return hook;

@@ -13,6 +13,7 @@ export {
   type ControllerDefinition,
   defaultHookTimeoutSeconds,
   type DesiredObject,
+  type ModelObject,
   type FinalizeResponse,
   type Hook,
   inProcess,
@@ -41,7 +42,7 @@ export {
   type RuntimeStatus,
   type ValidationRule,
 } from "./schema/kind.ts";
-export type { Static, TObject, TSchema } from "typebox";
+export type { Static, TObject, TProperties, TSchema, TUnsafe } from "./schema/typebox.ts";
 export {
   controllerOf,
   type KubeObject,

@@ -155,7 +155,7 @@ function desiredChildren(cluster: AtomixCluster, options: AtomixClusterOptions):
 export function syncAtomixCluster(
   options: AtomixClusterOptions,
   { parent: cluster, children, related }: SyncRequest<AtomixCluster>,
-): SyncResponse {
+): SyncResponse<DesiredObject> {
   const name = cluster.metadata.name;
   const spec = cluster.spec ?? {};
   const groups = spec.partitionGroups ?? [];

@@ -10,26 +10,44 @@ export { InvalidResponseError } from "./failures.ts";
 
 /** Most children one sync may return. */
 export const maxChildren = 2_000;
-/** Largest serialized child; etcd refuses objects much above 1.5 MiB. */
+/** Largest child an answer may hold, in bytes of its JSON (1 MiB); etcd refuses objects much above 1.5 MiB. */
 export const maxChildBytes = 1_048_576;
-/** Largest serialized status. */
+/** Largest status an answer may hold, in bytes of its JSON (256 KiB). */
 export const maxStatusBytes = 262_144;
 /** Longest resync delay: one day. */
 export const maxResyncAfterSeconds = 86_400;
 
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+/** An answer that passed every check, normalized: what the runtime goes on to write. */
 export interface ValidResponse {
+  /** The desired children, each with its namespace filled in (the parent's, for namespaced kinds). */
   children: DesiredObject[];
+  /** The status as answered; undefined when the answer had none (the status is then left alone). */
   status: Record<string, unknown> | undefined;
+  /** The resync delay as answered, in seconds; undefined when none was asked for. */
   resyncAfterSeconds: number | undefined;
+  /** The actions as answered; empty when none. */
   actions: Action[];
   /** Labels and annotations to set on the parent (null removes); empty when none were answered. */
   metadata: { labels?: Record<string, string | null>; annotations?: Record<string, string | null> };
+  /** What finalize answered; always false for a sync. */
   finalized: boolean;
 }
 
-/** Returns the response normalised (children namespaced like the parent), or throws InvalidResponseError. */
+/**
+ * Checks a function's answer as the runtime does before writing anything, and returns it
+ * normalized (children namespaced like the parent).
+ *
+ * @param definition the controller that answered: its declared child kinds are the only ones allowed.
+ * @param parent the parent the answer is for; namespaced children must be in its namespace.
+ * @param response the answer, as returned (unknown: it is checked, not trusted).
+ * @param finalizing true when the answer came from finalize, which must say `finalized`.
+ * @throws InvalidResponseError listing every problem: an undeclared kind, a bad or repeated
+ *   name, a wrong namespace, a controller owner reference, a size over maxChildren,
+ *   maxChildBytes or maxStatusBytes, resyncAfterSeconds out of range, bad actions, labels or
+ *   annotations.
+ */
 export function validateResponse(
   definition: ControllerDefinition<any>,
   parent: KubeObject,
@@ -49,10 +67,20 @@ export function validateResponse(
   const declared = new Map(definition.children.map((kind) => [kindKey(kind), kind]));
   const names = new Set<string>();
   const normalised: DesiredObject[] = [];
-  list.forEach((child, index) => {
+  // Model classes (client-node's V1Deployment) type every field optional; the checks below
+  // require what a child needs.
+  (list as DesiredObject[]).forEach((child, index) => {
     const where = `children[${index}]`;
     if (typeof child !== "object" || child === null) {
       problems.push(`${where} must be an object, got ${describe(child)}`);
+      return;
+    }
+    if (typeof child.apiVersion !== "string" || typeof child.kind !== "string") {
+      problems.push(
+        `${where} needs apiVersion and kind, got apiVersion ${describe(child.apiVersion)} and kind ${
+          describe(child.kind)
+        }`,
+      );
       return;
     }
     const key = `${child.kind}.${child.apiVersion}`;
@@ -152,7 +180,7 @@ function metadataProblems(field: "labels" | "annotations", value: unknown): stri
 }
 
 function describe(value: unknown): string {
-  if (value === null) return "null";
+  if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return "an array";
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   return typeof value === "object" ? "an object" : `${typeof value} ${String(value)}`;

@@ -81,7 +81,9 @@ export function storageProblem(database: Database, related: ObjectsByKind): stri
   return undefined;
 }
 
-export function syncDatabase({ parent: database, children, related }: SyncRequest<Database>): SyncResponse {
+export function syncDatabase(
+  { parent: database, children, related }: SyncRequest<Database>,
+): SyncResponse<DesiredObject> {
   const name = database.metadata.name;
   const layout = layoutOf(database);
   const total = layout.partitions.length;

@@ -4,6 +4,7 @@ import {
   builtinKinds,
   controller,
   controllerOf,
+  type DesiredObject,
   objectOf,
   readyCondition,
   type SyncRequest,
@@ -12,7 +13,9 @@ import {
 import { clusterName } from "./database.ts";
 import { type DatabasePartition, DatabasePartitionKind } from "../kinds.ts";
 
-export function syncDatabasePartition({ parent: partition, related }: SyncRequest<DatabasePartition>): SyncResponse {
+export function syncDatabasePartition(
+  { parent: partition, related }: SyncRequest<DatabasePartition>,
+): SyncResponse<DesiredObject> {
   const database = partition.spec?.database ?? "";
   const cluster = partition.spec?.cluster ?? 1;
   const name = clusterName(database, cluster);

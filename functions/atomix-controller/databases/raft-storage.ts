@@ -43,7 +43,7 @@ export const usesRaftStorage = (database: Database) => storageKindOf(storageOf(d
 export function syncRaftStorage(
   options: RaftStorageOptions,
   { parent: database, children, related }: SyncRequest<Database>,
-): SyncResponse {
+): SyncResponse<DesiredObject> {
   const ref = storageOf(database);
   const storageClass = objectOf<RaftStorageClass>(related, RaftStorageClassKind, `${ref.namespace}/${ref.name}`);
   // The Database controller reports a missing class; until it appears, change nothing.

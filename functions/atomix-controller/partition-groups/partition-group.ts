@@ -30,7 +30,9 @@ export type PartitionGroupStatus = {
   conditions: Array<Record<string, unknown>>;
 };
 
-export function syncPartitionGroup({ parent: group, children, related }: SyncRequest<PartitionGroup>): SyncResponse {
+export function syncPartitionGroup(
+  { parent: group, children, related }: SyncRequest<PartitionGroup>,
+): SyncResponse<DesiredObject> {
   const name = group.metadata.name;
   const namespace = group.metadata.namespace!;
   const spec = group.spec ?? {};

@@ -184,7 +184,7 @@ function checkedProtocol(
 export function syncPartition(
   options: PartitionOptions,
   { parent: partition, children, related }: SyncRequest<Partition>,
-): SyncResponse {
+): SyncResponse<DesiredObject> {
   const place = placeOf(partition);
   const spec = partition.spec ?? {};
   const statefulSet = objectOf(children, builtinKinds.StatefulSet, place.name);

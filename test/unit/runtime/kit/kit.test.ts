@@ -1,6 +1,6 @@
 // The test kit as data: runSync fails as the runtime would, stored() looks like what the API
 // server holds, and converge() reaches a fixed point or says what kept changing.
-import type { V1Deployment } from "@kubernetes/client-node";
+import type { V1Deployment, V1Service } from "@kubernetes/client-node";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
@@ -133,6 +133,49 @@ test("observed children read as client-node's model types", () => {
   });
   const read = objectOf<V1Deployment>(byKind([deployment]), builtinKinds.Deployment, "web");
   assert.is(read?.status?.availableReplicas, 2);
+});
+
+// Model classes type every field optional, so this compiles only because answers accept them.
+const modelled = controller<ObjectOf<typeof Counter>>({
+  name: "modelled",
+  parent: Counter,
+  children: [builtinKinds.Deployment, builtinKinds.Service],
+  sync({ parent }) {
+    const labels = { app: parent.metadata.name };
+    const deployment: V1Deployment = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: parent.metadata.name, labels },
+      spec: {
+        replicas: parent.spec.target,
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: { containers: [{ name: "main", image: "nginx" }] } },
+      },
+    };
+    const service: V1Service = {
+      ...(parent.spec.mode === "no-kind" ? {} : { kind: "Service" }),
+      apiVersion: "v1",
+      metadata: { name: parent.metadata.name },
+      spec: { selector: labels, ports: [{ port: 80 }] },
+    };
+    return { children: [deployment, service] };
+  },
+});
+
+test("desired children may be client-node's model types; what they leave out is still required", () => {
+  const answer = runSync(modelled, { parent: counter({ target: 2 }) });
+  assert.equal(answer.children.map((child) => `${child.kind}/${child.metadata.name}`), [
+    "Deployment/c",
+    "Service/c",
+  ]);
+  assert.is((answer.children[0]!.spec as V1Deployment["spec"])?.replicas, 2);
+  assert.is(answer.children[1]!.metadata.namespace, "ns", "the parent's namespace is filled in");
+  assert.throws(
+    () => runSync(modelled, { parent: counter({ target: 2, mode: "no-kind" }) }),
+    (error: Error) =>
+      error instanceof InvalidResponseError &&
+      error.message.includes('children[1] needs apiVersion and kind, got apiVersion "v1" and kind undefined'),
+  );
 });
 
 test("converge gives up after maxRounds, saying what still changed", () => {
