@@ -15,19 +15,34 @@ import type { KubeObject } from "./kube/objects.ts";
 import type { Logger } from "./log.ts";
 import { defaultLeaseDurationSeconds, defaultRenewDeadlineSeconds, defaultRetryPeriodSeconds } from "./defaults.ts";
 
+/** The shortest wait one attempt on the Lease gets, even right at the renew deadline. */
+const minAttemptMs = 250;
+
+/** Which Lease a LeaderElector campaigns for, with what timings, and whom it tells. */
 export interface LeaderElectionOptions {
+  /** The client that reads, creates and updates the Lease. */
   client: KubeClient;
   /** The shared registry: the Lease is watched through it, like every other object. */
   informers: Informers;
+  /** Where it logs gaining, losing and releasing the Lease. */
   log: Logger;
+  /** The Lease's name; replicas of one program share it. */
   leaseName: string;
+  /** The Lease's namespace. */
   leaseNamespace: string;
+  /** This candidate's holderIdentity; default hostname_uuid. */
   identity?: string;
+  /** Seconds after the holder's last renewal before another candidate may take the Lease; default 15. */
   leaseDurationSeconds?: number;
+  /** Seconds the leader keeps trying to renew before it stops writing and steps down; default 10. */
   renewDeadlineSeconds?: number;
+  /** Seconds between attempts to take or renew the Lease; default 2. */
   retryPeriodSeconds?: number;
+  /** Called once this candidate holds the Lease. */
   onStartedLeading(): void;
+  /** Called when it no longer leads (renewal failed, or stop()); awaited before the Lease is released. */
   onStoppedLeading(): void | Promise<void>;
+  /** Called with the holder's identity each time the Lease is seen with a new holder (this candidate included). */
   onNewLeader?(identity: string): void;
 }
 
@@ -43,7 +58,14 @@ type Lease = KubeObject & { spec?: LeaseSpec };
 
 export const defaultIdentity = () => `${hostname()}_${randomUUID()}`;
 
+/**
+ * Leader election on a coordination.k8s.io/v1 Lease, with client-go's semantics and defaults:
+ * a candidate takes the Lease when it is free or its holder has not renewed it for a lease
+ * duration; the leader renews every retry period and stops writing as soon as its last renewal
+ * is older than the renew deadline. The manager makes one when leader election is on.
+ */
 export class LeaderElector {
+  /** This candidate's name in the Lease's holderIdentity. */
   readonly identity: string;
   readonly #options: LeaderElectionOptions;
   readonly #leaseMs: number;
@@ -58,6 +80,11 @@ export class LeaderElector {
   #stopped = false;
   #loop: Promise<void> | undefined;
 
+  /**
+   * Makes a candidate; it campaigns once start() is called.
+   *
+   * @throws Error when the timings do not satisfy lease duration > renew deadline > 1.2 × retry period.
+   */
   constructor(options: LeaderElectionOptions) {
     this.#options = options;
     this.identity = options.identity ?? defaultIdentity();
@@ -84,6 +111,7 @@ export class LeaderElector {
     return this.#leading && performance.now() - this.#lastRenewal < this.#renewDeadlineMs;
   }
 
+  /** True while this replica holds the Lease (it may still be past its renew deadline; see canWrite). */
   get isLeader(): boolean {
     return this.#leading;
   }
@@ -93,6 +121,7 @@ export class LeaderElector {
     return this.#leader;
   }
 
+  /** Starts watching the Lease and campaigning for it. */
   start(): void {
     this.#watch.start();
     this.#loop = this.#run();
@@ -115,7 +144,7 @@ export class LeaderElector {
     while (!this.#stopped) {
       let renewed = false;
       try {
-        renewed = await this.#tryAcquireOrRenew();
+        renewed = await this.#tryAcquireOrRenew(AbortSignal.timeout(this.#attemptTimeoutMs()));
       } catch (error) {
         this.#options.log.warn("leader election: could not reach the Lease", { error: (error as Error).message });
       }
@@ -146,6 +175,16 @@ export class LeaderElector {
     }
   }
 
+  /**
+   * How long one attempt to take or renew the Lease may wait on the API server: a leader, no
+   * longer than its renew deadline allows (so a hung request cannot keep it from stepping down,
+   * as client-go bounds renewals by RenewDeadline); a follower, one renew deadline.
+   */
+  #attemptTimeoutMs(): number {
+    if (!this.#leading) return this.#renewDeadlineMs;
+    return Math.max(minAttemptMs, this.#lastRenewal + this.#renewDeadlineMs - performance.now());
+  }
+
   /** A follower retries at the retry period, or right when the current lease will have expired if sooner. */
   #followerDelay(): number {
     if (!this.#observed || !this.#observed.holder) return this.#retryMs;
@@ -165,13 +204,13 @@ export class LeaderElector {
     }
   }
 
-  async #tryAcquireOrRenew(): Promise<boolean> {
+  async #tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
     const { client, leaseName, leaseNamespace } = this.#options;
     const now = microTime(new Date());
     const leaseSeconds = this.#leaseMs / 1000;
     let lease: Lease;
     try {
-      lease = await client.get<Lease>(builtinKinds.Lease, leaseNamespace, leaseName);
+      lease = await client.get<Lease>(builtinKinds.Lease, leaseNamespace, leaseName, { signal });
     } catch (error) {
       if (!isNotFound(error)) throw error;
       try {
@@ -186,7 +225,7 @@ export class LeaderElector {
             renewTime: now,
             leaseTransitions: 0,
           },
-        });
+        }, { signal });
         this.#observe(created);
         return true;
       } catch (createError) {
@@ -216,7 +255,7 @@ export class LeaderElector {
       },
     };
     try {
-      const updated = await client.update(builtinKinds.Lease, next);
+      const updated = await client.update(builtinKinds.Lease, next, { signal });
       this.#observe(updated);
       return true;
     } catch (error) {

@@ -12,13 +12,35 @@ import type { KubeObject, ObjectList, WatchEvent } from "./objects.ts";
 
 /** Client-side limit for one non-watch request. */
 export const requestTimeoutMs = 30_000;
+
+/** What a single read or write may carry besides its object. */
+export interface RequestOptions {
+  /** Abandons the request when it aborts; the request then rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
 /** Page size for lists, as client-go's pager uses. */
 export const listPageSize = 500;
 
+/**
+ * An error answer from the API server (a non-2xx response, or a watch's ERROR event), with what
+ * its Status object said. isNotFound, isConflict and isGone test for the common ones.
+ */
 export class KubeError extends Error {
+  /** The HTTP status code, e.g. 404, 409 or 410. */
   readonly status: number;
+  /** The Status object's reason, e.g. "NotFound", "AlreadyExists" or "Conflict"; "" when it gave none. */
   readonly reason: string;
+  /** The Status object's details (the object's name and kind, field causes), as sent; often undefined. */
   readonly details: unknown;
+  /**
+   * Makes the error.
+   *
+   * @param status the HTTP status code.
+   * @param reason the Status object's reason, or "".
+   * @param message the error's message; the client's say the method, the path and the server's message.
+   * @param details the Status object's details.
+   */
   constructor(status: number, reason: string, message: string, details?: unknown) {
     super(message);
     this.name = "KubeError";
@@ -28,35 +50,65 @@ export class KubeError extends Error {
   }
 }
 
-export const isNotFound = (error: unknown) => error instanceof KubeError && error.status === 404;
-export const isConflict = (error: unknown) => error instanceof KubeError && error.status === 409;
-export const isGone = (error: unknown) => error instanceof KubeError && error.status === 410;
+/** Whether an error is the API server's 404 Not Found (as a KubeError). */
+export const isNotFound = (error: unknown): boolean => error instanceof KubeError && error.status === 404;
+/** Whether an error is the API server's 409 Conflict: a stale resourceVersion, or a create of an existing name. */
+export const isConflict = (error: unknown): boolean => error instanceof KubeError && error.status === 409;
+/** Whether an error is the API server's 410 Gone: a watch or list resourceVersion too old to resume from. */
+export const isGone = (error: unknown): boolean => error instanceof KubeError && error.status === 410;
 
+/** Told about every request a KubeClient sends, once it is answered or has failed: for metrics. */
 export interface RequestObserver {
+  /**
+   * @param method the HTTP method, e.g. "GET".
+   * @param status the HTTP status code of the answer, or "error" when none came (network failure, timeout).
+   */
   (method: string, status: number | "error"): void;
 }
 
+/** Which objects KubeClient.list and watch cover. */
 export interface ListOptions {
+  /** Only this namespace; undefined means every namespace (and is required for cluster-scoped kinds). */
   namespace?: string | undefined;
+  /** A label selector, e.g. "app=web,tier!=cache"; undefined selects by no label. */
   labelSelector?: string | undefined;
+  /** A field selector, e.g. "metadata.name=web"; undefined selects by no field. */
   fieldSelector?: string | undefined;
 }
 
+/** Where a watch starts, how long it lasts, and how to end it. */
 export interface WatchOptions extends ListOptions {
+  /**
+   * Changes after this resourceVersion are streamed (a list's, usually). One the server no longer
+   * remembers makes it throw a KubeError with status 410 (isGone): list again, then watch.
+   */
   resourceVersion: string;
+  /** The server ends the watch after this many seconds; the caller then watches again. */
   timeoutSeconds: number;
+  /** Ask for BOOKMARK events, which carry a newer resourceVersion to resume from; default true. */
   allowWatchBookmarks?: boolean;
+  /** Aborting it ends the watch: the generator then throws an AbortError (a DOMException). */
   signal: AbortSignal;
 }
 
+/** How KubeClient.apply writes: on whose behalf, and whether it takes fields others own. */
 export interface ApplyOptions {
+  /** The field manager that owns the fields applied; fields it applied before and leaves out now are removed. */
   fieldManager: string;
+  /** Take fields other managers own instead of failing with a 409 conflict; default true. */
   force?: boolean;
+  /** "status" applies to the status subresource (the object's status only). */
   subresource?: "status";
 }
 
+/** How KubeClient.delete deletes: what happens to dependents, and preconditions. */
 export interface DeleteOptions {
+  /**
+   * What happens to the objects it owns: "Background" (default) deletes it now and them after,
+   * "Foreground" deletes them first, "Orphan" leaves them.
+   */
   propagationPolicy?: "Background" | "Foreground" | "Orphan";
+  /** Delete only if the object still has this UID (not a newer object of the same name). */
   uid?: string;
   /** Delete only if the object is still at this resourceVersion (compare-and-delete). */
   resourceVersion?: string;
@@ -64,6 +116,12 @@ export interface DeleteOptions {
 
 type Query = Record<string, string | number | boolean | undefined>;
 
+/**
+ * A small Kubernetes REST client: JSON in and out, typed by Kind, with server-side apply and
+ * watches as async iterables. Credentials and TLS come from a client-node KubeConfig. Every
+ * method rejects with a KubeError when the API server answers with an error; requests other
+ * than watches time out after 30 seconds.
+ */
 export class KubeClient {
   readonly #config: Promise<{ config: KubeConfig; server: string }>;
   #observe: RequestObserver;
@@ -81,7 +139,11 @@ export class KubeClient {
     this.#observe = observe;
   }
 
-  /** Loads a kubeconfig file when given one, the in-cluster service account otherwise (then $KUBECONFIG, ~/.kube/config). */
+  /**
+   * A client for the cluster of a kubeconfig file when given one; otherwise of $KUBECONFIG, else
+   * ~/.kube/config, else the pod's service account (see loadKubeConfig). Loading goes on in the
+   * background: requests wait for it, and `ready` says when it failed.
+   */
   static load(kubeconfig?: string, observe?: RequestObserver): KubeClient {
     return new KubeClient(loadKubeConfig(kubeconfig), observe);
   }
@@ -101,8 +163,22 @@ export class KubeClient {
     return (await this.#config).server;
   }
 
-  async get<T extends KubeObject = KubeObject>(kind: Kind, namespace: string | undefined, name: string): Promise<T> {
-    return (await this.request("GET", resourcePath(kind, namespace, name))) as T;
+  /**
+   * Reads one object.
+   *
+   * @param kind its kind.
+   * @param namespace its namespace; undefined for a cluster-scoped kind.
+   * @param name its name.
+   * @param options a signal that abandons the request (the client's own timeout is 30 s).
+   * @throws KubeError with status 404 (isNotFound) when there is none.
+   */
+  async get<T extends KubeObject = KubeObject>(
+    kind: Kind,
+    namespace: string | undefined,
+    name: string,
+    options: RequestOptions = {},
+  ): Promise<T> {
+    return (await this.request("GET", resourcePath(kind, namespace, name), options)) as T;
   }
 
   /** Lists every page and returns the items with the list's resourceVersion. */
@@ -174,13 +250,22 @@ export class KubeClient {
     if (options.signal.aborted) throw new DOMException("the watch was aborted", "AbortError");
   }
 
-  async create<T extends KubeObject>(kind: Kind, object: T): Promise<T> {
-    return (await this.request("POST", resourcePath(kind, object.metadata.namespace), { body: object })) as T;
+  /**
+   * Creates an object in its metadata.namespace and returns it as stored (uid, resourceVersion).
+   *
+   * @throws KubeError with status 409 (isConflict) when the name is taken.
+   */
+  async create<T extends KubeObject>(kind: Kind, object: T, options: RequestOptions = {}): Promise<T> {
+    return (await this.request("POST", resourcePath(kind, object.metadata.namespace), {
+      ...options,
+      body: object,
+    })) as T;
   }
 
   /** Replaces an object; the object's resourceVersion makes this a compare-and-swap. */
-  async update<T extends KubeObject>(kind: Kind, object: T): Promise<T> {
+  async update<T extends KubeObject>(kind: Kind, object: T, options: RequestOptions = {}): Promise<T> {
     return (await this.request("PUT", resourcePath(kind, object.metadata.namespace, object.metadata.name), {
+      ...options,
       body: object,
     })) as T;
   }
@@ -195,6 +280,16 @@ export class KubeClient {
     })) as T;
   }
 
+  /**
+   * Patches an object and returns it as stored.
+   *
+   * @param kind its kind.
+   * @param namespace its namespace; undefined for a cluster-scoped kind.
+   * @param name its name.
+   * @param patch a JSON merge patch (RFC 7386) or a JSON patch (RFC 6902) as a value; encoded here.
+   * @param type "merge" (default) or "json".
+   * @param subresource "status" patches the status subresource.
+   */
   async patch<T extends KubeObject>(
     kind: Kind,
     namespace: string | undefined,
@@ -209,6 +304,15 @@ export class KubeClient {
     })) as T;
   }
 
+  /**
+   * Asks for an object's deletion. It may linger while finalizers hold it.
+   *
+   * @param kind its kind.
+   * @param namespace its namespace; undefined for a cluster-scoped kind.
+   * @param name its name.
+   * @param options propagation to dependents (default Background) and preconditions.
+   * @throws KubeError with status 404 when there is none, 409 when a precondition fails.
+   */
   async delete(kind: Kind, namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<void> {
     await this.request("DELETE", resourcePath(kind, namespace, name), {
       body: {
@@ -227,11 +331,24 @@ export class KubeClient {
     });
   }
 
-  /** Sends a request and returns the parsed JSON body; non-2xx answers throw KubeError. */
+  /**
+   * Sends a request and returns the parsed JSON body (undefined when empty); non-2xx answers
+   * throw KubeError. For what the typed methods do not cover: discovery, subresources, raw paths.
+   *
+   * @param method the HTTP method, e.g. "GET".
+   * @param path the path on the API server, e.g. "/apis/apps/v1" or "/api/v1/namespaces/web/pods/a/log".
+   * @param options query parameters (undefined and "" values are left out), a body (sent as JSON),
+   *   its content type (default application/json), and a signal to abort the request.
+   */
   async request(
     method: string,
     path: string,
-    options: { query?: Query; body?: unknown; contentType?: string; signal?: AbortSignal } = {},
+    options: {
+      query?: Record<string, string | number | boolean | undefined>;
+      body?: unknown;
+      contentType?: string;
+      signal?: AbortSignal;
+    } = {},
   ): Promise<unknown> {
     const response = await this.#send(method, path, { ...options, timeoutMs: requestTimeoutMs });
     const text = await response.text();
