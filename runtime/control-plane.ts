@@ -10,6 +10,12 @@ export {
   startCluster as startControlPlane,
   type StartOptions as ControlPlaneOptions,
 } from "./control-plane/cluster.ts";
-export { type Binaries, cacheRoot, ensureBinaries as buildControlPlane } from "./control-plane/build.ts";
+export {
+  type Binaries,
+  cacheRoot,
+  ensureBinaries as buildControlPlane,
+  type PinnedVersions,
+} from "./control-plane/build.ts";
+export type { Log } from "./control-plane/go.ts";
 export { runClusterUntilSignalled as runControlPlaneUntilSignalled } from "./control-plane/main.ts";
 export { installCrds, installKinds, type ProgramProcess, startProgram } from "./kit/program-process.ts";

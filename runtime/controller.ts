@@ -138,8 +138,11 @@ export interface DesiredObject {
  * metadata.name, and says which is missing.
  */
 export interface ModelObject {
+  /** Optional in the type only: a child without it is refused as an invalid answer. */
   apiVersion?: string;
+  /** Optional in the type only: a child without it is refused as an invalid answer. */
   kind?: string;
+  /** The child's metadata; its name is required at run time, as for a DesiredObject. */
   metadata?: {
     name?: string;
     namespace?: string;

@@ -18,6 +18,7 @@ export const shutdownTimeoutMs = 25_000;
 
 /** Who may call the RPC API: anyone, or callers whose bearer token Kubernetes reviews. */
 export const apiAuthModes = ["none", "kubernetes"] as const;
+/** How RPC callers are checked: "none" (anyone), or "kubernetes" (TokenReview, then SubjectAccessReview per RPC). */
 export type ApiAuthMode = (typeof apiAuthModes)[number];
 /** How long a review's answer is kept, as Kubernetes' webhook caches do but briefly. */
 export const defaultReviewCacheTtlSeconds = 10;

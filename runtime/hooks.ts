@@ -3,3 +3,5 @@
 // and hook-server/deno.ts under `deno serve`.
 export { defaultMaxBodyBytes, hookApp, type HookServerOptions } from "./hook-server/serve.ts";
 export { loadDefinitions } from "./hook-server/load.ts";
+export type { HookMetrics } from "./hook-server/metrics.ts";
+export { type WebhookName, webhookNames } from "./webhook/wire.ts";

@@ -78,52 +78,70 @@ const latencyBuckets = [
   60,
 ];
 
+/**
+ * A manager's Prometheus metrics, in a registry of its own (nothing global), under the names
+ * controller-runtime users already graph: reconciles, work queues, leader election and REST
+ * requests, plus event-to-apply latency, cached objects per kind, and the process's memory and
+ * CPU. The manager serves them on /metrics. Each metric field is a prom-client metric, labelled
+ * as its type says.
+ */
 export class Metrics {
+  /** The registry holding every metric below; add a program's own metrics to it to serve them too. */
   readonly registry: Registry = new Registry();
+  /** controller_runtime_reconcile_total: syncs per controller, by result: success, error, requeue or requeue_after. */
   readonly reconcileTotal: Counter<"controller" | "result"> = this.#counter(
     "controller_runtime_reconcile_total",
     "Total number of reconciliations per controller",
     ["controller", "result"],
   );
+  /** controller_runtime_reconcile_errors_total: failed syncs per controller. */
   readonly reconcileErrors: Counter<"controller"> = this.#counter(
     "controller_runtime_reconcile_errors_total",
     "Total number of reconciliation errors per controller",
     ["controller"],
   );
+  /** controller_runtime_reconcile_time_seconds: how long each sync took, per controller. */
   readonly reconcileTime: Histogram<"controller"> = this.#histogram(
     "controller_runtime_reconcile_time_seconds",
     "Length of time per reconciliation per controller",
     ["controller"],
     reconcileBuckets,
   );
+  /** controller_runtime_active_workers: workers syncing right now, per controller. */
   readonly activeWorkers: Gauge<"controller"> = this.#gauge(
     "controller_runtime_active_workers",
     "Number of currently used workers per controller",
     ["controller"],
   );
+  /** controller_runtime_max_concurrent_reconciles: each controller's number of workers. */
   readonly maxWorkers: Gauge<"controller"> = this.#gauge(
     "controller_runtime_max_concurrent_reconciles",
     "Maximum number of concurrent reconciles per controller",
     ["controller"],
   );
+  /** workqueue_depth: keys waiting in each controller's queue (`name` is the controller's). */
   readonly queueDepth: Gauge<"name"> = this.#gauge("workqueue_depth", "Current depth of workqueue", ["name"]);
+  /** workqueue_adds_total: keys added to each queue. */
   readonly queueAdds: Counter<"name"> = this.#counter(
     "workqueue_adds_total",
     "Total number of adds handled by workqueue",
     ["name"],
   );
+  /** workqueue_queue_duration_seconds: how long keys waited before a worker took them. */
   readonly queueLatency: Histogram<"name"> = this.#histogram(
     "workqueue_queue_duration_seconds",
     "How long in seconds an item stays in workqueue before being requested",
     ["name"],
     queueBuckets,
   );
+  /** workqueue_work_duration_seconds: how long workers took over a key. */
   readonly workDuration: Histogram<"name"> = this.#histogram(
     "workqueue_work_duration_seconds",
     "How long in seconds processing an item from workqueue takes",
     ["name"],
     queueBuckets,
   );
+  /** workqueue_retries_total: keys re-added after a failure. */
   readonly queueRetries: Counter<"name"> = this.#counter(
     "workqueue_retries_total",
     "Total number of retries handled by workqueue",
@@ -131,22 +149,26 @@ export class Metrics {
       "name",
     ],
   );
+  /** leader_election_master_status: 1 while this replica leads the Lease named `name`, else 0. */
   readonly leader: Gauge<"name"> = this.#gauge(
     "leader_election_master_status",
     "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master",
     ["name"],
   );
+  /** controller_runtime_event_to_apply_seconds: from a watch event seen to the write it caused acknowledged. */
   readonly eventToApply: Histogram<"controller"> = this.#histogram(
     "controller_runtime_event_to_apply_seconds",
     "Time from a watch event being observed to the write it caused being acknowledged by the API server",
     ["controller"],
     latencyBuckets,
   );
+  /** rest_client_requests_total: requests to the API server, by HTTP method and status code ("error" for none). */
   readonly restRequests: Counter<"method" | "code"> = this.#counter(
     "rest_client_requests_total",
     "Number of HTTP requests to the Kubernetes API, partitioned by method and status code",
     ["method", "code"],
   );
+  /** informer_list_watch_restarts_total: lists and watch restarts, by kind and RestartReason. */
   readonly watchRestarts: Counter<"kind" | "group" | "reason"> = this.#counter(
     "informer_list_watch_restarts_total",
     "Lists and watch restarts per kind and reason",
@@ -154,6 +176,9 @@ export class Metrics {
   );
 
   /**
+   * Makes the registry and every metric, including informer_cached_objects and the process's
+   * resident memory, heap, CPU time and start time, which are read on every scrape.
+   *
    * @param cacheSizes the number of cached objects per kind, read on every scrape.
    */
   constructor(cacheSizes: () => Iterable<{ kind: Kind; size: number }> = () => []) {
@@ -215,6 +240,7 @@ export class Metrics {
     return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
   }
 
+  /** A WorkQueue observer that records the workqueue_* metrics of the queue named `name`. */
   queueObserver(name: string): QueueObserver {
     return {
       added: (depth) => {

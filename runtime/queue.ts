@@ -8,6 +8,7 @@ export const defaultBaseDelayMs = 5;
 /** Largest retry delay: 1000 s, as in client-go. */
 export const defaultMaxDelayMs = 1_000_000;
 
+/** Told what a WorkQueue does, for metrics; each method is optional. Times are in seconds. */
 export interface QueueObserver {
   /** A key entered the queue (not counted when it was already waiting). */
   added?(depth: number): void;
@@ -19,13 +20,24 @@ export interface QueueObserver {
   retried?(): void;
 }
 
+/** How a WorkQueue backs off, whom it tells, and what clock it reads. */
 export interface WorkQueueOptions {
+  /** The first retry delay after a failure, in milliseconds; doubled per further failure. Default 5. */
   baseDelayMs?: number;
+  /** The longest retry delay, in milliseconds; default 1 000 000 (1000 s), as in client-go. */
   maxDelayMs?: number;
+  /** Told about adds, starts, finishes and retries; default: nobody. */
   observer?: QueueObserver;
+  /** The clock, in milliseconds; default performance.now. Tests pass their own. */
   now?: () => number;
 }
 
+/**
+ * A work queue with client-go's contract: a key waits in the queue at most once, is never
+ * handed to two workers at once, and is processed again if added while it was processed;
+ * failures back off per key, exponentially; of several delayed adds of a key, the earliest
+ * wins. Keys are strings ("namespace/name"). Workers loop on get(), then done().
+ */
 export class WorkQueue {
   readonly #baseDelayMs: number;
   readonly #maxDelayMs: number;
@@ -43,6 +55,7 @@ export class WorkQueue {
   #drainWaiters: Array<() => void> = [];
   #shuttingDown = false;
 
+  /** Makes an empty queue. */
   constructor(options: WorkQueueOptions = {}) {
     this.#baseDelayMs = options.baseDelayMs ?? defaultBaseDelayMs;
     this.#maxDelayMs = options.maxDelayMs ?? defaultMaxDelayMs;
@@ -60,10 +73,15 @@ export class WorkQueue {
     return this.#processing.size;
   }
 
+  /** True once shutDown() was called: adds are ignored from then on. */
   get shuttingDown(): boolean {
     return this.#shuttingDown;
   }
 
+  /**
+   * Queues a key now, unless it is already waiting (then nothing changes) or the queue is
+   * shutting down. A key being processed is queued again once done() is called for it.
+   */
   add(key: string): void {
     if (this.#shuttingDown || this.#dirty.has(key)) return;
     this.#dirty.add(key);
@@ -105,6 +123,7 @@ export class WorkQueue {
     this.#failures.delete(key);
   }
 
+  /** How many times the key failed since it was last forgotten: the exponent of its next backoff. */
   numRequeues(key: string): number {
     return this.#failures.get(key) ?? 0;
   }

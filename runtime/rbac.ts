@@ -9,18 +9,29 @@ import { builtinKinds, groupOf } from "./kube/kinds.ts";
 
 export type { Access, Verb };
 
+/** One rule of a ClusterRole, as RBAC writes it. */
 export interface PolicyRule {
+  /** The API group, "" for the core group; policyRules() puts exactly one in each rule. */
   apiGroups: string[];
+  /** The resource (plural), or "<plural>/<subresource>"; policyRules() puts exactly one in each rule. */
   resources: string[];
+  /** The verbs allowed; policyRules() lists them in the order get, list, watch, create, update, patch, delete. */
   verbs: Verb[];
 }
 
-/** The shared cache lists and watches every kind it holds. */
+/** The verbs on every kind the shared cache holds: it lists and watches each. */
 export const cachedVerbs: readonly Verb[] = ["list", "watch"];
-/** Server-side apply needs "create" as well as "patch" when the object does not exist yet; pruning deletes. */
+/**
+ * The verbs on each child kind: the cache's, plus "create" and "patch" (server-side apply needs
+ * both when the object does not exist yet) and "delete" (children left out of an answer are pruned).
+ */
 export const childVerbs: readonly Verb[] = [...cachedVerbs, "create", "patch", "delete"];
 
-/** What the runtime does with a controller's kinds. */
+/**
+ * The API access the runtime needs to run a controller: list and watch its parent kind (and
+ * patch it, for a finalizer), patch the parent's status, update its finalizers subresource
+ * (for blockOwnerDeletion on children), write and prune children, and list and watch related kinds.
+ */
 export function controllerAccess(definition: ControllerDefinition<any>): Access[] {
   const { name, parent, children, related, finalize } = definition;
   return [

@@ -11,14 +11,34 @@ export {
   type RuntimeConfig,
   type Values,
 } from "./program/config.ts";
+export type { OptionType } from "./program/config.ts";
+export { type ApiAuthMode, apiAuthModes } from "./defaults.ts";
 export type { ServiceContext } from "./program/service.ts";
 export type { ControllerSet } from "./program/controllers.ts";
-export { isConflict, isGone, isNotFound, KubeClient, KubeError } from "./kube/client.ts";
+export type { ControllerRunner } from "./reconcile/runner.ts";
+export {
+  type ApplyOptions,
+  type DeleteOptions,
+  isConflict,
+  isGone,
+  isNotFound,
+  KubeClient,
+  KubeError,
+  type ListOptions,
+  type RequestObserver,
+  type RequestOptions,
+  type WatchOptions,
+} from "./kube/client.ts";
+export type { ObjectList, WatchEvent } from "./kube/objects.ts";
 export { loadKubeConfig } from "./kube/kubeconfig.ts";
 export { Discovery } from "./kube/discovery.ts";
-export type { Informers } from "./cache/informers.ts";
-export type { Change, Informer } from "./cache/informer.ts";
+export type { Informers, InformerScope } from "./cache/informers.ts";
+export type { Change, ChangeHandler, ChangeType, Informer, InformerOptions } from "./cache/informer.ts";
+export type { RestartReason } from "./cache/watcher.ts";
 export { follow, type FollowOptions } from "./cache/follow.ts";
 export { type RpcResourceRule, type RpcRule, type ServiceAccess, serviceAccess } from "./auth/rules.ts";
-export { WorkQueue, type WorkQueueOptions } from "./queue.ts";
-export { createLogger, type Logger, silentLogger } from "./log.ts";
+export { type QueueObserver, WorkQueue, type WorkQueueOptions } from "./queue.ts";
+export { createLogger, type Logger, type LogLevel, logLevels, silentLogger } from "./log.ts";
+export type { Metrics } from "./metrics.ts";
+export type { LeaderElectionOptions, LeaderElector } from "./leader.ts";
+export type { HealthStatus } from "./server/health.ts";

@@ -10,8 +10,11 @@ import type { Verb } from "../kube/access.ts";
 
 /** An RPC checked as one Kubernetes API request. */
 export interface RpcResourceRule<I = any> {
+  /** What the call does, e.g. "create"; the SubjectAccessReview asks whether the caller may. */
   verb: Verb;
+  /** The kind it acts on; its API group and plural name the resource. */
   kind: Kind;
+  /** A subresource it acts on, e.g. "status". */
   subresource?: string;
   /** The namespace the call acts in (namespaced kinds). */
   namespace?: (request: I) => string;
@@ -21,15 +24,29 @@ export interface RpcResourceRule<I = any> {
   describe?: string;
 }
 
+/**
+ * Who may call an RPC when --api-auth=kubernetes: "public" (anyone, no token: health probes),
+ * "authenticated" (any caller with a valid token: reflection), or a Kubernetes API request the
+ * caller must be allowed to make. `I` is the request message's type.
+ */
 export type RpcRule<I = any> = "public" | "authenticated" | RpcResourceRule<I>;
 
+/** The access rules of one RPC service, as serviceAccess() makes them; give them to ManagerOptions.rpcAccess. */
 export interface ServiceAccess {
+  /** The service's descriptor (protobuf-es), whose methods the rules cover. */
   service: DescService;
-  /** By method name ("CreatePartitionGroup"). */
+  /** Each method's rule, by the method's name as the .proto spells it ("CreatePartitionGroup"). */
   rules: ReadonlyMap<string, RpcRule>;
 }
 
-/** One rule per method of the service, keyed by the method's local name (createPartitionGroup). */
+/**
+ * The access rules of a service: one rule per method, keyed by the method's local name
+ * (createPartitionGroup), each typed by the method's request message. With
+ * --api-auth=kubernetes, the manager does not start while a method it serves has no rule.
+ *
+ * @param service the generated service descriptor (protobuf-es's GenService).
+ * @param rules each method's rule.
+ */
 export function serviceAccess<M extends GenServiceMethods>(
   service: GenService<M>,
   rules: { [K in keyof M]: RpcRule<MessageShape<M[K]["input"] & DescMessage>> },

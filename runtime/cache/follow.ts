@@ -4,17 +4,27 @@
 // level-triggered watch would.
 import type { Change, Informer } from "./informer.ts";
 
+/** What follow() streams, when it may have changed, and when it ends. */
 export interface FollowOptions<T> {
   /** What the client sees, read from the cache. */
   snapshot(): T;
   /** Whether a change may alter the snapshot (default: every change). */
   concerns?(change: Change): boolean;
-  /** Snapshots not to send at all. */
+  /** Return true for a snapshot not to send (an empty one, say); the stream waits for the next change. */
   skip?(value: T): boolean;
   /** Ends the stream (the client hung up). */
   signal: AbortSignal;
 }
 
+/**
+ * Streams what the cache says about something until the signal aborts: a snapshot at once,
+ * then a new one after each change that concerns it, never the same one (by JSON) twice in a
+ * row. Changes that come while the consumer is busy fold into the next snapshot. For
+ * server-streaming RPCs that watch the cache.
+ *
+ * @param informer the cache whose changes wake it.
+ * @param options the snapshot, which changes concern it, which snapshots to skip, and the signal.
+ */
 export async function* follow<T>(informer: Informer, options: FollowOptions<T>): AsyncGenerator<T> {
   const { signal } = options;
   let wake: (() => void) | undefined;

@@ -10,13 +10,19 @@ import { listAndWatch, type RestartReason } from "./watcher.ts";
 
 export type { Change, ChangeHandler, ChangeType } from "./store.ts";
 
+/** What an Informer watches, through which client, and how. */
 export interface InformerOptions {
+  /** The kind to list and watch. */
   kind: Kind;
+  /** The client its lists and watches go through. */
   client: KubeClient;
+  /** Where its watches log restarts and failures. */
   log: Logger;
   /** Namespaces to watch, or "all"; ignored for cluster-scoped kinds. */
   namespaces: readonly string[] | "all";
+  /** Only objects with these labels, e.g. "app=web"; default: every object. */
   labelSelector?: string | undefined;
+  /** Only objects with these fields, e.g. "metadata.name=leader"; default: every object. */
   fieldSelector?: string | undefined;
   /** Overrides the watcher's inactivity timeout (tests). */
   inactivityTimeoutMs?: number;
@@ -30,16 +36,24 @@ export interface InformerOptions {
   onRestart?: (reason: RestartReason) => void;
 }
 
+/**
+ * The cache of one kind (and selector): a store kept equal to the API server's objects by one
+ * list-then-watch loop per watched namespace, with handlers told of each change. Get one from
+ * Informers.for rather than making one, so every reader shares it.
+ */
 export class Informer {
+  /** The kind it holds. */
   readonly kind: Kind;
   readonly #options: InformerOptions;
   readonly #store: Store;
   readonly #abort = new AbortController();
   #running: Promise<void>[] = [];
   #synced!: () => void;
+  /** Resolves once every watched namespace has been listed (see hasSynced); never rejects. */
   readonly synced: Promise<void>;
   #hasSynced = false;
 
+  /** Makes an informer that does nothing until start(). */
   constructor(options: InformerOptions) {
     this.kind = options.kind;
     this.#options = options;
@@ -56,18 +70,22 @@ export class Informer {
     return this.#hasSynced;
   }
 
+  /** How many objects it holds now. */
   get size(): number {
     return this.#store.size;
   }
 
+  /** Calls `handler` with every change from now on; returns a function that unsubscribes it. */
   onChange(handler: ChangeHandler): () => void {
     return this.#store.onChange(handler);
   }
 
+  /** The object with this key ("namespace/name", or "name" if cluster-scoped), if the cache holds it. */
   get(key: string): KubeObject | undefined {
     return this.#store.get(key);
   }
 
+  /** The objects it holds, all or one namespace's, in a new array; the objects are shared: do not change them. */
   list(namespace?: string): KubeObject[] {
     return this.#store.list(namespace);
   }
@@ -95,6 +113,7 @@ export class Informer {
     this.#store.forget(object);
   }
 
+  /** Starts listing and watching; calling it again does nothing. */
   start(): void {
     if (this.#running.length) return;
     const { kind, namespaces } = this.#options;
@@ -118,6 +137,7 @@ export class Informer {
     );
   }
 
+  /** Ends its watches; resolves once they have stopped. */
   async stop(): Promise<void> {
     this.#abort.abort();
     await Promise.allSettled(this.#running);

@@ -11,6 +11,11 @@ export type InformerScope = Partial<
   Pick<InformerOptions, "labelSelector" | "fieldSelector" | "namespaces" | "inactivityTimeoutMs" | "keepManagedFields">
 >;
 
+/**
+ * The shared informer registry: one Informer per kind and scope, however many controllers, RPC
+ * handlers or components ask for it, so no watch is opened twice and each shows in readiness and
+ * metrics. The manager owns one; services and components get it in their context.
+ */
 export class Informers {
   readonly #client: KubeClient;
   readonly #log: Logger;
@@ -19,6 +24,12 @@ export class Informers {
   readonly #onRestart: ((kind: Kind, reason: string) => void) | undefined;
   #started = false;
 
+  /**
+   * Makes an empty registry.
+   *
+   * @param options the client, the logger, the namespaces every informer watches unless its
+   *   scope says otherwise ("all", or a list), and a callback told of each watch restart.
+   */
   constructor(options: {
     client: KubeClient;
     log: Logger;
@@ -50,23 +61,28 @@ export class Informers {
     return informer;
   }
 
+  /** Every informer made so far. */
   get all(): Informer[] {
     return [...this.#informers.values()];
   }
 
+  /** True when every informer has listed what it watches. */
   get hasSynced(): boolean {
     return this.all.every((informer) => informer.hasSynced);
   }
 
+  /** Starts every informer, and every one made from now on. */
   start(): void {
     this.#started = true;
     for (const informer of this.#informers.values()) informer.start();
   }
 
+  /** Resolves once every informer made so far has synced. */
   async waitForSync(): Promise<void> {
     await Promise.all(this.all.map((informer) => informer.synced));
   }
 
+  /** Stops every informer; resolves once their watches have ended. */
   async stop(): Promise<void> {
     await Promise.all(this.all.map((informer) => informer.stop()));
   }

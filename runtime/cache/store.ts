@@ -9,16 +9,22 @@ import type { Logger } from "../log.ts";
 /** How long the UID of a deleted object is remembered, so a late remember() cannot revive it. */
 export const tombstoneTtlMs = 10 * 60_000;
 
+/** What happened to an object in the cache. */
 export type ChangeType = "added" | "updated" | "deleted";
 
+/** A change to one object in the cache, as change handlers get it. */
 export interface Change {
+  /** Whether the object appeared, changed or went. */
   type: ChangeType;
+  /** The object now; for "deleted", as it was last seen. */
   object: KubeObject;
+  /** The object before an "updated" change; undefined otherwise. */
   old?: KubeObject | undefined;
   /** performance.now() when the change was observed, for event-to-apply latency. */
   observedAt: number;
 }
 
+/** Called synchronously with each change, once per object version; what it throws is logged, not passed on. */
 export type ChangeHandler = (change: Change) => void;
 
 export class Store {

@@ -17,6 +17,12 @@ export const watchInactivityTimeoutMs = 75_000;
 export const initialRetryDelayMs = 200;
 export const maxRetryDelayMs = 30_000;
 
+/**
+ * Why an informer listed or restarted its watch: "list", a list (the first, or after a
+ * failure); "relist-gone", the watch's resourceVersion was too old (410), so it listed again;
+ * "watch-ended", the server closed the watch (its timeout); "watch-error", the watch failed
+ * and is retried after a backoff; "inactive", the watch was silent past the inactivity timeout.
+ */
 export type RestartReason = "list" | "relist-gone" | "watch-ended" | "watch-error" | "inactive";
 
 export interface WatchSink {

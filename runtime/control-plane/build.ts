@@ -18,26 +18,41 @@ const buildRoot = [new URL("./build", import.meta.url), new URL("../../control-p
   .map((url) => fileURLToPath(url))
   .find((dir) => existsSync(join(dir, "etcd", "go.mod"))) ?? fileURLToPath(new URL("./build", import.meta.url));
 
+/** A built control plane: where each binary is, all under one cached directory. */
 export interface Binaries {
+  /** The build's directory, <cacheRoot()>/<stamp of its inputs>; binaries are in its bin/. */
   dir: string;
+  /** Path of the etcd binary. */
   etcd: string;
+  /** Path of the kube-apiserver binary. */
   kubeApiserver: string;
+  /** Path of the kube-controller-manager binary. */
   kubeControllerManager: string;
+  /** Path of the kube-scheduler binary. */
   kubeScheduler: string;
+  /** Path of a kubectl of the same Kubernetes version. */
   kubectl: string;
+  /** Path of the kwok binary, which runs the fake node. */
   kwok: string;
+  /** Path of the tool that writes a cluster's CA, certificates and service-account keys. */
   pki: string;
   /** kwok Stage objects for nodes and pods, taken from the kwok module download. */
   kwokStages: string;
   /** kwok's Exec and ClusterExec CRDs (kwok.x-k8s.io), from the same download: kwok watches them but does not install them. */
   kwokExecCrds: string;
+  /** What was built, from which versions. */
   versions: PinnedVersions;
 }
 
+/** The versions a control plane is built from: the Go modules the package pins (control-plane/build/), and Go's. */
 export interface PinnedVersions {
+  /** The k8s.io/kubernetes version, e.g. "v1.36.3": that of the API server, the other components and kubectl. */
   kubernetes: string;
+  /** The go.etcd.io/etcd/server/v3 module version. */
   etcd: string;
+  /** The sigs.k8s.io/kwok module version. */
   kwok: string;
+  /** The Go toolchain that built them, as `go env GOVERSION` says, e.g. "go1.26.0". */
   go: string;
 }
 
@@ -55,7 +70,16 @@ export function cacheRoot(): string {
   return join(base, "kubefn", "control-plane");
 }
 
-/** Returns the cached binaries, building them first when the cache is cold. */
+/**
+ * Returns the cached binaries, building them first when the cache is cold: etcd, Kubernetes'
+ * components and kwok from the Go modules the package pins (control-plane/build/), which takes
+ * minutes and reports each step. A build goes to a staging directory and is renamed into place complete, so
+ * an interrupted build is never used and two processes may build at once.
+ *
+ * @param log where progress lines go; default: stderr.
+ * @throws Error when Go is not on PATH or older than 1.26 (GOTOOLCHAIN=local: Go does not fetch
+ *   a newer one), or a build step fails.
+ */
 export async function ensureBinaries(log: Log = (line) => console.error(line)): Promise<Binaries> {
   const go = await checkGo();
   const versions: PinnedVersions = {

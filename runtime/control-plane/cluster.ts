@@ -18,12 +18,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { type Binaries, ensureBinaries } from "./build.ts";
-import { elapsed } from "./go.ts";
+import { elapsed, type Log } from "./go.ts";
 
 export const readyTimeoutMs = 90_000;
 const stopGraceMs = 5_000;
 const pollIntervalMs = 250;
 const logTailLines = 40;
+/** The name of the one node a control plane has: a kwok fake whose pods become Running and Ready without running. */
 export const fakeNodeName = "kwok-node-0";
 const workdirPrefix = "kubefn-control-plane-";
 const serviceClusterIpRange = "10.96.0.0/16";
@@ -32,8 +33,6 @@ const podCidr = "10.244.0.0/16";
 const nodeIp = "127.0.0.1";
 /** The ClusterExec that maps every pod's exec to a local process in <dir>/exec. */
 export const defaultClusterExec = "default";
-
-type Log = (line: string) => void;
 
 const parentDeathSignal = process.platform === "linux" && existsSync("/usr/bin/setpriv");
 
@@ -45,11 +44,15 @@ interface Component {
   exitCode: number | null;
 }
 
+/** A running local control plane, as startControlPlane() returns it. */
 export interface Cluster {
   /** Working directory holding credentials, data and logs; removed by stop(). */
   dir: string;
+  /** Path of a kubeconfig for a cluster administrator (client certificate), inside `dir`. */
   kubeconfig: string;
+  /** The API server's URL, https://127.0.0.1:<port>. */
   server: string;
+  /** The binaries it runs, kubectl among them. */
   binaries: Binaries;
   /** Path of a component's log file. */
   logFile(component: string): string;
@@ -57,10 +60,13 @@ export interface Cluster {
   pid(component: string): number | undefined;
   /** Restarts one component with the same flags (e.g. to test watch recovery). */
   restart(component: string): Promise<void>;
+  /** Stops every component (SIGTERM, then SIGKILL after 5 s; etcd last) and removes `dir`. */
   stop(): Promise<void>;
 }
 
+/** How startControlPlane() starts a control plane; every field may be left out. */
 export interface StartOptions {
+  /** Where build and start-up progress goes; default: stderr. */
   log?: Log;
   /** Extra kube-apiserver flags, for tests that need e.g. a tiny watch cache. */
   apiserverFlags?: string[];
@@ -68,8 +74,23 @@ export interface StartOptions {
   apiserverPort?: number;
 }
 
+/**
+ * A component exited during start-up, or did not become ready within 90 seconds. The message
+ * names the component and ends with the tail of its log.
+ */
 export class ComponentError extends Error {}
 
+/**
+ * Starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok (one fake node)
+ * on loopback ports chosen free, in a new working directory under the system's temporary
+ * directory, and resolves once the node is Ready and the default ServiceAccount exists. The
+ * binaries are built first if the cache is cold (Go >= 1.26 on PATH; minutes). Working
+ * directories left by launchers that were killed are removed first.
+ *
+ * @param options where progress goes, and extra kube-apiserver flags.
+ * @throws ComponentError when a component exits or is not ready in time (everything started is
+ *   stopped first); Error when Go is missing or too old, or a build fails.
+ */
 export async function startCluster(options: StartOptions = {}): Promise<Cluster> {
   const log = options.log ?? ((line: string) => console.error(line));
   const binaries = await ensureBinaries(log);

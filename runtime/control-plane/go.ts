@@ -3,6 +3,7 @@
 // (bench/originals.ts). The local toolchain only, no cgo, go.mod files never rewritten.
 import { spawn } from "node:child_process";
 
+/** Where progress goes: called with one line of text at a time, without a trailing newline. */
 export type Log = (line: string) => void;
 
 const progressIntervalMs = 30_000;

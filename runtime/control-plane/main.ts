@@ -1,6 +1,14 @@
 // `npm run cluster`: starts a local control plane and keeps it running until Ctrl-C.
 import { startCluster } from "./cluster.ts";
 
+/**
+ * Starts a local control plane, prints `export KUBECONFIG=<path>` on stdout, and keeps it
+ * running until SIGINT, SIGTERM or SIGHUP; then stops it, removes its working directory and
+ * exits the process with code 0. What `kubefn cluster` runs.
+ *
+ * @param onReady called with the kubeconfig's path once the control plane is ready; if it
+ *   throws, the error is printed, the control plane stopped, and the process exits (code 0).
+ */
 export async function runClusterUntilSignalled(onReady?: (kubeconfig: string) => Promise<void>): Promise<void> {
   const cluster = await startCluster();
   let stopping: Promise<void> | undefined;

@@ -9,7 +9,9 @@ import type { ValidResponse } from "../reconcile/validate.ts";
 import { stampChild } from "../reconcile/plan.ts";
 import { byKind, runSync, stored } from "./function.ts";
 
+/** Where converge() starts, and how the rest of the cluster behaves. */
 export interface ConvergeOptions<P extends KubeObject> {
+  /** The parent as the API server would hold it (see stored()); its status follows each answer. */
   parent: P;
   /** Children that exist before the first sync. */
   children?: KubeObject[];
@@ -24,6 +26,7 @@ export interface ConvergeOptions<P extends KubeObject> {
   maxRounds?: number;
 }
 
+/** The state converge() reached, and how it got there. */
 export interface Converged<P extends KubeObject> {
   /** The parent with the last status the function answered (plus observedGeneration). */
   parent: P;
@@ -31,6 +34,7 @@ export interface Converged<P extends KubeObject> {
   children: KubeObject[];
   /** Every answer, in order; the last one changed nothing. */
   answers: ValidResponse[];
+  /** How many syncs it took; at least 2, since the last answer is compared with the one before. */
   rounds: number;
 }
 
@@ -51,6 +55,9 @@ function store(desired: DesiredObject, existing: KubeObject | undefined, parent:
  * Syncs until the function's answer is the same twice in a row (children and status), and
  * returns the converged state; throws when that takes more than maxRounds syncs, naming what
  * still changed. Every sync goes through runSync, so schema, validation and purity checks apply.
+ *
+ * @param definition the controller, with in-process functions.
+ * @param options the parent, what exists at first, and how other controllers change the children.
  */
 export function converge<P extends KubeObject>(
   definition: LocalControllerDefinition<P>,

@@ -11,15 +11,25 @@ import { checkParent } from "../schema/check.ts";
 
 /** What a test gives runSync: the parent, and what exists (optional). */
 export interface TestRequest<P extends KubeObject> {
+  /** The parent to sync, as the API server would hold it (see stored()); checked against its kind's schema. */
   parent: P;
   /** Children that exist now, as a list (grouped by kind here) or grouped as the runtime passes them. */
   children?: KubeObject[] | ObjectsByKind;
+  /** Related objects, as a list (grouped here, keyed by "namespace/name") or grouped as the runtime passes them. */
   related?: KubeObject[] | ObjectsByKind;
+  /** Call finalize instead of sync, as for a parent being deleted; default false. */
   finalizing?: boolean;
+  /** The results of actions answered earlier, by action id; default none. */
   results?: Record<string, ActionResult>;
 }
 
-/** Groups objects as a request holds them: by "Kind.apiVersion", then by name ("namespace/name" when `namespaced`). */
+/**
+ * Groups objects as a request holds them: by "Kind.apiVersion", then by name.
+ *
+ * @param objects the objects to group.
+ * @param keyedByNamespace key namespaced objects by "namespace/name", as `related` is; default
+ *   false, by name, as `children` is.
+ */
 export function byKind(objects: readonly KubeObject[], keyedByNamespace = false): ObjectsByKind {
   const grouped: ObjectsByKind = {};
   for (const object of objects) {
@@ -43,6 +53,9 @@ const testUid = (object: KubeObject) =>
  * The object as the API server would hold it after a create: uid, resourceVersion,
  * generation, creationTimestamp, and the namespace given (default "default") when it has
  * none. What the object already sets is kept.
+ *
+ * @param object the object as a test writes it; what it sets wins.
+ * @param options the namespace to put it in (default "default"), or clusterScoped: true for none.
  */
 export function stored<T extends KubeObject>(
   object: T,
@@ -66,6 +79,10 @@ export function stored<T extends KubeObject>(
  * Calls sync (or finalize, when `finalizing`) as the runtime would and returns its answer
  * validated, or throws what the runtime would report: InvalidParentError (the parent does not
  * fit its kind's schema), FunctionError (the function threw) or InvalidResponseError.
+ *
+ * @param definition the controller, with in-process functions.
+ * @param request the parent and what exists; lists are grouped as the runtime groups them.
+ * @throws Error when `finalizing` is set and the controller has no finalize function.
  */
 export function runSync<P extends KubeObject>(
   definition: LocalControllerDefinition<P>,

@@ -10,6 +10,7 @@ import { crdOf } from "../manifests/crd.ts";
 import type { CustomKind } from "../schema/kind.ts";
 import { eventually } from "./eventually.ts";
 
+/** A program started by startProgram(): its logs so far, and how to stop it. */
 export interface ProgramProcess {
   /** What the program wrote to stderr so far (its JSON logs). */
   logs(): string;
@@ -25,7 +26,15 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** Starts `entry` (main.ts) with --kubeconfig, --leader-elect=false, --port=0 and `args`. */
+/**
+ * Starts a program's entry point as a process, on the runtime running the test (Node, or Deno
+ * with --allow-all), with --kubeconfig, --leader-elect=false, --port=0 and `args`; its stderr
+ * is kept for logs(). It does not wait for the program to be ready: wait on what it does, with
+ * eventually().
+ *
+ * @param entry the entry point's path, e.g. "main.ts", relative to `cwd`.
+ * @param options the kubeconfig to pass, the working directory (default: this process's), and more arguments.
+ */
 export function startProgram(
   entry: string,
   options: { kubeconfig: string; cwd?: string; args?: string[] },
@@ -44,12 +53,23 @@ export function startProgram(
   };
 }
 
-/** Applies the CRD of each kind (server-side) and waits until the API server serves it. */
+/**
+ * Applies the CRD of each kind (server-side) and waits until the API server serves it.
+ *
+ * @param kubeconfig the path of a kubeconfig for the cluster, e.g. a control plane's.
+ * @param kinds kinds made by customKind().
+ */
 export function installKinds(kubeconfig: string, kinds: readonly CustomKind[]): Promise<void> {
   return installCrds(kubeconfig, kinds.map(crdOf));
 }
 
-/** Applies CRDs (server-side, forced) and waits until the API server serves each. */
+/**
+ * Applies CRDs (server-side, forced) and waits until the API server serves each (Established).
+ *
+ * @param kubeconfig the path of a kubeconfig for the cluster.
+ * @param crds CustomResourceDefinition objects, e.g. from crdOf() or crd().
+ * @throws Error "timed out waiting for <name> to be established" after 60 seconds.
+ */
 export async function installCrds(kubeconfig: string, crds: readonly KubeObject[]): Promise<void> {
   const client = new KubeClient(await loadKubeConfig(kubeconfig));
   for (const crd of crds) {

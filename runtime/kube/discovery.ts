@@ -8,10 +8,16 @@ interface DiscoveryDocument {
   resources?: Array<{ name: string; kind: string; namespaced: boolean }>;
 }
 
+/**
+ * Which kind a resource name means in an apiVersion, read from the API server's discovery
+ * documents: one request per apiVersion, cached, and asked again when a resource is not found
+ * (it may be a CRD installed since).
+ */
 export class Discovery {
   readonly #client: KubeClient;
   readonly #documents = new Map<string, Promise<DiscoveryDocument>>();
 
+  /** Makes a discovery cache that asks through `client`. */
   constructor(client: KubeClient) {
     this.#client = client;
   }

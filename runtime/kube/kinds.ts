@@ -9,14 +9,26 @@ import type { KubeObject } from "./objects.ts";
 export interface Kind<T extends KubeObject = KubeObject> {
   /** "v1" for the core group, "group/version" otherwise. */
   apiVersion: string;
+  /** The kind's name, e.g. "StatefulSet". */
   kind: string;
   /** The resource name in URLs, e.g. "statefulsets". */
   plural: string;
+  /** False for cluster-scoped kinds (Namespace, ClusterRole, ...), whose objects have no namespace. */
   namespaced: boolean;
   /** Type-only, never set: carries T (a method, so Kind<Special> and Kind<KubeObject> mix). */
   objectType?(object: T): void;
 }
 
+/**
+ * Declares a kind that builtinKinds does not list and customKind() does not make: a CRD
+ * installed by someone else, say. Nothing is checked; the values must match what the API
+ * server serves.
+ *
+ * @param apiVersion "v1" for the core group, "group/version" otherwise.
+ * @param kind the kind's name, e.g. "Certificate".
+ * @param plural the resource name in URLs, e.g. "certificates".
+ * @param namespaced false for a cluster-scoped kind; default true.
+ */
 export function kind(apiVersion: string, kind: string, plural: string, namespaced = true): Kind {
   return { apiVersion, kind, plural, namespaced };
 }

@@ -45,9 +45,13 @@ export class NoKubeconfigError extends Error {
 }
 
 /**
- * A kubeconfig file when given one; otherwise $KUBECONFIG, the in-cluster service account or
- * ~/.kube/config, in client-go's order. With none of them it throws NoKubeconfigError rather
- * than fall back, as client-node does, to an unauthenticated http://localhost:8080.
+ * Loads client-node's KubeConfig (clusters, users, contexts; credentials and TLS): from a
+ * kubeconfig file when given one; otherwise, as client-node's loadFromDefault does, from
+ * $KUBECONFIG, else ~/.kube/config, else the pod's service account. With none of them it throws
+ * NoKubeconfigError rather than fall back, as client-node does, to an unauthenticated
+ * http://localhost:8080.
+ *
+ * @param path a kubeconfig file; when empty or absent, the default search above.
  */
 export async function loadKubeConfig(path?: string): Promise<KubeConfig> {
   if (!path && !defaultKubeconfigFound(process.env, homedir())) throw new NoKubeconfigError(homedir());

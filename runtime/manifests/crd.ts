@@ -27,22 +27,29 @@ export const conditions = {
 
 /** What crd() needs to know of a custom kind whose schema is written as OpenAPI by hand. */
 export interface CrdOptions {
+  /** The API group, e.g. "example.com"; the CRD is named "<plural>.<group>". */
   group: string;
+  /** The one version served and stored, e.g. "v1". */
   version: string;
+  /** The resource name in URLs, e.g. "websites". */
   plural: string;
+  /** The kind, e.g. "Website"; its lower case is the singular name, and "<kind>List" the list kind. */
   kind: string;
+  /** Abbreviations kubectl accepts for the kind; may be empty. */
   shortNames: string[];
   /** OpenAPI properties of the spec. */
   spec: Record<string, unknown>;
+  /** Names of the spec's properties that must be set. */
   required?: string[];
   /** CEL rules on spec. */
   validations?: Array<{ rule: string; message: string }>;
   /** OpenAPI properties of the status (observedGeneration and conditions are added). */
   status: Record<string, unknown>;
+  /** Columns `kubectl get` prints (additionalPrinterColumns), in order; Age is added last. */
   columns: Array<{ name: string; type: string; jsonPath: string }>;
   /** Groups of kinds that `kubectl get <category>` lists together. */
   categories?: string[];
-  /** Default "Namespaced". */
+  /** Whether objects live in a namespace ("Namespaced", the default) or in the cluster as a whole ("Cluster"). */
   scope?: "Namespaced" | "Cluster";
 }
 

@@ -13,6 +13,7 @@ import { type CustomKind, isCustomKind } from "../schema/kind.ts";
 import { crdOf } from "./crd.ts";
 import { deployment, identity } from "./workload.ts";
 
+/** How programManifests() deploys a program: its image, and where and how it runs. */
 export interface ProgramManifestOptions {
   /** The image that runs the program (its entrypoint starts it). */
   image: string;
@@ -51,7 +52,16 @@ export function programKinds<E extends Record<string, OptionSpec>>(definition: P
   return kindsOf(built(definition).options.controllers ?? []);
 }
 
-/** The documents that install a program: CRDs first, then its identity and Deployment. */
+/**
+ * The documents that install a program, to write as YAML: the CRD of each custom kind its
+ * controllers use, then its ServiceAccount, ClusterRole (what its controllers and manager need,
+ * plus `options.access`) and binding, then a Deployment of two replicas with leader election on.
+ * The program's build() is called with its flags' defaults to find its controllers.
+ *
+ * @param definition the program, as program() declares it.
+ * @param options the image, namespace, arguments and extra access.
+ * @throws SchemaError when a kind's schema cannot be a CRD's.
+ */
 export function programManifests<E extends Record<string, OptionSpec>>(
   definition: Program<E>,
   options: ProgramManifestOptions,

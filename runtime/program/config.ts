@@ -18,13 +18,23 @@ import {
 /** The port the runtime serves RPCs, health and metrics on, unless the program or --port says otherwise. */
 export const defaultPort = 8080;
 
+/** How an option's text is read: as is, as a non-negative number, or as true/false (also 1/0, yes/no). */
 export type OptionType = "string" | "number" | "boolean";
 
+/**
+ * A flag of a program, with the environment variable that also sets it: declared in
+ * program({ flags }), parsed beside the runtime's own, and listed by `--help`.
+ */
 export interface OptionSpec {
+  /** The flag's name without dashes, e.g. "replicas" for --replicas=3 (or --replicas 3). */
   flag: string;
+  /** The environment variable read when the flag is not given, e.g. "REPLICAS"; empty values are ignored. */
   env: string;
+  /** How the value is parsed; a boolean flag given alone (--dry-run) means true. */
   type: OptionType;
+  /** The value when neither the flag nor the variable is set; should match `type`. */
   default: string | number | boolean;
+  /** One line for --help. */
   description: string;
 }
 
@@ -197,12 +207,67 @@ export const runtimeOptions: { readonly [K in keyof RuntimeOptionTypes]: TypedOp
   },
 };
 
-type ValueOf<S extends OptionSpec> = S["type"] extends "number" ? number
-  : S["type"] extends "boolean" ? boolean
-  : string;
-export type Values<T extends Record<string, OptionSpec>> = { [K in keyof T]: ValueOf<T[K]> };
-export type RuntimeConfig = Values<typeof runtimeOptions> & { logLevel: LogLevel; apiAuth: ApiAuthMode };
+/** Options as parsed, by key: numbers for "number" options, booleans for "boolean" ones, strings otherwise. */
+export type Values<T extends Record<string, OptionSpec>> = {
+  [K in keyof T]: T[K]["type"] extends "number" ? number : T[K]["type"] extends "boolean" ? boolean : string;
+};
 
+/**
+ * The runtime's own settings, parsed from its flags and environment variables (`--help` lists
+ * them with their defaults). Every program on the runtime takes them; a program may change
+ * their defaults with `flagDefaults`.
+ */
+export interface RuntimeConfig {
+  /** --kubeconfig ($KUBECONFIG): a kubeconfig path; "" means ~/.kube/config if there is one, else the pod's account. */
+  kubeconfig: string;
+  /** --namespaces ($WATCH_NAMESPACES): comma-separated namespaces to watch; "" (default) means all. */
+  namespaces: string;
+  /** --leader-elect ($LEADER_ELECT): elect a leader on a Lease, which alone runs controllers; default true. */
+  leaderElect: boolean;
+  /** --leader-election-id ($LEADER_ELECTION_ID): the Lease's name; "" means the program's name. */
+  leaseName: string;
+  /** --leader-election-namespace ($POD_NAMESPACE): the Lease's namespace; "" means the pod's, else "default". */
+  leaseNamespace: string;
+  /** --leader-elect-lease-duration: seconds a follower waits after the last renewal before taking over; default 15. */
+  leaseDurationSeconds: number;
+  /** --leader-elect-renew-deadline: seconds the leader keeps trying to renew before it stops writing; default 10. */
+  renewDeadlineSeconds: number;
+  /** --leader-elect-retry-period: seconds between attempts to take or renew the Lease; default 2. */
+  retryPeriodSeconds: number;
+  /** --identity ($POD_NAME): this replica's name in the Lease and in Events; "" means hostname_uuid. */
+  identity: string;
+  /** --port ($PORT): the port for gRPC, gRPC-Web, Connect, /healthz, /readyz and /metrics; default 8080; 0 any free. */
+  port: number;
+  /** --host ($HOST): the address to listen on; default "0.0.0.0". */
+  host: string;
+  /** --concurrency ($CONCURRENCY): syncs each controller runs at once; default 4. */
+  concurrency: number;
+  /** --log-level ($LOG_LEVEL): the least severe level logged; default "info". */
+  logLevel: LogLevel;
+  /** --max-message-bytes: the largest RPC request message; default 4 MiB (grpc-go's). */
+  maxMessageBytes: number;
+  /** --max-header-bytes: the largest request headers (HTTP/1.1) or header list (HTTP/2); default 64 KiB. */
+  maxHeaderBytes: number;
+  /** --max-concurrent-streams: calls one HTTP/2 connection may have open at once; default 100. */
+  maxConcurrentStreams: number;
+  /** --api-auth ($API_AUTH): "none" (default), or "kubernetes": callers' tokens and calls reviewed by Kubernetes. */
+  apiAuth: ApiAuthMode;
+  /** --api-auth-cache-ttl: seconds a review's answer is reused; 0 asks every time; default 10. */
+  apiAuthCacheTtlSeconds: number;
+  /** --tls-cert-file ($TLS_CERT_FILE): a PEM certificate (chain) to serve TLS with, reloaded on change; "" for none. */
+  tlsCertFile: string;
+  /** --tls-private-key-file ($TLS_PRIVATE_KEY_FILE): the PEM key of tlsCertFile; given with it or not at all. */
+  tlsPrivateKeyFile: string;
+}
+
+// RuntimeConfig spells out what runtimeOptions parse to; this stops compiling when the two part.
+type Assert<T extends true> = T;
+type Parsed = Values<typeof runtimeOptions> & { logLevel: LogLevel; apiAuth: ApiAuthMode };
+type RuntimeConfigMatchesOptions = Assert<
+  [RuntimeConfig] extends [Parsed] ? ([Parsed] extends [RuntimeConfig] ? true : false) : false
+>;
+
+/** A flag or environment variable with a value that cannot be used; the message names it and says why. */
 export class ConfigError extends Error {}
 
 /** Parses argv (without node and script) and the environment against the given options. */

@@ -8,6 +8,12 @@ import type { Logger } from "../log.ts";
 import { defaultDrainTimeoutMs } from "../defaults.ts";
 import { ControllerRunner, type RunnerOptions } from "../reconcile/runner.ts";
 
+/**
+ * The controllers a manager runs, as a set that may change while it runs: those the program
+ * declares, and those a component adds, replaces or removes (Metacontroller's
+ * CompositeControllers). They start when this replica leads (or at once, without leader
+ * election) and stop when it no longer does.
+ */
 export class ControllerSet {
   readonly #options: Omit<RunnerOptions, "siblings">;
   readonly #log: Logger;
@@ -15,16 +21,24 @@ export class ControllerSet {
   #registered = false;
   #running = false;
 
+  /**
+   * Makes the set; the manager does, with what every controller shares (client, cache, metrics,
+   * Events, write gate, workers per controller).
+   *
+   * @throws Error when two definitions have the same name.
+   */
   constructor(options: Omit<RunnerOptions, "siblings">, definitions: readonly ControllerDefinition<any>[] = []) {
     this.#options = options;
     this.#log = options.log;
     for (const definition of definitions) this.#create(definition);
   }
 
+  /** The runner of every controller in the set, declared or added. */
   get all(): ControllerRunner[] {
     return [...this.#runners.values()];
   }
 
+  /** Whether a controller of this name is in the set. */
   has(name: string): boolean {
     return this.#runners.has(name);
   }
@@ -35,11 +49,16 @@ export class ControllerSet {
     for (const runner of this.#runners.values()) runner.register();
   }
 
+  /** Starts every controller's workers, and those of controllers added from now on. */
   start(): void {
     this.#running = true;
     for (const runner of this.#runners.values()) runner.start();
   }
 
+  /**
+   * Stops every controller: no new syncs, and in-flight ones are given `drainTimeoutMs`
+   * milliseconds to finish (default 5000).
+   */
   async stop(drainTimeoutMs = defaultDrainTimeoutMs): Promise<void> {
     this.#running = false;
     await Promise.all(this.all.map((runner) => runner.stop(drainTimeoutMs)));

@@ -36,9 +36,11 @@ export function program<E extends Record<string, OptionSpec> = {}>(definition: P
   return definition;
 }
 
+/** How runManager() runs: the program's own flags, where they come from, and hooks around the run. */
 export interface RunOptions<E extends Record<string, OptionSpec>> {
   /** Flags of the program's own, parsed and documented beside the runtime's. */
   extraOptions?: E;
+  /** The arguments to parse (without node and the script); default process.argv.slice(2). */
   argv?: readonly string[];
   /** Runs once the manager has stopped after a signal, before the process exits. */
   afterStop?: () => Promise<void>;
@@ -48,6 +50,20 @@ export interface RunOptions<E extends Record<string, OptionSpec>> {
   flagDefaults?: Partial<RuntimeConfig>;
 }
 
+/**
+ * Runs a manager as the process's main work: parses flags and environment, builds the manager
+ * and starts it; stops it in order on SIGTERM or SIGINT and exits. runProgram() is the same for
+ * a program declared with program().
+ *
+ * With --help it prints the flags and resolves undefined. A flag that cannot be parsed is
+ * printed and the process exits with code 2; a manager that cannot start, with code 1. An error
+ * nothing caught is logged and the process exits with code 70.
+ *
+ * @param program the program's name, for the --help usage line and error messages.
+ * @param build the manager's options, given the runtime's settings and the program's own flags.
+ * @param options the program's own flags, arguments, defaults and hooks.
+ * @returns the manager once it has started, or undefined after --help.
+ */
 export async function runManager<E extends Record<string, OptionSpec> = {}>(
   program: string,
   build: (config: RuntimeConfig, extra: Values<E>) => Omit<ManagerOptions, "config">,

@@ -26,13 +26,17 @@ import { serve } from "../server/server.ts";
 export const closeTimeoutMs = 3_000;
 const inClusterNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
+/** What a Manager runs, and with what settings: controllers, RPC services, components, watches. */
 export interface ManagerOptions {
   /** Field manager, default Lease name and Events' reportingController. */
   name: string;
   /** Finalizers are "<finalizerDomain>/<controller name>"; default: the parent kind's API group. */
   finalizerDomain?: string;
+  /** The controllers it runs from the start; components may add more (ControllerSet). */
   controllers: ControllerDefinition<any>[];
+  /** The runtime's settings (flags): cluster, leader election, port, workers, logging, API limits. */
   config: RuntimeConfig;
+  /** Registers the program's RPC services on the Connect router, with what handlers need (client, cache, log). */
   services?: (router: ConnectRouter, context: ServiceContext) => void;
   /** What each RPC of `services` does in Kubernetes terms, checked for callers with --api-auth=kubernetes. */
   rpcAccess?: readonly ServiceAccess[];
@@ -42,6 +46,7 @@ export interface ManagerOptions {
   watch?: Kind[];
   /** Parts that start once the caches have synced and stop with the manager. */
   components?: Component[];
+  /** Where the manager and its parts log; default: JSON on stderr at config.logLevel, tagged with the name. */
   log?: Logger;
 }
 
@@ -51,29 +56,45 @@ export interface ManagerOptions {
  * resources change, is one. It runs on every replica; it writes only while context.canWrite().
  */
 export interface Component {
+  /** Names it in logs. */
   readonly name: string;
   /** Kinds whose caches it reads; they have synced when start() is called. */
   readonly watch?: readonly Kind[];
+  /** Begins its work, once the caches of its kinds have synced; the manager waits for it before the next one. */
   start(context: ComponentContext): void | Promise<void>;
   /** Called first at shutdown, before the controllers stop: ends whatever start() began. */
   stop(): void | Promise<void>;
 }
 
+/** What a component gets at start: what RPC services get, and the manager's controllers. */
 export interface ComponentContext extends ServiceContext {
   /** The manager's controllers, which a component may add to and remove from while it runs. */
   controllers: ControllerSet;
 }
 
+/**
+ * Wires and runs a program's parts: one API client, the shared informers, a runner per
+ * controller, leader election, the server (RPC services, health, metrics), components, and an
+ * orderly shutdown. runProgram() makes one from flags; tests and tools may make one directly.
+ */
 export class Manager {
+  /** The options it was made with. */
   readonly options: ManagerOptions;
+  /** Its logger: options.log, or JSON on stderr tagged with its name. */
   readonly log: Logger;
+  /** Its Prometheus metrics (controller-runtime's names), served on /metrics. */
   readonly metrics: Metrics = new Metrics(() =>
     this.informers.all.map((informer) => ({ kind: informer.kind, size: informer.size }))
   );
+  /** The API client every part shares, from config.kubeconfig (or the default search). */
   readonly client: KubeClient;
+  /** The shared cache: one informer per kind and scope. */
   readonly informers: Informers;
+  /** This replica's name in the Lease and in Events: config.identity, else hostname_uuid. */
   readonly identity: string;
+  /** The controllers it runs. */
   readonly controllers: ControllerSet;
+  /** The leader elector, when config.leaderElect is on; undefined when this replica always writes. */
   readonly elector: LeaderElector | undefined;
   /** SERVING once caches have synced, NOT_SERVING again from the start of shutdown (grpc.health.v1). */
   readonly health: HealthStatus = new HealthStatus();
@@ -82,6 +103,12 @@ export class Manager {
   readonly #startedComponents: Component[] = [];
   #stopping: Promise<void> | undefined;
 
+  /**
+   * Makes the manager and its parts; nothing connects or listens until start().
+   *
+   * @throws Error when two controllers have the same name, or the leader election timings do not
+   *   satisfy lease duration > renew deadline > 1.2 × retry period.
+   */
   constructor(options: ManagerOptions) {
     this.options = options;
     const config = options.config;
@@ -143,10 +170,12 @@ export class Manager {
     );
   }
 
+  /** Whether this replica may write now: it leads and renewed its Lease in time, or election is off. */
   canWrite(): boolean {
     return this.elector ? this.elector.canWrite() : true;
   }
 
+  /** The port the server listens on once started (the real one when config.port is 0); undefined before. */
   get port(): number | undefined {
     return this.#server?.port;
   }

@@ -9,7 +9,13 @@ import { type Condition, conditionsOf, withCondition } from "./conditions.ts";
 
 /** The function's answer cannot be used: what is wrong with it. */
 export class InvalidResponseError extends Error {
+  /** Every problem found with the answer, each naming where it is; the message shows the first five. */
   readonly problems: string[];
+  /**
+   * Makes the error; its message starts "the function returned an invalid response".
+   *
+   * @param problems what is wrong with the answer, one entry per problem.
+   */
   constructor(problems: string[]) {
     super(
       `the function returned an invalid response: ${problems.slice(0, 5).join("; ")}${
@@ -23,7 +29,14 @@ export class InvalidResponseError extends Error {
 
 /** The parent does not fit its kind's schema (schema/check.ts), so its functions are not called. */
 export class InvalidParentError extends Error {
+  /** Each field that does not fit, e.g. "spec.replicas: must be >= 0"; the message shows the first five. */
   readonly problems: string[];
+  /**
+   * Makes the error; its message lists the problems and says to fix the object or apply the CRD
+   * generated from the kind.
+   *
+   * @param problems one entry per field that does not fit the schema.
+   */
   constructor(problems: string[]) {
     super(
       `the parent does not match its kind's schema: ${problems.slice(0, 5).join("; ")}${
@@ -56,6 +69,12 @@ export class NotLeaderError extends Error {
 
 /** The controller's own code threw (sync, finalize, related). */
 export class FunctionError extends Error {
+  /**
+   * Makes the error; its message is "<hook> threw: <the cause's message>".
+   *
+   * @param hook which function threw: "sync", "finalize" or "related".
+   * @param cause what it threw; its message becomes part of this error's.
+   */
   constructor(hook: string, cause: unknown) {
     super(`${hook} threw: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = "FunctionError";

@@ -51,8 +51,16 @@ function patternOf(source: string): RegExp | undefined {
   return patterns.get(source);
 }
 
-/** One line per field that does not fit a structural schema, each naming the field: "spec.replicas: must be >= 0". */
-export function schemaProblems(schema: Schema, value: unknown, path: string): string[] {
+/**
+ * One line per field that does not fit a structural schema, each naming the field:
+ * "spec.replicas: must be >= 0". Empty when the value fits.
+ *
+ * @param schema a structural schema node as a CRD holds it (the output of crdOf() under
+ *   openAPIV3Schema), not a TypeBox schema.
+ * @param value the value to check.
+ * @param path how the value is named in the problems, e.g. "spec".
+ */
+export function schemaProblems(schema: Record<string, unknown>, value: unknown, path: string): string[] {
   if (value === null && schema.nullable === true) return [];
   if (schema["x-kubernetes-int-or-string"] === true) {
     return Number.isInteger(value) || typeof value === "string" ? [] : [`${path}: must be integer or string`];

@@ -49,6 +49,12 @@ const handled = new Set([
 
 /** The error for a schema a CRD cannot hold, naming the field. */
 export class SchemaError extends Error {
+  /**
+   * Makes the error; its message is "<path>: <problem>".
+   *
+   * @param path the field, e.g. "spec.replicas".
+   * @param problem what a CRD cannot hold there.
+   */
   constructor(path: string, problem: string) {
     super(`${path}: ${problem}`);
     this.name = "SchemaError";

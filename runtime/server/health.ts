@@ -11,10 +11,12 @@ export class HealthStatus {
   #serving = false;
   readonly #listeners = new Set<() => void>();
 
+  /** True while the server reports SERVING. */
   get serving(): boolean {
     return this.#serving;
   }
 
+  /** Sets the state; listeners are called only when it changes. */
   set(serving: boolean): void {
     if (serving === this.#serving) return;
     this.#serving = serving;

@@ -1,0 +1,74 @@
+// The runtime's API reference is complete and builds: `deno doc --lint` over the package's doors
+// (the exports of runtime/deno.json) finds no exported symbol without JSDoc, no function without
+// a return type, and no public type that refers to one no door exports; and `deno doc --html`
+// writes the reference with a page for the symbols a newcomer starts from.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+
+const root = join(import.meta.dirname, "..", "..", "..");
+const runtime = join(root, "runtime");
+const deno = join(root, "node_modules", ".bin", "deno");
+/** The doors, as deno.json's exports name them, e.g. "./mod.ts". */
+const doors = Object.values(
+  JSON.parse(readFileSync(join(runtime, "deno.json"), "utf8")).exports as Record<string, string>,
+);
+
+/** Runs deno in runtime/, as a user runs it there; returns its exit status and everything it printed. */
+function denoIn(args: string[]): { status: number | null; output: string } {
+  const result = spawnSync(deno, args, { cwd: runtime, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  if (result.error) throw result.error;
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+/** Each diagnostic of `deno doc --lint`, as "file:line:col kind: message" with the file relative to the repository. */
+export function lintDiagnostics(output: string): string[] {
+  return [...output.matchAll(/^error\[([a-z-]+)\]: (.*)\n\s*--> (\S+)$/gm)].map(([, kind, message, where]) =>
+    `${where!.replace(`${root}/`, "")} ${kind}: ${message}`
+  );
+}
+
+test("the diagnostic parser reads deno doc's format", () => {
+  const output = [
+    "Warning Failed resolving types. Could not find package 'zlib.d.ts'",
+    "error[missing-jsdoc]: exported symbol is missing JSDoc documentation",
+    `  --> ${root}/runtime/queue.ts:29:14`,
+    "   | ",
+    "error[private-type-ref]: public type 'A' references private type 'B'",
+    ` --> ${root}/runtime/a.ts:3:1`,
+    "error: Found 2 documentation lint errors.",
+  ].join("\n");
+  assert.equal(lintDiagnostics(output), [
+    "runtime/queue.ts:29:14 missing-jsdoc: exported symbol is missing JSDoc documentation",
+    "runtime/a.ts:3:1 private-type-ref: public type 'A' references private type 'B'",
+  ]);
+});
+
+test("deno doc --lint finds nothing to report in the doors", () => {
+  assert.ok(doors.includes("./mod.ts"), 'runtime/deno.json exports mod.ts as "."');
+  const { status, output } = denoIn(["doc", "--lint", ...doors]);
+  assert.equal(lintDiagnostics(output), [], "deno doc --lint diagnostics");
+  assert.is(status, 0, output.split("\n").filter((line) => !/^(Warning|\s+at) /.test(line)).join("\n").slice(-2000));
+});
+
+test("deno doc --html writes the reference, with pages for the key symbols", () => {
+  const out = mkdtempSync(join(tmpdir(), "kubefn-api-reference-"));
+  try {
+    const { status, output } = denoIn(["doc", "--html", "--name=@kubefn/runtime", `--output=${out}`, ...doors]);
+    assert.is(status, 0, output.slice(-2000));
+    assert.ok(existsSync(join(out, "index.html")), "index.html");
+    // mod.ts is the main module (its symbols are under ~/); each other door has a folder named after its file.
+    for (const page of ["~/customKind.html", "~/controller.html", "testing/~/runSync.html"]) {
+      assert.ok(existsSync(join(out, page)), page);
+    }
+    assert.ok(existsSync(join(out, "control-plane", "~", "startControlPlane.html")), "startControlPlane");
+    assert.ok(existsSync(join(out, "run", "~", "runProgram.html")), "runProgram");
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test.run();
