@@ -15,7 +15,6 @@ export type { OptionType } from "./program/config.ts";
 export { type ApiAuthMode, apiAuthModes } from "./defaults.ts";
 export type { ServiceContext } from "./program/service.ts";
 export type { ControllerSet } from "./program/controllers.ts";
-export type { ControllerRunner } from "./reconcile/runner.ts";
 export {
   type ApplyOptions,
   type DeleteOptions,

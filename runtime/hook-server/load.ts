@@ -8,6 +8,12 @@ const isDefinition = (value: unknown): value is ControllerDefinition<any> =>
   typeof (value as ControllerDefinition).sync === "function" &&
   typeof (value as ControllerDefinition).parent === "object";
 
+/**
+ * Imports each module (a path relative to `cwd`) and returns every controller definition they
+ * export, by name (a later module's controller replaces an earlier one of the same name).
+ *
+ * @throws Error naming the module when one exports no controller definition.
+ */
 export async function loadDefinitions(paths: readonly string[], cwd: string): Promise<ControllerDefinition<any>[]> {
   const found = new Map<string, ControllerDefinition<any>>();
   for (const path of paths) {

@@ -6,7 +6,12 @@ import { type WebhookName, webhookNames } from "../webhook/wire.ts";
 
 const durationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/**
+ * The request counters, duration histograms and in-flight gauges of a hook server, one set per
+ * hook; hookApp() serves them at GET /metrics. Pass one in its options to read them in a test.
+ */
 export class HookMetrics {
+  /** The prom-client registry holding them; `await registry.metrics()` is the exposition text. */
   readonly registry: Registry = new Registry();
   readonly #requests = new Map<WebhookName, Counter<"code" | "method" | "controller_name">>();
   readonly #durations = new Map<WebhookName, Histogram<"method" | "controller_name">>();

@@ -34,7 +34,7 @@ export class ControllerSet {
   }
 
   /** The runner of every controller in the set, declared or added. */
-  get all(): ControllerRunner[] {
+  get #all(): ControllerRunner[] {
     return [...this.#runners.values()];
   }
 
@@ -61,7 +61,7 @@ export class ControllerSet {
    */
   async stop(drainTimeoutMs = defaultDrainTimeoutMs): Promise<void> {
     this.#running = false;
-    await Promise.all(this.all.map((runner) => runner.stop(drainTimeoutMs)));
+    await Promise.all(this.#all.map((runner) => runner.stop(drainTimeoutMs)));
   }
 
   /** Adds a controller at run time (or replaces the one of that name), and runs it if the set runs. */
@@ -92,7 +92,7 @@ export class ControllerSet {
     if (this.#runners.has(definition.name)) throw new Error(`two controllers are named ${definition.name}`);
     const parent = kindKey(definition.parent);
     const siblings = () =>
-      this.all.filter((other) => other.name !== definition.name && kindKey(other.definition.parent) === parent).map((
+      this.#all.filter((other) => other.name !== definition.name && kindKey(other.definition.parent) === parent).map((
         other,
       ) => other.name);
     const runner = new ControllerRunner(definition, { ...this.#options, siblings });
