@@ -7,6 +7,18 @@ import { join } from "node:path";
 import { testKubeConfig } from "./kube.ts";
 import { kubectlOrThrow } from "./kubectl.ts";
 
+/** Folders holding tokens, removed together when the test process exits (one listener for all). */
+const folders = new Set<string>();
+let removing = false;
+function removeAtExit(dir: string): void {
+  folders.add(dir);
+  if (removing) return;
+  removing = true;
+  process.once("exit", () => {
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  });
+}
+
 export async function serviceAccountKubeconfig(name: string, namespace: string): Promise<string> {
   const token = (await kubectlOrThrow(process.env.KUBECONFIG_FOR_TESTS!, [
     "create",
@@ -18,7 +30,7 @@ export async function serviceAccountKubeconfig(name: string, namespace: string):
   ])).trim();
   const cluster = testKubeConfig().getCurrentCluster()!;
   const dir = mkdtempSync(join(tmpdir(), `${name}-sa-`));
-  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  removeAtExit(dir);
   const path = join(dir, "kubeconfig");
   writeFileSync(
     path,
