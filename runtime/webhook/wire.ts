@@ -5,6 +5,8 @@
 import type { ControllerDefinition, RemoteHook, SyncRequest } from "../controller.ts";
 import { kindKey } from "../kube/kinds.ts";
 import type { KubeObject } from "../kube/objects.ts";
+import { InvalidParentError } from "../reconcile/failures.ts";
+import { parentProblems } from "../schema/check.ts";
 
 /** The hooks of Metacontroller's webhook API; `customize` is the runtime's related(). */
 export const webhookNames = ["sync", "finalize", "customize"] as const;
@@ -43,30 +45,64 @@ export const customizeBody = (definition: ControllerDefinition<any>, parent: Kub
 /** A request the hook server cannot serve; answered 400 with the message. */
 export class BadRequest extends Error {}
 
-/** A hook request as the function takes it, checked field by field. */
+/** A caller's text as an error message shows it: cut at `max` UTF-16 code units, never inside a surrogate pair. */
+export function brief(text: string, max = 100): string {
+  if (text.length <= max) return text;
+  const cut = /[\ud800-\udbff]$/.test(text.slice(0, max)) ? max - 1 : max;
+  return `${text.slice(0, cut)}… (${text.length - cut} more)`;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+const hasName = (value: unknown): boolean =>
+  isObject(value) && isObject(value.metadata) && typeof value.metadata.name === "string";
+
+/**
+ * A hook request as the function takes it, checked field by field, so that a function is only
+ * called with what Metacontroller (or the runtime's remote client) could send for objects the
+ * API server holds; anything else is a BadRequest. As the runtime requires before it syncs in
+ * process, the parent must also fit its kind's schema, except for finalize.
+ */
 export function requestOfBody(
   body: Record<string, unknown>,
   definition: ControllerDefinition<any>,
   hook: WebhookName,
 ): SyncRequest {
   const parent = body.parent as KubeObject | undefined;
-  if (typeof parent !== "object" || parent === null || Array.isArray(parent)) {
-    throw new BadRequest("parent must be an object");
+  if (!isObject(parent)) throw new BadRequest("parent must be an object");
+  if (!hasName(parent)) throw new BadRequest("parent.metadata.name must be a string");
+  if (typeof parent.apiVersion !== "string" || typeof parent.kind !== "string") {
+    throw new BadRequest("parent.apiVersion and parent.kind must be strings");
   }
-  if (typeof parent.metadata?.name !== "string") throw new BadRequest("parent.metadata.name must be a string");
   if (kindKey(parent) !== kindKey(definition.parent)) {
     throw new BadRequest(
-      `parent is a ${kindKey(parent)}; controller ${definition.name} syncs ${kindKey(definition.parent)}`,
+      `parent is a ${brief(kindKey(parent))}; controller ${definition.name} syncs ${kindKey(definition.parent)}`,
     );
   }
+  // What the API server holds of every object: a name that can be a path segment, and a
+  // namespace exactly when its kind is namespaced.
+  const { name, namespace } = parent.metadata;
+  if (name === "" || name === "." || name === ".." || /[/%]/.test(name)) {
+    throw new BadRequest(`parent.metadata.name ${JSON.stringify(brief(name))} is not the name of an object`);
+  }
+  if (definition.parent.namespaced && (typeof namespace !== "string" || namespace === "")) {
+    throw new BadRequest(`parent.metadata.namespace must be a namespace: ${definition.parent.kind} is namespaced`);
+  }
+  if (!definition.parent.namespaced && namespace != null && namespace !== "") {
+    throw new BadRequest(`parent.metadata.namespace must not be set: ${definition.parent.kind} is cluster-scoped`);
+  }
+  // A finalizing parent is let go even when its spec no longer fits (as the runtime does).
+  const problems = hook === "finalize" ? [] : parentProblems(definition.parent, parent);
+  if (problems.length) throw new BadRequest(new InvalidParentError(problems).message);
   const groups = (field: "children" | "related") => {
     const value = body[field] ?? {};
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw new BadRequest(`${field} must be an object of objects by "Kind.apiVersion"`);
-    }
+    if (!isObject(value)) throw new BadRequest(`${field} must be an object of objects by "Kind.apiVersion"`);
     for (const [group, byName] of Object.entries(value)) {
-      if (typeof byName !== "object" || byName === null || Array.isArray(byName)) {
-        throw new BadRequest(`${field}["${group}"] must be an object of objects by name`);
+      if (!isObject(byName)) throw new BadRequest(`${field}["${brief(group)}"] must be an object of objects by name`);
+      for (const [name, object] of Object.entries(byName)) {
+        if (!hasName(object)) {
+          throw new BadRequest(`${field}["${brief(group)}"]["${brief(name)}"] must be an object with metadata.name`);
+        }
       }
     }
     return value as SyncRequest["children"];
@@ -75,8 +111,9 @@ export function requestOfBody(
   if (typeof finalizing !== "boolean") throw new BadRequest("finalizing must be true or false");
   // The runtime's own addition: the results of the actions the function asked for.
   const results = body.results ?? {};
-  if (typeof results !== "object" || results === null || Array.isArray(results)) {
-    throw new BadRequest("results must be an object of action results by id");
+  if (!isObject(results)) throw new BadRequest("results must be an object of action results by id");
+  for (const [id, result] of Object.entries(results)) {
+    if (!isObject(result)) throw new BadRequest(`results["${brief(id)}"] must be an object`);
   }
   return {
     parent,
