@@ -56,7 +56,7 @@ export async function listAndWatch(options: WatchOptions, sink: WatchSink): Prom
   while (!signal.aborted) {
     try {
       if (!resourceVersion) {
-        const listed = await client.list(kind, { namespace, ...selectors });
+        const listed = await client.list(kind, { namespace, ...selectors, signal });
         sink.listed(namespace, listed.items);
         resourceVersion = listed.resourceVersion;
         sink.restarted?.("list");

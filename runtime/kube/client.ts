@@ -74,6 +74,8 @@ export interface ListOptions {
   labelSelector?: string | undefined;
   /** A field selector, e.g. "metadata.name=web"; undefined selects by no field. */
   fieldSelector?: string | undefined;
+  /** Abandons the list (every page not yet read) when it aborts. */
+  signal?: AbortSignal | undefined;
 }
 
 /** Where a watch starts, how long it lasts, and how to end it. */
@@ -194,6 +196,7 @@ export class KubeClient {
           limit: listPageSize,
           continue: continueToken,
         },
+        ...(options.signal ? { signal: options.signal } : {}),
       })) as { items: T[]; metadata: { resourceVersion: string; continue?: string } };
       for (const item of page.items) items.push(withKind(item, kind));
       resourceVersion = page.metadata.resourceVersion;

@@ -85,7 +85,9 @@ export function schemaProblems(schema: Record<string, unknown>, value: unknown, 
     }
   }
   if (typeof value === "string") {
-    const length = [...value].length;
+    // Lengths count code points, as the API server does; counted only when bounded.
+    const bounded = typeof schema.minLength === "number" || typeof schema.maxLength === "number";
+    const length = bounded ? codePoints(value) : 0;
     if (typeof schema.minLength === "number" && length < schema.minLength) {
       problems.push(`${path}: must be at least ${schema.minLength} characters`);
     }
@@ -139,4 +141,19 @@ export function parentProblems(kind: Kind, parent: KubeObject): string[] {
 export function checkParent(kind: Kind, parent: KubeObject): void {
   const problems = parentProblems(kind, parent);
   if (problems.length) throw new InvalidParentError(problems);
+}
+
+/** The number of code points in a string, without building an array of them. */
+function codePoints(text: string): number {
+  let count = 0;
+  for (let index = 0; index < text.length; index++) {
+    const unit = text.charCodeAt(index);
+    // A high surrogate followed by a low one is one code point.
+    if (unit >= 0xd800 && unit <= 0xdbff && index + 1 < text.length) {
+      const next = text.charCodeAt(index + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) index++;
+    }
+    count++;
+  }
+  return count;
 }

@@ -214,6 +214,34 @@ test("SIGTERM before the caches sync: exits 0 at once", async () => {
   }
 });
 
+test("every product: SIGTERM before its caches sync exits 0 within the bound", async () => {
+  const products = [
+    "main.ts",
+    "functions/atomix-operator/main.ts",
+    "functions/rss-operator/main.ts",
+    "functions/metacontroller/main.ts",
+  ];
+  const pid = cluster.pid("kube-apiserver")!;
+  process.kill(pid, "SIGSTOP");
+  try {
+    for (const script of products) {
+      const program = await startSample({
+        script: join(root, script),
+        identity: `unsynced-${script.split("/").at(-2) ?? "atomix-controller"}`,
+        kubeconfig: cluster.kubeconfig,
+        args: ["--leader-elect=false"],
+      });
+      others.push(program);
+      const { code, ms } = await timedStop(program);
+      console.error(`[faults] ${script}: SIGTERM before caches synced: exit ${code} in ${ms} ms`);
+      assert.is(code, 0, script);
+      assert.ok(ms < stopBoundMs, `${script} stopped in ${ms} ms`);
+    }
+  } finally {
+    process.kill(pid, "SIGCONT");
+  }
+});
+
 test("SIGTERM while a command runs in a pod: the command is abandoned and the program exits 0", async () => {
   const config = testKubeConfig(cluster.kubeconfig);
   const namespace = await freshNamespace(config, "faults-exec");

@@ -7,9 +7,8 @@
 //   CHAOS_GROUPS=200 CHAOS_KILLS=20 node test/run.ts atomix-controller/chaos
 import * as assert from "uvu/assert";
 import { PartitionGroupKind, PartitionKind } from "../../../../functions/atomix-controller/kinds.ts";
-import { KubeClient } from "../../../../runtime/kube/client.ts";
-import { builtinKinds, type Kind } from "../../../../runtime/kube/kinds.ts";
-import type { KubeObject } from "../../../../runtime/kube/objects.ts";
+import { builtinKinds, type Kind, type KubeObject } from "../../../../runtime/mod.ts";
+import { KubeClient } from "../../../../runtime/run.ts";
 import { startAtomixController } from "../../../support/atomix.ts";
 import { seededRandom } from "../../../support/fuzz-bodies.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../../../support/kube.ts";
