@@ -25,16 +25,28 @@ export const coreFinalizerDomain = "controller.runtime";
 export const finalizerName = (domain: string | undefined, controllerName: string, parentApiVersion = "") =>
   `${domain || groupOf(parentApiVersion) || coreFinalizerDomain}/${controllerName}`;
 
+/**
+ * Which hook a parent calls for. `selected` is false when the controller's filter no longer
+ * picks the parent: like a deleted one, it is finalized while it holds the finalizer (the
+ * controller lets go of it, as Metacontroller's decorators do when a parent stops matching),
+ * and then left alone.
+ */
 export function finalizerStep(
   parent: KubeObject,
   finalizer: string,
   definition: Pick<ControllerDefinition<any>, "finalize">,
+  selected = true,
 ): FinalizerStep {
-  const finalizing = Boolean(parent.metadata.deletionTimestamp);
-  const hasFinalizer = parent.metadata.finalizers?.includes(finalizer) ?? false;
-  // Being deleted: only a controller that still holds its finalizer has anything to do.
+  const finalizing = Boolean(parent.metadata.deletionTimestamp) || !selected;
+  const hasFinalizer = holdsFinalizer(parent, finalizer);
+  // Being deleted or let go: only a controller that still holds its finalizer has anything to do.
   if (finalizing) return { hook: definition.finalize && hasFinalizer ? "finalize" : undefined, addFinalizer: false };
   return { hook: "sync", addFinalizer: Boolean(definition.finalize) && !hasFinalizer };
+}
+
+/** Whether the parent carries this finalizer. */
+export function holdsFinalizer(parent: KubeObject, finalizer: string): boolean {
+  return parent.metadata.finalizers?.includes(finalizer) ?? false;
 }
 
 /**

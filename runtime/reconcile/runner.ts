@@ -18,7 +18,7 @@ import { WorkQueue } from "../queue.ts";
 import { type Exec, podExec } from "../exec/exec.ts";
 import { ActionRunner } from "../exec/actions.ts";
 import { failureReasonOf, NotLeaderError } from "./failures.ts";
-import { finalizerName } from "./finalizers.ts";
+import { finalizerName, holdsFinalizer } from "./finalizers.ts";
 import { failureMessage, failureStatus, type Writer } from "./failures.ts";
 import type { WriteGate } from "./context.ts";
 import { ParentSync, passes } from "./sync.ts";
@@ -196,9 +196,11 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
     const queue = this.#queue;
     if (!queue || queue.shuttingDown) return;
     const { filter, parent } = this.definition;
+    // A parent the filter no longer picks still concerns this controller while it holds the
+    // finalizer: it is finalized, then let go.
     if (
       filter && change.object.kind === parent.kind && change.type !== "deleted" &&
-      !passes(this.definition, change.object as P, this.#log)
+      !holdsFinalizer(change.object, this.finalizer) && !passes(this.definition, change.object as P, this.#log)
     ) return;
     if (!this.#seenAt.has(key)) this.#seenAt.set(key, change.observedAt);
     this.#links.add(key, eventSpan(change));

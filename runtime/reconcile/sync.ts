@@ -70,7 +70,9 @@ export class ParentSync<P extends KubeObject = KubeObject> {
       this.#context.actions.forget(key);
       return undefined;
     }
-    if (definition.filter && !passes(definition, parent, this.#context.log)) {
+    const selected = !definition.filter || passes(definition, parent, this.#context.log);
+    const step = finalizerStep(parent, finalizer, definition, selected);
+    if (!selected && !step.hook) {
       triggers.forget(key);
       this.#context.actions.forget(key);
       // A failure this controller recorded must not outlive its interest in the parent.
@@ -78,7 +80,6 @@ export class ParentSync<P extends KubeObject = KubeObject> {
       if (own) await this.#parentWrites.removeFailure(parent, own, trigger, trace);
       return undefined;
     }
-    const step = finalizerStep(parent, finalizer, definition);
     if (!step.hook) return undefined;
     if (step.addFinalizer) parent = await this.#parentWrites.setFinalizer(parent, true, trigger, trace);
     const finalizing = step.hook === "finalize";

@@ -278,6 +278,43 @@ test("a parent the filter rejects is left alone", async () => {
   assert.is((await widget("ignored")).status, undefined);
 });
 
+test("a parent the filter stops picking is finalized and let go; picked again, it is synced again", async () => {
+  const finalizer = "sample.runtime.test/widgets";
+  await create("opting", { replicas: 2 });
+  await eventually(
+    "children and the finalizer",
+    async () =>
+      (await configMaps("opting")).length === 2 && (await widget("opting")).metadata.finalizers?.includes(finalizer),
+  );
+  // Opt out: finalize runs (it answers no children), then the finalizer goes.
+  await patch("opting", { replicas: 2, ignored: true });
+  await eventually(
+    "the children gone and the finalizer removed",
+    async () =>
+      (await configMaps("opting")).length === 0 &&
+      !(await widget("opting")).metadata.finalizers?.includes(finalizer),
+  );
+  assert.is((await widget("opting")).metadata.deletionTimestamp, undefined, "the parent itself stays");
+  // Opt in again.
+  await patch("opting", { replicas: 2, ignored: false });
+  await eventually(
+    "children and the finalizer again",
+    async () =>
+      (await configMaps("opting")).length === 2 && (await widget("opting")).metadata.finalizers?.includes(finalizer),
+  );
+  // A parent deleted while the filter rejects it is not held by a finalizer nobody removes.
+  await patch("opting", { replicas: 2, ignored: true });
+  await client.delete(WidgetKind, ns(), "opting");
+  await eventually(
+    "the rejected parent to be gone",
+    async () =>
+      client.get(WidgetKind, ns(), "opting").then(
+        () => false,
+        (error) => (error as { status?: number }).status === 404,
+      ),
+  );
+});
+
 test("two controllers of one parent kind each own, see and prune only their own children", async () => {
   await create("shared", { replicas: 3, notes: "remember" });
   await eventually("3 widget ConfigMaps and the notes ConfigMap", async () => {

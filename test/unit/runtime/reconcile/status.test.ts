@@ -186,6 +186,23 @@ const finalizerTable: Array<[string, Partial<KubeObject["metadata"]>, boolean, R
     addFinalizer: false,
   }],
 ];
+const unselectedTable: Array<[string, Partial<KubeObject["metadata"]>, ReturnType<typeof finalizerStep>]> = [
+  ["no longer picked, holding our finalizer: finalized", { finalizers: [finalizer] }, {
+    hook: "finalize",
+    addFinalizer: false,
+  }],
+  ["no longer picked, without our finalizer: left alone", {}, { hook: undefined, addFinalizer: false }],
+  ["no longer picked and deleting, holding our finalizer: finalized", {
+    deletionTimestamp: now,
+    finalizers: [finalizer],
+  }, { hook: "finalize", addFinalizer: false }],
+];
+for (const [name, metadata, expected] of unselectedTable) {
+  test(`finalizerStep: ${name}`, () => {
+    const parent = { ...parentWith(undefined), metadata: { ...parentWith(undefined).metadata, ...metadata } };
+    assert.equal(finalizerStep(parent, finalizer, { finalize: () => ({ finalized: true }) }, false), expected);
+  });
+}
 for (const [name, metadata, hasHook, expected] of finalizerTable) {
   test(`finalizerStep: ${name}`, () => {
     const parent = { ...parentWith(undefined), metadata: { ...parentWith(undefined).metadata, ...metadata } };
