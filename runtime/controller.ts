@@ -104,6 +104,13 @@ export interface ActionResult {
   timedOut: boolean;
   /** Why the command could not run or its end is unknown (pod or container missing, forbidden, connection lost). */
   error?: string;
+  /**
+   * True on a Failed result whose run was cut off by a change of leader: the replica that
+   * started the command stopped leading before it recorded the end, so whether the command
+   * ran to the end is unknown. Answering the action again runs it again (after the backoff);
+   * a function whose command must not run twice can check first (a status command) instead.
+   */
+  interrupted?: boolean;
   /** When the current or last run started (RFC 3339). */
   startedAt?: string;
   /** When the last run ended (RFC 3339); absent while it runs. */
@@ -204,6 +211,34 @@ export interface RemoteHookOptions {
   caBundle?: string;
   /** Sent as `Authorization: Bearer <token>`. */
   token?: string;
+  /** Sent as the whole `Authorization` header instead (another scheme, or Basic); not with token. */
+  authorization?: string;
+  /** A PEM client certificate presented for mutual TLS; needs clientKey. */
+  clientCert?: string;
+  /** The PEM private key of clientCert. */
+  clientKey?: string;
+  /**
+   * Settings asked for before each call, each over the option of the same name: what is read
+   * from elsewhere (Secrets, files) and may change. A throw fails the call with its message.
+   * Calls with the same settings share one connection pool; new settings get a new one.
+   */
+  connection?: () => Promise<
+    { caBundle?: string; clientCert?: string; clientKey?: string; authorization?: string }
+  >;
+  /**
+   * The keys of `children` and `related` in requests (Metacontroller's hook `version`). "v1"
+   * keys an object by its name, or by "namespace/name" when the parent is cluster-scoped and the
+   * object namespaced, and shows a namespaced parent only the objects of its own namespace. "v2"
+   * keys every namespaced object by "namespace/name" and every cluster-scoped one by name.
+   * Default: the runtime's own keys (a SyncRequest's: children by name, related by
+   * "namespace/name"), which its hook server reads back as they are.
+   */
+  version?: "v1" | "v2";
+  /**
+   * Refuses an answer that has a field the runtime does not read, or a key twice in one JSON
+   * object (Metacontroller's responseUnMarshallMode strict); default: true for version v2 only.
+   */
+  strict?: boolean;
 }
 
 /**
@@ -219,12 +254,24 @@ export interface RemoteHook extends Required<Pick<RemoteHookOptions, "timeoutSec
   readonly caBundle?: string | undefined;
   /** Sent as `Authorization: Bearer <token>`. */
   readonly token?: string | undefined;
+  /** Sent as the whole `Authorization` header. */
+  readonly authorization?: string | undefined;
+  /** A PEM client certificate presented for mutual TLS, with its key. */
+  readonly clientCert?: string | undefined;
+  /** The PEM private key of clientCert. */
+  readonly clientKey?: string | undefined;
+  /** Settings asked for before each call (see RemoteHookOptions.connection). */
+  readonly connection?: RemoteHookOptions["connection"] | undefined;
+  /** The keys of `children` and `related` in requests (see RemoteHookOptions.version); undefined: the runtime's own. */
+  readonly version?: RemoteHookOptions["version"] | undefined;
+  /** Whether answers are read strictly (see RemoteHookOptions.strict); undefined: as the version says. */
+  readonly strict?: boolean | undefined;
   /**
    * The webhook JSON spoken: a CompositeController's (parent, children) by default, or a
    * DecoratorController's (object, attachments; labels and annotations for the object).
    */
   readonly protocol?: "composite" | "decorator";
-  /** One connection pool per hook, made on first use (an undici Agent). */
+  /** One connection pool per hook, made on first use (an undici Agent), and the settings it was made for. */
   dispatcher?: unknown;
 }
 

@@ -2,9 +2,11 @@
 // being removed, and only once every one of them has stopped does the StatefulSet shrink; on
 // deletion, `stop` runs on every member before the finalizer lets the set go. A failed stop
 // is retried with the runtime's backoff (the action stays answered); on deletion the set is
-// let go after destroyStopAttempts attempts so a broken member cannot hold it forever.
+// let go after destroyStopAttempts attempts so a broken member cannot hold it forever. A stop
+// the runtime reports interrupted (the leader changed while it ran) is not run again blindly:
+// the member's status command says first whether it still runs.
 import type { Action, ActionResult } from "../../runtime/mod.ts";
-import { commandAction, type Commands, failureText } from "./commands.ts";
+import { commandAction, type Commands, failureText, finished, statusExitCodes } from "./commands.ts";
 import type { PodView } from "./replication-input.ts";
 import { destroyStopAttempts, type Peer } from "./types.ts";
 
@@ -36,6 +38,22 @@ export function stopMembers(
     const id = `${purpose}.${pod.name}.${pod.uid.slice(0, 8)}`;
     const result = results[id];
     if (result?.phase === "Succeeded") {
+      peer.state = "Stopped";
+      delete peer.lastError;
+      continue;
+    }
+    // A stop cut off by a change of leader may have run: ask the member before stopping it again.
+    const checkId = `${id}.check`;
+    const check = results[checkId];
+    if (check && !finished(check) || result?.phase === "Failed" && result.interrupted && !check) {
+      plan.actions.push(commandAction(checkId, peer, commands, "status", {
+        failedReason: "StatusFailed",
+        successExitCodes: Object.values(statusExitCodes),
+      }));
+      plan.pending.push(pod.name);
+      continue;
+    }
+    if (check?.exitCode === statusExitCodes.notRunning && !(result && !finished(result))) {
       peer.state = "Stopped";
       delete peer.lastError;
       continue;

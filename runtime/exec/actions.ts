@@ -28,7 +28,8 @@ export function actionBackoffMs(attempt: number): number {
 
 /** Where a sync's actions go and its results come from (the runner's ActionRunner of the current term). */
 export interface ActionPort {
-  results(key: string): Record<string, ActionResult>;
+  /** The results for the parent's next request; `parent` carries those a previous leader recorded. */
+  results(key: string, parent?: KubeObject): Record<string, ActionResult>;
   /** `trace` is the context of the sync that answered them: each run is a span under it. */
   submit(key: string, parent: KubeObject, actions: readonly Action[], trace?: TraceContext): void;
   forget(key: string): void;
@@ -45,6 +46,8 @@ interface Entry {
   queued?: boolean;
   /** The sync that last answered it: its runs' spans are children of that sync's. */
   trace: TraceContext;
+  /** On the parent's journal (so dropping it rewrites the journal). */
+  journaled?: boolean;
 }
 
 interface ParentState {
@@ -52,8 +55,30 @@ interface ParentState {
   entries: Map<string, Entry>;
 }
 
+/**
+ * What a runner keeps on each parent so the next leader knows what ran: each action's result
+ * (output clipped to journalOutputChars) and the term that started it. A parent's journal is
+ * written before each command starts and after it ends.
+ */
+export interface ActionJournal {
+  /** The records on the parent as the cache holds it, by action id. */
+  read(parent: KubeObject): Record<string, JournalRecord>;
+  /** Replaces the parent's records (none removes them); throws when this replica may not write. */
+  write(key: string, parent: KubeObject, records: Record<string, JournalRecord>): Promise<void>;
+}
+
+/** One action's result as a journal keeps it, with the leadership term that ran it. */
+export interface JournalRecord extends ActionResult {
+  term: string;
+}
+
+/** Characters of stdout and of stderr a journal record keeps (their ends). */
+export const journalOutputChars = 512;
+
 export interface ActionRunnerOptions {
   exec: Exec;
+  /** Keeps results on the parents, for the next leader; without one they live in memory only. */
+  journal?: ActionJournal;
   /** Queues the parent for another sync. */
   requeue(key: string): void;
   events: EventRecorder;
@@ -80,6 +105,8 @@ export class ActionRunner implements ActionPort {
   readonly #parents = new Map<string, ParentState>();
   readonly #ready: Array<[string, Entry]> = [];
   readonly #stopping = new AbortController();
+  /** This runner's leadership term, in the journal's records of the commands it starts. */
+  readonly #term = Math.random().toString(36).slice(2, 10);
   #inFlight = 0;
 
   constructor(options: ActionRunnerOptions) {
@@ -91,13 +118,65 @@ export class ActionRunner implements ActionPort {
   }
 
   /** The results for the parent's next request (copies), marking them as seen. */
-  results(key: string): Record<string, ActionResult> {
+  results(key: string, parent?: KubeObject): Record<string, ActionResult> {
+    if (parent && this.#options.journal) this.#adopt(key, parent);
     const results: Record<string, ActionResult> = {};
     for (const [id, entry] of this.#parents.get(key)?.entries ?? []) {
       results[id] = structuredClone(entry.result);
       entry.delivered = true;
     }
     return results;
+  }
+
+  /**
+   * Takes over what a previous leader recorded on the parent and this runner does not know:
+   * finished results as they were, and a command started in another term and never recorded
+   * as ended as Failed and interrupted (whether it ran to the end is unknown).
+   */
+  #adopt(key: string, parent: KubeObject): void {
+    const records = this.#options.journal!.read(parent);
+    let state = this.#parents.get(key);
+    for (const [id, record] of Object.entries(records)) {
+      if (state?.entries.has(id)) continue;
+      const { term, ...recorded } = record;
+      if (recorded.phase === "Pending" || (recorded.phase === "Running" && term === this.#term)) continue;
+      const result: ActionResult = recorded.phase === "Running"
+        ? {
+          ...recorded,
+          phase: "Failed",
+          interrupted: true,
+          error: "interrupted: the replica that ran it stopped leading before recording its end",
+        }
+        : recorded;
+      state ??= { parent, entries: new Map() };
+      this.#parents.set(key, state);
+      const action = {
+        id,
+        pod: result.pod,
+        command: result.command,
+        ...(result.container ? { container: result.container } : {}),
+      };
+      state.entries.set(id, { action, result, wanted: false, delivered: false, trace: noTrace, journaled: true });
+    }
+  }
+
+  /** Writes the parent's journal: every entry that has started, as it is now. */
+  async #record(key: string): Promise<void> {
+    const journal = this.#options.journal;
+    const state = this.#parents.get(key);
+    if (!journal || !state) return;
+    const records: Record<string, JournalRecord> = {};
+    for (const [id, entry] of state.entries) {
+      if (entry.result.phase === "Pending") continue;
+      records[id] = {
+        ...entry.result,
+        stdout: entry.result.stdout.slice(-journalOutputChars),
+        stderr: entry.result.stderr.slice(-journalOutputChars),
+        term: this.#term,
+      };
+      entry.journaled = true;
+    }
+    await journal.write(key, state.parent, records);
   }
 
   /** Takes a sync's answer once its writes are done: starts new actions, retries failed ones, forgets the rest. */
@@ -108,11 +187,15 @@ export class ActionRunner implements ActionPort {
     state.parent = parent;
     this.#parents.set(key, state);
     const answered = new Map(actions.map((action) => [action.id, action]));
+    let journalChanged = false;
     for (const [id, entry] of state.entries) {
       if (answered.has(id)) continue;
       entry.wanted = false;
       const finished = entry.result.phase === "Succeeded" || entry.result.phase === "Failed";
-      if (entry.result.phase === "Pending" || (finished && entry.delivered)) this.#drop(state, id, entry);
+      if (entry.result.phase === "Pending" || (finished && entry.delivered)) {
+        journalChanged ||= entry.journaled === true;
+        this.#drop(state, id, entry);
+      }
     }
     for (const [id, action] of answered) {
       const entry = state.entries.get(id);
@@ -133,6 +216,11 @@ export class ActionRunner implements ActionPort {
           );
         }
       }
+    }
+    if (journalChanged && this.#options.canRun()) {
+      this.#record(key).catch((error: Error) =>
+        this.#options.log.debug("could not update the actions journal", { key, error: error.message })
+      );
     }
     if (state.entries.size === 0) this.#parents.delete(key);
     this.#pump();
@@ -200,6 +288,20 @@ export class ActionRunner implements ActionPort {
       startedAt: rfc3339(this.#now()),
     };
     entry.delivered = false;
+    try {
+      // The next leader must know this command may have run, before it runs.
+      await this.#record(key);
+    } catch (error) {
+      if (this.#stopping.signal.aborted || this.#parents.get(key)?.entries.get(action.id) !== entry) return;
+      entry.result = {
+        ...entry.result,
+        phase: "Failed",
+        error: `not started: its start could not be recorded on the parent: ${(error as Error).message}`,
+        finishedAt: rfc3339(this.#now()),
+      };
+      this.#options.requeue(key);
+      return;
+    }
     const timeoutSeconds = action.timeoutSeconds ?? defaultActionTimeoutSeconds;
     const attributes = {
       "kubefn.action.id": action.id,
@@ -236,11 +338,18 @@ export class ActionRunner implements ActionPort {
       finishedAt: rfc3339(this.#now()),
     };
     entry.delivered = false;
-    this.#record(state.parent, entry.result, action);
+    this.#report(state.parent, entry.result, action);
+    await this.#record(key).catch((error: Error) =>
+      this.#options.log.warn("could not record an action's end on its parent", {
+        key,
+        id: action.id,
+        error: error.message,
+      })
+    );
     this.#options.requeue(key);
   }
 
-  #record(parent: KubeObject, result: ActionResult, action: Action): void {
+  #report(parent: KubeObject, result: ActionResult, action: Action): void {
     const { events, log } = this.#options;
     if (result.phase === "Succeeded") {
       log.debug("action succeeded", { parent: parent.metadata.name, id: action.id, exitCode: result.exitCode });

@@ -16,7 +16,7 @@ import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { WorkQueue } from "../queue.ts";
 import { type Exec, podExec } from "../exec/exec.ts";
-import { ActionRunner } from "../exec/actions.ts";
+import { type ActionJournal, ActionRunner, type JournalRecord } from "../exec/actions.ts";
 import { failureReasonOf, NotLeaderError } from "./failures.ts";
 import { finalizerName, holdsFinalizer } from "./finalizers.ts";
 import { failureMessage, failureStatus, type Writer } from "./failures.ts";
@@ -50,6 +50,9 @@ export interface RunnerOptions {
   exec?: Exec;
   now?: () => Date;
 }
+
+/** The annotation prefix of the actions journal a controller keeps on each parent with actions. */
+export const actionsAnnotationPrefix = "actions.kubefn.dev";
 
 /** How soon a sync refused for want of a renewed Lease runs again (without counting as a failure). */
 export const notLeaderRetryMs = 500;
@@ -93,7 +96,7 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
       finalizer: this.finalizer,
       writer: this.#writer,
       actions: {
-        results: (key) => this.#actions?.results(key) ?? {},
+        results: (key, parent) => this.#actions?.results(key, parent) ?? {},
         submit: (key, parent, actions, trace) => this.#actions?.submit(key, parent, actions, trace),
         forget: (key) => this.#actions?.forget(key),
       },
@@ -128,6 +131,7 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
     this.#queue = queue;
     this.#actions = new ActionRunner({
       exec: this.#options.exec ?? podExec(this.#options.client),
+      journal: this.#journal(),
       requeue: (key) => queue.add(key),
       events: this.#options.events,
       log: this.#log,
@@ -140,6 +144,40 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
     for (const parent of this.#options.informers.for(this.definition.parent).list()) queue.add(objectKey(parent));
     this.#workers = Array.from({ length: concurrency }, () => this.#work(queue));
     this.#log.info("controller started", { workers: concurrency });
+  }
+
+  /**
+   * The actions journal on each parent: annotation actions.kubefn.dev/<controller>, JSON of the
+   * results by id, written by merge patch through the write gate.
+   */
+  #journal(): ActionJournal {
+    const annotation = `${actionsAnnotationPrefix}/${this.name}`;
+    const parentKind = this.definition.parent;
+    const { client, informers, gate } = this.#options;
+    return {
+      read(parent) {
+        const text = parent.metadata.annotations?.[annotation];
+        if (!text) return {};
+        try {
+          const records = JSON.parse(text) as unknown;
+          return typeof records === "object" && records !== null && !Array.isArray(records)
+            ? records as Record<string, JournalRecord>
+            : {};
+        } catch {
+          return {};
+        }
+      },
+      async write(key, parent, records) {
+        const current = informers.for(parentKind).get(key) ?? parent;
+        const empty = Object.keys(records).length === 0;
+        if (empty && current.metadata.annotations?.[annotation] === undefined) return;
+        if (!gate.canWrite()) throw new NotLeaderError();
+        const patched = await client.patch(parentKind, current.metadata.namespace, current.metadata.name, {
+          metadata: { annotations: { [annotation]: empty ? null : JSON.stringify(records) } },
+        }, "merge");
+        informers.for(parentKind).remember(patched);
+      },
+    };
   }
 
   /** Stops taking work and waits (bounded) for in-flight syncs. Returns whether they all finished. */

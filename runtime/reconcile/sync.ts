@@ -94,7 +94,7 @@ export class ParentSync<P extends KubeObject = KubeObject> {
       triggers.asked(key, requests);
       related = relatedObjects(parent, requests, this.#relatedKinds, informers);
     }
-    const results = this.#context.actions.results(key);
+    const results = this.#context.actions.results(key, parent);
     const request: SyncRequest<P> = structuredClone({ parent, children, related, finalizing, results });
     const response = await callSync(definition, finalizing, request, trace);
     const valid = validateResponse(definition, parent, response, finalizing);

@@ -339,6 +339,34 @@ test("scale down: stop runs on the removed members, and only then does the State
   ]);
 });
 
+test("scale down across a change of leader: an interrupted stop is checked before it is run again", () => {
+  const app: App = { running: {}, seq: {}, ran: [] };
+  const five = world(5, { 0: "a", 1: "b", 2: "c", 3: "d", 4: "e" });
+  const before = converge(set({ replicas: 5 }), five, app).status;
+  const shrunk = set({ replicas: 3 }, before, 2);
+  const [stop3, stop4] = syncRss(shrunk, five.children, five.related, {}).actions;
+  const interrupted = (action: Action) => result(action, undefined, "", { interrupted: true, error: "interrupted" });
+  // Both stops were cut off; member 3 had stopped, member 4 had not.
+  app.running["rss-example-3"] = undefined;
+  const checks = syncRss(shrunk, five.children, five.related, {
+    [stop3!.id]: interrupted(stop3!),
+    [stop4!.id]: interrupted(stop4!),
+  });
+  assert.equal(checks.actions.map((a) => [a.id, a.command]), [
+    ["remove.rss-example-3.d.check", ["/check.sh"]],
+    ["remove.rss-example-4.e.check", ["/check.sh"]],
+  ], "the status command, not stop again");
+  assert.is((checks.children[0] as Json).spec.replicas, 5, "held while it is unknown");
+  const answers = Object.fromEntries(checks.actions.map((action) => [action.id, play(app, action)]));
+  const next = syncRss({ ...shrunk, status: checks.status as RssStatus }, five.children, five.related, answers);
+  assert.equal(next.actions.map((a) => a.id), ["remove.rss-example-4.e"], "only the member still running is stopped");
+  const done = syncRss({ ...shrunk, status: next.status as RssStatus }, five.children, five.related, {
+    [stop4!.id]: play(app, stop4!),
+  });
+  assert.is((done.children[0] as Json).spec.replicas, 3);
+  assert.equal(app.ran.filter((line) => line.endsWith("/stop.sh")).length, 1, "stop ran once here, on member 4");
+});
+
 test("recovery from status: a pass whose actions the runtime does not know (a restart) starts over from status checks", () => {
   const app: App = { running: {}, seq: {}, ran: [] };
   const three = world(3, { 0: "a", 1: "b", 2: "c" });

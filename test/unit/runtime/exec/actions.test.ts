@@ -8,7 +8,13 @@ import * as assert from "uvu/assert";
 import type { Action } from "../../../../runtime/controller.ts";
 import type { ExecOutcome, ExecRequest } from "../../../../runtime/exec/exec.ts";
 import { execPath, exitStatus, OutputTail } from "../../../../runtime/exec/protocol.ts";
-import { actionBackoffMs, ActionRunner, describeFailure } from "../../../../runtime/exec/actions.ts";
+import {
+  actionBackoffMs,
+  type ActionJournal,
+  ActionRunner,
+  describeFailure,
+  type JournalRecord,
+} from "../../../../runtime/exec/actions.ts";
 import { actionProblems } from "../../../../runtime/reconcile/validate-actions.ts";
 import { createLogger } from "../../../../runtime/log.ts";
 
@@ -245,6 +251,78 @@ test("at most `concurrency` commands at once; delayed actions wait; forget() dro
   h.runner.forget("ns/p");
   assert.equal(h.runner.results("ns/p"), {});
   h.runner.stop();
+});
+
+/** An in-memory journal standing in for the parent's annotation, shared by runners of successive terms. */
+function memoryJournal() {
+  let records: Record<string, JournalRecord> = {};
+  const writes: Array<Record<string, string>> = [];
+  const journal: ActionJournal = {
+    read: () => structuredClone(records),
+    write: async (_key, _parent, next) => {
+      records = structuredClone(next);
+      writes.push(Object.fromEntries(Object.entries(next).map(([id, record]) => [id, record.phase])));
+    },
+  };
+  return { journal, writes, records: () => records };
+}
+
+function journaledRunner(journal: ActionJournal, answer: () => Partial<ExecOutcome> | Promise<Partial<ExecOutcome>>) {
+  const calls: ExecRequest[] = [];
+  const runner = new ActionRunner({
+    exec: async (request) => {
+      calls.push(request);
+      return { stdout: "", stderr: "", truncated: false, timedOut: false, ...(await answer()) };
+    },
+    journal,
+    requeue: () => undefined,
+    events: { record: () => undefined },
+    log: createLogger("error", {}),
+    canRun: () => true,
+    timers: fakeClock().timers,
+  });
+  return { runner, calls };
+}
+
+const parent = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "p", namespace: "ns" } };
+
+test("the journal: a start is recorded before the command runs, its end after; the next leader runs nothing twice", async () => {
+  const { journal, writes, records } = memoryJournal();
+  let release!: () => void;
+  const first = journaledRunner(
+    journal,
+    () => new Promise((resolve) => (release = () => resolve({ exitCode: 0, stdout: "done\n" }))),
+  );
+  first.runner.submit("ns/p", parent, [ok]);
+  await until("the command to run", () => first.calls.length === 1);
+  assert.equal(writes, [{ [ok.id]: "Running" }], "Running recorded before the command started");
+  release();
+  await until("the end to be recorded", () => records()[ok.id]?.phase === "Succeeded");
+  assert.is(records()[ok.id]!.stdout, "done\n");
+
+  // A new term: the result comes from the journal, and answering the id again runs nothing.
+  const second = journaledRunner(journal, () => ({ exitCode: 0 }));
+  assert.equal(second.runner.results("ns/p", parent)[ok.id]?.phase, "Succeeded");
+  second.runner.submit("ns/p", parent, [ok]);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.is(second.calls.length, 0, "not run again");
+});
+
+test("the journal: a command a previous leader started and never recorded ending is Failed and interrupted", async () => {
+  const { journal, records } = memoryJournal();
+  const first = journaledRunner(journal, () => new Promise(() => undefined));
+  first.runner.submit("ns/p", parent, [ok]);
+  await until("the start to be recorded", () => records()[ok.id]?.phase === "Running");
+  first.runner.stop(); // the leader goes, its command's end unknown
+
+  const second = journaledRunner(journal, () => ({ exitCode: 0 }));
+  const result = second.runner.results("ns/p", parent)[ok.id]!;
+  assert.equal([result.phase, result.interrupted, result.attempt], ["Failed", true, 1]);
+  assert.match(result.error ?? "", "interrupted");
+  // Not answered again: it is dropped, and the journal with it.
+  second.runner.submit("ns/p", parent, []);
+  await until("the journal to be emptied", () => Object.keys(records()).length === 0);
+  assert.is(second.calls.length, 0);
 });
 
 test.run();
