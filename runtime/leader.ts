@@ -181,8 +181,9 @@ export class LeaderElector {
    * as client-go bounds renewals by RenewDeadline); a follower, one renew deadline.
    */
   #attemptTimeoutMs(): number {
-    if (!this.#leading) return this.#renewDeadlineMs;
-    return Math.max(minAttemptMs, this.#lastRenewal + this.#renewDeadlineMs - performance.now());
+    if (!this.#leading) return Math.ceil(this.#renewDeadlineMs);
+    // Whole milliseconds: AbortSignal.timeout() throws on a fraction.
+    return Math.ceil(Math.max(minAttemptMs, this.#lastRenewal + this.#renewDeadlineMs - performance.now()));
   }
 
   /** A follower retries at the retry period, or right when the current lease will have expired if sooner. */

@@ -79,6 +79,20 @@ test("only the Lease holder writes", async () => {
   assert.is(await leader.metric("leader_election_master_status", { name: "sample-controller" }), 1);
 });
 
+test("a healthy Lease is renewed quietly: no failed attempt, no lost Lease, over several renewals", async () => {
+  const renewTime = async () =>
+    ((await client.get(builtinKinds.Lease, ns(), "sample-controller")).spec as { renewTime?: string }).renewTime;
+  // Three renewals in a row, each seen in the Lease.
+  for (let renewal = 0; renewal < 3; renewal++) {
+    const last = await renewTime();
+    await eventually("the leader to renew", async () => (await renewTime()) !== last, { intervalMs: 100 });
+  }
+  for (const replica of [leader, follower]) {
+    const troubled = replica.logs.filter((line) => /could not reach the Lease|lost the lease/.test(line));
+    assert.equal(troubled, [], `${replica.identity} logged no trouble with a healthy Lease`);
+  }
+});
+
 test("SIGTERM to the leader hands over in under 2 s", async () => {
   const signalled = performance.now();
   const exit = leader.stop("SIGTERM");
