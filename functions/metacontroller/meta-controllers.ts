@@ -3,16 +3,20 @@
 // no restart. Each resource's status says whether it runs: Ready=True, or Ready=False with what
 // to fix. This is itself a small controller: a component of the manager whose changes go
 // through the runtime's work queue (one key per resource, deduplicated, failures backed off),
-// and whose controllers, like every controller here, run only on the replica that leads.
+// and whose controllers, like every controller here, run only on the replica that leads. With
+// a target label selector (upstream's --target-label-selector) it runs only the resources whose
+// labels match, and leaves the others alone, their status included.
 import { type ControllerDefinition, type Kind, type KubeObject, objectKey, rfc3339 } from "../../runtime/mod.ts";
 import { type Component, type ComponentContext, Discovery, WorkQueue } from "../../runtime/run.ts";
 import {
   compositeDefinition,
   decoratorDefinitions,
+  labelsSelected,
   MetacontrollerSpecError,
   type ResolvedKinds,
   ruleKey,
 } from "./translate.ts";
+import type { TargetSelector } from "./upstream-flags.ts";
 import {
   type CompositeController,
   CompositeControllerKind,
@@ -34,6 +38,7 @@ const keyOf = (kind: Kind, object: KubeObject) => `${kind.kind}/${objectKey(obje
 export class MetaControllers implements Component {
   readonly name = "metacontroller";
   readonly watch = [CompositeControllerKind, DecoratorControllerKind];
+  readonly #target: TargetSelector | undefined;
   readonly #queue = new WorkQueue();
   /** The controllers each resource runs, by key, and the generation they were built from. */
   readonly #running = new Map<string, { names: string[]; generation: number | undefined }>();
@@ -42,9 +47,19 @@ export class MetaControllers implements Component {
   #discovery: Discovery | undefined;
   #worker: Promise<void> | undefined;
 
+  /** @param options.targetLabelSelector runs only the resources whose labels match; default: every one. */
+  constructor(options: { targetLabelSelector?: TargetSelector } = {}) {
+    this.#target = options.targetLabelSelector;
+  }
+
   /** Follows both kinds: every resource there is now, then each change. */
   start(context: ComponentContext): void {
     this.#context = context;
+    if (this.#target) {
+      context.log.info("running only the metacontroller resources whose labels match", {
+        targetLabelSelector: this.#target.text,
+      });
+    }
     this.#discovery = new Discovery(context.client);
     for (const kind of this.watch) {
       const informer = context.informers.for(kind);
@@ -87,7 +102,14 @@ export class MetaControllers implements Component {
     const kind = kindsByName[key.slice(0, key.indexOf("/"))]!;
     const resource = context.informers.for(kind).get(key.slice(key.indexOf("/") + 1));
     const current = this.#running.get(key);
-    if (!resource) {
+    const selected = resource && (!this.#target || labelsSelected(this.#target.selector, resource.metadata.labels));
+    if (!resource || !selected) {
+      if (resource) {
+        // Left alone: no controller, no status.
+        const fields = { resource: key, targetLabelSelector: this.#target!.text };
+        if (current) context.log.info("metacontroller resource no longer selected; its controllers stop", fields);
+        else context.log.debug("metacontroller resource not selected", fields);
+      }
       for (const name of current?.names ?? []) await context.controllers.remove(name);
       this.#running.delete(key);
       return false;
