@@ -313,8 +313,12 @@ export interface ControllerDefinition<P extends KubeObject = KubeObject> {
   sync: Hook<SyncRequest<P>, SyncResponse>;
   /** When present, a finalizer keeps the parent until this returns finalized: true. */
   finalize?: Hook<SyncRequest<P>, FinalizeResponse>;
-  /** How a child that differs from what the function wants is changed, by "Kind.apiVersion" (default InPlace). */
-  updateStrategy?: Record<string, UpdateMethod>;
+  /**
+   * How a child that differs from what the function wants is changed, by "Kind.apiVersion"
+   * (default InPlace): a method, or a rolling method with the status checks that children
+   * already changed must pass before the next one is.
+   */
+  updateStrategy?: Record<string, UpdateMethod | RollingUpdate>;
   /** Sync every parent at least this often, even when nothing changes and the function asks for no resync. */
   resyncPeriodSeconds?: number;
   /**
@@ -337,9 +341,25 @@ export interface ControllerDefinition<P extends KubeObject = KubeObject> {
 
 /**
  * InPlace applies the change; Recreate deletes the child so the next sync creates it anew;
- * OnDelete leaves it until someone deletes it (Metacontroller's names).
+ * OnDelete leaves it until someone deletes it; RollingInPlace and RollingRecreate change one
+ * differing child at a time, in the order the answer lists them, and only while every child
+ * already changed passes the status checks (Metacontroller's names).
  */
-export type UpdateMethod = "InPlace" | "Recreate" | "OnDelete";
+export type UpdateMethod = "InPlace" | "Recreate" | "OnDelete" | "RollingInPlace" | "RollingRecreate";
+
+/** A rolling method and what a changed child must show before the next one is changed. */
+export interface RollingUpdate {
+  method: UpdateMethod;
+  /** Conditions each child already changed must have in status.conditions; none means no wait. */
+  statusChecks?: { conditions?: StatusCheck[] };
+}
+
+/** One condition a changed child must have: its type, and the status and reason if given. */
+export interface StatusCheck {
+  type: string;
+  status?: string;
+  reason?: string;
+}
 
 const controllerNamePattern = /^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/;
 

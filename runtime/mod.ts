@@ -25,6 +25,8 @@ export {
   type RelatedRequest,
   type RemoteHook,
   type RemoteHookOptions,
+  type RollingUpdate,
+  type StatusCheck,
   type SyncRequest,
   type SyncResponse,
   type UpdateMethod,

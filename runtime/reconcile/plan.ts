@@ -4,7 +4,7 @@
 // by its kind's update strategy, deleted to be recreated, or left until someone deletes it);
 // controlled children left out are deleted; a name another controller's object holds is
 // refused rather than taken over.
-import type { DesiredObject, ObjectsByKind, UpdateMethod } from "../controller.ts";
+import type { DesiredObject, ObjectsByKind, RollingUpdate, StatusCheck, UpdateMethod } from "../controller.ts";
 import { type Kind, kindKey } from "../kube/kinds.ts";
 import { controllerOf, type KubeObject, objectKey, type OwnerReference } from "../kube/objects.ts";
 
@@ -32,6 +32,8 @@ export interface ChildPlan {
   applies: ChildApply[];
   deletes: ChildWrite[];
   taken: TakenName[];
+  /** Rolling updates that wait on a changed child's status checks. */
+  waiting: RolloutWait[];
 }
 
 export interface PlanInput {
@@ -46,7 +48,14 @@ export interface PlanInput {
   /** Any object of a kind by "namespace/name", whoever owns it (the cache). */
   lookup(kind: Kind, key: string): KubeObject | undefined;
   /** How differing children of each kind ("Kind.apiVersion") are changed; InPlace when absent. */
-  updateStrategy?: Readonly<Record<string, UpdateMethod>> | undefined;
+  updateStrategy?: Readonly<Record<string, UpdateMethod | RollingUpdate>> | undefined;
+}
+
+/** Why a rolling update of a kind waits: the first child already changed that fails its checks. */
+export interface RolloutWait {
+  /** "Kind.apiVersion". */
+  kind: string;
+  message: string;
 }
 
 export function ownerReference(parent: KubeObject): OwnerReference {
@@ -92,10 +101,58 @@ export function isSubset(desired: unknown, actual: unknown): boolean {
   );
 }
 
+/** Whether a child shows every condition the checks ask for. */
+export function passesChecks(child: KubeObject, checks: readonly StatusCheck[]): boolean {
+  const conditions = ((child as { status?: { conditions?: unknown } }).status?.conditions ?? []) as Array<
+    Record<string, unknown>
+  >;
+  if (!Array.isArray(conditions)) return checks.length === 0;
+  return checks.every((check) =>
+    conditions.some((condition) =>
+      condition.type === check.type && (check.status === undefined || condition.status === check.status) &&
+      (check.reason === undefined || condition.reason === check.reason)
+    )
+  );
+}
+
+/** The method and checks of a kind's strategy. */
+function strategyOf(
+  strategy: UpdateMethod | RollingUpdate | undefined,
+): { method: UpdateMethod; checks: StatusCheck[] } {
+  if (strategy === undefined) return { method: "InPlace", checks: [] };
+  if (typeof strategy === "string") return { method: strategy, checks: [] };
+  return { method: strategy.method, checks: strategy.statusChecks?.conditions ?? [] };
+}
+
 export function planChildren(input: PlanInput): ChildPlan {
   const { parent, controllerName, childKinds, observed } = input;
-  const plan: ChildPlan = { applies: [], deletes: [], taken: [] };
+  const plan: ChildPlan = { applies: [], deletes: [], taken: [], waiting: [] };
   const desiredKeys = new Set<string>();
+  // Rolling kinds: whether a child of the kind is already being changed in this plan, or waits.
+  const rolling = new Map<string, "busy" | "open">();
+  const rollingState = (key: string, checks: StatusCheck[]): "busy" | "open" => {
+    let state = rolling.get(key);
+    if (state) return state;
+    state = "open";
+    // Children already changed (they match the answer) must pass the checks first.
+    for (const child of input.desired) {
+      if (kindKey(child) !== key) continue;
+      const object = stampChild(child, parent, controllerName);
+      const existing = observed[key]?.[object.metadata.name];
+      if (existing && isSubset(object, existing) && !passesChecks(existing, checks)) {
+        plan.waiting.push({
+          kind: key,
+          message: `waiting for ${existing.kind} ${existing.metadata.name} to pass its status checks (${
+            checks.map((check) => [check.type, check.status, check.reason].filter(Boolean).join("=")).join(", ")
+          })`,
+        });
+        state = "busy";
+        break;
+      }
+    }
+    rolling.set(key, state);
+    return state;
+  };
   for (const child of input.desired) {
     const kind = childKinds.get(kindKey(child))!;
     const object = stampChild(child, parent, controllerName);
@@ -103,8 +160,16 @@ export function planChildren(input: PlanInput): ChildPlan {
     desiredKeys.add(childKey);
     const existing = observed[kindKey(kind)]?.[object.metadata.name];
     if (existing && isSubset(object, existing)) continue;
-    const method = input.updateStrategy?.[kindKey(kind)] ?? "InPlace";
+    const { method, checks } = strategyOf(input.updateStrategy?.[kindKey(kind)]);
     if (existing && method === "OnDelete") continue;
+    if (existing && (method === "RollingInPlace" || method === "RollingRecreate")) {
+      // One differing child at a time, once those already changed pass their checks.
+      if (rollingState(kindKey(kind), checks) === "busy") continue;
+      rolling.set(kindKey(kind), "busy");
+      if (method === "RollingRecreate") plan.deletes.push({ kind, object: existing });
+      else plan.applies.push({ kind, object, creates: false });
+      continue;
+    }
     if (existing && method === "Recreate") {
       plan.deletes.push({ kind, object: existing });
       continue;

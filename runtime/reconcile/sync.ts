@@ -111,6 +111,7 @@ export class ParentSync<P extends KubeObject = KubeObject> {
       lookup: (kind, objectKey) => informers.for(kind).get(objectKey),
       updateStrategy: definition.updateStrategy,
     });
+    for (const wait of plan.waiting) this.#context.log.debug("rolling update waits", { key, ...wait });
     if (plan.taken.length) {
       for (const taken of plan.taken) triggers.block(taken.childKey, key);
       throw new NameTakenError(plan.taken[0]!.message);

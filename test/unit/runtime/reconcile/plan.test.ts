@@ -177,6 +177,43 @@ test("update strategies: InPlace applies, Recreate deletes to create anew, OnDel
   assert.equal([same.applies, same.deletes], [[], []], "an unchanged child is never recreated");
 });
 
+test("rolling updates: one differing child at a time, in answer order, once the changed ones pass their checks", () => {
+  const ready = { status: { conditions: [{ type: "Ready", status: "True" }] } };
+  const notReady = { status: { conditions: [{ type: "Ready", status: "False" }] } };
+  const desired = [configMap("a", { k: "new" }), configMap("b", { k: "new" }), configMap("c", { k: "new" })];
+  const checks = { conditions: [{ type: "Ready", status: "True" }] };
+  const rolling = (method: "RollingInPlace" | "RollingRecreate", ...observed: KubeObject[]) =>
+    plan({
+      desired,
+      observed: observedOf(...observed),
+      updateStrategy: { "ConfigMap.v1": { method, statusChecks: checks } },
+    });
+  const old = (name: string, extra = ready) => stored(configMap(name, { k: "old" }), extra);
+  const updated = (name: string, extra = ready) => stored(configMap(name, { k: "new" }), extra);
+
+  // Nothing changed yet: the first differing child only.
+  let step = rolling("RollingInPlace", old("a"), old("b"), old("c"));
+  assert.equal([names(step.applies), names(step.deletes), step.waiting], [["ConfigMap/a"], [], []]);
+  // a changed and Ready: b next.
+  step = rolling("RollingInPlace", updated("a"), old("b"), old("c"));
+  assert.equal(names(step.applies), ["ConfigMap/b"]);
+  // a changed but not Ready: the rollout waits and says on what.
+  step = rolling("RollingInPlace", updated("a", notReady), old("b"), old("c"));
+  assert.equal([names(step.applies), step.waiting.map((w) => w.message)], [[], [
+    "waiting for ConfigMap a to pass its status checks (Ready=True)",
+  ]]);
+  // RollingRecreate deletes the one child; a missing child is created at once.
+  step = rolling("RollingRecreate", updated("a"), old("b"));
+  assert.equal([names(step.applies), names(step.deletes)], [["ConfigMap/c"], ["ConfigMap/b"]]);
+  // Without checks, one per sync all the same.
+  const unchecked = plan({
+    desired,
+    observed: observedOf(old("a"), old("b"), old("c")),
+    updateStrategy: { "ConfigMap.v1": "RollingInPlace" },
+  });
+  assert.equal(names(unchecked.applies), ["ConfigMap/a"]);
+});
+
 test("summarize names five and counts the rest", () => {
   assert.is(summarize(["a", "b"]), "a, b");
   assert.is(summarize(["1", "2", "3", "4", "5", "6", "7"]), "1, 2, 3, 4, 5 and 2 more");
