@@ -349,6 +349,7 @@ export type UpdateMethod = "InPlace" | "Recreate" | "OnDelete" | "RollingInPlace
 
 /** A rolling method and what a changed child must show before the next one is changed. */
 export interface RollingUpdate {
+  /** How differing children are changed; the checks matter to the rolling methods only. */
   method: UpdateMethod;
   /** Conditions each child already changed must have in status.conditions; none means no wait. */
   statusChecks?: { conditions?: StatusCheck[] };
@@ -356,8 +357,11 @@ export interface RollingUpdate {
 
 /** One condition a changed child must have: its type, and the status and reason if given. */
 export interface StatusCheck {
+  /** The condition's type, e.g. "Ready". */
   type: string;
+  /** The status it must have ("True", "False", "Unknown"); any when left out. */
   status?: string;
+  /** The reason it must have; any when left out. */
   reason?: string;
 }
 

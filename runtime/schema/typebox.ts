@@ -29,11 +29,11 @@ export declare namespace Type {
   /** The TypeScript type a schema describes, as in `Type.Static<typeof spec>`; the same as `Static`. */
   export type Static<T extends TSchema> = import("typebox").Static<T>;
   /** Any TypeBox schema; the same as the top-level `TSchema`. */
-  export type TSchema = Parameters<typeof Type.Unsafe>[0];
+  export type TSchema = Parameters<typeof TypeBox.Unsafe>[0];
   /** An object schema made by `Type.Object(properties)`; the same as the top-level `TObject`. */
-  export type TObject<P extends TProperties = TProperties> = ReturnType<typeof Type.Object<P>>;
+  export type TObject<P extends TProperties = TProperties> = ReturnType<typeof TypeBox.Object<P>>;
   /** A schema TypeBox does not interpret, typed as `T`; the same as the top-level `TUnsafe`. */
-  export type TUnsafe<T = unknown> = ReturnType<typeof Type.Unsafe<T>>;
+  export type TUnsafe<T = unknown> = ReturnType<typeof TypeBox.Unsafe<T>>;
 }
 
 // The types below are spelled through the builder's signatures (the schema Type.Unsafe takes,
@@ -44,24 +44,24 @@ export declare namespace Type {
  * schema, and what `Static` takes. At run time a schema is a plain JSON Schema object; the type
  * only carries what `Static` reads.
  */
-export type TSchema = Parameters<typeof Type.Unsafe>[0];
+export type TSchema = Parameters<typeof TypeBox.Unsafe>[0];
 
 /**
  * The properties of an object schema (TypeBox's `TProperties`): each property's name and its
  * schema, as passed to `Type.Object({ ... })`. A property wrapped in `Type.Optional` is left out
  * of the object's `required` list.
  */
-export type TProperties = Parameters<typeof Type.Object>[0];
+export type TProperties = Parameters<typeof TypeBox.Object>[0];
 
 /**
  * An object schema made by `Type.Object(properties)` (TypeBox's `TObject`), with the schemas of
  * its properties in `P`. A kind's spec and status schemas must be objects.
  */
-export type TObject<P extends TProperties = TProperties> = ReturnType<typeof Type.Object<P>>;
+export type TObject<P extends TProperties = TProperties> = ReturnType<typeof TypeBox.Object<P>>;
 
 /**
  * A schema TypeBox does not interpret, whose TypeScript type is `T` (TypeBox's `TUnsafe`, made
  * by `Type.Unsafe<T>(schema)`): how OpenAPI written by hand gets a type. `IntOrString()` and
  * `PreserveUnknown()` return one.
  */
-export type TUnsafe<T = unknown> = ReturnType<typeof Type.Unsafe<T>>;
+export type TUnsafe<T = unknown> = ReturnType<typeof TypeBox.Unsafe<T>>;

@@ -50,7 +50,7 @@ test("the diagnostic parser reads deno doc's format", () => {
 
 /**
  * Other packages' types that public signatures name (client-node's KubeConfig, prom-client's
- * metrics, Connect's router and service descriptors, Hono). deno doc counts every type no door
+ * metrics, Connect's router and service descriptors, Hono, TypeBox's builder). deno doc counts every type no door
  * exports as private, other packages' too (denoland/deno#27364; the fix, denoland/deno#34339,
  * skips only non-file: modules, and npm packages in node_modules are file: modules), and
  * re-exporting them makes it lint those packages' own declarations. These, and only these,
@@ -69,6 +69,9 @@ const otherPackagesTypes = new Set([
   "GenServiceMethods",
   "MessageShape",
   "Hono",
+  // TypeBox's builder functions, which the TypeBox types are spelled through (schema/typebox.ts).
+  "Unsafe",
+  "_Object_",
 ]);
 
 /** A diagnostic that only says a public type names another package's type. */
