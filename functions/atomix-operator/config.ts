@@ -5,7 +5,7 @@
 // classes have are rendered, and optional ones only when the spec sets them. Pure.
 import type { AtomixPartitionGroupSpec, AtomixStorage, MemberGroupStrategy, ProtocolName } from "./kinds.ts";
 
-export const defaultAtomixVersion = "3.1.0";
+export { defaultAtomixVersion } from "./crd.ts";
 export const defaultManagementSize = 1;
 export const defaultGroupSize = 1;
 /** Raft replicas per partition, capped at the group's size. */

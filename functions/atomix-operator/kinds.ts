@@ -1,52 +1,29 @@
-// The Atomix operator's kind (agent.atomix.io), as the AtomixCluster CRD types it.
-import { builtinKinds, type KubeObject } from "../../runtime/mod.ts";
-
-/** The protocols a partition group may run. */
-export type ProtocolName = "raft" | "primaryBackup" | "log";
+// The Atomix operator's kind (agent.atomix.io) and the types of its objects. The AtomixCluster
+// kind is declared in crd.ts; every type here follows from its schema. A type-only import:
+// this file loads no TypeBox.
+import { builtinKinds, type ObjectOf } from "../../runtime/mod.ts";
+import type { AtomixClusterKind } from "./crd.ts";
 
 // The Atomix 3 operator generation (agent.atomix.io): one AtomixCluster holds a management
 // group, partition groups and an optional benchmark.
 export const IngressKind = builtinKinds.Ingress;
 
+export type AtomixCluster = ObjectOf<typeof AtomixClusterKind>;
+export type AtomixClusterSpec = AtomixCluster["spec"];
+export type AtomixPartitionGroupSpec = NonNullable<AtomixClusterSpec["partitionGroups"]>[number];
+
+/** What every set of nodes (management group, partition group, benchmark workers) has. */
+export type AtomixNodeSet = Pick<AtomixPartitionGroupSpec, "size" | "env" | "resources">;
 /** Kubernetes' EnvVar, as far as the CRD types it. */
-export type EnvVar = { name: string; value?: string; valueFrom?: Record<string, unknown> };
+export type EnvVar = NonNullable<AtomixNodeSet["env"]>[number];
 /** Kubernetes' ResourceRequirements: quantities by resource name. */
-export type Resources = { limits?: Record<string, string | number>; requests?: Record<string, string | number> };
-export type MemberGroupStrategy = "node_aware" | "rack_aware" | "zone_aware";
+export type Resources = NonNullable<AtomixNodeSet["resources"]>;
 
-export interface AtomixStorage {
-  /** The volume size (a Kubernetes quantity). */
-  size?: string;
-  className?: string;
-  segmentSize?: string;
-  entrySize?: string;
-  level?: "disk" | "mapped";
-  flushOnCommit?: boolean;
-}
+/** A volume per node and how Atomix writes to it; the same under the management group, raft and log. */
+export type AtomixStorage = NonNullable<NonNullable<AtomixClusterSpec["managementGroup"]>["storage"]>;
+export type MemberGroupStrategy = NonNullable<
+  NonNullable<AtomixPartitionGroupSpec["primaryBackup"]>["memberGroupStrategy"]
+>;
 
-export interface AtomixNodeSet {
-  size?: number;
-  env?: EnvVar[];
-  resources?: Resources;
-}
-
-export interface AtomixPartitionGroupSpec extends AtomixNodeSet {
-  name: string;
-  partitions?: number;
-  raft?: {
-    storage?: AtomixStorage;
-    compaction?: { dynamic?: boolean; freeDiskBuffer?: number; freeMemoryBuffer?: number };
-    partitionSize?: number;
-  };
-  primaryBackup?: { memberGroupStrategy?: MemberGroupStrategy };
-  log?: { storage?: AtomixStorage; memberGroupStrategy?: MemberGroupStrategy };
-}
-
-export interface AtomixClusterSpec {
-  version?: string;
-  managementGroup?: AtomixNodeSet & { storage?: AtomixStorage };
-  partitionGroups?: AtomixPartitionGroupSpec[];
-  benchmark?: AtomixNodeSet & { ingress?: { path?: string; host?: string; className?: string } };
-}
-
-export type AtomixCluster = KubeObject & { spec?: AtomixClusterSpec };
+/** The protocols a partition group may run: exactly one is set (a CEL rule of the CRD says so). */
+export type ProtocolName = keyof Pick<AtomixPartitionGroupSpec, "raft" | "primaryBackup" | "log">;
