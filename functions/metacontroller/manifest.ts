@@ -5,6 +5,7 @@
 // how a user grants access to the kinds their controllers own. The YAML is committed; a unit
 // test fails when it is stale.
 //   npm run manifests        (rewrites every generated file under deploy/)
+import { builtinKinds } from "../../runtime/mod.ts";
 import { deployment, identity, managerAccess, policyRules } from "../../runtime/manifests.ts";
 import { metacontrollerName } from "./program.ts";
 import { CompositeControllerKind, DecoratorControllerKind } from "./types.ts";
@@ -17,25 +18,131 @@ export const aggregationLabel = "metacontroller.k8s.io/aggregate-to-metacontroll
 const labels = { app: metacontrollerName };
 const workload = { name: metacontrollerName, namespace: metacontrollerNamespace, labels };
 
+// The spec schemas follow upstream's CRDs (manifests/production/metacontroller-crds-v1.yaml)
+// field by field, so every resource upstream's API server accepts is accepted here, with the same
+// defaults; only the status is kept whole here (it holds the Ready condition).
+const string = { type: "string" };
+const int32 = { type: "integer", format: "int32" };
 const resourceRule = {
   type: "object",
   required: ["apiVersion", "resource"],
-  properties: { apiVersion: { type: "string" }, resource: { type: "string" } },
+  properties: { apiVersion: string, resource: string },
 };
-const updateStrategy = {
+const method = { type: "string", enum: ["OnDelete", "Recreate", "InPlace", "RollingRecreate", "RollingInPlace"] };
+const childUpdateStrategy = {
   type: "object",
   properties: {
-    method: { type: "string", enum: ["OnDelete", "Recreate", "InPlace", "RollingRecreate", "RollingInPlace"] },
-    statusChecks: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+    method,
+    statusChecks: {
+      type: "object",
+      properties: {
+        conditions: {
+          type: "array",
+          items: { type: "object", required: ["type"], properties: { type: string, status: string, reason: string } },
+        },
+      },
+    },
+  },
+};
+const matchExpressions = {
+  type: "array",
+  "x-kubernetes-list-type": "atomic",
+  items: {
+    type: "object",
+    required: ["key", "operator"],
+    properties: {
+      key: string,
+      operator: string,
+      values: { type: "array", "x-kubernetes-list-type": "atomic", items: string },
+    },
+  },
+};
+const stringMap = { type: "object", additionalProperties: string };
+const labelSelector = {
+  type: "object",
+  "x-kubernetes-map-type": "atomic",
+  properties: { matchExpressions, matchLabels: stringMap },
+};
+const { "x-kubernetes-list-type": _, ...annotationExpressions } = matchExpressions;
+const annotationSelector = {
+  type: "object",
+  properties: { matchAnnotations: stringMap, matchExpressions: annotationExpressions },
+};
+
+const secretRef = { type: "object", required: ["name", "namespace"], properties: { name: string, namespace: string } };
+const secretKeyRef = {
+  type: "object",
+  required: ["key", "name", "namespace"],
+  properties: { key: string, name: string, namespace: string },
+};
+const resourceKeyRef = {
+  type: "object",
+  required: ["name", "namespace"],
+  properties: { key: { type: "string", default: "ca.crt" }, name: string, namespace: string },
+};
+/** caBundle, clientTLS, authorization and basicAuth: a webhook's own, or an endpointConfigs entry's. */
+const connectionSettings = {
+  caBundle: {
+    type: "object",
+    description: "PEM CA certificates for an https webhook: exactly one of inline, secretRef, configMapRef",
+    properties: { inline: string, secretRef: resourceKeyRef, configMapRef: resourceKeyRef },
+  },
+  clientTLS: {
+    type: "object",
+    description: "A client certificate and key for mutual TLS, from a Secret",
+    required: ["secretRef"],
+    properties: {
+      secretRef,
+      certKey: { type: "string", default: "tls.crt" },
+      privateKeyKey: { type: "string", default: "tls.key" },
+    },
+  },
+  authorization: {
+    type: "object",
+    description: "An Authorization header `<type> <credential>`, the credential from a Secret key; not with basicAuth",
+    required: ["secretRef"],
+    properties: { type: { type: "string", default: "Bearer" }, secretRef: secretKeyRef },
+  },
+  basicAuth: {
+    type: "object",
+    description: "HTTP Basic authentication from a Secret; not with authorization",
+    required: ["secretRef"],
+    properties: {
+      secretRef,
+      usernameKey: { type: "string", default: "username" },
+      passwordKey: { type: "string", default: "password" },
+    },
+  },
+};
+const webhook = {
+  type: "object",
+  properties: {
+    url: string,
+    timeout: { type: "string", format: "duration" },
+    path: string,
+    service: {
+      type: "object",
+      required: ["name", "namespace"],
+      properties: { name: string, namespace: string, port: int32, protocol: string },
+    },
+    etag: {
+      type: "object",
+      description: "Accepted; every call is a full one",
+      properties: { enabled: { type: "boolean" }, cacheTimeoutSeconds: int32, cacheCleanupSeconds: int32 },
+    },
+    responseUnMarshallMode: { type: "string", enum: ["loose", "strict"] },
+    ...connectionSettings,
   },
 };
 const hook = {
   type: "object",
-  "x-kubernetes-preserve-unknown-fields": true,
-  description: "{webhook: {url | service {name, namespace, port, protocol} + path, timeout}}",
+  properties: { version: { type: "string", enum: ["v1", "v2"], default: "v1" }, webhook },
 };
-const hooks = { type: "object", properties: { sync: hook, finalize: hook, customize: hook } };
-const selector = { type: "object", "x-kubernetes-preserve-unknown-fields": true };
+const endpointConfigs = {
+  type: "array",
+  description: "Connection settings for every webhook whose URL's host (host:port) matches, unless it sets its own",
+  items: { type: "object", required: ["host"], properties: { host: string, ...connectionSettings } },
+};
 
 function metacontrollerCrd(
   kind: string,
@@ -95,21 +202,26 @@ export const compositeControllerCrd = metacontrollerCrd("CompositeController", "
     ...resourceRule,
     properties: {
       ...resourceRule.properties,
-      revisionHistory: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
-      labelSelector: selector,
+      revisionHistory: { type: "object", properties: { fieldPaths: { type: "array", items: string } } },
+      labelSelector,
+      ignoreStatusChanges: { type: "boolean", description: "Accepted; status-only changes sync the parent too" },
     },
   },
   childResources: {
     type: "array",
-    items: { ...resourceRule, properties: { ...resourceRule.properties, updateStrategy } },
+    items: { ...resourceRule, properties: { ...resourceRule.properties, updateStrategy: childUpdateStrategy } },
   },
-  hooks,
-  resyncPeriodSeconds: { type: "integer", minimum: 1 },
+  hooks: {
+    type: "object",
+    properties: { customize: hook, sync: hook, finalize: hook, preUpdateChild: hook, postUpdateChild: hook },
+  },
+  endpointConfigs,
+  resyncPeriodSeconds: int32,
   generateSelector: {
     type: "boolean",
     description: "Accepted; children are always found by their controller owner reference",
   },
-}, ["parentResource", "hooks"]);
+}, ["parentResource"]);
 
 export const decoratorControllerCrd = metacontrollerCrd("DecoratorController", "decoratorcontrollers", [
   "dec",
@@ -117,26 +229,41 @@ export const decoratorControllerCrd = metacontrollerCrd("DecoratorController", "
 ], {
   resources: {
     type: "array",
-    minItems: 1,
     items: {
       ...resourceRule,
-      properties: { ...resourceRule.properties, labelSelector: selector, annotationSelector: selector },
+      properties: {
+        ...resourceRule.properties,
+        labelSelector,
+        annotationSelector,
+        ignoreStatusChanges: { type: "boolean", description: "Accepted; status-only changes sync the object too" },
+      },
     },
   },
   attachments: {
     type: "array",
-    items: { ...resourceRule, properties: { ...resourceRule.properties, updateStrategy } },
+    items: {
+      ...resourceRule,
+      properties: { ...resourceRule.properties, updateStrategy: { type: "object", properties: { method } } },
+    },
   },
-  hooks,
-  resyncPeriodSeconds: { type: "integer", minimum: 1 },
-}, ["resources", "hooks"]);
+  hooks: { type: "object", properties: { customize: hook, sync: hook, finalize: hook } },
+  endpointConfigs,
+  resyncPeriodSeconds: int32,
+}, ["resources"]);
 
-/** What the runtime itself needs: the two kinds, Events and its Lease. Kinds the controllers own come by aggregation. */
+/**
+ * What the runtime itself needs: the two kinds, Events and its Lease, and `get` on the Secrets
+ * and ConfigMaps that webhooks' connection settings name, in any namespace (as upstream, whose
+ * resources name them by namespace; they are read one by one, never listed or watched). Kinds
+ * the controllers own come by aggregation.
+ */
 export const baseRules = policyRules([
   { kind: CompositeControllerKind, verbs: ["list", "watch"] },
   { kind: CompositeControllerKind, subresource: "status", verbs: ["patch"] },
   { kind: DecoratorControllerKind, verbs: ["list", "watch"] },
   { kind: DecoratorControllerKind, subresource: "status", verbs: ["patch"] },
+  { kind: builtinKinds.Secret, verbs: ["get"] },
+  { kind: builtinKinds.ConfigMap, verbs: ["get"] },
   ...managerAccess({ leaderElection: true }),
 ]);
 

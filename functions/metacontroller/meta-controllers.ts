@@ -17,6 +17,8 @@ import {
   ruleKey,
 } from "./translate.ts";
 import type { TargetSelector } from "./upstream-flags.ts";
+import { checkConnections, type ReadObject } from "./endpoint-credentials.ts";
+import { cachedReader } from "./object-reader.ts";
 import {
   type CompositeController,
   CompositeControllerKind,
@@ -45,6 +47,8 @@ export class MetaControllers implements Component {
   readonly #unsubscribe: Array<() => void> = [];
   #context: ComponentContext | undefined;
   #discovery: Discovery | undefined;
+  /** Reads the Secrets and ConfigMaps that webhooks' connection settings name. */
+  #read: ReadObject | undefined;
   #worker: Promise<void> | undefined;
 
   /** @param options.targetLabelSelector runs only the resources whose labels match; default: every one. */
@@ -61,6 +65,7 @@ export class MetaControllers implements Component {
       });
     }
     this.#discovery = new Discovery(context.client);
+    this.#read = cachedReader(context.client);
     for (const kind of this.watch) {
       const informer = context.informers.for(kind);
       this.#unsubscribe.push(informer.onChange((change) => this.#queue.add(keyOf(kind, change.object))));
@@ -124,8 +129,11 @@ export class MetaControllers implements Component {
       );
       const resolve = (apiVersion: string, plural: string) => this.#discovery!.kindOf(apiVersion, plural);
       definitions = kind === CompositeControllerKind
-        ? [compositeDefinition(resource as CompositeController, kinds, resolve)]
-        : decoratorDefinitions(resource as DecoratorController, kinds, resolve);
+        ? [compositeDefinition(resource as CompositeController, kinds, resolve, this.#read)]
+        : decoratorDefinitions(resource as DecoratorController, kinds, resolve, this.#read);
+      // A Secret, ConfigMap or key the connection settings name is missing: Ready=False naming
+      // it, tried again every 5 s (it may appear with no edit of the resource).
+      await checkConnections(definitions);
       const taken = definitions.find((definition) =>
         context.controllers.has(definition.name) && !current?.names.includes(definition.name)
       );

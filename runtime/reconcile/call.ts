@@ -12,7 +12,7 @@ import {
 import type { KubeObject } from "../kube/objects.ts";
 import { callRemote } from "../webhook/client.ts";
 import { relatedRequestsOf, type RelatedResource } from "../webhook/customize.ts";
-import { customizeBody, syncAnswer, syncBody } from "../webhook/wire.ts";
+import { customizeAnswer, customizeBody, syncAnswer, syncBody } from "../webhook/wire.ts";
 import { HookError, InvalidResponseError } from "./failures.ts";
 import { callLocal, type FunctionName } from "./local-call.ts";
 import { noTrace, SpanKind, type TraceContext, traced, traceHeaders } from "../trace.ts";
@@ -71,15 +71,13 @@ export async function callRelated<P extends KubeObject>(
     trace,
   );
   if (!isRemote(related.select)) return answer;
-  const resources = (answer as { relatedResources?: unknown }).relatedResources ?? [];
-  if (!Array.isArray(resources)) {
-    throw new InvalidResponseError(["the customize hook's relatedResources must be an array"]);
-  }
+  const resources = customizeAnswer(related.select, answer as Record<string, unknown>);
   try {
     return (await relatedRequestsOf(
       resources as RelatedResource[],
       related.kinds,
       related.resolve,
+      related.select.version === "v1" ? { v1Namespace: parent.metadata.namespace } : {},
     )) satisfies RelatedRequest[];
   } catch (error) {
     throw new InvalidResponseError([(error as Error).message]);

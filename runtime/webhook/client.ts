@@ -1,9 +1,12 @@
-// Posts a hook request to a remote hook and reads its answer: one connection pool per hook,
-// a deadline, and bounded bodies both ways. A timeout, a non-2xx answer or a body that is not a
-// JSON object fails the sync as a throw would.
+// Posts a hook request to a remote hook and reads its answer: one connection pool per hook
+// (and per TLS settings, when they come from a provider and change), the CA bundle, client
+// certificate and Authorization header the hook is given, a deadline, and bounded bodies both
+// ways. A timeout, a non-2xx answer or a body that is not a JSON object (or, for a strict hook,
+// repeats a key) fails the sync as a throw would.
 import { Agent, fetch } from "undici";
 import type { RemoteHook } from "../controller.ts";
 import { HookError } from "../reconcile/failures.ts";
+import { repeatedKey, strictAnswers } from "./strict.ts";
 
 export { HookError } from "../reconcile/failures.ts";
 
@@ -22,8 +25,8 @@ export async function callRemote(
   if (text.length > maxHookBodyBytes) {
     throw new HookError(`${where}: the request is ${text.length} bytes, more than the limit of ${maxHookBodyBytes}`);
   }
-  hook.dispatcher ??= new Agent({ connect: hook.caBundle ? { ca: hook.caBundle } : {}, keepAliveTimeout: 30_000 });
-  const dispatcher = hook.dispatcher as Agent;
+  const settings = await settingsOf(hook, where);
+  const dispatcher = poolFor(hook, settings);
   let response;
   try {
     response = await fetch(hook.url, {
@@ -32,7 +35,7 @@ export async function callRemote(
         ...headers,
         "content-type": "application/json",
         accept: "application/json",
-        ...(hook.token ? { authorization: `Bearer ${hook.token}` } : {}),
+        ...(settings.authorization ? { authorization: settings.authorization } : {}),
       },
       body: text,
       dispatcher,
@@ -58,7 +61,60 @@ export async function callRemote(
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new HookError(`${where} answered JSON that is not an object`, true);
   }
+  const repeated = strictAnswers(hook) ? repeatedKey(answer) : undefined;
+  if (repeated !== undefined) {
+    throw new HookError(`${where} answered JSON with the key ${repeated} twice, which a strict hook may not`, true);
+  }
   return parsed as Record<string, unknown>;
+}
+
+/** What one call is made with: the hook's own settings, and over them what its connection provider says now. */
+interface CallSettings {
+  caBundle?: string | undefined;
+  clientCert?: string | undefined;
+  clientKey?: string | undefined;
+  authorization?: string | undefined;
+}
+
+async function settingsOf(hook: RemoteHook, where: string): Promise<CallSettings> {
+  const own: CallSettings = {
+    caBundle: hook.caBundle,
+    clientCert: hook.clientCert,
+    clientKey: hook.clientKey,
+    authorization: hook.authorization ?? (hook.token ? `Bearer ${hook.token}` : undefined),
+  };
+  if (!hook.connection) return own;
+  let provided: CallSettings;
+  try {
+    provided = await hook.connection();
+  } catch (error) {
+    throw new HookError(`${where}: ${(error as Error).message}`);
+  }
+  const settings = {
+    caBundle: provided.caBundle ?? own.caBundle,
+    clientCert: provided.clientCert ?? own.clientCert,
+    clientKey: provided.clientKey ?? own.clientKey,
+    authorization: provided.authorization ?? own.authorization,
+  };
+  if ((settings.clientCert === undefined) !== (settings.clientKey === undefined)) {
+    throw new HookError(`${where}: a client certificate needs its key, and a key its certificate`);
+  }
+  return settings;
+}
+
+/** The hook's connection pool for these TLS settings: the one it has, or a new one (the old one closes once idle). */
+function poolFor(hook: RemoteHook, settings: CallSettings): Agent {
+  const { caBundle: ca, clientCert: cert, clientKey: key } = settings;
+  const tls = JSON.stringify([ca ?? null, cert ?? null, key ?? null]);
+  const current = hook.dispatcher as { tls: string; agent: Agent } | undefined;
+  if (current?.tls === tls) return current.agent;
+  void current?.agent.close().catch(() => undefined);
+  const agent = new Agent({
+    connect: { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) },
+    keepAliveTimeout: 30_000,
+  });
+  hook.dispatcher = { tls, agent };
+  return agent;
 }
 
 /** The hook's own error message when its body is {"error": ...}, else the body, trimmed. */

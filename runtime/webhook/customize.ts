@@ -40,11 +40,16 @@ export function customizeResponse(
   };
 }
 
-/** The runtime's related requests from a customize hook's ResourceRules: kinds known by resource, or resolved. */
+/**
+ * The runtime's related requests from a customize hook's ResourceRules: kinds known by resource,
+ * or resolved. `v1Namespace` is a namespaced parent's namespace when the hook is of version v1,
+ * which may name no other namespace for a namespaced kind (as Metacontroller refuses).
+ */
 export async function relatedRequestsOf(
   resources: readonly RelatedResource[],
   kinds: ControllerDefinition["children"],
   resolve?: (apiVersion: string, resource: string) => Promise<ControllerDefinition["parent"]>,
+  options: { v1Namespace?: string | undefined } = {},
 ): Promise<RelatedRequest[]> {
   const requests: RelatedRequest[] = [];
   for (const [index, resource] of resources.entries()) {
@@ -60,6 +65,12 @@ export async function relatedRequestsOf(
     if (!kind) {
       throw new Error(
         `relatedResources[${index}] names ${resource.resource}.${resource.apiVersion}, which is not declared as related`,
+      );
+    }
+    const { v1Namespace } = options;
+    if (v1Namespace && kind.namespaced && resource.namespace && resource.namespace !== v1Namespace) {
+      throw new Error(
+        `relatedResources[${index}] asks for namespace ${resource.namespace}, but a version v1 customize hook of a parent in namespace ${v1Namespace} may only ask for that one (version v2 may ask for any)`,
       );
     }
     requests.push({

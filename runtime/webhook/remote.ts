@@ -15,7 +15,29 @@ export function remote(url: string, options: RemoteHookOptions = {}): RemoteHook
   if (!(timeoutSeconds > 0)) {
     throw new Error(`remote hook ${url}: timeoutSeconds must be positive, got ${timeoutSeconds}`);
   }
-  return { kind: "remote", url, timeoutSeconds, caBundle: options.caBundle, token: options.token };
+  if (options.token !== undefined && options.authorization !== undefined) {
+    throw new Error(`remote hook ${url}: give token or authorization, not both`);
+  }
+  if ((options.clientCert === undefined) !== (options.clientKey === undefined)) {
+    throw new Error(`remote hook ${url}: clientCert and clientKey go together`);
+  }
+  if (options.version !== undefined && options.version !== "v1" && options.version !== "v2") {
+    throw new Error(`remote hook ${url}: version must be v1 or v2, got ${options.version}`);
+  }
+  const { caBundle, token, authorization, clientCert, clientKey, connection, version, strict } = options;
+  return {
+    kind: "remote",
+    url,
+    timeoutSeconds,
+    caBundle,
+    token,
+    authorization,
+    clientCert,
+    clientKey,
+    connection,
+    version,
+    strict,
+  };
 }
 
 /**

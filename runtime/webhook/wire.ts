@@ -1,12 +1,14 @@
 // Metacontroller's webhook JSON, both ways: the bodies the runtime posts to a controller's
 // remote hooks (a CompositeController's parent and children, or a DecoratorController's object
-// and attachments), how their answers map back to the runtime's, and how the hook server reads
-// a request into the function's input. Pure.
-import type { ControllerDefinition, RemoteHook, SyncRequest } from "../controller.ts";
+// and attachments, keyed as the hook's version says), how their answers map back to the
+// runtime's, and how the hook server reads a request, of any version, into the function's
+// input. Pure.
+import type { ControllerDefinition, ObjectsByKind, RemoteHook, SyncRequest } from "../controller.ts";
 import { kindKey } from "../kube/kinds.ts";
-import type { KubeObject } from "../kube/objects.ts";
-import { InvalidParentError } from "../reconcile/failures.ts";
+import { type KubeObject, objectKey } from "../kube/objects.ts";
+import { InvalidParentError, InvalidResponseError } from "../reconcile/failures.ts";
 import { parentProblems } from "../schema/check.ts";
+import { strictAnswers, unknownFields } from "./strict.ts";
 
 /** The hooks of Metacontroller's webhook API; `customize` is the runtime's related(). */
 export const webhookNames = ["sync", "finalize", "customize"] as const;
@@ -16,21 +18,78 @@ export type WebhookName = (typeof webhookNames)[number];
 /** What Metacontroller sends as `controller`: here, the controller's name. */
 const controllerObject = (definition: ControllerDefinition<any>) => ({ metadata: { name: definition.name } });
 
-/** The body of a sync or finalize call, in the protocol the hook speaks. */
+/**
+ * The key of an object in a request to a hook of this version (see RemoteHookOptions.version);
+ * undefined when a v1 request leaves it out (a namespaced parent sees only its own namespace).
+ */
+export function wireKey(
+  version: RemoteHook["version"],
+  parent: KubeObject,
+  object: KubeObject,
+): string | undefined {
+  const { name, namespace } = object.metadata;
+  if (version === "v1" && parent.metadata.namespace) {
+    return namespace === parent.metadata.namespace ? name : undefined;
+  }
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+/** Objects by "Kind.apiVersion" and key, keyed again for the hook's version; every group stays, empty or not. */
+export function keyedFor(version: RemoteHook["version"], parent: KubeObject, groups: ObjectsByKind): ObjectsByKind {
+  if (version === undefined) return groups;
+  return Object.fromEntries(
+    Object.entries(groups).map(([group, objects]) => [
+      group,
+      Object.fromEntries(
+        Object.values(objects).flatMap((object) => {
+          const key = wireKey(version, parent, object);
+          return key === undefined ? [] : [[key, object]];
+        }),
+      ),
+    ]),
+  );
+}
+
+/** The body of a sync or finalize call, in the protocol and version the hook speaks. */
 export function syncBody(
   definition: ControllerDefinition<any>,
   hook: RemoteHook,
   request: SyncRequest,
 ): Record<string, unknown> {
+  const children = keyedFor(hook.version, request.parent, request.children);
+  const related = keyedFor(hook.version, request.parent, request.related);
   if (hook.protocol === "decorator") {
-    const { parent, children, related, finalizing } = request;
+    const { parent, finalizing } = request;
     return { controller: controllerObject(definition), object: parent, attachments: children, related, finalizing };
   }
-  return { controller: controllerObject(definition), ...request };
+  return { controller: controllerObject(definition), ...request, children, related };
+}
+
+/** The fields of an answer the runtime reads, by what answered (Metacontroller's, and the runtime's actions). */
+const answerFields = {
+  composite: ["children", "status", "resyncAfterSeconds", "finalized", "labels", "annotations", "actions"],
+  decorator: ["attachments", "status", "resyncAfterSeconds", "finalized", "labels", "annotations", "actions"],
+  customize: ["relatedResources"],
+} as const;
+
+/** Refuses, for a strict hook, an answer with a field the runtime does not read. */
+function checkFields(hook: RemoteHook, answer: Record<string, unknown>, known: readonly string[]): void {
+  if (!strictAnswers(hook)) return;
+  const unknown = unknownFields(answer, known);
+  if (unknown.length) {
+    throw new InvalidResponseError(
+      unknown.map((field) =>
+        `unknown field "${
+          brief(field)
+        }" in a strict answer (hook version v2, or responseUnMarshallMode strict); known: ${known.join(", ")}`
+      ),
+    );
+  }
 }
 
 /** A sync or finalize answer in the runtime's terms: a decorator's attachments are its children. */
 export function syncAnswer(hook: RemoteHook, answer: Record<string, unknown>): Record<string, unknown> {
+  checkFields(hook, answer, answerFields[hook.protocol ?? "composite"]);
   if (hook.protocol !== "decorator") return answer;
   const { attachments, ...rest } = answer;
   return attachments === undefined ? rest : { ...rest, children: attachments };
@@ -41,6 +100,16 @@ export const customizeBody = (definition: ControllerDefinition<any>, parent: Kub
   controller: controllerObject(definition),
   parent,
 });
+
+/** A customize answer's relatedResources (not yet checked one by one); empty when it has none. */
+export function customizeAnswer(hook: RemoteHook, answer: Record<string, unknown>): unknown[] {
+  checkFields(hook, answer, answerFields.customize);
+  const resources = answer.relatedResources ?? [];
+  if (!Array.isArray(resources)) {
+    throw new InvalidResponseError(["the customize hook's relatedResources must be an array"]);
+  }
+  return resources;
+}
 
 /** A request the hook server cannot serve; answered 400 with the message. */
 export class BadRequest extends Error {}
@@ -94,18 +163,34 @@ export function requestOfBody(
   // A finalizing parent is let go even when its spec no longer fits (as the runtime does).
   const problems = hook === "finalize" ? [] : parentProblems(definition.parent, parent);
   if (problems.length) throw new BadRequest(new InvalidParentError(problems).message);
+  // Keyed again from each object's metadata, as the runtime keys them in process (children by
+  // name, related by "namespace/name"): a body keyed as Metacontroller's v1 or v2 reads the same.
   const groups = (field: "children" | "related") => {
     const value = body[field] ?? {};
     if (!isObject(value)) throw new BadRequest(`${field} must be an object of objects by "Kind.apiVersion"`);
+    const keyed: Array<[string, Record<string, KubeObject>]> = [];
     for (const [group, byName] of Object.entries(value)) {
       if (!isObject(byName)) throw new BadRequest(`${field}["${brief(group)}"] must be an object of objects by name`);
       for (const [name, object] of Object.entries(byName)) {
         if (!hasName(object)) {
           throw new BadRequest(`${field}["${brief(group)}"]["${brief(name)}"] must be an object with metadata.name`);
         }
+        const namespace = (object as KubeObject).metadata.namespace;
+        if (field === "related" && namespace != null && typeof namespace !== "string") {
+          throw new BadRequest(`${field}["${brief(group)}"]["${brief(name)}"].metadata.namespace must be a string`);
+        }
       }
+      keyed.push([
+        group,
+        Object.fromEntries(
+          Object.values(byName as Record<string, KubeObject>).map((object) => [
+            field === "children" ? object.metadata.name : objectKey(object),
+            object,
+          ]),
+        ),
+      ]);
     }
-    return value as SyncRequest["children"];
+    return Object.fromEntries(keyed) as ObjectsByKind;
   };
   const finalizing = body.finalizing ?? hook === "finalize";
   if (typeof finalizing !== "boolean") throw new BadRequest("finalizing must be true or false");

@@ -260,18 +260,7 @@ test("a hook that answers 500 or too late is told by a Warning Event, not in the
   );
 });
 
-test("an update strategy not supported yet, or a resource the cluster lacks, is reported on the CompositeController", async () => {
-  await apply(composite({ name: "rolling", method: "RollingRecreate" }));
-  const rolling = await eventually(
-    "Ready=False",
-    async () => ((await readyOf("compositecontroller", "rolling"))?.status === "False"
-      ? readyOf("compositecontroller", "rolling")
-      : undefined),
-  );
-  assert.is(
-    rolling.message,
-    "spec.childResources[0].updateStrategy.method RollingRecreate is not supported yet; use OnDelete, Recreate or InPlace",
-  );
+test("a resource the cluster lacks is reported on the CompositeController", async () => {
   await apply(composite({ name: "rolling" }).replace("resource: greetings", "resource: nothings"));
   await eventually(
     "the missing resource named",
@@ -333,7 +322,7 @@ kind: CompositeController
 metadata: {name: farewell}
 spec:
   parentResource: {apiVersion: example.test/v1, resource: farewells}
-  childResources: [{apiVersion: v1, resource: configmaps}]
+  childResources: [{apiVersion: v1, resource: configmaps, updateStrategy: {method: InPlace}}]
   hooks:
     sync: {webhook: {url: "${hookUrl}/related/sync"}}
     customize: {webhook: {url: "${hookUrl}/related/customize"}}

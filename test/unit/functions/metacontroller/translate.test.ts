@@ -40,17 +40,27 @@ const baseSpec = {
   generateSelector: true,
 };
 
-const durations: Array<[string, number]> = [["10s", 10], ["1m30s", 90], ["500ms", 0.5], ["1h", 3600]];
+const durations: Array<[string, number]> = [
+  ["10s", 10],
+  ["1m30s", 90],
+  ["500ms", 0.5],
+  ["1h", 3600],
+  ["1.5m", 90],
+  ["250000us", 0.25],
+  ["0", 0],
+  ["-2s", -2],
+];
 for (const [text, seconds] of durations) {
   test(`durationSeconds("${text}") is ${seconds}`, () => assert.is(durationSeconds(text, "t"), seconds));
 }
 
-test("a duration that is not one, or zero, is refused naming the field", () => {
+test("a duration that is not one is refused naming the field; one not positive means the default, as upstream", () => {
   assert.throws(
     () => durationSeconds("soon", "spec.hooks.sync.webhook.timeout"),
     /spec.hooks.sync.webhook.timeout "soon" is not a duration/,
   );
-  assert.throws(() => durationSeconds("0s", "t"), /longer than zero/);
+  assert.throws(() => durationSeconds("10", "t"), /not a duration/);
+  assert.is(webhookHook({ webhook: { url: "http://h/s", timeout: "0s" } }, "f")!.timeoutSeconds, 10);
 });
 
 test("a webhook by service and path is reached by cluster DNS, port 80 and http unless given", () => {
@@ -119,10 +129,18 @@ test("a customize hook becomes a remote related hook whose kinds are resolved as
 });
 
 const refusals: Array<[string, CompositeController["spec"], RegExp]> = [
-  ["a rolling update method", {
-    ...baseSpec,
-    childResources: [{ apiVersion: "v1", resource: "configmaps", updateStrategy: { method: "RollingInPlace" } }],
-  }, /spec.childResources\[0\].updateStrategy.method RollingInPlace is not supported yet/],
+  [
+    "an update method Metacontroller does not have",
+    {
+      ...baseSpec,
+      childResources: [{
+        apiVersion: "v1",
+        resource: "configmaps",
+        updateStrategy: { method: "Rolling" as "RollingInPlace" },
+      }],
+    },
+    /spec.childResources\[0\].updateStrategy.method Rolling is not one of InPlace, Recreate, OnDelete, RollingInPlace, RollingRecreate/,
+  ],
   [
     "a resource not resolved",
     { ...baseSpec, childResources: [{ apiVersion: "v1", resource: "secrets" }] },
@@ -143,6 +161,38 @@ for (const [name, spec, message] of refusals) {
     );
   });
 }
+
+test("update strategies: OnDelete when none is given, as upstream; rolling methods carry their status checks", () => {
+  const checks = { conditions: [{ type: "Ready", status: "True" }] };
+  const definition = compositeDefinition(
+    composite({
+      ...baseSpec,
+      childResources: [
+        { apiVersion: "v1", resource: "configmaps" },
+        { apiVersion: "v1", resource: "secrets", updateStrategy: { method: "RollingRecreate", statusChecks: checks } },
+      ],
+    }),
+    new Map([...kinds, [ruleKey({ apiVersion: "v1", resource: "secrets" }), builtinKinds.Secret]]),
+  );
+  assert.equal(definition.updateStrategy, {
+    "ConfigMap.v1": "OnDelete",
+    "Secret.v1": { method: "RollingRecreate", statusChecks: checks },
+  });
+  assert.throws(
+    () =>
+      decoratorDefinitions({
+        apiVersion: "metacontroller.k8s.io/v1alpha1",
+        kind: "DecoratorController",
+        metadata: { name: "d" },
+        spec: {
+          resources: [{ apiVersion: "apps/v1", resource: "deployments" }],
+          attachments: [{ apiVersion: "v1", resource: "configmaps", updateStrategy: { method: "RollingInPlace" } }],
+          hooks: { sync: { webhook: { url: "http://hooks/decorate" } } },
+        },
+      }, kinds),
+    /spec.attachments\[0\].updateStrategy.method RollingInPlace is not one of InPlace, Recreate, OnDelete$/,
+  );
+});
 
 test("a DecoratorController becomes one controller per resource, filtered by its selectors, speaking the decorator's JSON", () => {
   const decorator: DecoratorController = {

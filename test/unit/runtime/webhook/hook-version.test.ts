@@ -1,0 +1,268 @@
+// Metacontroller's hook versions on the wire: how a request to a remote hook keys its children
+// (a decorator's attachments) and related objects in v1, in v2 and in the runtime's own form,
+// for namespaced and cluster-scoped parents, composite and decorator; a v1 customize hook kept
+// to its parent's namespace; and answers, whose shape no version changes, read strictly (no
+// unknown field, no repeated key) for v2 or when asked.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { controller, type ObjectsByKind, type RemoteHook, type SyncRequest } from "../../../../runtime/controller.ts";
+import { builtinKinds, kind } from "../../../../runtime/kube/kinds.ts";
+import { type KubeObject, objectKey } from "../../../../runtime/kube/objects.ts";
+import { callRelated, callSync } from "../../../../runtime/reconcile/call.ts";
+import { failureReasonOf } from "../../../../runtime/reconcile/failures.ts";
+import { relatedRequestsOf } from "../../../../runtime/webhook/customize.ts";
+import { remote } from "../../../../runtime/webhook/remote.ts";
+import { keyedFor, requestOfBody, syncAnswer, syncBody } from "../../../../runtime/webhook/wire.ts";
+
+const object = (apiVersion: string, kindName: string, name: string, namespace?: string): KubeObject => ({
+  apiVersion,
+  kind: kindName,
+  metadata: { name, ...(namespace ? { namespace } : {}), uid: `${namespace ?? ""}-${name}` },
+});
+const configMap = (name: string, namespace: string) => object("v1", "ConfigMap", name, namespace);
+const namespaceObject = (name: string) => object("v1", "Namespace", name);
+const clusterRole = (name: string) => object("rbac.authorization.k8s.io/v1", "ClusterRole", name);
+
+// A namespaced parent in "a": its children are in "a"; the related objects it asked for are in
+// "a", in "b", and cluster-scoped. The in-process request keys them as the runtime does.
+const inA = { cm: configMap("cm-1", "a"), local: configMap("local", "a"), shared: configMap("shared", "b") };
+const namespacedParent = object("example.test/v1", "Widget", "w", "a");
+const namespacedRequest: SyncRequest = {
+  parent: namespacedParent,
+  children: { "ConfigMap.v1": { "cm-1": inA.cm } },
+  related: {
+    "ConfigMap.v1": { "a/local": inA.local, "b/shared": inA.shared },
+    "Namespace.v1": { a: namespaceObject("a") },
+  },
+  finalizing: false,
+};
+// A cluster-scoped parent: children in two namespaces and one cluster-scoped; related likewise.
+const spread = { x: configMap("x", "a"), y: configMap("y", "b"), z: configMap("z", "c") };
+const clusterParent = object("example.test/v1", "Fleet", "f");
+const clusterRequest: SyncRequest = {
+  parent: clusterParent,
+  children: {
+    "ConfigMap.v1": { x: spread.x, y: spread.y },
+    "ClusterRole.rbac.authorization.k8s.io/v1": { r: clusterRole("r") },
+  },
+  related: { "ConfigMap.v1": { "c/z": spread.z }, "Namespace.v1": { a: namespaceObject("a") } },
+  finalizing: false,
+};
+
+type Keys = Record<string, string[]>;
+const keysOf = (groups: unknown): Keys =>
+  Object.fromEntries(Object.entries(groups as ObjectsByKind).map(([group, byKey]) => [group, Object.keys(byKey)]));
+
+const versions: Array<[
+  string,
+  RemoteHook["version"],
+  SyncRequest,
+  { children: Keys; related: Keys },
+]> = [
+  ["namespaced parent, v1: names, and only its own namespace", "v1", namespacedRequest, {
+    children: { "ConfigMap.v1": ["cm-1"] },
+    related: { "ConfigMap.v1": ["local"], "Namespace.v1": [] },
+  }],
+  ["namespaced parent, v2: namespace/name, every namespace, cluster-scoped by name", "v2", namespacedRequest, {
+    children: { "ConfigMap.v1": ["a/cm-1"] },
+    related: { "ConfigMap.v1": ["a/local", "b/shared"], "Namespace.v1": ["a"] },
+  }],
+  ["namespaced parent, the runtime's own keys", undefined, namespacedRequest, {
+    children: { "ConfigMap.v1": ["cm-1"] },
+    related: { "ConfigMap.v1": ["a/local", "b/shared"], "Namespace.v1": ["a"] },
+  }],
+  ["cluster-scoped parent, v1: namespace/name for namespaced objects, name for cluster-scoped", "v1", clusterRequest, {
+    children: { "ConfigMap.v1": ["a/x", "b/y"], "ClusterRole.rbac.authorization.k8s.io/v1": ["r"] },
+    related: { "ConfigMap.v1": ["c/z"], "Namespace.v1": ["a"] },
+  }],
+  ["cluster-scoped parent, v2: the same keys as v1", "v2", clusterRequest, {
+    children: { "ConfigMap.v1": ["a/x", "b/y"], "ClusterRole.rbac.authorization.k8s.io/v1": ["r"] },
+    related: { "ConfigMap.v1": ["c/z"], "Namespace.v1": ["a"] },
+  }],
+  ["cluster-scoped parent, the runtime's own keys: children by name", undefined, clusterRequest, {
+    children: { "ConfigMap.v1": ["x", "y"], "ClusterRole.rbac.authorization.k8s.io/v1": ["r"] },
+    related: { "ConfigMap.v1": ["c/z"], "Namespace.v1": ["a"] },
+  }],
+];
+
+const Widget = kind("example.test/v1", "Widget", "widgets");
+const definition = controller({
+  name: "widgets",
+  parent: Widget,
+  children: [builtinKinds.ConfigMap],
+  sync: () => ({}),
+});
+
+for (const [name, version, request, expected] of versions) {
+  test(`composite request, ${name}`, () => {
+    const body = syncBody(definition, remote("http://hooks/sync", version ? { version } : {}), request);
+    assert.equal(keysOf(body.children), expected.children);
+    assert.equal(keysOf(body.related), expected.related);
+    assert.is(body.parent, request.parent);
+    assert.equal(body.controller, { metadata: { name: "widgets" } });
+    // Each key names its own object.
+    for (const group of Object.values(body.children as ObjectsByKind)) {
+      for (const [key, child] of Object.entries(group)) assert.ok(key.endsWith(child.metadata.name));
+    }
+  });
+  test(`decorator request, ${name}`, () => {
+    const hook = { ...remote("http://hooks/sync", version ? { version } : {}), protocol: "decorator" as const };
+    const body = syncBody(definition, hook, { ...request, finalizing: true });
+    assert.equal(Object.keys(body).sort(), ["attachments", "controller", "finalizing", "object", "related"]);
+    assert.is(body.object, request.parent);
+    assert.is(body.finalizing, true);
+    assert.equal(keysOf(body.attachments), expected.children);
+    assert.equal(keysOf(body.related), expected.related);
+  });
+}
+
+test("the hook server reads a body of any version back into the runtime's own keys", () => {
+  for (const request of [namespacedRequest, clusterRequest]) {
+    const parentKind = request === namespacedRequest ? Widget : kind("example.test/v1", "Fleet", "fleets", false);
+    const served = controller({
+      name: "served",
+      parent: parentKind,
+      children: [builtinKinds.ConfigMap],
+      sync: () => ({}),
+    });
+    for (const version of ["v1", "v2", undefined] as const) {
+      const body = syncBody(served, remote("http://hooks/sync", version ? { version } : {}), request);
+      const read = requestOfBody(JSON.parse(JSON.stringify(body)), served, "sync");
+      const expected = keyedFor(version, request.parent, request.related);
+      assert.equal(keysOf(read.children), keysOf(request.children), `${version} children`);
+      // What a v1 body left out stays out; the rest is keyed "namespace/name".
+      assert.equal(
+        keysOf(read.related),
+        Object.fromEntries(
+          Object.entries(expected).map(([group, byKey]) => [group, Object.values(byKey).map(objectKey)]),
+        ),
+        `${version} related`,
+      );
+    }
+  }
+});
+
+test("the in-process request is left as it was", () => {
+  const before = structuredClone(namespacedRequest);
+  syncBody(definition, remote("http://hooks/sync", { version: "v2" }), namespacedRequest);
+  assert.equal(namespacedRequest, before);
+});
+
+// Answers: the same fields in v1 and v2; what differs is whether unknown fields are refused.
+const answers: Array<[string, Parameters<typeof remote>[1], "composite" | "decorator", object, RegExp | undefined]> = [
+  ["v1 reads loosely: an unknown field is ignored", { version: "v1" }, "composite", { statu: {} }, undefined],
+  ["v2 refuses an unknown field", { version: "v2" }, "composite", { statu: {} }, /unknown field "statu"/],
+  ["v2 takes every field the runtime reads", { version: "v2" }, "composite", {
+    children: [],
+    status: {},
+    resyncAfterSeconds: 1,
+    finalized: true,
+    labels: {},
+    annotations: {},
+    actions: [],
+  }, undefined],
+  ["v2 refuses a composite field from a decorator", { version: "v2" }, "decorator", { children: [] }, /"children"/],
+  ["v2 takes a decorator's attachments", { version: "v2" }, "decorator", { attachments: [] }, undefined],
+  ["strict: false loosens v2", { version: "v2", strict: false }, "composite", { extra: 1 }, undefined],
+  ["strict: true tightens v1", { version: "v1", strict: true }, "composite", { extra: 1 }, /unknown field "extra"/],
+];
+for (const [name, options, protocol, answer, refusal] of answers) {
+  test(`answer: ${name}`, () => {
+    const hook = { ...remote("http://hooks/sync", options), protocol };
+    if (!refusal) {
+      assert.not.throws(() => syncAnswer(hook, answer as Record<string, unknown>));
+      return;
+    }
+    const error = (() => {
+      try {
+        syncAnswer(hook, answer as Record<string, unknown>);
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    assert.is(failureReasonOf(error), "InvalidResponse");
+    assert.match(error!.message, refusal);
+  });
+}
+
+test("a v1 customize hook of a namespaced parent may ask only for its namespace; v2 for any", async () => {
+  const rule = [{ apiVersion: "v1", resource: "configmaps", namespace: "b", names: ["shared"] }];
+  const v1 = await relatedRequestsOf(rule, [builtinKinds.ConfigMap], undefined, { v1Namespace: "a" }).catch((e) => e);
+  assert.match(
+    (v1 as Error).message,
+    /asks for namespace b, but a version v1 customize hook of a parent in namespace a/,
+  );
+  assert.equal(await relatedRequestsOf(rule, [builtinKinds.ConfigMap]), [
+    { apiVersion: "v1", kind: "ConfigMap", namespace: "b", names: ["shared"] },
+  ]);
+  const cluster = [{ apiVersion: "v1", resource: "namespaces", names: ["a"] }];
+  assert.equal(await relatedRequestsOf(cluster, [builtinKinds.Namespace], undefined, { v1Namespace: "a" }), [
+    { apiVersion: "v1", kind: "Namespace", names: ["a"] },
+  ], "a cluster-scoped kind has no namespace to differ");
+});
+
+// Over HTTP: the version reaches the body through call.ts, and strict answers are read whole.
+let answer: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end("{}");
+let body: Record<string, unknown> = {};
+const server = createServer((req, res) => {
+  let text = "";
+  req.on("data", (chunk) => (text += chunk));
+  req.on("end", () => {
+    body = JSON.parse(text);
+    answer(req, res);
+  });
+});
+let url = "";
+test.before(async () => {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+test.after(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+const served = (version: "v1" | "v2", strict?: boolean) =>
+  controller({
+    name: "widgets",
+    parent: Widget,
+    children: [builtinKinds.ConfigMap],
+    related: { kinds: [builtinKinds.ConfigMap], select: remote(`${url}/customize`, { version }) },
+    sync: remote(`${url}/sync`, { version, ...(strict === undefined ? {} : { strict }) }),
+  });
+
+test("a v2 hook is sent v2 keys by callSync", async () => {
+  answer = (_req, res) => res.end(JSON.stringify({ status: { seen: true } }));
+  assert.equal(await callSync(served("v2"), false, namespacedRequest), { status: { seen: true } });
+  assert.equal(keysOf(body.children), { "ConfigMap.v1": ["a/cm-1"] });
+  assert.equal(keysOf(body.related), { "ConfigMap.v1": ["a/local", "b/shared"], "Namespace.v1": ["a"] });
+});
+
+test("a strict hook's answer with a key twice in one object is refused, naming where", async () => {
+  answer = (_req, res) => res.end('{"status": {"phase": "a", "nested": {"phase": 1}, "phase": "b"}}');
+  const error = await callSync(served("v2"), false, namespacedRequest).catch((e: Error) => e);
+  assert.is(failureReasonOf(error), "InvalidResponse");
+  assert.match((error as Error).message, /the key status.phase twice/);
+  assert.equal(
+    await callSync(served("v1"), false, namespacedRequest),
+    { status: { phase: "b", nested: { phase: 1 } } },
+    "a loose hook takes the last, as JSON.parse does",
+  );
+});
+
+test("a v1 customize hook asking for another namespace fails; a v2 one's unknown field too", async () => {
+  answer = (_req, res) =>
+    res.end(JSON.stringify({ relatedResources: [{ apiVersion: "v1", resource: "configmaps", namespace: "b" }] }));
+  const v1 = await callRelated(served("v1"), namespacedParent).catch((e: Error) => e);
+  assert.is(failureReasonOf(v1), "InvalidResponse");
+  assert.match((v1 as Error).message, /version v1 customize hook/);
+  assert.equal(await callRelated(served("v2"), namespacedParent), [
+    { apiVersion: "v1", kind: "ConfigMap", namespace: "b", matchLabels: {} },
+  ]);
+  answer = (_req, res) => res.end(JSON.stringify({ relatedResource: [] }));
+  const typo = await callRelated(served("v2"), namespacedParent).catch((e: Error) => e);
+  assert.match((typo as Error).message, /unknown field "relatedResource"/);
+});
+
+test.run();
