@@ -63,7 +63,12 @@ function patternOf(source: string): RegExp | undefined {
 export function schemaProblems(schema: Record<string, unknown>, value: unknown, path: string): string[] {
   if (value === null && schema.nullable === true) return [];
   if (schema["x-kubernetes-int-or-string"] === true) {
-    return Number.isInteger(value) || typeof value === "string" ? [] : [`${path}: must be integer or string`];
+    if (!Number.isInteger(value) && typeof value !== "string") return [`${path}: must be integer or string`];
+    // A pattern holds for the string form only, as the API server applies it (a quantity's "1Gi").
+    const pattern = typeof value === "string" && typeof schema.pattern === "string"
+      ? patternOf(schema.pattern)
+      : undefined;
+    return pattern && !pattern.test(value as string) ? [`${path}: must match ${schema.pattern}`] : [];
   }
   const type = schema.type as string | undefined;
   if (type === undefined) return [];

@@ -189,6 +189,30 @@ test("the check covers every keyword the structural schema holds", () => {
   ]);
 });
 
+test("an int-or-string's pattern holds for its string form, as the API server applies it", () => {
+  const Sized = customKind({
+    group: "a.b",
+    version: "v1",
+    kind: "Sized",
+    spec: Type.Object({
+      memory: Type.Union([Type.Integer(), Type.String()], {
+        "x-kubernetes-int-or-string": true,
+        pattern: "^[0-9]+(Mi|Gi)?$",
+      }),
+    }),
+  });
+  const sized = (memory: unknown) => ({
+    apiVersion: Sized.apiVersion,
+    kind: "Sized",
+    metadata: { name: "s" },
+    spec: { memory },
+  });
+  assert.equal(parentProblems(Sized, sized("lots")), ["spec.memory: must match ^[0-9]+(Mi|Gi)?$"]);
+  assert.equal(parentProblems(Sized, sized("512Mi")), []);
+  assert.equal(parentProblems(Sized, sized(512)), [], "an integer is not matched against the pattern");
+  assert.equal(parentProblems(Sized, sized(1.5)), ["spec.memory: must be integer or string"]);
+});
+
 test("a pattern JavaScript cannot compile is left to the API server, not a failure of every sync", () => {
   const Odd = customKind({
     group: "a.b",
