@@ -15,12 +15,13 @@ const crdNames = manifest()
 
 /**
  * Starts a replica; `waitFor` is "leader" (it must take the Lease) or "ready" (caches synced; a follower).
- * `options.args` are more flags (e.g. --api-auth=kubernetes); `options.runtime` runs it on Deno.
+ * `options.args` are more flags (e.g. --api-auth=kubernetes); `options.runtime` runs it on Deno;
+ * `options.nodeArgs` are Node's own flags.
  */
 export async function startAtomixController(
   identity: string,
   waitFor: "leader" | "ready" = "leader",
-  options: { args?: string[]; runtime?: "node" | "deno" } = {},
+  options: { args?: string[]; runtime?: "node" | "deno"; nodeArgs?: string[] } = {},
 ): Promise<{ controller: SampleProcess; serviceAccountKubeconfig: string }> {
   const admin = process.env.KUBECONFIG_FOR_TESTS!;
   const created = await kubectl(admin, ["create", "-f", join(root, "deploy", "atomix-controller.yaml")]);
@@ -40,6 +41,7 @@ export async function startAtomixController(
       ...(options.args ?? []),
     ],
     ...(options.runtime ? { runtime: options.runtime } : {}),
+    ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
   });
   if (hooks) {
     const stop = controller.stop.bind(controller);
