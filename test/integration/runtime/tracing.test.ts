@@ -99,6 +99,9 @@ test.before(async () => {
       SAMPLE_HOOKS_URL: hooks.url,
     },
   });
+  // Parents that exist when a leader starts are queued by the start, not by a watch event:
+  // create them only once it leads, so the first sync is the one the event queued.
+  await eventually("the program to lead", async () => (await program.readyz()).leader);
 });
 
 test.after(async () => {
