@@ -108,6 +108,8 @@ export class ActionRunner implements ActionPort {
   /** This runner's leadership term, in the journal's records of the commands it starts. */
   readonly #term = Math.random().toString(36).slice(2, 10);
   #inFlight = 0;
+  /** Each parent's last journal write, queued behind the one before it. */
+  readonly #recording = new Map<string, Promise<void>>();
 
   constructor(options: ActionRunnerOptions) {
     this.#options = options;
@@ -160,10 +162,26 @@ export class ActionRunner implements ActionPort {
     }
   }
 
-  /** Writes the parent's journal: every entry that has started, as it is now. */
-  async #record(key: string): Promise<void> {
+  /**
+   * Writes the parent's journal: every entry that has started, as it is when the write goes out.
+   * A parent's writes go one at a time, so an older record never lands after a newer one (two
+   * commands starting together would otherwise race, and the loser's start could be lost).
+   */
+  #record(key: string): Promise<void> {
+    const asked = this.#parents.get(key);
+    const previous = this.#recording.get(key) ?? Promise.resolve();
+    // The parent's state as it is by then (or as it was, when the parent has no entries left).
+    const next = previous.catch(() => undefined).then(() => this.#writeJournal(key, this.#parents.get(key) ?? asked));
+    this.#recording.set(key, next);
+    const settle = () => {
+      if (this.#recording.get(key) === next) this.#recording.delete(key);
+    };
+    next.then(settle, settle);
+    return next;
+  }
+
+  async #writeJournal(key: string, state: ParentState | undefined): Promise<void> {
     const journal = this.#options.journal;
-    const state = this.#parents.get(key);
     if (!journal || !state) return;
     const records: Record<string, JournalRecord> = {};
     for (const [id, entry] of state.entries) {

@@ -325,4 +325,33 @@ test("the journal: a command a previous leader started and never recorded ending
   assert.is(second.calls.length, 0);
 });
 
+test("the journal: writes for one parent go one at a time, so two starts together are both recorded", async () => {
+  // Each write lands when it resolves, and the first one is slow: were the two starts written
+  // at once, the first (knowing only one command) would land last and lose the other's start.
+  let records: Record<string, JournalRecord> = {};
+  let writing = 0;
+  let overlapped = false;
+  const journal: ActionJournal = {
+    read: () => structuredClone(records),
+    write: async (_key, _parent, next) => {
+      overlapped ||= writing > 0;
+      writing++;
+      await new Promise((resolve) => setTimeout(resolve, Object.keys(next).length === 1 ? 30 : 1));
+      records = structuredClone(next);
+      writing--;
+    },
+  };
+  const other: Action = { ...ok, id: "status/rss-example-1", pod: "rss-example-1" };
+  const { runner, calls } = journaledRunner(journal, () => new Promise(() => undefined));
+  runner.submit("ns/p", parent, [ok, other]);
+  for (let waited = 0; calls.length < 2 && waited < 5_000; waited += 5) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.is(calls.length, 2, "both commands ran");
+  assert.not.ok(overlapped, "no two writes at once");
+  assert.equal(Object.keys(records).sort(), [ok.id, other.id].sort(), "both starts recorded");
+  assert.equal(Object.values(records).map((record) => record.phase), ["Running", "Running"]);
+  runner.stop();
+});
+
 test.run();
