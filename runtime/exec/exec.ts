@@ -1,12 +1,13 @@
 // Runs one command in a pod's container through the pods/exec subresource: a WebSocket to
 // the API server speaking channel.k8s.io (v5, else v4), with the kubeconfig's credentials
-// and TLS (the same undici dispatcher the REST client uses, so it runs on Node and Deno),
+// and TLS (undici's WebSocket over an undici Agent with that TLS, so it runs on Node and Deno;
+// loaded on the first exec, so a program that runs no commands never pays its ~28 MiB),
 // a deadline, and output kept within a byte budget. It never throws: every way a run can
 // end is in the outcome.
-import { type HttpMethod, RequestContext } from "@kubernetes/client-node/dist/gen/http/http.js";
-import { WebSocket } from "undici";
+import type { Agent, WebSocket } from "undici";
 import type { ActionResult } from "../controller.ts";
 import type { KubeClient } from "../kube/client.ts";
+import { credentials } from "../kube/transport.ts";
 import {
   channels,
   clip,
@@ -36,15 +37,20 @@ export type Exec = (request: ExecRequest) => Promise<ExecOutcome>;
 
 /** An Exec bound to a client's kubeconfig. */
 export function podExec(client: KubeClient): Exec {
-  let dispatcher: unknown;
+  let loaded: Promise<typeof import("undici")> | undefined;
+  let pool: { tls: string; agent: Agent } | undefined;
   return async (request) => {
+    const undici = await (loaded ??= import("undici"));
     const server = await client.server();
     const path = execPath(request);
-    const context = new RequestContext(server + path, "GET" as HttpMethod);
-    await (await client.kubeConfig()).applySecurityAuthentication(context);
-    dispatcher ??= context.getDispatcher();
+    const { headers, tls } = await credentials(await client.kubeConfig());
+    const key = JSON.stringify([tls.ca, tls.cert, tls.key, tls.rejectUnauthorized, tls.servername].map(String));
+    if (pool?.tls !== key) {
+      void pool?.agent.close().catch(() => undefined);
+      pool = { tls: key, agent: new undici.Agent({ connect: tls }) };
+    }
     const url = (server + path).replace(/^http/, "ws");
-    const outcome = await run(url, { ...context.getHeaders() }, dispatcher, request);
+    const outcome = await run(undici.WebSocket, url, headers, pool.agent, request);
     if (outcome.error === handshakeFailed) outcome.error = await diagnose(client, path);
     return outcome;
   };
@@ -53,6 +59,7 @@ export function podExec(client: KubeClient): Exec {
 const handshakeFailed = "the API server refused the exec connection";
 
 function run(
+  WebSocketClass: typeof WebSocket,
   url: string,
   headers: Record<string, string>,
   dispatcher: unknown,
@@ -66,14 +73,18 @@ function run(
     let opened = false;
     let settled = false;
     let timedOut = false;
-    const socket = new WebSocket(url, { protocols: [...execSubprotocols], headers, dispatcher: dispatcher as never });
+    const socket = new WebSocketClass(url, {
+      protocols: [...execSubprotocols],
+      headers,
+      dispatcher: dispatcher as never,
+    });
     socket.binaryType = "arraybuffer";
     const finish = (extra: Partial<ExecOutcome>) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       request.signal?.removeEventListener("abort", abort);
-      if (socket.readyState === WebSocket.CONNECTING || socket.readyState === WebSocket.OPEN) socket.close();
+      if (socket.readyState === WebSocketClass.CONNECTING || socket.readyState === WebSocketClass.OPEN) socket.close();
       resolve({
         stdout: stdout.text(),
         stderr: stderr.text(),

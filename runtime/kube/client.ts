@@ -1,14 +1,13 @@
 // A small Kubernetes REST client: typed by Kind, JSON in and out, server-side apply, and
 // watches as async iterables. Credentials and TLS come from @kubernetes/client-node's
-// KubeConfig (kubeconfig.ts loads it); requests go through undici,
-// the same HTTP stack client-node uses, so the code runs unchanged on Node and Deno.
+// KubeConfig (kubeconfig.ts loads it); requests go over node:http and node:https (transport.ts),
+// which Node and Deno both provide.
 // (Over 250 lines: one method per verb plus loading, all sharing #send; split up, they would only scatter.)
 import type { KubeConfig } from "@kubernetes/client-node";
-import { type HttpMethod, RequestContext } from "@kubernetes/client-node/dist/gen/http/http.js";
-import { fetch } from "undici";
 import { type Kind, resourcePath } from "./kinds.ts";
 import { loadKubeConfig } from "./kubeconfig.ts";
 import type { KubeObject, ObjectList, WatchEvent } from "./objects.ts";
+import { Transport, type TransportResponse } from "./transport.ts";
 
 /** Client-side limit for one non-watch request. */
 export const requestTimeoutMs = 30_000;
@@ -125,17 +124,15 @@ type Query = Record<string, string | number | boolean | undefined>;
  * than watches time out after 30 seconds.
  */
 export class KubeClient {
-  readonly #config: Promise<{ config: KubeConfig; server: string }>;
+  readonly #config: Promise<{ config: KubeConfig; server: string; transport: Transport }>;
   #observe: RequestObserver;
-  /** client-node builds a new undici Agent (and so a new TLS connection) per request; keep the first. */
-  #dispatcher: unknown;
 
   /** Takes a loaded KubeConfig, or one being loaded (then requests wait for it). */
   constructor(config: KubeConfig | Promise<KubeConfig>, observe: RequestObserver = () => undefined) {
     this.#config = Promise.resolve(config).then((loaded) => {
       const cluster = loaded.getCurrentCluster();
       if (!cluster) throw new Error("the kubeconfig has no current cluster");
-      return { config: loaded, server: cluster.server.replace(/\/$/, "") };
+      return { config: loaded, server: cluster.server.replace(/\/$/, ""), transport: new Transport(loaded) };
     });
     this.#config.catch(() => undefined); // reported by ready and by every request
     this.#observe = observe;
@@ -219,18 +216,10 @@ export class KubeClient {
       signal: options.signal,
       timeoutMs: 0,
     });
-    if (!response.body) return;
-    // Read through a reader that the signal cancels: on some runtimes aborting the request
-    // does not end a body that is already streaming.
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    const cancel = () => void reader.cancel().catch(() => undefined);
-    options.signal.addEventListener("abort", cancel, { once: true });
     const decoder = new TextDecoder();
     let buffer = "";
     try {
-      while (true) {
-        const { done, value } = await reader.read();
-        if (done) break;
+      for await (const value of response.chunks()) {
         buffer += decoder.decode(value, { stream: true });
         let newline: number;
         while ((newline = buffer.indexOf("\n")) >= 0) {
@@ -246,9 +235,8 @@ export class KubeClient {
           yield event;
         }
       }
-    } finally {
-      options.signal.removeEventListener("abort", cancel);
-      cancel();
+    } catch (error) {
+      if (!options.signal.aborted) throw error;
     }
     if (options.signal.aborted) throw new DOMException("the watch was aborted", "AbortError");
   }
@@ -363,26 +351,24 @@ export class KubeClient {
     path: string,
     options: { query?: Query; body?: unknown; contentType?: string; signal?: AbortSignal; timeoutMs: number },
   ) {
-    const { config, server } = await this.#config;
+    const { server, transport } = await this.#config;
     const url = new URL(server + path);
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined && value !== "") url.searchParams.set(key, String(value));
     }
-    const context = new RequestContext(url.toString(), method as HttpMethod);
-    await config.applySecurityAuthentication(context);
-    const headers: Record<string, string> = { ...context.getHeaders(), accept: "application/json" };
+    const headers: Record<string, string> = { accept: "application/json" };
     if (options.body !== undefined) headers["content-type"] = options.contentType ?? "application/json";
     const signals = [options.signal, options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined].filter(
       (signal): signal is AbortSignal => signal !== undefined,
     );
-    let response;
+    let response: TransportResponse;
     try {
-      response = await fetch(url, {
+      response = await transport.send({
         method,
+        url,
         headers,
-        body: options.body === undefined ? undefined : encodeBody(options.body, options.contentType),
-        dispatcher: (this.#dispatcher ??= context.getDispatcher()) as never,
-        signal: signals.length ? AbortSignal.any(signals) : undefined,
+        ...(options.body === undefined ? {} : { body: encodeBody(options.body, options.contentType) }),
+        ...(signals.length ? { signal: signals.length === 1 ? signals[0]! : AbortSignal.any(signals) } : {}),
       });
     } catch (error) {
       this.#observe(method, "error");

@@ -1,10 +1,10 @@
 // Loads @kubernetes/client-node's KubeConfig, the source of kubeconfig files, in-cluster
 // service accounts and credentials (client certificates, tokens that rotate, exec plugins,
 // OIDC), without what this runtime never uses. Its config module imports the whole generated
-// API (only makeApiClient needs it) and an OIDC library (only OIDC users need it), about
-// 45 MiB of a process's resident memory. On Node a resolve hook gives config.js a stand-in
-// for the generated API and loads the OIDC module only when an OIDC user first
-// authenticates; elsewhere (Deno) the package loads whole.
+// API (only makeApiClient needs it), an OIDC library (only OIDC users need it) and undici
+// (only its undici dispatchers need it), about 70 MiB of a process's resident memory. On Node
+// a resolve hook gives config.js stand-ins that load each of them the first time it is used;
+// elsewhere (Deno) the package loads whole.
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
@@ -19,6 +19,7 @@ async function slimClientNode(): Promise<void> {
   const standIns: Record<string, string> = {
     "./gen/index.js": new URL(`./client-node/generated-api.${extension}`, import.meta.url).href,
     "./oidc_auth.js": new URL(`./client-node/oidc.${extension}`, import.meta.url).href,
+    "undici": new URL(`./client-node/undici.${extension}`, import.meta.url).href,
   };
   // Imported here, not at the top: Deno has no module hooks.
   const { registerHooks } = await import("node:module");

@@ -2,8 +2,9 @@
 // (and per TLS settings, when they come from a provider and change), the CA bundle, client
 // certificate and Authorization header the hook is given, a deadline, and bounded bodies both
 // ways. A timeout, a non-2xx answer or a body that is not a JSON object (or, for a strict hook,
-// repeats a key) fails the sync as a throw would.
-import { Agent, fetch } from "undici";
+// repeats a key) fails the sync as a throw would. undici (fetch with connection pools) is loaded
+// on the first call: a program with no remote hooks never pays its ~28 MiB.
+import type { Agent, fetch } from "undici";
 import type { RemoteHook } from "../controller.ts";
 import { HookError } from "../reconcile/failures.ts";
 import { repeatedKey, strictAnswers } from "./strict.ts";
@@ -12,6 +13,8 @@ export { HookError } from "../reconcile/failures.ts";
 
 /** Largest request body sent to a hook, and largest answer read from one. */
 export const maxHookBodyBytes = 16 * 2 ** 20;
+
+let undici: Promise<typeof import("undici")> | undefined;
 
 /** Posts a JSON body to the hook and returns its JSON answer; `headers` are sent too (trace context). */
 export async function callRemote(
@@ -26,10 +29,11 @@ export async function callRemote(
     throw new HookError(`${where}: the request is ${text.length} bytes, more than the limit of ${maxHookBodyBytes}`);
   }
   const settings = await settingsOf(hook, where);
-  const dispatcher = poolFor(hook, settings);
+  const http = await (undici ??= import("undici"));
+  const dispatcher = poolFor(http.Agent, hook, settings);
   let response;
   try {
-    response = await fetch(hook.url, {
+    response = await http.fetch(hook.url, {
       method: "POST",
       headers: {
         ...headers,
@@ -103,13 +107,13 @@ async function settingsOf(hook: RemoteHook, where: string): Promise<CallSettings
 }
 
 /** The hook's connection pool for these TLS settings: the one it has, or a new one (the old one closes once idle). */
-function poolFor(hook: RemoteHook, settings: CallSettings): Agent {
+function poolFor(AgentClass: typeof Agent, hook: RemoteHook, settings: CallSettings): Agent {
   const { caBundle: ca, clientCert: cert, clientKey: key } = settings;
   const tls = JSON.stringify([ca ?? null, cert ?? null, key ?? null]);
   const current = hook.dispatcher as { tls: string; agent: Agent } | undefined;
   if (current?.tls === tls) return current.agent;
   void current?.agent.close().catch(() => undefined);
-  const agent = new Agent({
+  const agent = new AgentClass({
     connect: { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) },
     keepAliveTimeout: 30_000,
   });
