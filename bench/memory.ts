@@ -35,13 +35,14 @@ const slimSteps: Array<[string, string]> = [
     `await import(${JSON.stringify(join(root, "runtime/kube/kinds.ts"))});`,
   ],
   [
-    "+ client-node's KubeConfig as loaded here (runtime/kube/kubeconfig.ts; includes undici)",
-    `await (await import(${JSON.stringify(join(root, "runtime/kube/kubeconfig.ts"))})).loadKubeConfig(process.env.KC);`,
+    "+ the REST client: client-node's KubeConfig as loaded here and one request (runtime/kube/client.ts)",
+    `const { KubeClient } = await import(${JSON.stringify(join(root, "runtime/kube/client.ts"))});
+await KubeClient.load(process.env.KC).request("GET", "/api/v1/namespaces");`,
   ],
   [
     "+ @bufbuild/protobuf, Connect and the generated Atomix API",
     `await import("@connectrpc/connect-node"); await import(${
-      JSON.stringify(join(root, "functions/api/protocol-any.ts"))
+      JSON.stringify(join(root, "functions/atomix-controller/api/protocol-any.ts"))
     });`,
   ],
   ["+ prom-client and Hono", `await import("prom-client"); await import("hono"); await import("@hono/node-server");`],
