@@ -9,8 +9,9 @@
 // Everything a restart needs is in the status (peers, the pass and its step); the action
 // ids name the pass, step and member, so the same input gives the same actions. An action
 // of the current step that the runtime does not know was lost (the operator restarted, or
-// a new leader took over): the pass starts over from the status checks, as the original
-// rebuilt its state after a restart. A change in the running pods starts a new pass at once.
+// a new leader took over), or that the runtime reports interrupted (a previous leader started
+// it and never recorded its end), is not a failure of the member: the pass starts over from the
+// status checks, as the original rebuilt its state after a restart, so nothing runs twice. A change in the running pods starts a new pass at once.
 import type { Action, ActionResult } from "../../runtime/mod.ts";
 import {
   commandAction,
@@ -146,7 +147,8 @@ export function replicate(input: ReplicationInput): ReplicationOutput {
   ): Action[] | "lost" | undefined => {
     const actions = targets.map((member) => make(member, `${pass.number}.${pass.step}.${member.name}`));
     if (actions.length === 0) return undefined;
-    if (!fresh && actions.some((action) => !results[action.id])) return "lost";
+    // Lost, or cut off by a change of leader (whether it ran is unknown): not a failure of the member.
+    if (!fresh && actions.some((action) => !results[action.id] || results[action.id]!.interrupted)) return "lost";
     if (fresh || !actions.every((action) => finished(results[action.id]))) return actions;
     for (const action of actions) apply(peer(action.pod), results[action.id]!);
     return undefined;
@@ -213,7 +215,7 @@ export function replicate(input: ReplicationInput): ReplicationOutput {
       if (pass.action) {
         const [, kind, member] = pass.action.split(".") as [string, StartKind, string];
         const result = results[pass.action];
-        if (!result && !fresh) {
+        if ((!result || result.interrupted) && !fresh) {
           begin(0);
           continue;
         }

@@ -395,6 +395,61 @@ test("recovery from status: a pass whose actions the runtime does not know (a re
   ]);
 });
 
+test("a change of leader mid-pass: interrupted checks or starts begin a new pass; no member is failed, stopped or started twice", () => {
+  const app: App = { running: {}, seq: {}, ran: [] };
+  const three = world(3, { 0: "a", 1: "b", 2: "c" });
+  const { status } = converge(set(), three, app);
+  const interrupted = (action: Action) => result(action, undefined, "", { interrupted: true, error: "interrupted" });
+  // The next pass's status checks were cut off: the members are fine, and must not be stopped as failed.
+  const delayed = syncRss(set({}, status), three.children, three.related, {});
+  const checks = syncRss(
+    set({}, delayed.status as RssStatus),
+    three.children,
+    three.related,
+    Object.fromEntries(delayed.actions.map((action) => [action.id, interrupted(action)])),
+  );
+  const pass = (checks.status as RssStatus).pass!;
+  assert.ok(pass.number > (delayed.status as RssStatus).pass!.number, "a new pass");
+  assert.equal(checks.actions.map((a) => [a.id, a.command[0]]), [
+    [`${pass.number}.check.rss-example-0`, "/check.sh"],
+    [`${pass.number}.check.rss-example-1`, "/check.sh"],
+    [`${pass.number}.check.rss-example-2`, "/check.sh"],
+  ], "checked again, nothing stopped");
+  const peers = (checks.status as RssStatus).peers!;
+  assert.equal(peers.map((p) => [p.state, p.lastError]), [
+    ["Primary", undefined],
+    ["Primary", undefined],
+    ["Primary", undefined],
+  ], "no member failed");
+
+  // A promotion cut off after it ran: the new pass finds the member running and starts nothing.
+  const midStart = {
+    ...status,
+    pass: {
+      number: 9,
+      step: "start" as const,
+      pods: { "rss-example-0": "a", "rss-example-1": "b", "rss-example-2": "c" },
+      generation: 1,
+      action: "9.promote.rss-example-2",
+    },
+  };
+  const promote: Action = { id: "9.promote.rss-example-2", pod: "rss-example-2", command: ["/start.sh"] };
+  const after = syncRss(set({}, midStart), three.children, three.related, { [promote.id]: interrupted(promote) });
+  assert.equal(after.actions.map((a) => a.id), [
+    "10.check.rss-example-0",
+    "10.check.rss-example-1",
+    "10.check.rss-example-2",
+  ]);
+  assert.not.equal(
+    (after.status as RssStatus).peers!.find((p) => p.name === "rss-example-2")!.state,
+    "Failed",
+    "not failed for being cut off",
+  );
+  app.ran.length = 0;
+  converge(set({}, after.status as RssStatus), three, app);
+  assert.equal(app.ran.filter((line) => !/check|sequence/.test(line)), [], "nothing started or stopped again");
+});
+
 test("failover: a new pod of a primary starts a new pass at once, and is promoted after sequences are read", () => {
   const app: App = { running: {}, seq: {}, ran: [] };
   const before = converge(set(), world(3, { 0: "a", 1: "b", 2: "c" }), app).status;
