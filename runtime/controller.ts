@@ -194,6 +194,14 @@ export interface RelatedRequest {
   kind: string;
   /** Defaults to the parent's namespace for namespaced kinds. */
   namespace?: string;
+  /** Namespaced kinds: objects in every namespace (`namespace` is then not read). */
+  allNamespaces?: boolean;
+  /**
+   * Namespaced kinds: objects in the namespaces whose labels include all of these (read from a
+   * cache of Namespaces the runtime keeps once a request asks for one). Not with `names` or
+   * `namespace`.
+   */
+  namespaceSelector?: { matchLabels: Record<string, string> };
   /** The objects wanted, by name. */
   names?: string[];
   /** The objects wanted, by labels: every object whose labels include all of these. */

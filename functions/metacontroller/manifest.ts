@@ -254,8 +254,9 @@ export const decoratorControllerCrd = metacontrollerCrd("DecoratorController", "
 /**
  * What the runtime itself needs: the two kinds, Events and its Lease, and `get` on the Secrets
  * and ConfigMaps that webhooks' connection settings name, in any namespace (as upstream, whose
- * resources name them by namespace; they are read one by one, never listed or watched). Kinds
- * the controllers own come by aggregation.
+ * resources name them by namespace; they are read one by one, never listed or watched), and
+ * Namespaces, whose labels customize hooks' namespaceSelectors match. Kinds the controllers own
+ * come by aggregation.
  */
 export const baseRules = policyRules([
   { kind: CompositeControllerKind, verbs: ["list", "watch"] },
@@ -264,6 +265,7 @@ export const baseRules = policyRules([
   { kind: DecoratorControllerKind, subresource: "status", verbs: ["patch"] },
   { kind: builtinKinds.Secret, verbs: ["get"] },
   { kind: builtinKinds.ConfigMap, verbs: ["get"] },
+  { kind: builtinKinds.Namespace, verbs: ["list", "watch"] },
   ...managerAccess({ leaderElection: true }),
 ]);
 

@@ -6,7 +6,14 @@
 // and whose controllers, like every controller here, run only on the replica that leads. With
 // a target label selector (upstream's --target-label-selector) it runs only the resources whose
 // labels match, and leaves the others alone, their status included.
-import { type ControllerDefinition, type Kind, type KubeObject, objectKey, rfc3339 } from "../../runtime/mod.ts";
+import {
+  builtinKinds,
+  type ControllerDefinition,
+  type Kind,
+  type KubeObject,
+  objectKey,
+  rfc3339,
+} from "../../runtime/mod.ts";
 import { type Component, type ComponentContext, Discovery, WorkQueue } from "../../runtime/run.ts";
 import {
   compositeDefinition,
@@ -39,7 +46,8 @@ const keyOf = (kind: Kind, object: KubeObject) => `${kind.kind}/${objectKey(obje
 
 export class MetaControllers implements Component {
   readonly name = "metacontroller";
-  readonly watch = [CompositeControllerKind, DecoratorControllerKind];
+  /** The two kinds, and Namespaces: customize hooks' namespaceSelectors read their labels (as upstream's). */
+  readonly watch = [CompositeControllerKind, DecoratorControllerKind, builtinKinds.Namespace];
   readonly #target: TargetSelector | undefined;
   readonly #queue = new WorkQueue();
   /** The controllers each resource runs, by key, and the generation they were built from. */
@@ -66,7 +74,7 @@ export class MetaControllers implements Component {
     }
     this.#discovery = new Discovery(context.client);
     this.#read = cachedReader(context.client);
-    for (const kind of this.watch) {
+    for (const kind of [CompositeControllerKind, DecoratorControllerKind]) {
       const informer = context.informers.for(kind);
       this.#unsubscribe.push(informer.onChange((change) => this.#queue.add(keyOf(kind, change.object))));
       for (const object of informer.list()) this.#queue.add(keyOf(kind, object));

@@ -2,7 +2,7 @@
 // parent asks for, read from the shared cache and grouped as in Metacontroller's request.
 import type { ControllerDefinition, ObjectsByKind, RelatedRequest } from "../controller.ts";
 import type { Informers } from "../cache/informers.ts";
-import { type Kind, kindKey } from "../kube/kinds.ts";
+import { builtinKinds, type Kind, kindKey } from "../kube/kinds.ts";
 import { type KubeObject, objectKey } from "../kube/objects.ts";
 import { InvalidResponseError } from "./validate.ts";
 import { callRelated } from "./call.ts";
@@ -67,16 +67,36 @@ export function relatedObjects(
     const group = kindKey(request);
     const kind = relatedKinds.get(group)!;
     const informer = informers.for(kind);
-    const namespace = kind.namespaced ? request.namespace || parent.metadata.namespace : undefined;
-    const found = request.names
-      ? request.names.map((name) => informer.get(namespace ? `${namespace}/${name}` : name)).filter((
-        o,
-      ): o is KubeObject => o !== undefined)
+    const namespace = kind.namespaced && !everyNamespace(request)
+      ? request.namespace || parent.metadata.namespace
+      : undefined;
+    let found = request.names
+      ? (namespace || !kind.namespaced
+        ? request.names.map((name) => informer.get(namespace ? `${namespace}/${name}` : name))
+        : informer.list().filter((object) => request.names!.includes(object.metadata.name)))
+        .filter((o): o is KubeObject => o !== undefined)
       : informer.list(namespace).filter((object) => labelsMatch(request.matchLabels ?? {}, object));
+    if (request.namespaceSelector && kind.namespaced) {
+      const namespaces = informers.for(builtinKinds.Namespace);
+      if (!namespaces.hasSynced) {
+        throw new Error(
+          `related ${group} by namespaceSelector: the Namespace cache has not synced yet (the sync is retried)`,
+        );
+      }
+      const selector = request.namespaceSelector.matchLabels ?? {};
+      found = found.filter((object) => {
+        const home = namespaces.get(object.metadata.namespace ?? "");
+        return home !== undefined && labelsMatch(selector, home);
+      });
+    }
     for (const object of found) related[group]![objectKey(object)] = object;
   }
   return related;
 }
+
+/** Whether a request reaches past one namespace: every namespace, or those a selector picks. */
+const everyNamespace = (request: RelatedRequest) =>
+  request.allNamespaces === true || request.namespaceSelector !== undefined;
 
 export function labelsMatch(selector: Record<string, string>, object: KubeObject): boolean {
   const labels = object.metadata.labels ?? {};
@@ -91,7 +111,11 @@ export function relatedMatches(
   parentNamespace: string | undefined,
 ): boolean {
   if (request.kind !== kind.kind || request.apiVersion !== kind.apiVersion) return false;
-  if (kind.namespaced && object.metadata.namespace !== (request.namespace || parentNamespace)) return false;
+  // A namespaceSelector is not checked here: a change in a namespace it leaves out costs one
+  // needless sync, in which relatedObjects leaves the object out.
+  if (
+    kind.namespaced && !everyNamespace(request) && object.metadata.namespace !== (request.namespace || parentNamespace)
+  ) return false;
   if (request.names) return request.names.includes(object.metadata.name);
   return labelsMatch(request.matchLabels ?? {}, object);
 }

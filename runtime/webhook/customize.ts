@@ -11,6 +11,7 @@ export interface RelatedResource {
   namespace?: string;
   names?: string[];
   labelSelector?: { matchLabels?: Record<string, string> };
+  namespaceSelector?: { matchLabels?: Record<string, string> };
 }
 
 /** The customize hook's answer for a parent: what its related() asks for, as ResourceRules. */
@@ -30,11 +31,19 @@ export function customizeResponse(
           `related()[${index}] asks for ${request?.kind}.${request?.apiVersion}, which controller ${definition.name} does not declare as related`,
         );
       }
+      // A rule without a namespace reaches every namespace (version v2's reading, and this
+      // runtime's): the parent's own namespace, the default of a request, is said outright.
+      const namespace = !kind.namespaced || request.allNamespaces || request.namespaceSelector
+        ? undefined
+        : request.namespace || parent.metadata.namespace;
       return {
         apiVersion: kind.apiVersion,
         resource: kind.plural,
-        ...(request.namespace ? { namespace: request.namespace } : {}),
+        ...(namespace ? { namespace } : {}),
         ...(request.names ? { names: request.names } : { labelSelector: { matchLabels: request.matchLabels ?? {} } }),
+        ...(request.namespaceSelector && kind.namespaced
+          ? { namespaceSelector: { matchLabels: request.namespaceSelector.matchLabels ?? {} } }
+          : {}),
       };
     }),
   };
@@ -43,7 +52,10 @@ export function customizeResponse(
 /**
  * The runtime's related requests from a customize hook's ResourceRules: kinds known by resource,
  * or resolved. `v1Namespace` is a namespaced parent's namespace when the hook is of version v1,
- * which may name no other namespace for a namespaced kind (as Metacontroller refuses).
+ * which may name no other namespace for a namespaced kind (as Metacontroller refuses) and reads
+ * a rule without a namespace as the parent's. Otherwise (version v2, a cluster-scoped parent, or
+ * the runtime's own hooks) a rule without a namespace reaches every namespace, and a
+ * namespaceSelector those whose labels it matches, as Metacontroller reads them.
  */
 export async function relatedRequestsOf(
   resources: readonly RelatedResource[],
@@ -73,10 +85,28 @@ export async function relatedRequestsOf(
         `relatedResources[${index}] asks for namespace ${resource.namespace}, but a version v1 customize hook of a parent in namespace ${v1Namespace} may only ask for that one (version v2 may ask for any)`,
       );
     }
+    const selector = resource.namespaceSelector;
+    if (selector !== undefined && selector !== null) {
+      const problem = resource.names
+        ? "cannot have both names and a namespaceSelector"
+        : resource.namespace
+        ? "cannot have both a namespace and a namespaceSelector"
+        : v1Namespace
+        ? "has a namespaceSelector, which a version v1 customize hook of a namespaced parent may not use (version v2 may)"
+        : !kind.namespaced
+        ? `has a namespaceSelector, but ${resource.resource} are not namespaced`
+        : typeof selector !== "object" || Array.isArray(selector)
+        ? "has a namespaceSelector that is not an object"
+        : undefined;
+      if (problem) throw new Error(`relatedResources[${index}] ${problem}`);
+    }
+    const wide = kind.namespaced && !resource.namespace && !v1Namespace;
     requests.push({
       apiVersion: kind.apiVersion,
       kind: kind.kind,
       ...(resource.namespace ? { namespace: resource.namespace } : {}),
+      ...(wide && !selector ? { allNamespaces: true } : {}),
+      ...(wide && selector ? { namespaceSelector: { matchLabels: selector.matchLabels ?? {} } } : {}),
       ...(resource.names ? { names: resource.names } : { matchLabels: resource.labelSelector?.matchLabels ?? {} }),
     });
   }

@@ -113,6 +113,8 @@ test("customize answers relatedResources as Metacontroller's ResourceRules", asy
     relatedResources: [{
       apiVersion: "v1",
       resource: "services",
+      // Said outright: a rule without a namespace reaches every namespace in version v2.
+      namespace: requests["partition-groups"]!.parent.metadata.namespace,
       labelSelector: { matchLabels: { app: "atomix", type: "partition", group: "g" } },
     }],
   });

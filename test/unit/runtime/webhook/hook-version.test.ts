@@ -6,10 +6,18 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { controller, type ObjectsByKind, type RemoteHook, type SyncRequest } from "../../../../runtime/controller.ts";
+import {
+  controller,
+  type ObjectsByKind,
+  type RelatedRequest,
+  type RemoteHook,
+  type SyncRequest,
+} from "../../../../runtime/controller.ts";
 import { builtinKinds, kind } from "../../../../runtime/kube/kinds.ts";
 import { type KubeObject, objectKey } from "../../../../runtime/kube/objects.ts";
 import { callRelated, callSync } from "../../../../runtime/reconcile/call.ts";
+import { relatedMatches, relatedObjects } from "../../../../runtime/reconcile/observe.ts";
+import type { Informers } from "../../../../runtime/cache/informers.ts";
 import { failureReasonOf } from "../../../../runtime/reconcile/failures.ts";
 import { relatedRequestsOf } from "../../../../runtime/webhook/customize.ts";
 import { remote } from "../../../../runtime/webhook/remote.ts";
@@ -200,6 +208,103 @@ test("a v1 customize hook of a namespaced parent may ask only for its namespace;
   assert.equal(await relatedRequestsOf(cluster, [builtinKinds.Namespace], undefined, { v1Namespace: "a" }), [
     { apiVersion: "v1", kind: "Namespace", names: ["a"] },
   ], "a cluster-scoped kind has no namespace to differ");
+});
+
+test("v2 reads a rule without a namespace as every namespace, and a namespaceSelector as the namespaces it picks", async () => {
+  const byLabels = [{ apiVersion: "v1", resource: "configmaps", labelSelector: { matchLabels: { app: "x" } } }];
+  assert.equal(await relatedRequestsOf(byLabels, [builtinKinds.ConfigMap]), [
+    { apiVersion: "v1", kind: "ConfigMap", allNamespaces: true, matchLabels: { app: "x" } },
+  ]);
+  assert.equal(await relatedRequestsOf(byLabels, [builtinKinds.ConfigMap], undefined, { v1Namespace: "a" }), [
+    { apiVersion: "v1", kind: "ConfigMap", matchLabels: { app: "x" } },
+  ], "v1 of a namespaced parent: its own namespace");
+  const byName = [{ apiVersion: "v1", resource: "configmaps", names: ["shared"] }];
+  assert.equal(await relatedRequestsOf(byName, [builtinKinds.ConfigMap]), [
+    { apiVersion: "v1", kind: "ConfigMap", allNamespaces: true, names: ["shared"] },
+  ]);
+  const selected = [{ ...byLabels[0]!, namespaceSelector: { matchLabels: { team: "blue" } } }];
+  assert.equal(await relatedRequestsOf(selected, [builtinKinds.ConfigMap]), [
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      namespaceSelector: { matchLabels: { team: "blue" } },
+      matchLabels: { app: "x" },
+    },
+  ]);
+  const refused: Array<[unknown[], typeof builtinKinds.ConfigMap, string | undefined, RegExp]> = [
+    [
+      [{ ...byName[0]!, namespaceSelector: {} }],
+      builtinKinds.ConfigMap,
+      undefined,
+      /both names and a namespaceSelector/,
+    ],
+    [
+      [{ ...selected[0]!, namespace: "b" }],
+      builtinKinds.ConfigMap,
+      undefined,
+      /both a namespace and a namespaceSelector/,
+    ],
+    [selected, builtinKinds.ConfigMap, "a", /version v1 customize hook of a namespaced parent may not use/],
+    [
+      [{ apiVersion: "v1", resource: "namespaces", namespaceSelector: {} }],
+      builtinKinds.Namespace,
+      undefined,
+      /namespaces are not namespaced/,
+    ],
+  ];
+  for (const [rules, kindOf, v1Namespace, message] of refused) {
+    const error = await relatedRequestsOf(rules as never, [kindOf], undefined, v1Namespace ? { v1Namespace } : {})
+      .catch((e: Error) => e);
+    assert.instance(error, Error);
+    assert.match((error as Error).message, message);
+  }
+});
+
+test("related objects: every namespace, or the namespaces whose labels the selector matches", () => {
+  const labelled = (name: string, namespace: string, labels: Record<string, string>) => ({
+    ...configMap(name, namespace),
+    metadata: { ...configMap(name, namespace).metadata, labels },
+  });
+  const maps = [
+    labelled("m1", "a", { app: "x" }),
+    labelled("m2", "blue-1", { app: "x" }),
+    labelled("m3", "red", { app: "x" }),
+    labelled("m4", "blue-1", { app: "y" }),
+  ];
+  const namespaces = [
+    { ...namespaceObject("a"), metadata: { name: "a", labels: {} } },
+    { ...namespaceObject("blue-1"), metadata: { name: "blue-1", labels: { team: "blue" } } },
+    { ...namespaceObject("red"), metadata: { name: "red", labels: { team: "red" } } },
+  ];
+  let namespacesSynced = true;
+  const cache = (objects: KubeObject[], synced = () => true) => ({
+    get hasSynced() {
+      return synced();
+    },
+    get: (key: string) => objects.find((o) => objectKey(o) === key),
+    list: (namespace?: string) => objects.filter((o) => namespace === undefined || o.metadata.namespace === namespace),
+  });
+  const informers = {
+    for: (k: { kind: string }) =>
+      k.kind === "Namespace" ? cache(namespaces as KubeObject[], () => namespacesSynced) : cache(maps),
+  } as unknown as Informers;
+  const kinds = new Map([["ConfigMap.v1", builtinKinds.ConfigMap]]);
+  const parentInA = object("example.test/v1", "Widget", "w", "a");
+  const names = (requests: RelatedRequest[]) =>
+    Object.keys(relatedObjects(parentInA, requests, kinds, informers)["ConfigMap.v1"]!).sort();
+  const x = { apiVersion: "v1", kind: "ConfigMap", matchLabels: { app: "x" } };
+  assert.equal(names([x]), ["a/m1"], "the parent's namespace by default");
+  assert.equal(names([{ ...x, allNamespaces: true }]), ["a/m1", "blue-1/m2", "red/m3"]);
+  assert.equal(names([{ ...x, namespaceSelector: { matchLabels: { team: "blue" } } }]), ["blue-1/m2"]);
+  assert.equal(names([{ apiVersion: "v1", kind: "ConfigMap", allNamespaces: true, names: ["m3"] }]), ["red/m3"]);
+  // Triggers: a change anywhere reaches a parent asking for every namespace.
+  assert.ok(relatedMatches({ ...x, allNamespaces: true }, builtinKinds.ConfigMap, maps[2]!, "a"));
+  assert.not.ok(relatedMatches(x, builtinKinds.ConfigMap, maps[2]!, "a"));
+  namespacesSynced = false;
+  assert.throws(
+    () => names([{ ...x, namespaceSelector: { matchLabels: { team: "blue" } } }]),
+    /Namespace cache has not synced yet/,
+  );
 });
 
 // Over HTTP: the version reaches the body through call.ts, and strict answers are read whole.
