@@ -345,6 +345,11 @@ export interface ControllerDefinition<P extends KubeObject = KubeObject> {
    * Events alone; what an answer says under a child's status is ignored.
    */
   writes?: "strict" | "metacontroller";
+  /**
+   * What remote hooks receive as `controller` in each request. Metacontroller sends the whole
+   * CompositeController or DecoratorController; default: `{ metadata: { name } }`.
+   */
+  hookController?: Record<string, unknown>;
 }
 
 /**

@@ -232,6 +232,8 @@ export function compositeDefinition(
     ...(finalize ? { finalize } : {}),
     ...resyncOf(spec.resyncPeriodSeconds),
     writes: "metacontroller" as const,
+    // Hooks get the CompositeController itself as `controller`, as upstream sends it.
+    hookController: resource as unknown as Record<string, unknown>,
   };
 }
 
@@ -269,6 +271,7 @@ export function decoratorDefinitions(
     parentStatus: "shared" as const,
     writes: "metacontroller" as const,
     ...resyncOf(spec.resyncPeriodSeconds),
+    hookController: resource as unknown as Record<string, unknown>,
   }));
 }
 

@@ -15,8 +15,9 @@ export const webhookNames = ["sync", "finalize", "customize"] as const;
 /** The name of one of a controller's webhooks, as it appears in a hook server's paths and metric names. */
 export type WebhookName = (typeof webhookNames)[number];
 
-/** What Metacontroller sends as `controller`: here, the controller's name. */
-const controllerObject = (definition: ControllerDefinition<any>) => ({ metadata: { name: definition.name } });
+/** What Metacontroller sends as `controller`: the definition's hookController, else the controller's name. */
+const controllerObject = (definition: ControllerDefinition<any>) =>
+  definition.hookController ?? { metadata: { name: definition.name } };
 
 /**
  * The key of an object in a request to a hook of this version (see RemoteHookOptions.version);
