@@ -97,7 +97,8 @@ export class Transport {
       const abort = () => outgoing.destroy(request.signal!.reason);
       request.signal?.addEventListener("abort", abort, { once: true });
       const done = () => request.signal?.removeEventListener("abort", abort);
-      outgoing.once("error", (error) => {
+      // Every error is listened for (a request may fail after its answer began): none goes uncaught.
+      outgoing.on("error", (error) => {
         done();
         reject(request.signal?.aborted ? request.signal.reason : error);
       });
@@ -141,6 +142,8 @@ export class Transport {
 }
 
 function answer(incoming: IncomingMessage, signal: AbortSignal | undefined, done: () => void): TransportResponse {
+  // Read through its iterator, which reports errors; this keeps one before reading starts from going uncaught.
+  incoming.on("error", () => undefined);
   let taken = false;
   const take = () => {
     if (taken) throw new Error("the response body was already read");

@@ -342,6 +342,53 @@ spec:
   await k("delete", "compositecontroller", "farewell");
 });
 
+test("a v2 customize hook's namespaceSelector: related objects from the namespaces whose labels match", async () => {
+  const team = `blue-${Date.now().toString(36)}`;
+  const blue = await freshNamespace(testKubeConfig(), "e2e-meta-blue");
+  const other = await freshNamespace(testKubeConfig(), "e2e-meta-other");
+  try {
+    await k("label", "namespace", blue.name, `team=${team}`);
+    const shared = (namespace: string, name: string, sharedLabel = "yes") =>
+      apply(
+        `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${namespace}, labels: {shared: "${sharedLabel}"}}\n`,
+      );
+    await shared(blue.name, "notes");
+    await shared(blue.name, "private", "no");
+    await shared(other.name, "notes");
+    await shared(ns(), "notes");
+    await apply(`apiVersion: metacontroller.k8s.io/v1alpha1
+kind: CompositeController
+metadata: {name: team}
+spec:
+  parentResource: {apiVersion: example.test/v1, resource: farewells}
+  childResources: [{apiVersion: v1, resource: configmaps, updateStrategy: {method: InPlace}}]
+  hooks:
+    sync: {version: v2, webhook: {url: "${hookUrl}/team/sync"}}
+    customize: {version: v2, webhook: {url: "${hookUrl}/team/customize"}}
+`);
+    await apply(
+      `apiVersion: example.test/v1\nkind: Farewell\nmetadata: {name: crew, namespace: ${ns()}}\nspec: {team: ${team}}\n`,
+    );
+    await eventually(
+      "the child listing the team's shared ConfigMaps",
+      async () => (await configMap("crew-team"))?.data?.shared === `${blue.name}/notes`,
+    );
+    // The other namespace joins the team; a new shared ConfigMap there brings both of its in.
+    await k("label", "namespace", other.name, `team=${team}`);
+    await shared(other.name, "more");
+    await eventually(
+      "the child listing the joined namespace's too",
+      async () =>
+        (await configMap("crew-team"))?.data?.shared ===
+          [`${blue.name}/notes`, `${other.name}/more`, `${other.name}/notes`].sort().join("\n"),
+    );
+  } finally {
+    await kubectl(admin, ["delete", "compositecontroller", "team", "--ignore-not-found"]);
+    await blue.remove();
+    await other.remove();
+  }
+});
+
 test("the Lease hand-off: the standby runs the dynamic controllers as soon as the leader stops", async () => {
   const [leader, standby] = replicas as [SampleProcess, SampleProcess];
   await leader.stop("SIGTERM");

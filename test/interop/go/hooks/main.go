@@ -4,7 +4,8 @@
 // spec.message; spec.mode "fail" answers 500, "slow" answers after the hook's timeout, and
 // "child-status" puts a status on the ConfigMap (Metacontroller ignores a child's status).
 // Decorated objects get a ConfigMap "<name>-decoration" and the label decorated=true. The
-// related hooks ask, per parent, for the Secret spec.secret names, and count what they got.
+// related hooks ask, per parent, for the Secret spec.secret names, and count what they got; the
+// team hooks (version v2) ask for shared ConfigMaps in the namespaces of the parent's team.
 //
 //	hooks --listen 127.0.0.1:0   (prints {"listening": "<address>"})
 package main
@@ -16,6 +17,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sort"
+	"strings"
 	"time"
 )
 
@@ -132,6 +135,40 @@ func related(w http.ResponseWriter, r *http.Request) {
 	answer(w, object{"children": []any{configMap(name+"-related", namespace, map[string]string{"secrets": count})}, "status": object{"secrets": count}})
 }
 
+// teamCustomize (a version v2 hook) asks for the ConfigMaps labelled shared=yes in every
+// namespace labelled team=<spec.team>.
+func teamCustomize(w http.ResponseWriter, r *http.Request) {
+	request, ok := decode(w, r)
+	if !ok {
+		return
+	}
+	parent, _ := request["parent"].(object)
+	answer(w, object{"relatedResources": []any{object{
+		"apiVersion":        "v1",
+		"resource":          "configmaps",
+		"labelSelector":     object{"matchLabels": object{"shared": "yes"}},
+		"namespaceSelector": object{"matchLabels": object{"team": text(parent, "spec", "team")}},
+	}}})
+}
+
+// teamSync answers a ConfigMap "<name>-team" listing the related ConfigMaps' keys
+// ("namespace/name" in version v2), sorted, one per line.
+func teamSync(w http.ResponseWriter, r *http.Request) {
+	request, ok := decode(w, r)
+	if !ok {
+		return
+	}
+	parent, _ := request["parent"].(object)
+	name, namespace := text(parent, "metadata", "name"), text(parent, "metadata", "namespace")
+	maps, _ := field(request, "related", "ConfigMap.v1").(map[string]any)
+	keys := make([]string, 0, len(maps))
+	for key := range maps {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	answer(w, object{"children": []any{configMap(name+"-team", namespace, map[string]string{"shared": strings.Join(keys, "\n")})}})
+}
+
 func main() {
 	listen := flag.String("listen", "127.0.0.1:0", "address to listen on")
 	flag.Parse()
@@ -142,6 +179,8 @@ func main() {
 	mux.HandleFunc("POST /decorate", decorate)
 	mux.HandleFunc("POST /related/customize", customize)
 	mux.HandleFunc("POST /related/sync", related)
+	mux.HandleFunc("POST /team/customize", teamCustomize)
+	mux.HandleFunc("POST /team/sync", teamSync)
 	listener, err := net.Listen("tcp", *listen)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
