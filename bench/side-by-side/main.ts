@@ -66,7 +66,12 @@ const root = join(import.meta.dirname, "..", "..");
 
 // ---- settings (flags override) ----
 const flags = Object.fromEntries(
-  process.argv.slice(2).map((arg) => arg.replace(/^--/, "").split("=") as [string, string?]),
+  // Split at the first "=" only: --ours-node-flags=--max-semi-space-size=1 keeps its value whole.
+  process.argv.slice(2).map((arg) => {
+    const flag = arg.replace(/^--/, "");
+    const at = flag.indexOf("=");
+    return (at < 0 ? [flag, undefined] : [flag.slice(0, at), flag.slice(at + 1)]) as [string, string?];
+  }),
 );
 const quick = "quick" in flags;
 const settings = {

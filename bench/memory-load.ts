@@ -1,0 +1,225 @@
+// Memory through a workload, for each set of Node flags worth shipping, side by side in one run:
+// the Atomix controller compiled as the image runs it (one replica) at rest; its high-water
+// while 100 PartitionGroups of 3 partitions × 3 replicas are created and converge (and how
+// long they take, which is what a flag that saves memory may cost); 30 s after they are
+// deleted; and with 10k more ConfigMaps in its cache. The memory regression bench: about
+// four minutes a flag set.
+//   node bench/memory-load.ts     (starts a bench cluster; BENCH_KUBECONFIG=path reuses one)
+//   BENCH_GROUPS=100 BENCH_BALLAST=10000 BENCH_FLAGS=image,size  to change the sizes or flag sets
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { builtinKinds, type KubeObject } from "../runtime/mod.ts";
+import { KubeClient } from "../runtime/run.ts";
+import { PartitionGroupKind } from "../functions/atomix-controller/kinds.ts";
+import { sleep, startBenchCluster } from "./side-by-side/control-plane.ts";
+import {
+  buildOurs,
+  type Controller,
+  freePort,
+  memoryOf,
+  resetHighWater,
+  startOurs,
+} from "./side-by-side/controllers.ts";
+import { readyOf } from "./side-by-side/track.ts";
+import { partitionGroup, pool } from "./side-by-side/workload.ts";
+import { writeReport } from "./report.ts";
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, "..");
+const groups = Number(process.env.BENCH_GROUPS ?? 100);
+const ballast = Number(process.env.BENCH_BALLAST ?? 10_000);
+const size = { partitions: 3, replicas: 3 };
+const restMs = 20_000;
+const afterMs = 30_000;
+const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+
+/** The flag sets compared: the image's, and each memory setting on top of it. */
+const flagSets: Record<string, { label: string; flags: string[] }> = {
+  node: { label: "Node's defaults", flags: [] },
+  image: { label: "the image: --max-semi-space-size=1", flags: ["--max-semi-space-size=1"] },
+  size: {
+    label: "the image + --optimize-for-size",
+    flags: ["--max-semi-space-size=1", "--optimize-for-size"],
+  },
+  capped: {
+    label: "the image + --max-old-space-size=128",
+    flags: ["--max-semi-space-size=1", "--max-old-space-size=128"],
+  },
+};
+const chosen = (process.env.BENCH_FLAGS ?? "node,image,size,capped").split(",");
+
+const log = (line: string) => console.error(`[memory-load] ${line}`);
+
+async function metric(port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\S+)`, "m").exec(text)?.[1] ?? NaN);
+}
+
+/** The sum of a metric's series (informer_cached_objects has one per kind). */
+async function metricSum(port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let sum = 0;
+  for (const match of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, "gm"))) sum += Number(match[1]);
+  return sum;
+}
+
+async function heap(port: number): Promise<string> {
+  const used = await metric(port, "nodejs_heap_size_used_bytes");
+  const total = await metric(port, "nodejs_heap_size_total_bytes");
+  return `${mib(used)} / ${mib(total)}`;
+}
+
+/** Waits for the condition, sampling the controller's RSS meanwhile; returns the highest sample. */
+async function until(what: string, controller: Controller, condition: () => Promise<boolean>, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  let peak = 0;
+  while (Date.now() < deadline) {
+    peak = Math.max(peak, memoryOf(controller.pid).rss);
+    if (await condition()) return peak;
+    await sleep(250);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function namespace(client: KubeClient, name: string): Promise<void> {
+  await client.create(builtinKinds.Namespace, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+}
+
+async function measure(
+  key: string,
+  client: KubeClient,
+  built: string,
+  kubeconfig: string,
+  logDir: string,
+): Promise<Record<string, string | number>> {
+  const { label, flags } = flagSets[key]!;
+  const port = await freePort();
+  const ns = `memory-${key}-${Date.now().toString(36)}`;
+  const ballastNs = `${ns}-ballast`;
+  await namespace(client, ns);
+  await namespace(client, ballastNs);
+  const controller = await startOurs({ built, kubeconfig, port, logDir, name: key, nodeFlags: flags });
+  try {
+    await sleep(restMs);
+    const rest = memoryOf(controller.pid).rss;
+    const restHeap = await heap(port);
+    log(`${key}: ${mib(rest)} MiB at rest`);
+
+    resetHighWater(controller.pid);
+    const started = performance.now();
+    const request = pool(32);
+    await Promise.all(
+      Array.from(
+        { length: groups },
+        (_, i) => request(() => client.create(PartitionGroupKind, partitionGroup(`g${i}`, ns, size))),
+      ),
+    );
+    const sets = groups * size.partitions;
+    const peak = await until(`${sets} StatefulSets ready`, controller, async () => {
+      const list = await client.list(builtinKinds.StatefulSet, { namespace: ns });
+      return list.items.length === sets && list.items.every(readyOf);
+    }, 600_000);
+    const convergeSeconds = (performance.now() - started) / 1000;
+    const highWater = Math.max(peak, memoryOf(controller.pid).hwm);
+    log(`${key}: converged in ${convergeSeconds.toFixed(1)} s, high-water ${mib(highWater)} MiB`);
+
+    await Promise.all(
+      Array.from({ length: groups }, (_, i) => request(() => client.delete(PartitionGroupKind, ns, `g${i}`))),
+    );
+    await until("the StatefulSets gone", controller, async () => {
+      const list = await client.list(builtinKinds.StatefulSet, { namespace: ns });
+      return list.items.length === 0;
+    }, 600_000);
+    await sleep(afterMs);
+    const after = memoryOf(controller.pid).rss;
+    const afterHeap = await heap(port);
+    log(`${key}: ${mib(after)} MiB ${afterMs / 1000} s after deleting them`);
+
+    const cachedBefore = await metricSum(port, "informer_cached_objects");
+    await Promise.all(
+      Array.from({ length: ballast }, (_, i) =>
+        request(() =>
+          client.create<KubeObject>(builtinKinds.ConfigMap, {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: `b-${i}`, namespace: ballastNs, labels: { app: "ballast" } },
+            data: { "partition.json": JSON.stringify({ partition: i, replicas: ["a", "b", "c"] }) },
+          })
+        )),
+    );
+    await until("the ConfigMaps cached", controller, async () => {
+      return (await metricSum(port, "informer_cached_objects")) >= cachedBefore + ballast;
+    }, 120_000);
+    await sleep(restMs);
+    const withBallast = memoryOf(controller.pid).rss;
+    log(`${key}: ${mib(withBallast)} MiB with ${ballast} more ConfigMaps cached`);
+    return {
+      "Node flags": label,
+      "at rest MiB": mib(rest),
+      "heap at rest MiB (used / total)": restHeap,
+      "high-water MiB": mib(highWater),
+      "converge s": convergeSeconds.toFixed(1),
+      "after delete MiB": mib(after),
+      "heap after MiB (used / total)": afterHeap,
+      "after / at rest": (after / rest).toFixed(2),
+      [`+ ${ballast / 1000}k ConfigMaps MiB`]: mib(withBallast),
+    };
+  } finally {
+    await controller.stop();
+    // Gone before the next flag set starts, or its cache at rest would hold them.
+    for (const name of [ballastNs, ns]) {
+      await client.delete(builtinKinds.Namespace, undefined, name).catch(() => undefined);
+    }
+    for (const name of [ballastNs, ns]) {
+      while (await client.get(builtinKinds.Namespace, undefined, name).then(() => true, () => false)) {
+        await sleep(1_000);
+      }
+    }
+  }
+}
+
+const given = process.env.BENCH_KUBECONFIG;
+const bench = given ? undefined : await startBenchCluster(log);
+const kubeconfig = given ?? bench!.cluster.kubeconfig;
+const logDir = mkdtempSync(join(tmpdir(), "memory-load-"));
+let built: string | undefined;
+try {
+  const kubectl = given ? "kubectl" : bench!.cluster.binaries.kubectl;
+  await run(kubectl, [
+    "--kubeconfig",
+    kubeconfig,
+    "apply",
+    "--server-side",
+    "-f",
+    join(root, "deploy", "atomix-controller.yaml"),
+  ]);
+  await run(kubectl, ["--kubeconfig", kubeconfig, "wait", "--for=condition=Established", "crd", "--all"]);
+  log("building the controller as the image does");
+  built = await buildOurs();
+  const client = KubeClient.load(kubeconfig);
+  const rows = [];
+  for (const key of chosen) rows.push(await measure(key, client, built, kubeconfig, logDir));
+  writeReport({
+    name: "memory-load",
+    command: "node bench/memory-load.ts",
+    rows,
+    notes: [
+      `One replica of the compiled controller (leader election off) per flag set, each in a fresh process and namespace.`,
+      `At rest: ${
+        restMs / 1000
+      } s after start, caches synced. Converge: ${groups} PartitionGroups of ${size.partitions} partitions × ${size.replicas} replicas created (32 at a time) until every StatefulSet is ready (kwok pods); high-water is VmHWM over that time.`,
+      `After delete: ${
+        afterMs / 1000
+      } s after the last StatefulSet went. Then ${ballast} ConfigMaps (a kind it caches) created in another namespace, read ${
+        restMs / 1000
+      } s after the cache held them.`,
+    ],
+  });
+} finally {
+  if (built) rmSync(built, { recursive: true, force: true });
+  rmSync(logDir, { recursive: true, force: true });
+  await bench?.stop();
+}
