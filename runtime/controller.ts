@@ -1,6 +1,7 @@
 // The function contract. A controller is a declaration of what it watches plus pure
 // functions: observed state in, desired state out, as plain JSON shaped like Metacontroller's
 // sync hook. The runtime does all the I/O.
+import type { LabelSelector, LabelSelectorRequirement } from "./kube/labels.ts";
 import { type Kind, kindKey } from "./kube/kinds.ts";
 import type { KubeObject } from "./kube/objects.ts";
 
@@ -197,15 +198,17 @@ export interface RelatedRequest {
   /** Namespaced kinds: objects in every namespace (`namespace` is then not read). */
   allNamespaces?: boolean;
   /**
-   * Namespaced kinds: objects in the namespaces whose labels include all of these (read from a
+   * Namespaced kinds: objects in the namespaces whose labels the selector picks (read from a
    * cache of Namespaces the runtime keeps once a request asks for one). Not with `names` or
    * `namespace`.
    */
-  namespaceSelector?: { matchLabels: Record<string, string> };
+  namespaceSelector?: LabelSelector;
   /** The objects wanted, by name. */
   names?: string[];
   /** The objects wanted, by labels: every object whose labels include all of these. */
   matchLabels?: Record<string, string>;
+  /** The objects wanted, by labels: every object whose labels meet all of these too. */
+  matchExpressions?: LabelSelectorRequirement[];
 }
 
 /** How long a call to a remote hook may take when its options give no timeoutSeconds, in seconds (Metacontroller's default). */

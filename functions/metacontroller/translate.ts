@@ -8,6 +8,7 @@ import {
   type Kind,
   kindKey,
   type KubeObject,
+  labelsSelected,
   remote,
   type RemoteHook,
   type RollingUpdate,
@@ -275,33 +276,19 @@ export function decoratorDefinitions(
   }));
 }
 
-function expressionsMatch(expressions: LabelSelector["matchExpressions"], values: Record<string, string>): boolean {
-  return (expressions ?? []).every(({ key, operator, values: list = [] }) => {
-    switch (operator) {
-      case "In":
-        return key in values && list.includes(values[key]!);
-      case "NotIn":
-        return !(key in values) || !list.includes(values[key]!);
-      case "Exists":
-        return key in values;
-      case "DoesNotExist":
-        return !(key in values);
-      default:
-        return false;
-    }
-  });
-}
-
-/** A Kubernetes label selector; no selector selects everything. */
-export function labelsSelected(selector: LabelSelector | undefined, labels: Record<string, string> = {}): boolean {
-  return Object.entries(selector?.matchLabels ?? {}).every(([key, value]) => labels[key] === value) &&
-    expressionsMatch(selector?.matchExpressions, labels);
-}
+/** A Kubernetes label selector; no selector selects everything (the runtime's). */
+export { labelsSelected };
 
 export function annotationsSelected(
   selector: AnnotationSelector | undefined,
   annotations: Record<string, string> = {},
 ): boolean {
-  return Object.entries(selector?.matchAnnotations ?? {}).every(([key, value]) => annotations[key] === value) &&
-    expressionsMatch(selector?.matchExpressions, annotations);
+  // The same rules as a label selector's, over annotations.
+  return labelsSelected(
+    {
+      ...(selector?.matchAnnotations ? { matchLabels: selector.matchAnnotations } : {}),
+      ...(selector?.matchExpressions ? { matchExpressions: selector.matchExpressions } : {}),
+    },
+    annotations,
+  );
 }

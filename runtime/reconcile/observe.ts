@@ -3,6 +3,7 @@
 import type { ControllerDefinition, ObjectsByKind, RelatedRequest } from "../controller.ts";
 import type { Informers } from "../cache/informers.ts";
 import { builtinKinds, type Kind, kindKey } from "../kube/kinds.ts";
+import { labelsSelected } from "../kube/labels.ts";
 import { type KubeObject, objectKey } from "../kube/objects.ts";
 import { InvalidResponseError } from "./validate.ts";
 import { callRelated } from "./call.ts";
@@ -75,7 +76,7 @@ export function relatedObjects(
         ? request.names.map((name) => informer.get(namespace ? `${namespace}/${name}` : name))
         : informer.list().filter((object) => request.names!.includes(object.metadata.name)))
         .filter((o): o is KubeObject => o !== undefined)
-      : informer.list(namespace).filter((object) => labelsMatch(request.matchLabels ?? {}, object));
+      : informer.list(namespace).filter((object) => requestSelects(request, object));
     if (request.namespaceSelector && kind.namespaced) {
       const namespaces = informers.for(builtinKinds.Namespace);
       if (!namespaces.hasSynced) {
@@ -83,10 +84,10 @@ export function relatedObjects(
           `related ${group} by namespaceSelector: the Namespace cache has not synced yet (the sync is retried)`,
         );
       }
-      const selector = request.namespaceSelector.matchLabels ?? {};
+      const selector = request.namespaceSelector;
       found = found.filter((object) => {
         const home = namespaces.get(object.metadata.namespace ?? "");
-        return home !== undefined && labelsMatch(selector, home);
+        return home !== undefined && labelsSelected(selector, home.metadata.labels);
       });
     }
     for (const object of found) related[group]![objectKey(object)] = object;
@@ -98,10 +99,15 @@ export function relatedObjects(
 const everyNamespace = (request: RelatedRequest) =>
   request.allNamespaces === true || request.namespaceSelector !== undefined;
 
-export function labelsMatch(selector: Record<string, string>, object: KubeObject): boolean {
-  const labels = object.metadata.labels ?? {};
-  return Object.entries(selector).every(([key, value]) => labels[key] === value);
-}
+/** Whether an object's labels meet a request's matchLabels and matchExpressions. */
+const requestSelects = (request: RelatedRequest, object: KubeObject) =>
+  labelsSelected(
+    {
+      matchLabels: request.matchLabels ?? {},
+      ...(request.matchExpressions ? { matchExpressions: request.matchExpressions } : {}),
+    },
+    object.metadata.labels,
+  );
 
 /** Whether a change to `object` (of `kind`) concerns a parent that made this request. */
 export function relatedMatches(
@@ -117,5 +123,5 @@ export function relatedMatches(
     kind.namespaced && !everyNamespace(request) && object.metadata.namespace !== (request.namespace || parentNamespace)
   ) return false;
   if (request.names) return request.names.includes(object.metadata.name);
-  return labelsMatch(request.matchLabels ?? {}, object);
+  return requestSelects(request, object);
 }

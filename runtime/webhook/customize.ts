@@ -2,6 +2,7 @@
 // thing said two ways: Metacontroller names a resource (plural) and a label selector, the
 // runtime a kind and labels. Pure.
 import { type ControllerDefinition, inProcess, type RelatedRequest } from "../controller.ts";
+import { type LabelSelector, selectorProblem } from "../kube/labels.ts";
 import type { KubeObject } from "../kube/objects.ts";
 
 /** A ResourceRule of the customize hook's answer (Metacontroller's name). */
@@ -10,8 +11,8 @@ export interface RelatedResource {
   resource: string;
   namespace?: string;
   names?: string[];
-  labelSelector?: { matchLabels?: Record<string, string> };
-  namespaceSelector?: { matchLabels?: Record<string, string> };
+  labelSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
 }
 
 /** The customize hook's answer for a parent: what its related() asks for, as ResourceRules. */
@@ -40,10 +41,13 @@ export function customizeResponse(
         apiVersion: kind.apiVersion,
         resource: kind.plural,
         ...(namespace ? { namespace } : {}),
-        ...(request.names ? { names: request.names } : { labelSelector: { matchLabels: request.matchLabels ?? {} } }),
-        ...(request.namespaceSelector && kind.namespaced
-          ? { namespaceSelector: { matchLabels: request.namespaceSelector.matchLabels ?? {} } }
-          : {}),
+        ...(request.names ? { names: request.names } : {
+          labelSelector: {
+            matchLabels: request.matchLabels ?? {},
+            ...(request.matchExpressions ? { matchExpressions: request.matchExpressions } : {}),
+          },
+        }),
+        ...(request.namespaceSelector && kind.namespaced ? { namespaceSelector: request.namespaceSelector } : {}),
       };
     }),
   };
@@ -95,19 +99,23 @@ export async function relatedRequestsOf(
         ? "has a namespaceSelector, which a version v1 customize hook of a namespaced parent may not use (version v2 may)"
         : !kind.namespaced
         ? `has a namespaceSelector, but ${resource.resource} are not namespaced`
-        : typeof selector !== "object" || Array.isArray(selector)
-        ? "has a namespaceSelector that is not an object"
-        : undefined;
+        : selectorProblem(selector) && `has a namespaceSelector that ${selectorProblem(selector)}`;
       if (problem) throw new Error(`relatedResources[${index}] ${problem}`);
     }
+    const labels = resource.labelSelector;
+    const labelsProblem = labels === undefined || labels === null ? undefined : selectorProblem(labels);
+    if (labelsProblem) throw new Error(`relatedResources[${index}] has a labelSelector that ${labelsProblem}`);
     const wide = kind.namespaced && !resource.namespace && !v1Namespace;
     requests.push({
       apiVersion: kind.apiVersion,
       kind: kind.kind,
       ...(resource.namespace ? { namespace: resource.namespace } : {}),
       ...(wide && !selector ? { allNamespaces: true } : {}),
-      ...(wide && selector ? { namespaceSelector: { matchLabels: selector.matchLabels ?? {} } } : {}),
-      ...(resource.names ? { names: resource.names } : { matchLabels: resource.labelSelector?.matchLabels ?? {} }),
+      ...(wide && selector ? { namespaceSelector: selector } : {}),
+      ...(resource.names ? { names: resource.names } : {
+        matchLabels: labels?.matchLabels ?? {},
+        ...(labels?.matchExpressions?.length ? { matchExpressions: labels.matchExpressions } : {}),
+      }),
     });
   }
   return requests;

@@ -5,7 +5,8 @@ import * as assert from "uvu/assert";
 import type { RelatedRequest } from "../../../../runtime/controller.ts";
 import { builtinKinds, kind } from "../../../../runtime/kube/kinds.ts";
 import type { KubeObject, OwnerReference } from "../../../../runtime/kube/objects.ts";
-import { labelsMatch, relatedMatches } from "../../../../runtime/reconcile/observe.ts";
+import { relatedMatches } from "../../../../runtime/reconcile/observe.ts";
+import { labelsSelected } from "../../../../runtime/kube/labels.ts";
 import { ownerKey } from "../../../../runtime/reconcile/triggers.ts";
 
 const Widget = kind("example.com/v1", "Widget", "widgets");
@@ -68,6 +69,35 @@ for (const [name, request, object, expected] of relatedTable) {
     assert.is(relatedMatches(request, builtinKinds.Secret, object, "ns"), expected));
 }
 
-test("an empty selector matches every object", () => assert.ok(labelsMatch({}, secret("x", "ns"))));
+test("an empty selector matches every object", () => assert.ok(labelsSelected({}, secret("x", "ns").metadata.labels)));
+
+test("label selectors: matchLabels and every matchExpressions operator, all of which must hold", () => {
+  const labels = { app: "web", tier: "front" };
+  const table: Array<[Parameters<typeof labelsSelected>[0], boolean]> = [
+    [{ matchLabels: { app: "web" } }, true],
+    [{ matchLabels: { app: "db" } }, false],
+    [{ matchExpressions: [{ key: "tier", operator: "In", values: ["front", "back"] }] }, true],
+    [{ matchExpressions: [{ key: "tier", operator: "In", values: ["back"] }] }, false],
+    [{ matchExpressions: [{ key: "zone", operator: "NotIn", values: ["a"] }] }, true],
+    [{ matchExpressions: [{ key: "app", operator: "NotIn", values: ["web"] }] }, false],
+    [{ matchExpressions: [{ key: "app", operator: "Exists" }] }, true],
+    [{ matchExpressions: [{ key: "zone", operator: "Exists" }] }, false],
+    [{ matchExpressions: [{ key: "zone", operator: "DoesNotExist" }] }, true],
+    [{ matchLabels: { app: "web" }, matchExpressions: [{ key: "tier", operator: "DoesNotExist" }] }, false],
+  ];
+  for (const [selector, expected] of table) {
+    assert.is(labelsSelected(selector, labels), expected, JSON.stringify(selector));
+  }
+  assert.ok(relatedMatches(
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      matchExpressions: [{ key: "app", operator: "Exists" }],
+    },
+    { apiVersion: "v1", kind: "Secret", plural: "secrets", namespaced: true },
+    { ...secret("x", "ns"), metadata: { ...secret("x", "ns").metadata, labels: { app: "any" } } },
+    "ns",
+  ));
+});
 
 test.run();

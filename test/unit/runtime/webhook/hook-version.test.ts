@@ -260,6 +260,52 @@ test("v2 reads a rule without a namespace as every namespace, and a namespaceSel
   }
 });
 
+test("a remote hook's body carries the definition's hookController as controller, else its name", () => {
+  const definition = controller({
+    name: "widgets",
+    parent: kind("example.test/v1", "Widget", "widgets"),
+    children: [],
+    sync: () => ({}),
+  });
+  const hook = remote("http://hooks/sync");
+  assert.equal(syncBody(definition, hook, namespacedRequest).controller, { metadata: { name: "widgets" } });
+  const resource = {
+    apiVersion: "metacontroller.k8s.io/v1alpha1",
+    kind: "CompositeController",
+    metadata: { name: "c" },
+  };
+  assert.equal(syncBody({ ...definition, hookController: resource }, hook, namespacedRequest).controller, resource);
+});
+
+test("related rules' selectors keep their matchExpressions; a malformed selector is refused naming what is wrong", async () => {
+  const rule = {
+    apiVersion: "v1",
+    resource: "configmaps",
+    labelSelector: { matchLabels: { app: "x" }, matchExpressions: [{ key: "tier", operator: "In", values: ["a"] }] },
+    namespaceSelector: { matchExpressions: [{ key: "team", operator: "Exists" }] },
+  };
+  assert.equal(await relatedRequestsOf([rule] as never, [builtinKinds.ConfigMap]), [{
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    namespaceSelector: { matchExpressions: [{ key: "team", operator: "Exists" }] },
+    matchLabels: { app: "x" },
+    matchExpressions: [{ key: "tier", operator: "In", values: ["a"] }],
+  }]);
+  const bad: Array<[unknown, RegExp]> = [
+    [
+      { ...rule, labelSelector: { matchExpressions: [{ key: "tier", operator: "In" }] } },
+      /labelSelector.*\(In\) without values/,
+    ],
+    [{ ...rule, namespaceSelector: { matchExpressions: [{ key: "t", operator: "Near" }] } }, /operator Near/],
+    [{ ...rule, labelSelector: { matchLabels: { app: 1 } } }, /matchLabels.app that is not a string/],
+  ];
+  for (const [resource, message] of bad) {
+    const error = await relatedRequestsOf([resource] as never, [builtinKinds.ConfigMap]).catch((e: Error) => e);
+    assert.instance(error, Error);
+    assert.match((error as Error).message, message);
+  }
+});
+
 test("related objects: every namespace, or the namespaces whose labels the selector matches", () => {
   const labelled = (name: string, namespace: string, labels: Record<string, string>) => ({
     ...configMap(name, namespace),
