@@ -316,6 +316,51 @@ spec:
   assert.is((await json("get", "deployment", "plain")).metadata.labels.decorated, undefined);
 });
 
+test("a DecoratorController's object opted out by its annotation is finalized and let go; opted in again, decorated again", async () => {
+  await apply(`apiVersion: metacontroller.k8s.io/v1alpha1
+kind: DecoratorController
+metadata: {name: mirror}
+spec:
+  resources:
+  - {apiVersion: v1, resource: configmaps, annotationSelector: {matchExpressions: [{key: mirror, operator: Exists}]}}
+  attachments:
+  - {apiVersion: v1, resource: configmaps, updateStrategy: {method: InPlace}}
+  hooks:
+    sync: {webhook: {url: "${hookUrl}/mirror/sync"}}
+    finalize: {webhook: {url: "${hookUrl}/mirror/finalize"}}
+`);
+  try {
+    await apply(
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: source, namespace: ${ns()}, annotations: {mirror: "yes"}}\ndata: {a: "1"}\n`,
+    );
+    const copy = await eventually("the mirror", () => configMap("source-mirror"));
+    assert.equal(copy.data, { a: "1" });
+    assert.is(copy.metadata.ownerReferences[0].name, "source");
+    const held = await eventually(
+      "the decorator's finalizer on the source",
+      async () => ((await configMap("source"))?.metadata.finalizers ?? []).find((f: string) => f.includes("mirror")),
+    );
+    // Opt out: the finalize hook runs while the finalizer holds, its attachments go, then the finalizer.
+    await k("annotate", "configmap", "source", "mirror-", "-n", ns());
+    await eventually("the mirror removed", async () => (await configMap("source-mirror")) === undefined);
+    await eventually(
+      "the finalizer removed",
+      async () => !((await configMap("source"))?.metadata.finalizers ?? []).includes(held),
+    );
+    assert.equal((await configMap("source")).data, { a: "1" }, "the source itself stays");
+    // Opt in again.
+    await k("annotate", "configmap", "source", "mirror=again", "-n", ns());
+    await eventually("the mirror back", async () => (await configMap("source-mirror"))?.data?.a === "1");
+    await k("annotate", "configmap", "source", "mirror-", "-n", ns());
+    await eventually(
+      "let go again",
+      async () => !((await configMap("source"))?.metadata.finalizers ?? []).includes(held),
+    );
+  } finally {
+    await kubectl(admin, ["delete", "decoratorcontroller", "mirror", "--ignore-not-found"]);
+  }
+});
+
 test("a customize hook names related objects per parent; the parent is synced again when they appear", async () => {
   await apply(`apiVersion: metacontroller.k8s.io/v1alpha1
 kind: CompositeController

@@ -3,7 +3,8 @@
 // on our runtime. Greeting parents (example.test/v1) get a ConfigMap "<name>-greeting" holding
 // spec.message; spec.mode "fail" answers 500, "slow" answers after the hook's timeout, and
 // "child-status" puts a status on the ConfigMap (Metacontroller ignores a child's status).
-// Decorated objects get a ConfigMap "<name>-decoration" and the label decorated=true. The
+// Decorated objects get a ConfigMap "<name>-decoration" and the label decorated=true; mirrored
+// ConfigMaps a copy "<name>-mirror", removed by their finalize hook. The
 // related hooks ask, per parent, for the Secret spec.secret names, and count what they got; the
 // team hooks (version v2) ask for shared ConfigMaps in the namespaces of the parent's team.
 //
@@ -112,6 +113,33 @@ func decorate(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// mirror decorates a ConfigMap with a copy of its data, the ConfigMap "<name>-mirror".
+func mirror(w http.ResponseWriter, r *http.Request) {
+	request, ok := decode(w, r)
+	if !ok {
+		return
+	}
+	target, _ := request["object"].(object)
+	name, namespace := text(target, "metadata", "name"), text(target, "metadata", "namespace")
+	data := map[string]string{}
+	if given, ok := target["data"].(map[string]any); ok {
+		for key, value := range given {
+			data[key], _ = value.(string)
+		}
+	}
+	answer(w, object{"attachments": []any{configMap(name+"-mirror", namespace, data)}})
+}
+
+// mirrorFinalize asks for no attachments, and says finalized once none is left.
+func mirrorFinalize(w http.ResponseWriter, r *http.Request) {
+	request, ok := decode(w, r)
+	if !ok {
+		return
+	}
+	left, _ := field(request, "attachments", "ConfigMap.v1").(map[string]any)
+	answer(w, object{"attachments": []any{}, "finalized": len(left) == 0})
+}
+
 // customize asks for the Secret the parent names.
 func customize(w http.ResponseWriter, r *http.Request) {
 	request, ok := decode(w, r)
@@ -180,6 +208,8 @@ func main() {
 	mux.HandleFunc("POST /related/customize", customize)
 	mux.HandleFunc("POST /related/sync", related)
 	mux.HandleFunc("POST /team/customize", teamCustomize)
+	mux.HandleFunc("POST /mirror/sync", mirror)
+	mux.HandleFunc("POST /mirror/finalize", mirrorFinalize)
 	mux.HandleFunc("POST /team/sync", teamSync)
 	listener, err := net.Listen("tcp", *listen)
 	if err != nil {
