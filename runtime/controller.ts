@@ -32,7 +32,10 @@ export function objectOf<T = KubeObject>(
 export interface SyncRequest<P extends KubeObject = KubeObject> {
   /** The object being reconciled, of the controller's parent kind, as the API server last reported it. */
   parent: P;
-  /** What exists now and this controller controls, grouped by "Kind.apiVersion", keyed by name. */
+  /**
+   * What exists now and this controller controls, grouped by "Kind.apiVersion", keyed by name
+   * ("namespace/name" for the namespaced children of a cluster-scoped parent, which may share a name).
+   */
   children: ObjectsByKind;
   /** Objects the related() hook asked for, grouped by "Kind.apiVersion", keyed by "namespace/name" (or name). */
   related: ObjectsByKind;

@@ -8,7 +8,7 @@ import { type KubeObject, objectKey } from "../kube/objects.ts";
 import { InvalidResponseError } from "./validate.ts";
 import { callRelated } from "./call.ts";
 import type { TraceContext } from "../trace.ts";
-import { managedByLabel } from "./plan.ts";
+import { childName, managedByLabel } from "./plan.ts";
 
 /** The children of `parent` this controller controls: by "Kind.apiVersion", then by name. */
 export function observedChildren(
@@ -25,7 +25,7 @@ export function observedChildren(
       // Another controller of the same parent kind manages this one.
       const label = child.metadata.labels?.[managedByLabel];
       if (label !== undefined && label !== controllerName) continue;
-      byName[child.metadata.name] = child;
+      byName[childName(parent, child)] = child;
     }
     children[group] = byName;
   }

@@ -70,6 +70,14 @@ export function ownerReference(parent: KubeObject): OwnerReference {
 }
 
 /** The child as it is applied: the function's object plus the controller owner reference and label. */
+/**
+ * A child's key among its kind's children: its name, or "namespace/name" when the parent is
+ * cluster-scoped and the child namespaced (children in different namespaces may share a name).
+ */
+export function childName(parent: KubeObject, child: KubeObject): string {
+  return parent.metadata.namespace || !child.metadata.namespace ? child.metadata.name : objectKey(child);
+}
+
 export function stampChild(child: DesiredObject, parent: KubeObject, controllerName: string): KubeObject {
   const ownerReferences = [
     ...((child.metadata.ownerReferences as OwnerReference[] | undefined) ?? []),
@@ -138,7 +146,7 @@ export function planChildren(input: PlanInput): ChildPlan {
     for (const child of input.desired) {
       if (kindKey(child) !== key) continue;
       const object = stampChild(child, parent, controllerName);
-      const existing = observed[key]?.[object.metadata.name];
+      const existing = observed[key]?.[childName(parent, object)];
       if (existing && isSubset(object, existing) && !passesChecks(existing, checks)) {
         plan.waiting.push({
           kind: key,
@@ -158,7 +166,7 @@ export function planChildren(input: PlanInput): ChildPlan {
     const object = stampChild(child, parent, controllerName);
     const childKey = `${kindKey(kind)}/${objectKey(object)}`;
     desiredKeys.add(childKey);
-    const existing = observed[kindKey(kind)]?.[object.metadata.name];
+    const existing = observed[kindKey(kind)]?.[childName(parent, object)];
     if (existing && isSubset(object, existing)) continue;
     const { method, checks } = strategyOf(input.updateStrategy?.[kindKey(kind)]);
     if (existing && method === "OnDelete") continue;

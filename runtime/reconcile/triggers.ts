@@ -57,12 +57,18 @@ export class Triggers {
     for (const kind of related?.kinds ?? []) this.watchRelated(kind);
   }
 
-  /** Queues the parents whose last related requests match a change to an object of this kind. */
+  /**
+   * Queues the parents whose last related requests match a change to an object of this kind, as
+   * it is now or as it was (an object whose labels no longer match must leave the parent too).
+   */
   watchRelated(kind: Kind): void {
     const handler = (change: Change) => {
+      const versions = change.old ? [change.object, change.old] : [change.object];
       for (const [key, requests] of this.#relatedRequests) {
         const parentNamespace = splitKey(key).namespace;
-        if (requests.some((request) => relatedMatches(request, kind, change.object, parentNamespace))) {
+        const matches = (object: KubeObject) =>
+          requests.some((request) => relatedMatches(request, kind, object, parentNamespace));
+        if (versions.some(matches)) {
           this.#enqueue(key, change);
         }
       }

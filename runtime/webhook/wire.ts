@@ -6,6 +6,7 @@
 import type { ControllerDefinition, ObjectsByKind, RemoteHook, SyncRequest } from "../controller.ts";
 import { kindKey } from "../kube/kinds.ts";
 import { type KubeObject, objectKey } from "../kube/objects.ts";
+import { childName } from "../reconcile/plan.ts";
 import { InvalidParentError, InvalidResponseError } from "../reconcile/failures.ts";
 import { parentProblems } from "../schema/check.ts";
 import { strictAnswers, unknownFields } from "./strict.ts";
@@ -165,7 +166,8 @@ export function requestOfBody(
   const problems = hook === "finalize" ? [] : parentProblems(definition.parent, parent);
   if (problems.length) throw new BadRequest(new InvalidParentError(problems).message);
   // Keyed again from each object's metadata, as the runtime keys them in process (children by
-  // name, related by "namespace/name"): a body keyed as Metacontroller's v1 or v2 reads the same.
+  // name, or "namespace/name" under a cluster-scoped parent; related by "namespace/name"): a body
+  // keyed as Metacontroller's v1 or v2 reads the same.
   const groups = (field: "children" | "related") => {
     const value = body[field] ?? {};
     if (!isObject(value)) throw new BadRequest(`${field} must be an object of objects by "Kind.apiVersion"`);
@@ -185,7 +187,7 @@ export function requestOfBody(
         group,
         Object.fromEntries(
           Object.values(byName as Record<string, KubeObject>).map((object) => [
-            field === "children" ? object.metadata.name : objectKey(object),
+            field === "children" ? childName(parent, object) : objectKey(object),
             object,
           ]),
         ),

@@ -80,14 +80,19 @@ const farewellCrd = greetingCrd.replaceAll("greetings", "farewells").replace(
   "singular: greeting, kind: Greeting",
   "singular: farewell, kind: Farewell",
 );
+/** A cluster-scoped kind, whose children are in namespaces of their own. */
+const propagationCrd = greetingCrd.replaceAll("greetings", "propagations").replace(
+  "singular: greeting, kind: Greeting",
+  "singular: propagation, kind: Propagation",
+).replace("scope: Namespaced", "scope: Cluster");
 /** What a user adds so the runtime may manage their kinds: a ClusterRole it aggregates. */
 const userRbac = `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: metacontroller-greetings, labels: {${aggregationLabel}: "true"}}
 rules:
-- {apiGroups: [example.test], resources: [greetings, farewells, tidies], verbs: [list, watch, patch]}
-- {apiGroups: [example.test], resources: [greetings/status, farewells/status, tidies/status], verbs: [patch]}
-- {apiGroups: [example.test], resources: [greetings/finalizers, farewells/finalizers, tidies/finalizers], verbs: [update]}
+- {apiGroups: [example.test], resources: [greetings, farewells, tidies, propagations], verbs: [list, watch, patch]}
+- {apiGroups: [example.test], resources: [greetings/status, farewells/status, tidies/status, propagations/status], verbs: [patch]}
+- {apiGroups: [example.test], resources: [greetings/finalizers, farewells/finalizers, tidies/finalizers, propagations/finalizers], verbs: [update]}
 - {apiGroups: [""], resources: [secrets], verbs: [list, watch]}
 - {apiGroups: [""], resources: [configmaps], verbs: [list, watch, create, patch, delete]}
 - {apiGroups: [apps], resources: [deployments], verbs: [list, watch, patch]}
@@ -152,6 +157,7 @@ test.before(async () => {
   await apply(greetingCrd);
   await apply(farewellCrd);
   await apply(tidyCrd);
+  await apply(propagationCrd);
   await apply(userRbac);
   await k(
     "wait",
@@ -159,6 +165,7 @@ test.before(async () => {
     "crd/greetings.example.test",
     "crd/farewells.example.test",
     "crd/tidies.example.test",
+    "crd/propagations.example.test",
     "crd/compositecontrollers.metacontroller.k8s.io",
     "crd/decoratorcontrollers.metacontroller.k8s.io",
   );
@@ -431,6 +438,56 @@ spec:
     await kubectl(admin, ["delete", "compositecontroller", "team", "--ignore-not-found"]);
     await blue.remove();
     await other.remove();
+  }
+});
+
+test("a cluster-scoped parent copies a ConfigMap into every namespace its related namespaces select (v2)", async () => {
+  const label = `p-${Date.now().toString(36)}`;
+  const first = await freshNamespace(testKubeConfig(), "e2e-meta-copy-a");
+  const second = await freshNamespace(testKubeConfig(), "e2e-meta-copy-b");
+  const copyIn = (namespace: string) =>
+    kubectl(admin, ["get", "configmap", `${label}-copy`, "-n", namespace, "-o", "json"]).then((r) =>
+      r.code === 0 ? JSON.parse(r.stdout) : undefined
+    );
+  try {
+    await k("label", "namespace", first.name, `propagate=${label}`);
+    await apply(
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: ${ns()}}\ndata: {level: "3"}\n`,
+    );
+    await apply(`apiVersion: metacontroller.k8s.io/v1alpha1
+kind: CompositeController
+metadata: {name: propagate}
+spec:
+  parentResource: {apiVersion: example.test/v1, resource: propagations}
+  childResources: [{apiVersion: v1, resource: configmaps, updateStrategy: {method: InPlace}}]
+  hooks:
+    sync: {version: v2, webhook: {url: "${hookUrl}/propagate/sync"}}
+    customize: {version: v2, webhook: {url: "${hookUrl}/propagate/customize"}}
+`);
+    await apply(
+      `apiVersion: example.test/v1\nkind: Propagation\nmetadata: {name: ${label}}\nspec: {source: ${ns()}/settings, label: ${label}}\n`,
+    );
+    const copy = await eventually("the copy in the labelled namespace", () => copyIn(first.name));
+    assert.equal(copy.data, { level: "3" });
+    assert.equal(copy.metadata.ownerReferences.map((o: Record<string, unknown>) => [o.kind, o.name]), [[
+      "Propagation",
+      label,
+    ]]);
+    assert.is(await copyIn(second.name), undefined, "none where the label is not");
+    // A namespace gaining the label gets a copy; one losing it loses its copy; the source's edits follow.
+    await k("label", "namespace", second.name, `propagate=${label}`);
+    await eventually("the copy in the newly labelled namespace", () => copyIn(second.name));
+    await k("label", "namespace", first.name, "propagate-");
+    await eventually("the copy gone where the label went", async () => (await copyIn(first.name)) === undefined);
+    await k("patch", "configmap", "settings", "-n", ns(), "--type=merge", "-p", '{"data":{"level":"4"}}');
+    await eventually("the edit copied", async () => (await copyIn(second.name))?.data?.level === "4");
+    const parent = JSON.parse(await k("get", "propagation", label, "-o", "json"));
+    assert.is(parent.status.copies, 1);
+  } finally {
+    await kubectl(admin, ["delete", "propagation", "--all", "--wait=false"]);
+    await kubectl(admin, ["delete", "compositecontroller", "propagate", "--ignore-not-found"]);
+    await first.remove();
+    await second.remove();
   }
 });
 

@@ -4,7 +4,8 @@
 // spec.message; spec.mode "fail" answers 500, "slow" answers after the hook's timeout, and
 // "child-status" puts a status on the ConfigMap (Metacontroller ignores a child's status).
 // Decorated objects get a ConfigMap "<name>-decoration" and the label decorated=true; mirrored
-// ConfigMaps a copy "<name>-mirror", removed by their finalize hook. The
+// ConfigMaps a copy "<name>-mirror", removed by their finalize hook; a cluster-scoped
+// Propagation copies a ConfigMap into every namespace with its label. The
 // related hooks ask, per parent, for the Secret spec.secret names, and count what they got; the
 // team hooks (version v2) ask for shared ConfigMaps in the namespaces of the parent's team.
 //
@@ -140,6 +141,53 @@ func mirrorFinalize(w http.ResponseWriter, r *http.Request) {
 	answer(w, object{"attachments": []any{}, "finalized": len(left) == 0})
 }
 
+// propagateCustomize (version v2, for a cluster-scoped parent) asks for the namespaces labelled
+// propagate=<spec.label> and for the source ConfigMap spec.source ("namespace/name").
+func propagateCustomize(w http.ResponseWriter, r *http.Request) {
+	request, ok := decode(w, r)
+	if !ok {
+		return
+	}
+	parent, _ := request["parent"].(object)
+	source := strings.SplitN(text(parent, "spec", "source"), "/", 2)
+	if len(source) != 2 {
+		http.Error(w, "spec.source must be namespace/name", http.StatusBadRequest)
+		return
+	}
+	answer(w, object{"relatedResources": []any{
+		object{"apiVersion": "v1", "resource": "namespaces", "labelSelector": object{"matchLabels": object{"propagate": text(parent, "spec", "label")}}},
+		object{"apiVersion": "v1", "resource": "configmaps", "namespace": source[0], "names": []any{source[1]}},
+	}})
+}
+
+// propagateSync copies the source ConfigMap's data into a ConfigMap "<parent>-copy" in each
+// related namespace, and reports how many it asked for.
+func propagateSync(w http.ResponseWriter, r *http.Request) {
+	request, ok := decode(w, r)
+	if !ok {
+		return
+	}
+	parent, _ := request["parent"].(object)
+	name := text(parent, "metadata", "name")
+	namespaces, _ := field(request, "related", "Namespace.v1").(map[string]any)
+	sources, _ := field(request, "related", "ConfigMap.v1").(map[string]any)
+	data := map[string]string{}
+	for _, source := range sources {
+		if given, ok := field(source.(map[string]any), "data").(map[string]any); ok {
+			for key, value := range given {
+				data[key], _ = value.(string)
+			}
+		}
+	}
+	children := []any{}
+	if len(sources) == 1 {
+		for namespace := range namespaces {
+			children = append(children, configMap(name+"-copy", namespace, data))
+		}
+	}
+	answer(w, object{"children": children, "status": object{"copies": len(children)}})
+}
+
 // customize asks for the Secret the parent names.
 func customize(w http.ResponseWriter, r *http.Request) {
 	request, ok := decode(w, r)
@@ -210,6 +258,8 @@ func main() {
 	mux.HandleFunc("POST /team/customize", teamCustomize)
 	mux.HandleFunc("POST /mirror/sync", mirror)
 	mux.HandleFunc("POST /mirror/finalize", mirrorFinalize)
+	mux.HandleFunc("POST /propagate/customize", propagateCustomize)
+	mux.HandleFunc("POST /propagate/sync", propagateSync)
 	mux.HandleFunc("POST /team/sync", teamSync)
 	listener, err := net.Listen("tcp", *listen)
 	if err != nil {

@@ -5,6 +5,7 @@ import type { DesiredObject, ObjectsByKind } from "../../../../runtime/controlle
 import { builtinKinds, kindKey } from "../../../../runtime/kube/kinds.ts";
 import type { KubeObject } from "../../../../runtime/kube/objects.ts";
 import {
+  childName,
   isSubset,
   managedByLabel,
   planChildren,
@@ -220,3 +221,26 @@ test("summarize names five and counts the rest", () => {
 });
 
 test.run();
+
+test("a cluster-scoped parent's namespaced children of one name in two namespaces are two children", () => {
+  const fleet: KubeObject = { apiVersion: "example.com/v1", kind: "Fleet", metadata: { name: "f", uid: "fleet-uid" } };
+  const copy = (namespace: string): DesiredObject => ({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "copy", namespace },
+    data: { level: "3" },
+  });
+  const held = (namespace: string) => stampChild(copy(namespace), fleet, "fleets");
+  assert.is(childName(fleet, held("a")), "a/copy");
+  assert.is(childName(parent, stampChild(configMap("x"), parent, "widgets")), "x", "a namespaced parent's: by name");
+  const result = planChildren({
+    parent: fleet,
+    controllerName: "fleets",
+    childKinds,
+    desired: [copy("b")],
+    observed: { "ConfigMap.v1": { "a/copy": held("a"), "b/copy": held("b") }, "Service.v1": {} },
+    lookup: () => undefined,
+  });
+  assert.equal(result.applies, [], "the one in b is as desired");
+  assert.equal(result.deletes.map((d) => `${d.object.metadata.namespace}/${d.object.metadata.name}`), ["a/copy"]);
+});

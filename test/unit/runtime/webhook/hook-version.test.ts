@@ -51,7 +51,8 @@ const clusterParent = object("example.test/v1", "Fleet", "f");
 const clusterRequest: SyncRequest = {
   parent: clusterParent,
   children: {
-    "ConfigMap.v1": { x: spread.x, y: spread.y },
+    // Namespaced children of a cluster-scoped parent may share a name: keyed "namespace/name".
+    "ConfigMap.v1": { "a/x": spread.x, "b/y": spread.y },
     "ClusterRole.rbac.authorization.k8s.io/v1": { r: clusterRole("r") },
   },
   related: { "ConfigMap.v1": { "c/z": spread.z }, "Namespace.v1": { a: namespaceObject("a") } },
@@ -88,8 +89,8 @@ const versions: Array<[
     children: { "ConfigMap.v1": ["a/x", "b/y"], "ClusterRole.rbac.authorization.k8s.io/v1": ["r"] },
     related: { "ConfigMap.v1": ["c/z"], "Namespace.v1": ["a"] },
   }],
-  ["cluster-scoped parent, the runtime's own keys: children by name", undefined, clusterRequest, {
-    children: { "ConfigMap.v1": ["x", "y"], "ClusterRole.rbac.authorization.k8s.io/v1": ["r"] },
+  ["cluster-scoped parent, the runtime's own keys: namespaced children by namespace/name", undefined, clusterRequest, {
+    children: { "ConfigMap.v1": ["a/x", "b/y"], "ClusterRole.rbac.authorization.k8s.io/v1": ["r"] },
     related: { "ConfigMap.v1": ["c/z"], "Namespace.v1": ["a"] },
   }],
 ];
