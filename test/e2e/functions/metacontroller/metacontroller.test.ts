@@ -95,7 +95,7 @@ rules:
 - {apiGroups: [example.test], resources: [greetings/finalizers, farewells/finalizers, tidies/finalizers, propagations/finalizers], verbs: [update]}
 - {apiGroups: [""], resources: [secrets], verbs: [list, watch]}
 - {apiGroups: [""], resources: [configmaps], verbs: [list, watch, create, patch, delete]}
-- {apiGroups: [apps], resources: [deployments], verbs: [list, watch, patch]}
+- {apiGroups: [apps], resources: [deployments], verbs: [list, watch, patch, create, delete]}
 - {apiGroups: [apps], resources: [deployments/status], verbs: [patch]}
 - {apiGroups: [apps], resources: [deployments/finalizers], verbs: [update]}
 `;
@@ -488,6 +488,70 @@ spec:
     await kubectl(admin, ["delete", "compositecontroller", "propagate", "--ignore-not-found"]);
     await first.remove();
     await second.remove();
+  }
+});
+
+test("RollingRecreate with statusChecks: one child at a time, in order, each after the one before passes", async () => {
+  await apply(`apiVersion: metacontroller.k8s.io/v1alpha1
+kind: CompositeController
+metadata: {name: roll}
+spec:
+  parentResource: {apiVersion: example.test/v1, resource: farewells}
+  childResources:
+  - apiVersion: apps/v1
+    resource: deployments
+    updateStrategy:
+      method: RollingRecreate
+      statusChecks: {conditions: [{type: Available, status: "True"}]}
+  hooks:
+    sync: {webhook: {url: "${hookUrl}/roll/sync"}}
+`);
+  const members = ["wave-0", "wave-1", "wave-2"];
+  const deployments = async () =>
+    new Map(
+      (await json("get", "deployments", "-l", "member")).items
+        .filter((d: Record<string, any>) => members.includes(d.metadata.name))
+        .map((d: Record<string, any>) => [d.metadata.name, d]),
+    ) as Map<string, Record<string, any>>;
+  const available = (d: Record<string, any> | undefined) =>
+    (d?.status?.conditions ?? []).some((c: Record<string, string>) => c.type === "Available" && c.status === "True");
+  try {
+    await apply(
+      `apiVersion: example.test/v1\nkind: Farewell\nmetadata: {name: wave, namespace: ${ns()}}\nspec: {version: "1"}\n`,
+    );
+    await eventually("three available Deployments of version 1", async () => {
+      const now = await deployments();
+      return now.size === 3 && [...now.values()].every(available);
+    }, { timeoutMs: 60_000 });
+    const before = new Map([...(await deployments())].map(([name, d]) => [name, d.metadata.uid as string]));
+    await k("patch", "farewell", "wave", "-n", ns(), "--type=merge", "-p", '{"spec":{"version":"2"}}');
+    // Watch the rollout: which were missing or replaced at each look, and in what order.
+    const replacedAt = new Map<string, number>();
+    let mostMissing = 0;
+    let outOfTurn: string | undefined;
+    await eventually("every Deployment recreated at version 2 and available", async () => {
+      const now = await deployments();
+      mostMissing = Math.max(mostMissing, 3 - now.size);
+      for (const [index, name] of members.entries()) {
+        const d = now.get(name);
+        if (!d || d.metadata.uid === before.get(name) || replacedAt.has(name)) continue;
+        replacedAt.set(name, replacedAt.size);
+        // The one before it must be replaced and passing its checks already.
+        const previous = index > 0 ? now.get(members[index - 1]!) : undefined;
+        if (
+          index > 0 && !(previous && previous.metadata.uid !== before.get(members[index - 1]!) && available(previous))
+        ) {
+          outOfTurn ??= `${name} was recreated before ${members[index - 1]} was replaced and available`;
+        }
+      }
+      return replacedAt.size === 3 && [...now.values()].every((d) => available(d) && d.metadata.labels.version === "2");
+    }, { timeoutMs: 90_000, intervalMs: 100 });
+    assert.equal([...replacedAt.keys()], members, "recreated in the order the hook lists them");
+    assert.is(outOfTurn, undefined);
+    assert.ok(mostMissing <= 1, `at most one missing at a time (saw ${mostMissing})`);
+  } finally {
+    await kubectl(admin, ["delete", "compositecontroller", "roll", "--ignore-not-found"]);
+    await kubectl(admin, ["delete", "deployments", "-l", "member", "-n", ns(), "--wait=false"]);
   }
 });
 

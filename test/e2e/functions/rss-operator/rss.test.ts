@@ -41,9 +41,11 @@ const readyWith = (replicas: number, name = "example", namespace = "default", ti
       ? set
       : undefined;
   }, { timeoutMs });
+/** When this file began: Events from an earlier run on the same cluster (they outlive their object) are left out. */
+const began = Date.now() - 1_000;
 const events = async (namespace = "default") =>
   (await json("get", "events.events.k8s.io", "-n", namespace)).items.filter((e: Json) =>
-    e.regarding?.kind === "ReplicatedStatefulSet"
+    e.regarding?.kind === "ReplicatedStatefulSet" && Date.parse(e.metadata.creationTimestamp) >= began
   ) as Json[];
 const withReplicas = (replicas: number) =>
   readFileSync(example, "utf8").replace("replicas: 3", `replicas: ${replicas}`);

@@ -188,6 +188,37 @@ func propagateSync(w http.ResponseWriter, r *http.Request) {
 	answer(w, object{"children": children, "status": object{"copies": len(children)}})
 }
 
+// roll answers three Deployments "<name>-0" to "<name>-2" of one replica, labelled with the
+// parent's spec.version, in that order (a rolling update changes them in the order given).
+func roll(w http.ResponseWriter, r *http.Request) {
+	request, ok := decode(w, r)
+	if !ok {
+		return
+	}
+	parent, _ := request["parent"].(object)
+	name, namespace := text(parent, "metadata", "name"), text(parent, "metadata", "namespace")
+	version := text(parent, "spec", "version")
+	children := []any{}
+	for i := 0; i < 3; i++ {
+		member := fmt.Sprintf("%s-%d", name, i)
+		labels := object{"member": member, "version": version}
+		children = append(children, object{
+			"apiVersion": "apps/v1",
+			"kind":       "Deployment",
+			"metadata":   object{"name": member, "namespace": namespace, "labels": labels},
+			"spec": object{
+				"replicas": 1,
+				"selector": object{"matchLabels": object{"member": member}},
+				"template": object{
+					"metadata": object{"labels": labels},
+					"spec":     object{"containers": []any{object{"name": "app", "image": "example.test/app:" + version}}},
+				},
+			},
+		})
+	}
+	answer(w, object{"children": children})
+}
+
 // customize asks for the Secret the parent names.
 func customize(w http.ResponseWriter, r *http.Request) {
 	request, ok := decode(w, r)
@@ -260,6 +291,7 @@ func main() {
 	mux.HandleFunc("POST /mirror/finalize", mirrorFinalize)
 	mux.HandleFunc("POST /propagate/customize", propagateCustomize)
 	mux.HandleFunc("POST /propagate/sync", propagateSync)
+	mux.HandleFunc("POST /roll/sync", roll)
 	mux.HandleFunc("POST /team/sync", teamSync)
 	listener, err := net.Listen("tcp", *listen)
 	if err != nil {
