@@ -235,10 +235,12 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
     if (!queue || queue.shuttingDown) return;
     const { filter, parent } = this.definition;
     // A parent the filter no longer picks still concerns this controller while it holds the
-    // finalizer: it is finalized, then let go.
+    // finalizer (it is finalized, then let go), and in the change that made the filter drop it
+    // (the sync takes back a failure the controller recorded there).
     if (
       filter && change.object.kind === parent.kind && change.type !== "deleted" &&
-      !holdsFinalizer(change.object, this.finalizer) && !passes(this.definition, change.object as P, this.#log)
+      !holdsFinalizer(change.object, this.finalizer) && !passes(this.definition, change.object as P, this.#log) &&
+      !(change.old && passes(this.definition, change.old as P, this.#log))
     ) return;
     if (!this.#seenAt.has(key)) this.#seenAt.set(key, change.observedAt);
     this.#links.add(key, eventSpan(change));
