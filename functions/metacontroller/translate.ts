@@ -23,7 +23,6 @@ import type {
   DecoratorController,
   EndpointConfig,
   HookTarget,
-  LabelSelector,
   ResourceRule,
   UpdateStrategy,
 } from "./types.ts";

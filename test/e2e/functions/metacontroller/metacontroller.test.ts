@@ -3,21 +3,19 @@
 // with the standard library only (test/interop/go/hooks), run by functions/metacontroller/main.ts under the
 // metacontroller ServiceAccount with the RBAC a user adds by aggregation.
 import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
 import * as assert from "uvu/assert";
-import {
-  aggregationLabel,
-  metacontrollerName,
-  metacontrollerNamespace,
-} from "../../../../functions/metacontroller/manifest.ts";
 import { buildGoProgram } from "../../../support/goclient.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../../../support/kube.ts";
 import { kubectl, kubectlOrThrow } from "../../../support/kubectl.ts";
-import { type SampleProcess, startSample } from "../../../support/sample.ts";
-import { serviceAccountKubeconfig } from "../../../support/service-account.ts";
+import type { SampleProcess } from "../../../support/sample.ts";
+import {
+  installMetacontroller,
+  looseCrd,
+  startMetacontroller,
+  userClusterRole,
+} from "../../../support/metacontroller.ts";
 import { suite } from "../../../support/suite.ts";
 
-const root = join(import.meta.dirname, "..", "..", "..", "..");
 const admin = process.env.KUBECONFIG_FOR_TESTS!;
 const test = suite("e2e: Metacontroller's CompositeController and DecoratorController");
 const k = (...args: string[]) => kubectlOrThrow(admin, args);
@@ -48,57 +46,26 @@ const warning = async (kind: string, name: string, note: RegExp) => {
   ).at(-1);
 };
 
-const greetingCrd = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: greetings.example.test}
-spec:
-  group: example.test
-  scope: Namespaced
-  names: {plural: greetings, singular: greeting, kind: Greeting}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    subresources: {status: {}}
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
-          status: {type: object, x-kubernetes-preserve-unknown-fields: true}
-`;
+const greetingCrd = looseCrd("example.test", "greetings", "Greeting");
 /** A kind whose status schema declares only "hook": what else a hook answers there is pruned. */
-const tidyCrd = greetingCrd.replaceAll("greetings", "tidies").replace(
-  "singular: greeting, kind: Greeting",
-  "singular: tidy, kind: Tidy",
-)
-  .replace(
-    "status: {type: object, x-kubernetes-preserve-unknown-fields: true}",
-    "status: {type: object, properties: {hook: {type: string}}}",
-  );
-const farewellCrd = greetingCrd.replaceAll("greetings", "farewells").replace(
-  "singular: greeting, kind: Greeting",
-  "singular: farewell, kind: Farewell",
-);
+const tidyCrd = looseCrd("example.test", "tidies", "Tidy", {
+  status: "{type: object, properties: {hook: {type: string}}}",
+});
+const farewellCrd = looseCrd("example.test", "farewells", "Farewell");
 /** A cluster-scoped kind, whose children are in namespaces of their own. */
-const propagationCrd = greetingCrd.replaceAll("greetings", "propagations").replace(
-  "singular: greeting, kind: Greeting",
-  "singular: propagation, kind: Propagation",
-).replace("scope: Namespaced", "scope: Cluster");
-/** What a user adds so the runtime may manage their kinds: a ClusterRole it aggregates. */
-const userRbac = `apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: metacontroller-greetings, labels: {${aggregationLabel}: "true"}}
-rules:
-- {apiGroups: [example.test], resources: [greetings, farewells, tidies, propagations], verbs: [list, watch, patch]}
-- {apiGroups: [example.test], resources: [greetings/status, farewells/status, tidies/status, propagations/status], verbs: [patch]}
-- {apiGroups: [example.test], resources: [greetings/finalizers, farewells/finalizers, tidies/finalizers, propagations/finalizers], verbs: [update]}
-- {apiGroups: [""], resources: [secrets], verbs: [list, watch]}
-- {apiGroups: [""], resources: [configmaps], verbs: [list, watch, create, patch, delete]}
-- {apiGroups: [apps], resources: [deployments], verbs: [list, watch, patch, create, delete]}
-- {apiGroups: [apps], resources: [deployments/status], verbs: [patch]}
-- {apiGroups: [apps], resources: [deployments/finalizers], verbs: [update]}
-`;
+const propagationCrd = looseCrd("example.test", "propagations", "Propagation", { scope: "Cluster" });
+const userRbac = userClusterRole("metacontroller-greetings", "example.test", [
+  "greetings",
+  "farewells",
+  "tidies",
+  "propagations",
+], [
+  `{apiGroups: [""], resources: [secrets], verbs: [list, watch]}`,
+  `{apiGroups: [""], resources: [configmaps], verbs: [list, watch, create, patch, delete]}`,
+  `{apiGroups: [apps], resources: [deployments], verbs: [list, watch, patch, create, delete]}`,
+  `{apiGroups: [apps], resources: [deployments/status], verbs: [patch]}`,
+  `{apiGroups: [apps], resources: [deployments/finalizers], verbs: [update]}`,
+]);
 const composite = (
   options: { path?: string; method?: string; timeout?: string; finalize?: boolean; name?: string } = {},
 ) =>
@@ -122,12 +89,7 @@ const greeting = (name: string, spec: Record<string, string>) =>
   }\n`;
 
 async function startReplica(identity: string, waitFor: "leader" | "ready"): Promise<SampleProcess> {
-  const replica = await startSample({
-    script: join(root, "functions", "metacontroller", "main.ts"),
-    identity,
-    kubeconfig: await serviceAccountKubeconfig(metacontrollerName, metacontrollerNamespace),
-    args: [`--leader-election-namespace=${metacontrollerNamespace}`],
-  });
+  const replica = await startMetacontroller(identity);
   await eventually(
     `${identity} to be ${waitFor}`,
     async () => (await replica.readyz())[waitFor === "leader" ? "leader" : "ready"],
@@ -143,17 +105,7 @@ test.before(async () => {
     hooks.stdout!.once("data", (chunk: Buffer) => resolve(`http://${JSON.parse(chunk.toString()).listening}`));
     hooks.once("exit", (code) => reject(new Error(`the hook server exited with ${code}`)));
   });
-  const installed = await kubectl(admin, ["create", "-f", join(root, "deploy", "metacontroller.yaml")]);
-  if (installed.code !== 0 && !installed.stderr.includes("AlreadyExists")) throw new Error(installed.stderr);
-  // The Deployment runs the image; here the runtime runs as local processes instead.
-  await kubectl(admin, [
-    "delete",
-    "deployment",
-    metacontrollerName,
-    "-n",
-    metacontrollerNamespace,
-    "--ignore-not-found",
-  ]);
+  await installMetacontroller();
   await apply(greetingCrd);
   await apply(farewellCrd);
   await apply(tidyCrd);

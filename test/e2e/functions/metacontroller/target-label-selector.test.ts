@@ -6,20 +6,19 @@
 // out of an instance while it runs. The sync hook is a small HTTP server in this file.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import * as assert from "uvu/assert";
-import {
-  aggregationLabel,
-  metacontrollerName,
-  metacontrollerNamespace,
-} from "../../../../functions/metacontroller/manifest.ts";
+import { metacontrollerNamespace } from "../../../../functions/metacontroller/manifest.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../../../support/kube.ts";
 import { kubectl, kubectlOrThrow } from "../../../support/kubectl.ts";
-import { type SampleProcess, startSample } from "../../../support/sample.ts";
-import { serviceAccountKubeconfig } from "../../../support/service-account.ts";
+import type { SampleProcess } from "../../../support/sample.ts";
+import {
+  installMetacontroller,
+  looseCrd,
+  startMetacontroller,
+  userClusterRole,
+} from "../../../support/metacontroller.ts";
 import { suite } from "../../../support/suite.ts";
 
-const root = join(import.meta.dirname, "..", "..", "..", "..");
 const admin = process.env.KUBECONFIG_FOR_TESTS!;
 const test = suite("e2e: --target-label-selector splits CompositeControllers between two instances");
 const k = (...args: string[]) => kubectlOrThrow(admin, args);
@@ -34,35 +33,10 @@ const group = "pick.example.test";
 const plurals = ["apples", "berries", "cherries"];
 const leases = ["pick-a", "pick-b"];
 
-const crd = (plural: string, kind: string) =>
-  `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: ${plural}.${group}}
-spec:
-  group: ${group}
-  scope: Namespaced
-  names: {plural: ${plural}, singular: ${kind.toLowerCase()}, kind: ${kind}}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    subresources: {status: {}}
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
-          status: {type: object, x-kubernetes-preserve-unknown-fields: true}
-`;
-const userRbac = `apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: metacontroller-pick, labels: {${aggregationLabel}: "true"}}
-rules:
-- {apiGroups: [${group}], resources: [${plurals.join(", ")}], verbs: [list, watch, patch]}
-- {apiGroups: [${group}], resources: [${plurals.map((p) => `${p}/status`).join(", ")}], verbs: [patch]}
-- {apiGroups: [${group}], resources: [${plurals.map((p) => `${p}/finalizers`).join(", ")}], verbs: [update]}
-- {apiGroups: [""], resources: [configmaps], verbs: [list, watch, create, patch, delete]}
-`;
+const crd = (plural: string, kind: string) => looseCrd(group, plural, kind);
+const userRbac = userClusterRole("metacontroller-pick", group, plurals, [
+  `{apiGroups: [""], resources: [configmaps], verbs: [list, watch, create, patch, delete]}`,
+]);
 /** A CompositeController named pick-<plural> over <plural>, labelled as given, whose hook makes one ConfigMap per parent. */
 const composite = (plural: string, labels: Record<string, string>) =>
   `apiVersion: metacontroller.k8s.io/v1alpha1
@@ -108,20 +82,14 @@ function syncHook(body: { controller: { metadata: { name: string } }; parent: { 
 }
 
 async function startInstance(identity: string, args: string[]): Promise<SampleProcess> {
-  const instance = await startSample({
-    script: join(root, "functions", "metacontroller", "main.ts"),
-    identity,
-    kubeconfig: await serviceAccountKubeconfig(metacontrollerName, metacontrollerNamespace),
-    // startSample passes --port=0 --host=127.0.0.1 --log-level=debug first; these are upstream's spellings.
-    args: [
-      "--zap-log-level=4",
-      "--discovery-interval=20s",
-      "--health-probe-bind-address=127.0.0.1:0",
-      "--leader-election",
-      `--leader-election-namespace=${metacontrollerNamespace}`,
-      ...args,
-    ],
-  });
+  // startSample passes --port=0 --host=127.0.0.1 --log-level=debug first; these are upstream's spellings.
+  const instance = await startMetacontroller(identity, [
+    "--zap-log-level=4",
+    "--discovery-interval=20s",
+    "--health-probe-bind-address=127.0.0.1:0",
+    "--leader-election",
+    ...args,
+  ]);
   await eventually(`${identity} to lead its own Lease`, async () => (await instance.readyz()).leader);
   return instance;
 }
@@ -136,17 +104,7 @@ test.before(async () => {
   });
   await new Promise<void>((resolve) => hooks.listen(0, "127.0.0.1", resolve));
   hookUrl = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}`;
-  const installed = await kubectl(admin, ["create", "-f", join(root, "deploy", "metacontroller.yaml")]);
-  if (installed.code !== 0 && !installed.stderr.includes("AlreadyExists")) throw new Error(installed.stderr);
-  // The Deployment runs the image; here the runtime runs as local processes instead.
-  await kubectl(admin, [
-    "delete",
-    "deployment",
-    metacontrollerName,
-    "-n",
-    metacontrollerNamespace,
-    "--ignore-not-found",
-  ]);
+  await installMetacontroller();
   await apply(crd("apples", "Apple"));
   await apply(crd("berries", "Berry"));
   await apply(crd("cherries", "Cherry"));

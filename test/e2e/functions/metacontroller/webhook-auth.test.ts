@@ -9,22 +9,20 @@
 // Secret makes the CompositeController Ready=False naming it, until the Secret appears. The
 // certificates are made with openssl in a temporary folder, removed at the end.
 import { createServer, type Server } from "node:https";
-import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
 import * as assert from "uvu/assert";
-import {
-  aggregationLabel,
-  metacontrollerName,
-  metacontrollerNamespace,
-} from "../../../../functions/metacontroller/manifest.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../../../support/kube.ts";
 import { kubectl, kubectlOrThrow } from "../../../support/kubectl.ts";
-import { type SampleProcess, startSample } from "../../../support/sample.ts";
-import { serviceAccountKubeconfig } from "../../../support/service-account.ts";
+import type { SampleProcess } from "../../../support/sample.ts";
+import {
+  installMetacontroller,
+  looseCrd,
+  startMetacontroller,
+  userClusterRole,
+} from "../../../support/metacontroller.ts";
 import { suite } from "../../../support/suite.ts";
 import { makeCertificates, type TestCertificates } from "../../../support/tls.ts";
 
-const root = join(import.meta.dirname, "..", "..", "..", "..");
 const admin = process.env.KUBECONFIG_FOR_TESTS!;
 const test = suite("e2e: webhook CA bundle, client certificate and bearer token from Secrets and ConfigMaps");
 const k = (...args: string[]) => kubectlOrThrow(admin, args);
@@ -42,35 +40,10 @@ const ns = () => namespace!.name;
 let expectedToken = "right-token";
 const calls: Array<{ path: string; client: string | undefined; authorization: string | undefined; body: any }> = [];
 
-const crd = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: vaults.auth.example.test}
-spec:
-  group: auth.example.test
-  scope: Namespaced
-  names: {plural: vaults, singular: vault, kind: Vault}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    subresources: {status: {}}
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
-          status: {type: object, x-kubernetes-preserve-unknown-fields: true}
-`;
-const userRbac = `apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: metacontroller-vaults, labels: {${aggregationLabel}: "true"}}
-rules:
-- {apiGroups: [auth.example.test], resources: [vaults], verbs: [list, watch, patch]}
-- {apiGroups: [auth.example.test], resources: [vaults/status], verbs: [patch]}
-- {apiGroups: [auth.example.test], resources: [vaults/finalizers], verbs: [update]}
-- {apiGroups: [""], resources: [configmaps], verbs: [list, watch, create, patch, delete]}
-`;
-
+const crd = looseCrd("auth.example.test", "vaults", "Vault");
+const userRbac = userClusterRole("metacontroller-vaults", "auth.example.test", ["vaults"], [
+  `{apiGroups: [""], resources: [configmaps], verbs: [list, watch, create, patch, delete]}`,
+]);
 /** A CompositeController of Vaults labelled auth=<auth>, whose hooks' settings come from one endpointConfigs entry. */
 const controller = (name: string, auth: string, tokenSecret: string) =>
   `apiVersion: metacontroller.k8s.io/v1alpha1
@@ -169,16 +142,7 @@ test.before(async () => {
   certs = makeCertificates();
   server = await startHooks(certs);
   port = (server.address() as { port: number }).port;
-  const installed = await kubectl(admin, [
-    "apply",
-    "--server-side",
-    "--force-conflicts",
-    "-f",
-    join(root, "deploy", "metacontroller.yaml"),
-  ]);
-  if (installed.code !== 0) throw new Error(installed.stderr);
-  // The Deployment runs the image; here the runtime runs as a local process instead.
-  await k("delete", "deployment", metacontrollerName, "-n", metacontrollerNamespace, "--ignore-not-found");
+  await installMetacontroller();
   await apply(crd);
   await apply(userRbac);
   await k(
@@ -193,15 +157,7 @@ test.before(async () => {
   await apply(secret("hook-client", { "tls.crt": certs.client.cert, "tls.key": certs.client.key }));
   await k("create", "configmap", "hook-ca", "-n", ns(), `--from-literal=ca.crt=${certs.ca.cert}`);
   await k("create", "configmap", "source", "-n", ns(), "--from-literal=greeting=hello from a related object");
-  replica = await startSample({
-    script: join(root, "functions", "metacontroller", "main.ts"),
-    identity: "webhook-auth",
-    kubeconfig: await serviceAccountKubeconfig(metacontrollerName, metacontrollerNamespace),
-    args: [
-      `--leader-election-namespace=${metacontrollerNamespace}`,
-      `--target-label-selector=${label}`,
-    ],
-  });
+  replica = await startMetacontroller("webhook-auth", [`--target-label-selector=${label}`]);
   await eventually("the metacontroller instance to lead", async () => (await replica!.readyz()).leader);
 });
 
