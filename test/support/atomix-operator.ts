@@ -77,3 +77,22 @@ export async function createVolumes(
     },
   };
 }
+
+/** Waits until nothing named after the AtomixCluster is left in the namespace: StatefulSets, Services, ConfigMaps, pods, claims. */
+export async function clusterGone(namespace: string, cluster: string): Promise<void> {
+  await eventually(
+    "everything of the cluster gone",
+    async () =>
+      (JSON.parse(
+        await kubectlOrThrow(admin(), [
+          "get",
+          "statefulsets,services,configmaps,pods,persistentvolumeclaims",
+          "-n",
+          namespace,
+          "-o",
+          "json",
+        ]),
+      ).items as Array<{ metadata: { name: string } }>).every((o) => !o.metadata.name.startsWith(cluster)),
+    { timeoutMs: 60_000 },
+  );
+}

@@ -9,7 +9,13 @@ import * as assert from "uvu/assert";
 import { AtomixClusterKind } from "../../../../functions/atomix-operator/crd.ts";
 import { builtinKinds } from "../../../../runtime/mod.ts";
 import { KubeClient } from "../../../../runtime/run.ts";
-import { createVolumes, installOperator, startOperator, type Volumes } from "../../../support/atomix-operator.ts";
+import {
+  clusterGone,
+  createVolumes,
+  installOperator,
+  startOperator,
+  type Volumes,
+} from "../../../support/atomix-operator.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../../../support/kube.ts";
 import { kubectlOrThrow } from "../../../support/kubectl.ts";
 import type { SampleProcess } from "../../../support/sample.ts";
@@ -178,14 +184,7 @@ for (const [round, groups] of rounds.entries()) {
 
 test("deleting the cluster leaves nothing of it", async () => {
   await k("delete", "atomixcluster", C, "-n", namespace.name);
-  await eventually(
-    "everything of the cluster gone",
-    async () =>
-      (await json("get", "statefulsets,services,configmaps,pods,persistentvolumeclaims")).items.every((o: Json) =>
-        !o.metadata.name.startsWith(C)
-      ),
-    { timeoutMs: 60_000 },
-  );
+  await clusterGone(namespace.name, C);
 });
 
 test.run();

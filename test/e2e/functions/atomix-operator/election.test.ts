@@ -7,7 +7,13 @@ import { operatorLease, operatorNamespace } from "../../../../functions/atomix-o
 import { KubeClient } from "../../../../runtime/run.ts";
 import { builtinKinds } from "../../../../runtime/mod.ts";
 import { AtomixClusterKind } from "../../../../functions/atomix-operator/crd.ts";
-import { createVolumes, installOperator, startOperator, type Volumes } from "../../../support/atomix-operator.ts";
+import {
+  clusterGone,
+  createVolumes,
+  installOperator,
+  startOperator,
+  type Volumes,
+} from "../../../support/atomix-operator.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../../../support/kube.ts";
 import { kubectlOrThrow } from "../../../support/kubectl.ts";
 import type { SampleProcess } from "../../../support/sample.ts";
@@ -167,14 +173,7 @@ test("SIGKILL to the leader during a patch that adds two groups: the survivor co
   assert.equal(b.logs.filter((line) => line.includes('"level":"error"')), [], "the survivor logged no errors");
 
   await k("delete", "atomixcluster", C, "-n", namespace.name);
-  await eventually(
-    "everything of the cluster gone",
-    async () =>
-      (await json("get", "statefulsets,services,configmaps,pods,persistentvolumeclaims")).items.every((o: Json) =>
-        !o.metadata.name.startsWith(C)
-      ),
-    { timeoutMs: 60_000 },
-  );
+  await clusterGone(namespace.name, C);
 });
 
 test.run();
