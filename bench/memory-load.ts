@@ -6,11 +6,9 @@
 // four minutes a flag set.
 //   node bench/memory-load.ts     (starts a bench cluster; BENCH_KUBECONFIG=path reuses one)
 //   BENCH_GROUPS=100 BENCH_BALLAST=10000 BENCH_FLAGS=image,size  to change the sizes or flag sets
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { builtinKinds, type KubeObject } from "../runtime/mod.ts";
 import { KubeClient } from "../runtime/run.ts";
 import { PartitionGroupKind } from "../functions/atomix-controller/kinds.ts";
@@ -19,6 +17,7 @@ import {
   buildOurs,
   type Controller,
   freePort,
+  installOurs,
   memoryOf,
   resetHighWater,
   startOurs,
@@ -27,8 +26,6 @@ import { readyOf } from "./side-by-side/track.ts";
 import { partitionGroup, pool } from "./side-by-side/workload.ts";
 import { writeReport } from "./report.ts";
 
-const run = promisify(execFile);
-const root = join(import.meta.dirname, "..");
 const groups = Number(process.env.BENCH_GROUPS ?? 100);
 const ballast = Number(process.env.BENCH_BALLAST ?? 10_000);
 const size = { partitions: 3, replicas: 3 };
@@ -187,16 +184,7 @@ const kubeconfig = given ?? bench!.cluster.kubeconfig;
 const logDir = mkdtempSync(join(tmpdir(), "memory-load-"));
 let built: string | undefined;
 try {
-  const kubectl = given ? "kubectl" : bench!.cluster.binaries.kubectl;
-  await run(kubectl, [
-    "--kubeconfig",
-    kubeconfig,
-    "apply",
-    "--server-side",
-    "-f",
-    join(root, "deploy", "atomix-controller.yaml"),
-  ]);
-  await run(kubectl, ["--kubeconfig", kubeconfig, "wait", "--for=condition=Established", "crd", "--all"]);
+  await installOurs(given ? "kubectl" : bench!.cluster.binaries.kubectl, kubeconfig);
   log("building the controller as the image does");
   built = await buildOurs();
   const client = KubeClient.load(kubeconfig);

@@ -5,12 +5,12 @@
 //     read from /proc/PID/status and the controller's own heap metrics.
 //   node bench/memory.ts        (starts a local cluster; BENCH_KUBECONFIG=path reuses one)
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { startControlPlane as startCluster } from "../runtime/control-plane.ts";
 import { writeReport } from "./report.ts";
+import { buildOurs, installOurs } from "./side-by-side/controllers.ts";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..");
@@ -118,27 +118,10 @@ async function atRest(
 const given = process.env.BENCH_KUBECONFIG;
 const cluster = given ? undefined : await startCluster({ log: (line) => console.error(line) });
 const kubeconfig = given ?? cluster!.kubeconfig;
+let out: string | undefined;
 try {
-  const kubectl = given ? "kubectl" : cluster!.binaries.kubectl;
-  await run(kubectl, [
-    "--kubeconfig",
-    kubeconfig,
-    "apply",
-    "--server-side",
-    "-f",
-    join(root, "deploy", "atomix-controller.yaml"),
-  ]);
-  await run(kubectl, ["--kubeconfig", kubeconfig, "wait", "--for=condition=Established", "crd", "--all"]);
-  const out = mkdtempSync(join(tmpdir(), "atomix-bench-build-"));
-  await run(node, [
-    join(root, "node_modules", "typescript", "bin", "tsc"),
-    "-p",
-    join(root, "tsconfig.build.json"),
-    "--outDir",
-    out,
-  ], { cwd: root });
-  writeFileSync(join(out, "package.json"), readFileSync(join(root, "package.json")));
-  await run("ln", ["-s", join(root, "node_modules"), join(out, "node_modules")]);
+  await installOurs(given ? "kubectl" : cluster!.binaries.kubectl, kubeconfig);
+  out = await buildOurs();
 
   const whole = await breakdown(steps, kubeconfig);
   const slim = await breakdown(slimSteps, kubeconfig);
@@ -165,5 +148,6 @@ try {
     ],
   });
 } finally {
+  if (out) rmSync(out, { recursive: true, force: true });
   await cluster?.stop();
 }

@@ -47,6 +47,13 @@ export interface Controller {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** Applies our CRDs and RBAC (deploy/atomix-controller.yaml) server-side and waits for every CRD to be Established. */
+export async function installOurs(kubectl: string, kubeconfig: string): Promise<void> {
+  const manifest = join(root, "deploy", "atomix-controller.yaml");
+  await run(kubectl, ["--kubeconfig", kubeconfig, "apply", "--server-side", "-f", manifest]);
+  await run(kubectl, ["--kubeconfig", kubeconfig, "wait", "--for=condition=Established", "crd", "--all"]);
+}
+
 /** Compiles the controller as the image does and returns the directory holding main.js. */
 export async function buildOurs(): Promise<string> {
   const out = mkdtempSync(join(tmpdir(), "atomix-bench-build-"));
