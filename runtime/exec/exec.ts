@@ -7,7 +7,7 @@
 import type { Agent, WebSocket } from "undici";
 import type { ActionResult } from "../controller.ts";
 import type { KubeClient } from "../kube/client.ts";
-import { credentials } from "../kube/transport.ts";
+import { type Credentials, credentials, sameTls } from "../kube/transport.ts";
 import {
   channels,
   clip,
@@ -38,16 +38,15 @@ export type Exec = (request: ExecRequest) => Promise<ExecOutcome>;
 /** An Exec bound to a client's kubeconfig. */
 export function podExec(client: KubeClient): Exec {
   let loaded: Promise<typeof import("undici")> | undefined;
-  let pool: { tls: string; agent: Agent } | undefined;
+  let pool: { tls: Credentials["tls"]; agent: Agent } | undefined;
   return async (request) => {
     const undici = await (loaded ??= import("undici"));
     const server = await client.server();
     const path = execPath(request);
     const { headers, tls } = await credentials(await client.kubeConfig());
-    const key = JSON.stringify([tls.ca, tls.cert, tls.key, tls.rejectUnauthorized, tls.servername].map(String));
-    if (pool?.tls !== key) {
+    if (!pool || !sameTls(pool.tls, tls)) {
       void pool?.agent.close().catch(() => undefined);
-      pool = { tls: key, agent: new undici.Agent({ connect: tls }) };
+      pool = { tls, agent: new undici.Agent({ connect: tls }) };
     }
     const url = (server + path).replace(/^http/, "ws");
     const outcome = await run(undici.WebSocket, url, headers, pool.agent, request);

@@ -67,10 +67,17 @@ export async function credentials(config: KubeConfig): Promise<Credentials> {
   return { headers, tls };
 }
 
+/** Whether two sets of TLS material are the same (a rotated certificate, key or CA is not). */
+export function sameTls(a: Credentials["tls"], b: Credentials["tls"]): boolean {
+  const same = (x: Buffer | undefined, y: Buffer | undefined) => x === y || (!!x && !!y && x.equals(y));
+  return same(a.ca, b.ca) && same(a.cert, b.cert) && same(a.key, b.key) &&
+    a.rejectUnauthorized === b.rejectUnauthorized && a.servername === b.servername;
+}
+
 /** Sends requests for one KubeConfig. */
 export class Transport {
   readonly #config: KubeConfig;
-  #agent: { agent: HttpAgent; key: string } | undefined;
+  #agent: { agent: HttpAgent; secure: boolean; tls: Credentials["tls"] } | undefined;
   #modules: Promise<{ http: typeof import("node:http"); https: typeof import("node:https") }> | undefined;
 
   constructor(config: KubeConfig) {
@@ -113,17 +120,9 @@ export class Transport {
     http: typeof import("node:http"),
     https: typeof import("node:https"),
   ): HttpAgent {
+    const current = this.#agent;
+    if (current && current.secure === secure && sameTls(current.tls, tls)) return current.agent;
     const cluster = this.#config.getCurrentCluster();
-    const key = JSON.stringify([
-      secure,
-      cluster?.proxyUrl ?? "",
-      tls.ca?.toString("base64"),
-      tls.cert?.toString("base64"),
-      tls.key?.toString("base64"),
-      tls.rejectUnauthorized,
-      tls.servername,
-    ]);
-    if (this.#agent?.key === key) return this.#agent.agent;
     // The previous agent's connections end as their requests do (watches included).
     const previous = this.#agent?.agent;
     if (previous) setTimeout(() => previous.destroy(), 60 * 60_000).unref();
@@ -136,7 +135,7 @@ export class Transport {
       const agentOptions = { keepAlive: true, keepAliveMsecs: 30_000, ...tls };
       agent = secure ? new https.Agent(agentOptions) : new http.Agent({ keepAlive: true, keepAliveMsecs: 30_000 });
     }
-    this.#agent = { agent, key };
+    this.#agent = { agent, secure, tls };
     return agent;
   }
 }

@@ -99,15 +99,8 @@ export function relatedObjects(
 const everyNamespace = (request: RelatedRequest) =>
   request.allNamespaces === true || request.namespaceSelector !== undefined;
 
-/** Whether an object's labels meet a request's matchLabels and matchExpressions. */
-const requestSelects = (request: RelatedRequest, object: KubeObject) =>
-  labelsSelected(
-    {
-      matchLabels: request.matchLabels ?? {},
-      ...(request.matchExpressions ? { matchExpressions: request.matchExpressions } : {}),
-    },
-    object.metadata.labels,
-  );
+/** Whether an object's labels meet a request's matchLabels and matchExpressions (a request reads as a selector). */
+const requestSelects = (request: RelatedRequest, object: KubeObject) => labelsSelected(request, object.metadata.labels);
 
 /** Whether a change to `object` (of `kind`) concerns a parent that made this request. */
 export function relatedMatches(
