@@ -9,6 +9,10 @@
 // kwok runs the command as a local process chosen by its Exec / ClusterExec objects. A
 // ClusterExec "default" runs every pod's commands in <dir>/exec; an Exec named like a pod
 // overrides it for that pod.
+//
+// Pods on the fake node become Running and Ready. Those meant to run to completion (a Job's,
+// and any with restartPolicy Never or OnFailure) then end Succeeded, as if their containers
+// exited 0: kwok's own stage does it for a Job's pods, the stage below for the others.
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -24,6 +28,33 @@ export const readyTimeoutMs = 90_000;
 const stopGraceMs = 5_000;
 const pollIntervalMs = 250;
 const logTailLines = 40;
+/** A kwok stage: a running pod with restartPolicy Never or OnFailure ends Succeeded, its containers exited 0. */
+const runToCompletionStage = `apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata: {name: pod-run-to-completion}
+spec:
+  resourceRef: {apiGroup: v1, kind: Pod}
+  selector:
+    matchExpressions:
+    - {key: .metadata.deletionTimestamp, operator: DoesNotExist}
+    - {key: .status.phase, operator: In, values: [Running]}
+    - {key: .spec.restartPolicy, operator: In, values: [Never, OnFailure]}
+  next:
+    statusTemplate: |
+      {{ $now := Now }}
+      containerStatuses:
+      {{ range .spec.containers }}
+      - image: {{ .image | Quote }}
+        name: {{ .name | Quote }}
+        ready: false
+        restartCount: 0
+        started: false
+        state:
+          terminated: {exitCode: 0, reason: Completed, startedAt: {{ $now | Quote }}, finishedAt: {{ $now | Quote }}}
+      {{ end }}
+      phase: Succeeded
+`;
+
 /** The name of the one node a control plane has: a kwok fake whose pods become Running and Ready without running. */
 export const fakeNodeName = "kwok-node-0";
 const workdirPrefix = "kubefn-control-plane-";
@@ -243,10 +274,12 @@ export async function startCluster(options: StartOptions = {}): Promise<Cluster>
       metadata: { name: defaultClusterExec },
       spec: { execs: [{ local: { workDir: join(dir, "exec") } }] },
     });
+    await writeFile(join(dir, "kwok-run-to-completion.yaml"), runToCompletionStage);
     await launch("kwok", [
       binaries.kwok,
       `--kubeconfig=${join(dir, "admin.kubeconfig")}`,
       `--config=${binaries.kwokStages}`,
+      `--config=${join(dir, "kwok-run-to-completion.yaml")}`,
       "--manage-all-nodes=false",
       "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
       `--cidr=${podCidr}`,

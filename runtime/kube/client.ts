@@ -53,6 +53,8 @@ export class KubeError extends Error {
 export const isNotFound = (error: unknown): boolean => error instanceof KubeError && error.status === 404;
 /** Whether an error is the API server's 409 Conflict: a stale resourceVersion, or a create of an existing name. */
 export const isConflict = (error: unknown): boolean => error instanceof KubeError && error.status === 409;
+/** Whether an error is the API server's 422 Unprocessable Entity: the object is invalid (an immutable field changed, say). */
+export const isInvalid = (error: unknown): boolean => error instanceof KubeError && error.status === 422;
 /** Whether an error is the API server's 410 Gone: a watch or list resourceVersion too old to resume from. */
 export const isGone = (error: unknown): boolean => error instanceof KubeError && error.status === 410;
 
@@ -100,6 +102,8 @@ export interface ApplyOptions {
   force?: boolean;
   /** "status" applies to the status subresource (the object's status only). */
   subresource?: "status";
+  /** Only compute the result (dryRun=All): nothing is stored, and the object as it would be is returned. */
+  dryRun?: boolean;
 }
 
 /** How KubeClient.delete deletes: what happens to dependents, and preconditions. */
@@ -267,7 +271,11 @@ export class KubeClient {
     return (await this.request("PATCH", path, {
       body: object,
       contentType: "application/apply-patch+yaml",
-      query: { fieldManager: options.fieldManager, force: options.force ?? true },
+      query: {
+        fieldManager: options.fieldManager,
+        force: options.force ?? true,
+        ...(options.dryRun ? { dryRun: "All" } : {}),
+      },
     })) as T;
   }
 

@@ -49,6 +49,12 @@ export interface PlanInput {
   lookup(kind: Kind, key: string): KubeObject | undefined;
   /** How differing children of each kind ("Kind.apiVersion") are changed; InPlace when absent. */
   updateStrategy?: Readonly<Record<string, UpdateMethod | RollingUpdate>> | undefined;
+  /**
+   * Children ("Kind.apiVersion/namespace/name") that the API server says an apply would leave
+   * as they are, though they lack a field or list item of the desired object: lists the server
+   * adds to (a Pod's token volume) or merges by key.
+   */
+  unchanged?: ReadonlySet<string> | undefined;
 }
 
 /** Why a rolling update of a kind waits: the first child already changed that fails its checks. */
@@ -69,7 +75,6 @@ export function ownerReference(parent: KubeObject): OwnerReference {
   };
 }
 
-/** The child as it is applied: the function's object plus the controller owner reference and label. */
 /**
  * A child's key among its kind's children: its name, or "namespace/name" when the parent is
  * cluster-scoped and the child namespaced (children in different namespaces may share a name).
@@ -78,6 +83,7 @@ export function childName(parent: KubeObject, child: KubeObject): string {
   return parent.metadata.namespace || !child.metadata.namespace ? child.metadata.name : objectKey(child);
 }
 
+/** The child as it is applied: the function's object plus the controller owner reference and label. */
 export function stampChild(child: DesiredObject, parent: KubeObject, controllerName: string): KubeObject {
   const ownerReferences = [
     ...((child.metadata.ownerReferences as OwnerReference[] | undefined) ?? []),
@@ -109,6 +115,22 @@ export function isSubset(desired: unknown, actual: unknown): boolean {
   );
 }
 
+/**
+ * Whether two copies of an object hold the same content, but for what every write changes
+ * (resourceVersion, generation, managedFields) and the status, which children are not written.
+ */
+export function sameObject(a: KubeObject, b: KubeObject): boolean {
+  const content = ({ status: _status, metadata, ...rest }: KubeObject & { status?: unknown }) => {
+    const { resourceVersion: _v, generation: _g, managedFields: _m, ...kept } = metadata as KubeObject["metadata"] & {
+      generation?: number;
+      managedFields?: unknown;
+    };
+    return { ...rest, metadata: kept };
+  };
+  const left = content(a), right = content(b);
+  return isSubset(left, right) && isSubset(right, left);
+}
+
 /** Whether a child shows every condition the checks ask for. */
 export function passesChecks(child: KubeObject, checks: readonly StatusCheck[]): boolean {
   const conditions = ((child as { status?: { conditions?: unknown } }).status?.conditions ?? []) as Array<
@@ -132,9 +154,22 @@ function strategyOf(
   return { method: strategy.method, checks: strategy.statusChecks?.conditions ?? [] };
 }
 
+/** Whether a child's kind changes differing children by deleting them or one at a time. */
+export function comparesOnServer(strategy: UpdateMethod | RollingUpdate | undefined): boolean {
+  const { method } = strategyOf(strategy);
+  return method === "Recreate" || method === "RollingRecreate" || method === "RollingInPlace";
+}
+
+/** The key PlanInput.unchanged holds for a child. */
+export function childKey(kind: Kind, object: KubeObject): string {
+  return `${kindKey(kind)}/${objectKey(object)}`;
+}
+
 export function planChildren(input: PlanInput): ChildPlan {
   const { parent, controllerName, childKinds, observed } = input;
   const plan: ChildPlan = { applies: [], deletes: [], taken: [], waiting: [] };
+  const matches = (kind: Kind, object: KubeObject, existing: KubeObject) =>
+    isSubset(object, existing) || (input.unchanged?.has(childKey(kind, object)) ?? false);
   const desiredKeys = new Set<string>();
   // Rolling kinds: whether a child of the kind is already being changed in this plan, or waits.
   const rolling = new Map<string, "busy" | "open">();
@@ -142,12 +177,18 @@ export function planChildren(input: PlanInput): ChildPlan {
     let state = rolling.get(key);
     if (state) return state;
     state = "open";
-    // Children already changed (they match the answer) must pass the checks first.
+    // Children already changed (they match the answer) must pass the checks first, and a
+    // missing one (being made again, or new) must first be there.
     for (const child of input.desired) {
       if (kindKey(child) !== key) continue;
       const object = stampChild(child, parent, controllerName);
       const existing = observed[key]?.[childName(parent, object)];
-      if (existing && isSubset(object, existing) && !passesChecks(existing, checks)) {
+      if (!existing) {
+        plan.waiting.push({ kind: key, message: `waiting for ${object.kind} ${object.metadata.name} to be created` });
+        state = "busy";
+        break;
+      }
+      if (matches(childKinds.get(key)!, object, existing) && !passesChecks(existing, checks)) {
         plan.waiting.push({
           kind: key,
           message: `waiting for ${existing.kind} ${existing.metadata.name} to pass its status checks (${
@@ -164,10 +205,10 @@ export function planChildren(input: PlanInput): ChildPlan {
   for (const child of input.desired) {
     const kind = childKinds.get(kindKey(child))!;
     const object = stampChild(child, parent, controllerName);
-    const childKey = `${kindKey(kind)}/${objectKey(object)}`;
-    desiredKeys.add(childKey);
+    const key = childKey(kind, object);
+    desiredKeys.add(key);
     const existing = observed[kindKey(kind)]?.[childName(parent, object)];
-    if (existing && isSubset(object, existing)) continue;
+    if (existing && matches(kind, object, existing)) continue;
     const { method, checks } = strategyOf(input.updateStrategy?.[kindKey(kind)]);
     if (existing && method === "OnDelete") continue;
     if (existing && (method === "RollingInPlace" || method === "RollingRecreate")) {
@@ -185,7 +226,7 @@ export function planChildren(input: PlanInput): ChildPlan {
     if (!existing) {
       const holder = heldBy(input.lookup(kind, objectKey(object)), parent);
       if (holder) {
-        plan.taken.push({ childKey, message: takenMessage(object, holder, parent) });
+        plan.taken.push({ childKey: key, message: takenMessage(object, holder, parent) });
         continue;
       }
     }

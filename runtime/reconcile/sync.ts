@@ -4,9 +4,9 @@
 // write goes through the write gate and is remembered in the cache, so the next sync reads its
 // own writes.
 import type { Informers } from "../cache/informers.ts";
-import type { ControllerDefinition, RelatedRequest, SyncRequest } from "../controller.ts";
+import type { ControllerDefinition, DesiredObject, ObjectsByKind, RelatedRequest, SyncRequest } from "../controller.ts";
 import type { EventRecorder } from "../events.ts";
-import { isConflict, isNotFound, type KubeClient } from "../kube/client.ts";
+import { isConflict, isInvalid, isNotFound, type KubeClient } from "../kube/client.ts";
 import { type Kind, kindKey } from "../kube/kinds.ts";
 import { type KubeObject, objectKey } from "../kube/objects.ts";
 import type { Logger } from "../log.ts";
@@ -20,7 +20,18 @@ import { ParentWrites } from "./parent-writes.ts";
 import { callSync } from "./call.ts";
 import { finalizerStep } from "./finalizers.ts";
 import { observedChildren, relatedObjects, relatedRequests } from "./observe.ts";
-import { type ChildApply, type ChildWrite, planChildren, summarize } from "./plan.ts";
+import {
+  type ChildApply,
+  childKey,
+  childName,
+  type ChildWrite,
+  comparesOnServer,
+  isSubset,
+  planChildren,
+  sameObject,
+  stampChild,
+  summarize,
+} from "./plan.ts";
 import { ownFailure, type Writer } from "./failures.ts";
 import type { Triggers } from "./triggers.ts";
 import { noTrace, SpanKind, type TraceContext, traced } from "../trace.ts";
@@ -99,17 +110,19 @@ export class ParentSync<P extends KubeObject = KubeObject> {
     const response = await callSync(definition, finalizing, request, trace);
     const valid = validateResponse(definition, parent, response, finalizing);
 
+    // Metacontroller never writes a child's status; what a hook answers there is dropped.
+    const desired = definition.writes === "metacontroller"
+      ? valid.children.map(({ status: _status, ...child }) => child as typeof valid.children[number])
+      : valid.children;
     const plan = planChildren({
       parent,
       controllerName: definition.name,
       childKinds: this.#childKinds,
-      // Metacontroller never writes a child's status; what a hook answers there is dropped.
-      desired: definition.writes === "metacontroller"
-        ? valid.children.map(({ status: _status, ...child }) => child as typeof valid.children[number])
-        : valid.children,
+      desired,
       observed: children,
       lookup: (kind, objectKey) => informers.for(kind).get(objectKey),
       updateStrategy: definition.updateStrategy,
+      unchanged: await this.#unchangedOnServer(parent, desired, children, trace),
     });
     for (const wait of plan.waiting) this.#context.log.debug("rolling update waits", { key, ...wait });
     if (plan.taken.length) {
@@ -158,6 +171,44 @@ export class ParentSync<P extends KubeObject = KubeObject> {
   /** Applies a status under this controller's status manager (the runner records failures with it). */
   applyStatus(parent: P, status: Record<string, unknown>): Promise<void> {
     return this.#parentWrites.applyStatus(parent, status);
+  }
+
+  /**
+   * The children of Recreate and rolling kinds that differ from what the function wants by
+   * isSubset alone, but that an apply would leave as they are: the API server adds to some lists
+   * (a Pod's token volume and its mount) and merges others by key, which a local comparison
+   * cannot know. Each is asked of the server by a dry-run apply; one the server refuses (an
+   * immutable field changed) differs. Without this, such a child would be deleted and made
+   * again on every sync.
+   */
+  async #unchangedOnServer(
+    parent: KubeObject,
+    desired: readonly DesiredObject[],
+    observed: ObjectsByKind,
+    trace: TraceContext,
+  ): Promise<Set<string>> {
+    const unchanged = new Set<string>();
+    const { client, fieldManager } = this.#context;
+    for (const child of desired) {
+      const key = kindKey(child);
+      if (!comparesOnServer(this.#definition.updateStrategy?.[key])) continue;
+      const kind = this.#childKinds.get(key)!;
+      const object = stampChild(child, parent, this.#definition.name);
+      const existing = observed[key]?.[childName(parent, object)];
+      if (!existing || isSubset(object, existing)) continue;
+      const result = await traced(`compare ${kind.kind}`, trace, childAttributes(kind, object), async () => {
+        try {
+          return await client.apply(kind, object, { fieldManager, dryRun: true });
+        } catch (error) {
+          if (isInvalid(error)) return undefined;
+          throw new Error(
+            `comparing ${object.kind} ${object.metadata.name} with the server: ${(error as Error).message}`,
+          );
+        }
+      }, SpanKind.CLIENT);
+      if (result && sameObject(result, existing)) unchanged.add(childKey(kind, object));
+    }
+    return unchanged;
   }
 
   async #apply(

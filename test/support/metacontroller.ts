@@ -2,12 +2,14 @@
 // applied (its Deployment removed: the runtime runs as local processes), users' CRDs and the
 // ClusterRole they add by aggregation, and functions/metacontroller/main.ts run under the
 // metacontroller ServiceAccount's token, so its RBAC is exercised.
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import {
   aggregationLabel,
   metacontrollerName,
   metacontrollerNamespace,
 } from "../../functions/metacontroller/manifest.ts";
+import { buildGoProgram } from "./goclient.ts";
 import { kubectl, kubectlOrThrow } from "./kubectl.ts";
 import { type SampleProcess, startSample } from "./sample.ts";
 import { serviceAccountKubeconfig } from "./service-account.ts";
@@ -91,4 +93,18 @@ export async function startMetacontroller(identity: string, args: string[] = [])
     kubeconfig: await serviceAccountKubeconfig(metacontrollerName, metacontrollerNamespace),
     args: [`--leader-election-namespace=${metacontrollerNamespace}`, ...args],
   });
+}
+
+/**
+ * Builds (once, into the cache) and starts the Go hook server of test/interop/go/hooks on a free
+ * loopback port; resolves with its base URL and a stop function.
+ */
+export async function startHooks(): Promise<{ url: string; stop(): void }> {
+  const binary = await buildGoProgram("hooks");
+  const hooks = spawn(binary, ["--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "inherit"] });
+  const url = await new Promise<string>((resolve, reject) => {
+    hooks.stdout!.once("data", (chunk: Buffer) => resolve(`http://${JSON.parse(chunk.toString()).listening}`));
+    hooks.once("exit", (code) => reject(new Error(`the hook server exited with ${code}`)));
+  });
+  return { url, stop: () => hooks.kill() };
 }

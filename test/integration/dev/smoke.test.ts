@@ -217,6 +217,26 @@ test("deleting the StatefulSet garbage-collects its pods", async () => {
   }
 });
 
+test("pods meant to run to completion end Succeeded; one that restarts Always stays Running", async () => {
+  const pod = (name: string, restartPolicy: string): V1Pod => ({
+    metadata: { name, labels: { app: "smoke-once" } },
+    spec: { restartPolicy, containers: [{ name: "once", image: "registry.invalid/once:1" }] },
+  });
+  for (const [name, policy] of [["never", "Never"], ["on-failure", "OnFailure"], ["always", "Always"]] as const) {
+    await core.createNamespacedPod({ namespace: namespace.name, body: pod(name, policy) });
+  }
+  const phases = await eventually("both run-to-completion pods Succeeded", async () => {
+    const list = await core.listNamespacedPod({ namespace: namespace.name, labelSelector: "app=smoke-once" });
+    const byName = Object.fromEntries(list.items.map((item) => [item.metadata!.name!, item.status?.phase]));
+    return byName.never === "Succeeded" && byName["on-failure"] === "Succeeded" && byName.always === "Running"
+      ? byName
+      : undefined;
+  });
+  assert.equal(phases, { always: "Running", never: "Succeeded", "on-failure": "Succeeded" });
+  const never = await core.readNamespacedPod({ name: "never", namespace: namespace.name });
+  assert.is(never.status?.containerStatuses?.[0]?.state?.terminated?.exitCode, 0);
+});
+
 test("deleting a namespace with content completes", async () => {
   const doomed = await freshNamespace(config, "smoke-doomed");
   await core.createNamespacedConfigMap({

@@ -2,15 +2,14 @@
 // CompositeController and a DecoratorController whose hooks are a hook server written in Go
 // with the standard library only (test/interop/go/hooks), run by functions/metacontroller/main.ts under the
 // metacontroller ServiceAccount with the RBAC a user adds by aggregation.
-import { type ChildProcess, spawn } from "node:child_process";
 import * as assert from "uvu/assert";
-import { buildGoProgram } from "../../../support/goclient.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../../../support/kube.ts";
 import { kubectl, kubectlOrThrow } from "../../../support/kubectl.ts";
 import type { SampleProcess } from "../../../support/sample.ts";
 import {
   installMetacontroller,
   looseCrd,
+  startHooks,
   startMetacontroller,
   userClusterRole,
 } from "../../../support/metacontroller.ts";
@@ -21,7 +20,7 @@ const test = suite("e2e: Metacontroller's CompositeController and DecoratorContr
 const k = (...args: string[]) => kubectlOrThrow(admin, args);
 const apply = (yaml: string) => kubectlOrThrow(admin, ["apply", "-f", "-"], yaml);
 let namespace: Awaited<ReturnType<typeof freshNamespace>>;
-let hooks: ChildProcess;
+let hooks: Awaited<ReturnType<typeof startHooks>> | undefined;
 let hookUrl = "";
 const replicas: SampleProcess[] = [];
 const ns = () => namespace.name;
@@ -99,12 +98,8 @@ async function startReplica(identity: string, waitFor: "leader" | "ready"): Prom
 }
 
 test.before(async () => {
-  const binary = await buildGoProgram("hooks");
-  hooks = spawn(binary, ["--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "inherit"] });
-  hookUrl = await new Promise<string>((resolve, reject) => {
-    hooks.stdout!.once("data", (chunk: Buffer) => resolve(`http://${JSON.parse(chunk.toString()).listening}`));
-    hooks.once("exit", (code) => reject(new Error(`the hook server exited with ${code}`)));
-  });
+  hooks = await startHooks();
+  hookUrl = hooks.url;
   await installMetacontroller();
   await apply(greetingCrd);
   await apply(farewellCrd);
@@ -134,7 +129,7 @@ test.after(async () => {
     await kubectl(admin, ["patch", name, "-n", ns(), "--type=merge", "-p", '{"metadata":{"finalizers":null}}']);
   }
   for (const replica of replicas) await replica.stop();
-  hooks?.kill();
+  hooks?.stop();
   await namespace?.remove();
 });
 

@@ -8,6 +8,8 @@
 // Propagation copies a ConfigMap into every namespace with its label. The
 // related hooks ask, per parent, for the Secret spec.secret names, and count what they got; the
 // team hooks (version v2) ask for shared ConfigMaps in the namespaces of the parent's team.
+// The hooks of Metacontroller's example controllers, for examples.test.ts, are in the other files
+// of this package: bluegreen.go, catset.go, jobs.go and cluster.go, on hook.go's helpers.
 //
 //	hooks --listen 127.0.0.1:0   (prints {"listening": "<address>"})
 package main
@@ -293,6 +295,18 @@ func main() {
 	mux.HandleFunc("POST /propagate/sync", propagateSync)
 	mux.HandleFunc("POST /roll/sync", roll)
 	mux.HandleFunc("POST /team/sync", teamSync)
+	mux.HandleFunc("POST /bluegreen/sync", hook(blueGreen))
+	mux.HandleFunc("POST /catset/sync", hook(catSetSync))
+	mux.HandleFunc("POST /catset/finalize", hook(catSetFinalize))
+	mux.HandleFunc("POST /daemonjob/sync", hook(daemonJob))
+	mux.HandleFunc("POST /indexedjob/sync", hook(indexedJob))
+	mux.HandleFunc("POST /crd-reader/sync", hook(crdReader))
+	mux.HandleFunc("POST /bind-default/sync", hook(bindDefault))
+	mux.HandleFunc("POST /secrets/customize", hook(secretCustomize))
+	mux.HandleFunc("POST /secrets/sync", hook(secretSync))
+	mux.HandleFunc("POST /list/sync", hook(list))
+	mux.HandleFunc("POST /configmaps-in/customize", hook(configMapsIn))
+	mux.HandleFunc("POST /namespaces-labelled/customize", hook(namespacesLabelled))
 	listener, err := net.Listen("tcp", *listen)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -10,6 +10,7 @@ import {
   managedByLabel,
   planChildren,
   type PlanInput,
+  sameObject,
   stampChild,
   summarize,
 } from "../../../../runtime/reconcile/plan.ts";
@@ -203,9 +204,16 @@ test("rolling updates: one differing child at a time, in answer order, once the 
   assert.equal([names(step.applies), step.waiting.map((w) => w.message)], [[], [
     "waiting for ConfigMap a to pass its status checks (Ready=True)",
   ]]);
-  // RollingRecreate deletes the one child; a missing child is created at once.
-  step = rolling("RollingRecreate", updated("a"), old("b"));
-  assert.equal([names(step.applies), names(step.deletes)], [["ConfigMap/c"], ["ConfigMap/b"]]);
+  // RollingRecreate deletes the one child.
+  step = rolling("RollingRecreate", updated("a"), old("b"), old("c"));
+  assert.equal([names(step.applies), names(step.deletes)], [[], ["ConfigMap/b"]]);
+  // A missing child is created at once, and the others wait until it is there (and passes).
+  step = rolling("RollingRecreate", old("a"), old("c"));
+  assert.equal([names(step.applies), names(step.deletes), step.waiting.map((w) => w.message)], [
+    ["ConfigMap/b"],
+    [],
+    ["waiting for ConfigMap b to be created"],
+  ]);
   // Without checks, one per sync all the same.
   const unchecked = plan({
     desired,
@@ -219,8 +227,6 @@ test("summarize names five and counts the rest", () => {
   assert.is(summarize(["a", "b"]), "a, b");
   assert.is(summarize(["1", "2", "3", "4", "5", "6", "7"]), "1, 2, 3, 4, 5 and 2 more");
 });
-
-test.run();
 
 test("a cluster-scoped parent's namespaced children of one name in two namespaces are two children", () => {
   const fleet: KubeObject = { apiVersion: "example.com/v1", kind: "Fleet", metadata: { name: "f", uid: "fleet-uid" } };
@@ -244,3 +250,43 @@ test("a cluster-scoped parent's namespaced children of one name in two namespace
   assert.equal(result.applies, [], "the one in b is as desired");
   assert.equal(result.deletes.map((d) => `${d.object.metadata.namespace}/${d.object.metadata.name}`), ["a/copy"]);
 });
+
+const readyCheck = { type: "Ready", status: "True" };
+const ready = { status: { conditions: [readyCheck] } };
+const notReady = { status: { conditions: [{ type: "Ready", status: "False" }] } };
+
+test("children the server says an apply leaves as they are are not recreated, nor do they hold a rollout", () => {
+  // What the server stores has a list item the function never gave (as a Pod's token volume).
+  const withExtra = (name: string, data: Record<string, string>, extra = ready) => ({
+    ...stored(configMap(name, data), extra),
+    extraList: [{ name: "added-by-the-server" }],
+  });
+  const desired = ["a", "b"].map((name) => ({ ...configMap(name, { k: "v" }), extraList: [] }));
+  const observed = observedOf(withExtra("a", { k: "v" }), withExtra("b", { k: "v" }));
+  const recreate = (unchanged?: Set<string>) =>
+    plan({ desired, observed, updateStrategy: { "ConfigMap.v1": "Recreate" }, unchanged });
+  assert.equal(names(recreate().deletes), ["ConfigMap/a", "ConfigMap/b"], "by isSubset alone, both differ");
+  assert.equal(recreate(new Set(["ConfigMap.v1/ns/a", "ConfigMap.v1/ns/b"])).deletes, []);
+  // A rolling kind: a, already as wanted, is not yet Ready, so b waits.
+  const rolling = plan({
+    desired,
+    observed: observedOf(withExtra("a", { k: "v" }, notReady), withExtra("b", { k: "old" })),
+    updateStrategy: { "ConfigMap.v1": { method: "RollingRecreate", statusChecks: { conditions: [readyCheck] } } },
+    unchanged: new Set(["ConfigMap.v1/ns/a"]),
+  });
+  assert.equal([names(rolling.deletes), rolling.waiting.length], [[], 1]);
+});
+
+test("sameObject ignores resourceVersion, generation, managedFields and status, and nothing else", () => {
+  const a = stored(configMap("a", { k: "v" }), { status: { x: 1 } });
+  const b = {
+    ...a,
+    metadata: { ...a.metadata, resourceVersion: "9", generation: 3, managedFields: [{ manager: "m" }] },
+    status: { x: 2 },
+  };
+  assert.ok(sameObject(a, b));
+  assert.not.ok(sameObject(a, { ...b, data: { k: "w" } } as KubeObject));
+  assert.not.ok(sameObject(a, { ...b, metadata: { ...b.metadata, labels: { other: "1" } } }));
+});
+
+test.run();
