@@ -34,6 +34,8 @@ export interface ChildPlan {
   taken: TakenName[];
   /** Rolling updates that wait on a changed child's status checks. */
   waiting: RolloutWait[];
+  /** "Kind name" of each child a rolling update changes (or deletes to make again) in this plan. */
+  rolling: string[];
 }
 
 export interface PlanInput {
@@ -154,6 +156,34 @@ function strategyOf(
   return { method: strategy.method, checks: strategy.statusChecks?.conditions ?? [] };
 }
 
+/** Whether a kind's children are changed one at a time (RollingInPlace or RollingRecreate). */
+export function isRolling(strategy: UpdateMethod | RollingUpdate | undefined): boolean {
+  const { method } = strategyOf(strategy);
+  return method === "RollingInPlace" || method === "RollingRecreate";
+}
+
+/**
+ * Metacontroller's "Updated" condition of a parent whose child kinds roll: False with reason
+ * RolloutWaiting (what the rollout waits on) or RolloutProgressing (the child it changes now),
+ * else True with reason OnLatestRevision.
+ */
+export function updatedCondition(
+  plan: ChildPlan,
+): { type: "Updated"; status: string; reason: string; message: string } {
+  if (plan.waiting.length) {
+    return { type: "Updated", status: "False", reason: "RolloutWaiting", message: plan.waiting[0]!.message };
+  }
+  if (plan.rolling.length) {
+    return { type: "Updated", status: "False", reason: "RolloutProgressing", message: `updating ${plan.rolling[0]}` };
+  }
+  return {
+    type: "Updated",
+    status: "True",
+    reason: "OnLatestRevision",
+    message: "every child is as the latest sync asks",
+  };
+}
+
 /** Whether a child's kind changes differing children by deleting them or one at a time. */
 export function comparesOnServer(strategy: UpdateMethod | RollingUpdate | undefined): boolean {
   const { method } = strategyOf(strategy);
@@ -167,7 +197,7 @@ export function childKey(kind: Kind, object: KubeObject): string {
 
 export function planChildren(input: PlanInput): ChildPlan {
   const { parent, controllerName, childKinds, observed } = input;
-  const plan: ChildPlan = { applies: [], deletes: [], taken: [], waiting: [] };
+  const plan: ChildPlan = { applies: [], deletes: [], taken: [], waiting: [], rolling: [] };
   const matches = (kind: Kind, object: KubeObject, existing: KubeObject) =>
     isSubset(object, existing) || (input.unchanged?.has(childKey(kind, object)) ?? false);
   const desiredKeys = new Set<string>();
@@ -215,6 +245,7 @@ export function planChildren(input: PlanInput): ChildPlan {
       // One differing child at a time, once those already changed pass their checks.
       if (rollingState(kindKey(kind), checks) === "busy") continue;
       rolling.set(kindKey(kind), "busy");
+      plan.rolling.push(`${object.kind} ${object.metadata.name}`);
       if (method === "RollingRecreate") plan.deletes.push({ kind, object: existing });
       else plan.applies.push({ kind, object, creates: false });
       continue;

@@ -24,13 +24,16 @@ import {
   type ChildApply,
   childKey,
   childName,
+  type ChildPlan,
   type ChildWrite,
   comparesOnServer,
+  isRolling,
   isSubset,
   planChildren,
   sameObject,
   stampChild,
   summarize,
+  updatedCondition,
 } from "./plan.ts";
 import { ownFailure, type Writer } from "./failures.ts";
 import type { Triggers } from "./triggers.ts";
@@ -146,7 +149,7 @@ export class ParentSync<P extends KubeObject = KubeObject> {
     }
 
     parent = await this.#parentWrites.writeMetadata(parent, valid.metadata, trigger, trace);
-    await this.#parentWrites.writeStatus(parent, valid.status, trigger, trace);
+    await this.#parentWrites.writeStatus(parent, this.#withRolloutCondition(valid.status, plan), trigger, trace);
     if (finalizing && valid.finalized) await this.#parentWrites.setFinalizer(parent, false, trigger, trace);
     // Only now: what the function recorded about these actions (in status) is written first.
     this.#context.actions.submit(key, parent, valid.actions, trace);
@@ -171,6 +174,22 @@ export class ParentSync<P extends KubeObject = KubeObject> {
   /** Applies a status under this controller's status manager (the runner records failures with it). */
   applyStatus(parent: P, status: Record<string, unknown>): Promise<void> {
     return this.#parentWrites.applyStatus(parent, status);
+  }
+
+  /**
+   * Metacontroller's writes: when a child kind rolls, the status the hook answered plus the
+   * "Updated" condition (replacing one of that type), as upstream adds it. Otherwise, or when the
+   * hook answered no status (the parent's is then left alone), as answered.
+   */
+  #withRolloutCondition(
+    status: Record<string, unknown> | undefined,
+    plan: ChildPlan,
+  ): Record<string, unknown> | undefined {
+    const strategies = Object.values(this.#definition.updateStrategy ?? {});
+    if (this.#definition.writes !== "metacontroller" || !strategies.some(isRolling) || !status) return status;
+    const given = status?.conditions;
+    const conditions = (Array.isArray(given) ? given : []).filter((c) => (c as { type?: unknown })?.type !== "Updated");
+    return { ...status, conditions: [...conditions, updatedCondition(plan)] };
   }
 
   /**

@@ -4,9 +4,10 @@
 // Go (test/interop/go/hooks). The examples this file does not hold are scenarios of
 // metacontroller.test.ts, target-label-selector.test.ts and webhook-auth.test.ts; the table in
 // functions/metacontroller/README.md says which test answers for which example.
+import { spawn } from "node:child_process";
 import * as assert from "uvu/assert";
 import { eventually, freshNamespace, testKubeConfig } from "../../../support/kube.ts";
-import { kubectl, kubectlOrThrow } from "../../../support/kubectl.ts";
+import { kubectl, kubectlOrThrow, kubectlPath } from "../../../support/kubectl.ts";
 import {
   installMetacontroller,
   looseCrd,
@@ -286,27 +287,63 @@ spec:
 
     // A new template: each pod is made again in turn, the next only once the one before is Ready.
     const before = new Map([...now].map(([name, pod]) => [name, pod.metadata.uid as string]));
-    await apply(catset(2, "2"));
     let outOfTurn: string | undefined;
     let mostMissing = 0;
-    const replaced = await eventually("both pods made again at revision 2 and Ready", async () => {
-      const current = await pods();
-      mostMissing = Math.max(mostMissing, 2 - current.size);
-      const second = current.get("nginx-backend-1");
-      const first = current.get("nginx-backend-0");
-      if (second && second.metadata.uid !== before.get("nginx-backend-1")) {
-        if (!first || first.metadata.uid === before.get("nginx-backend-0") || !isReady(first)) {
-          outOfTurn ??= "pod 1 was made again before pod 0 was made again and Ready";
+    // Every Updated condition the CatSet shows during the rollout, from a watch.
+    const watch = spawn(await kubectlPath(), [
+      "--kubeconfig",
+      admin,
+      "get",
+      "catset",
+      "nginx-backend",
+      "-n",
+      ns(),
+      "--watch",
+      "-o",
+      `jsonpath={.status.conditions[?(@.type=="Updated")].reason}{"\\n"}`,
+    ], { stdio: ["ignore", "pipe", "ignore"] });
+    const reasons = new Set<string>();
+    watch.stdout.on("data", (chunk: Buffer) => {
+      for (const line of chunk.toString().split("\n")) if (line.trim()) reasons.add(line.trim());
+    });
+    await eventually("the watch's first line", () => reasons.size > 0);
+    await apply(catset(2, "2"));
+    // Every pod each ordinal had, by UID: made again once each, never twice.
+    const uids = new Map([...before].map(([name, uid]) => [name, new Set([uid])]));
+    let replaced: Map<string, Json>;
+    try {
+      replaced = await eventually("both pods made again at revision 2 and Ready", async () => {
+        const current = await pods();
+        for (const [name, pod] of current) uids.set(name, (uids.get(name) ?? new Set()).add(pod.metadata.uid));
+        mostMissing = Math.max(mostMissing, 2 - current.size);
+        const second = current.get("nginx-backend-1");
+        const first = current.get("nginx-backend-0");
+        if (second && second.metadata.uid !== before.get("nginx-backend-1")) {
+          if (!first || first.metadata.uid === before.get("nginx-backend-0") || !isReady(first)) {
+            outOfTurn ??= "pod 1 was made again before pod 0 was made again and Ready";
+          }
         }
-      }
-      return current.size === 2 &&
-          [...current.values()].every((pod) => isReady(pod) && pod.metadata.labels.revision === "2")
-        ? current
-        : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 100 });
+        return current.size === 2 &&
+            [...current.values()].every((pod) => isReady(pod) && pod.metadata.labels.revision === "2")
+          ? current
+          : undefined;
+      }, { timeoutMs: 60_000, intervalMs: 100 });
+    } finally {
+      watch.kill();
+    }
     assert.is(outOfTurn, undefined);
     assert.ok(mostMissing <= 1, `at most one pod missing at a time (saw ${mostMissing})`);
     assert.equal([...replaced.keys()].sort(), ["nginx-backend-0", "nginx-backend-1"]);
+    assert.equal([...uids.values()].map((seen) => seen.size), [2, 2], "each pod made again once");
+    assert.ok(
+      reasons.has("RolloutWaiting") || reasons.has("RolloutProgressing"),
+      `the Updated condition told of the rollout (saw ${[...reasons].join(", ")})`,
+    );
+    const done = await eventually("Updated=True", async () => {
+      const conditions = (await get("catset", "nginx-backend"))?.status?.conditions ?? [];
+      return conditions.find((c: Json) => c.type === "Updated" && c.status === "True");
+    });
+    assert.is(done.reason, "OnLatestRevision");
 
     // Deleted: the finalize hook scales to 0 before the runtime lets the CatSet go.
     await k(

@@ -13,6 +13,7 @@ import {
   sameObject,
   stampChild,
   summarize,
+  updatedCondition,
 } from "../../../../runtime/reconcile/plan.ts";
 
 const parent: KubeObject = {
@@ -204,9 +205,22 @@ test("rolling updates: one differing child at a time, in answer order, once the 
   assert.equal([names(step.applies), step.waiting.map((w) => w.message)], [[], [
     "waiting for ConfigMap a to pass its status checks (Ready=True)",
   ]]);
+  assert.equal(updatedCondition(step), {
+    type: "Updated",
+    status: "False",
+    reason: "RolloutWaiting",
+    message: "waiting for ConfigMap a to pass its status checks (Ready=True)",
+  });
   // RollingRecreate deletes the one child.
   step = rolling("RollingRecreate", updated("a"), old("b"), old("c"));
-  assert.equal([names(step.applies), names(step.deletes)], [[], ["ConfigMap/b"]]);
+  assert.equal([names(step.applies), names(step.deletes), step.rolling], [[], ["ConfigMap/b"], ["ConfigMap b"]]);
+  assert.equal(
+    [updatedCondition(step).reason, updatedCondition(step).message],
+    ["RolloutProgressing", "updating ConfigMap b"],
+  );
+  step = rolling("RollingRecreate", updated("a"), updated("b"), updated("c"));
+  assert.equal([step.deletes, step.rolling, updatedCondition(step).status], [[], [], "True"]);
+  assert.is(updatedCondition(step).reason, "OnLatestRevision");
   // A missing child is created at once, and the others wait until it is there (and passes).
   step = rolling("RollingRecreate", old("a"), old("c"));
   assert.equal([names(step.applies), names(step.deletes), step.waiting.map((w) => w.message)], [
