@@ -58,15 +58,26 @@ const crds = [
   looseCrd(group, "indexedjobs", "IndexedJob"),
   looseCrd(group, "configmaplists", "ConfigMapList"),
   looseCrd(group, "namespacelists", "NamespaceList"),
+  looseCrd(group, "configmappropagations", "ConfigMapPropagation", { scope: "Cluster" }),
   looseCrd(group, "secretpropagations", "SecretPropagation", {
     scope: "Cluster",
     status: "{type: object, properties: {working: {type: string}, copies: {type: integer}}}",
   }),
 ];
-const plurals = ["bluegreens", "catsets", "daemonjobs", "indexedjobs", "configmaplists", "namespacelists"];
+const plurals = [
+  "bluegreens",
+  "catsets",
+  "daemonjobs",
+  "indexedjobs",
+  "configmaplists",
+  "namespacelists",
+  "configmappropagations",
+];
 const rbac = userClusterRole("metacontroller-examples", group, [...plurals, "secretpropagations"], [
   `{apiGroups: [""], resources: [pods, services, configmaps, secrets, persistentvolumeclaims], verbs: [list, watch, create, patch, delete]}`,
   `{apiGroups: [apps], resources: [replicasets, daemonsets], verbs: [list, watch, create, patch, delete]}`,
+  `{apiGroups: [apps], resources: [statefulsets], verbs: [list, watch, patch]}`,
+  `{apiGroups: [apps], resources: [statefulsets/finalizers], verbs: [update]}`,
   `{apiGroups: [apiextensions.k8s.io], resources: [customresourcedefinitions], verbs: [list, watch, patch]}`,
   `{apiGroups: [apiextensions.k8s.io], resources: [customresourcedefinitions/finalizers], verbs: [update]}`,
   // Making a ClusterRole that grants what the maker lacks takes escalate; a RoleBinding to it, bind.
@@ -621,6 +632,156 @@ spec: {source: ${ns()}/shareable, namespaceLabel: "${label}", namespaceLabelValu
     await kubectl(admin, ["delete", "secretpropagation", `secret-propagation-${ns()}`, "--ignore-not-found"]);
     await kubectl(admin, ["delete", "compositecontroller", "secret-propagation", "--ignore-not-found"]);
     for (const target of [...targets, skipped]) await target.remove();
+  }
+});
+
+test("service-per-pod-v2: a Service per pod, attachments keyed namespace/name; opted out, finalized and removed; opted in again", async () => {
+  await apply(`apiVersion: metacontroller.k8s.io/v1alpha1
+kind: DecoratorController
+metadata: {name: service-per-pod}
+spec:
+  resources:
+  - apiVersion: apps/v1
+    resource: statefulsets
+    annotationSelector: {matchExpressions: [{key: example.test/service-per-pod-port, operator: Exists}]}
+  attachments:
+  - {apiVersion: v1, resource: services}
+  hooks:
+    sync: {version: v2, webhook: {url: "${hooks!.url}/service-per-pod/sync"}}
+    finalize: {version: v2, webhook: {url: "${hooks!.url}/service-per-pod/finalize"}}
+`);
+  const annotated = (yes: boolean) =>
+    `apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: web
+  namespace: ${ns()}
+  annotations: {${yes ? `example.test/service-per-pod-port: "8080"` : ""}}
+spec:
+  replicas: 2
+  serviceName: web
+  selector: {matchLabels: {app: web-per-pod}}
+  template:
+    metadata: {labels: {app: web-per-pod}}
+    spec: {containers: [{name: web, image: registry.invalid/nginx:1}]}
+`;
+  const services = (): Promise<Array<Json | undefined>> =>
+    Promise.all(["web-0", "web-1"].map((name) => get("service", name)));
+  try {
+    await apply(annotated(true));
+    const made = await eventually("a Service per pod", async () => {
+      const found = await services();
+      return found.every(Boolean) ? (found as Json[]) : undefined;
+    });
+    assert.equal(made.map((service) => service.spec.selector), [
+      { "statefulset.kubernetes.io/pod-name": "web-0" },
+      { "statefulset.kubernetes.io/pod-name": "web-1" },
+    ]);
+    assert.is(made[0]!.spec.ports[0].port, 8080);
+    // The hook tells which keys it was given: v2 keys namespaced attachments namespace/name.
+    await eventually(
+      "the v2 keys",
+      async () =>
+        (await get("statefulset", "web"))?.metadata?.annotations?.["example.test/seen-services"] ===
+          `${ns()}/web-0,${ns()}/web-1`,
+    );
+    const held = await eventually(
+      "the decorator's finalizer",
+      async () =>
+        ((await get("statefulset", "web"))?.metadata?.finalizers ?? []).find((f: string) =>
+          f.includes("service-per-pod")
+        ),
+    );
+    // Opted out: the finalize hook removes the Services, then the finalizer goes.
+    await apply(annotated(false));
+    await eventually("the Services removed", async () => (await services()).every((service) => !service));
+    await eventually(
+      "the finalizer removed",
+      async () => !((await get("statefulset", "web"))?.metadata?.finalizers ?? []).includes(held),
+    );
+    assert.ok(await get("statefulset", "web"), "the StatefulSet itself stays");
+    // Opted in again.
+    await apply(annotated(true));
+    await eventually("the Services back", async () => (await services()).every(Boolean));
+  } finally {
+    await kubectl(admin, ["delete", "decoratorcontroller", "service-per-pod", "--ignore-not-found"]);
+    await kubectl(admin, [
+      "patch",
+      "statefulset",
+      "web",
+      "-n",
+      ns(),
+      "--type=merge",
+      "-p",
+      '{"metadata":{"finalizers":null}}',
+    ]);
+    await kubectl(admin, ["delete", "statefulset", "web", "-n", ns(), "--ignore-not-found"]);
+  }
+});
+
+test("configmappropagation: parentResource.labelSelector picks which parents are synced; copies where the namespaces' label says", async () => {
+  const targets = [
+    await freshNamespace(testKubeConfig(), "e2e-one"),
+    await freshNamespace(testKubeConfig(), "e2e-two"),
+    await freshNamespace(testKubeConfig(), "e2e-three"),
+  ];
+  const unlabelled = await freshNamespace(testKubeConfig(), "e2e-four");
+  const label = `cmp-${ns()}`;
+  try {
+    for (const target of targets) await k("label", "namespace", target.name, `propagate=${label}`);
+    await k("create", "configmap", "settings", "-n", ns(), "--from-literal=mode=fast");
+    await apply(`apiVersion: metacontroller.k8s.io/v1alpha1
+kind: CompositeController
+metadata: {name: configmap-propagation}
+spec:
+  parentResource:
+    apiVersion: ${group}/v1
+    resource: configmappropagations
+    labelSelector: {matchLabels: {propagate: "yes"}}
+  childResources: [{apiVersion: v1, resource: configmaps}]
+  hooks:
+    sync: {version: v2, webhook: {url: "${hooks!.url}/propagate/sync"}}
+    customize: {version: v2, webhook: {url: "${hooks!.url}/propagate/customize"}}
+`);
+    const propagation = (name: string, picked: string) =>
+      `apiVersion: ${group}/v1
+kind: ConfigMapPropagation
+metadata: {name: ${name}, labels: {propagate: "${picked}"}}
+spec: {source: ${ns()}/settings, label: ${label}}
+`;
+    await apply(propagation(`ignored-${ns()}`, "no"));
+    await apply(propagation(`picked-${ns()}`, "yes"));
+    for (const target of targets) {
+      const copy = await eventually(`the copy in ${target.name}`, async () => {
+        const found = await kubectl(admin, [
+          "get",
+          "configmap",
+          `picked-${ns()}-copy`,
+          "-n",
+          target.name,
+          "-o",
+          "json",
+        ]);
+        return found.code === 0 ? JSON.parse(found.stdout) : undefined;
+      });
+      assert.equal(copy.data, { mode: "fast" });
+    }
+    await eventually(
+      "status.copies",
+      async () => (await get(`configmappropagations.${group}`, `picked-${ns()}`, false))?.status?.copies === 3,
+    );
+    for (const namespace of [...targets, unlabelled]) {
+      const copies = JSON.parse(await k("get", "configmaps", "-n", namespace.name, "-o", "json")).items
+        .map((item: Json) => item.metadata.name as string)
+        .filter((name: string) => name.endsWith("-copy"));
+      assert.equal(copies, namespace === unlabelled ? [] : [`picked-${ns()}-copy`], `copies in ${namespace.name}`);
+    }
+    const ignored = await get(`configmappropagations.${group}`, `ignored-${ns()}`, false);
+    assert.is(ignored?.status, undefined, "the parent the selector does not pick is never synced");
+  } finally {
+    await kubectl(admin, ["delete", `configmappropagations.${group}`, "--all"]);
+    await kubectl(admin, ["delete", "compositecontroller", "configmap-propagation", "--ignore-not-found"]);
+    for (const namespace of [...targets, unlabelled]) await namespace.remove();
   }
 });
 

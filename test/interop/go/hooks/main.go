@@ -9,7 +9,8 @@
 // related hooks ask, per parent, for the Secret spec.secret names, and count what they got; the
 // team hooks (version v2) ask for shared ConfigMaps in the namespaces of the parent's team.
 // The hooks of Metacontroller's example controllers, for examples.test.ts, are in the other files
-// of this package: bluegreen.go, catset.go, jobs.go and cluster.go, on hook.go's helpers.
+// of this package: bluegreen.go, catset.go, jobs.go, cluster.go and servicepod.go, on hook.go's
+// helpers.
 //
 //	hooks --listen 127.0.0.1:0   (prints {"listening": "<address>"})
 package main
@@ -305,6 +306,8 @@ func main() {
 	mux.HandleFunc("POST /secrets/customize", hook(secretCustomize))
 	mux.HandleFunc("POST /secrets/sync", hook(secretSync))
 	mux.HandleFunc("POST /list/sync", hook(list))
+	mux.HandleFunc("POST /service-per-pod/sync", hook(servicePerPod))
+	mux.HandleFunc("POST /service-per-pod/finalize", hook(servicePerPodFinalize))
 	mux.HandleFunc("POST /configmaps-in/customize", hook(configMapsIn))
 	mux.HandleFunc("POST /namespaces-labelled/customize", hook(namespacesLabelled))
 	listener, err := net.Listen("tcp", *listen)
