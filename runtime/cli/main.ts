@@ -3,7 +3,7 @@
 //   kubefn new <dir> [--kind=Greeting] [--group=example.com]   a new controller project
 //   kubefn manifests <program.ts> --image=<image> [--namespace=<ns>]   its CRDs, RBAC and Deployment
 //   kubefn dev [--main=main.ts] [--program=program.ts] [--kubeconfig=<file>]   run it, reloading on change
-//   kubefn hooks --functions=<module.ts> [--port=8080]   its functions as webhooks
+//   kubefn hooks --functions=<module.ts> [--port=8080] [--workerd]   its functions as webhooks
 //   kubefn cluster [--build-only]   a local control plane (etcd, kube-apiserver, kwok...) until Ctrl-C
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
@@ -19,8 +19,9 @@ const usage = `Usage:
   kubefn dev [--main=main.ts] [--program=program.ts] [--kubeconfig=<file>] [-- <program flags>]
       Applies the program's CRDs to the cluster $KUBECONFIG names (or to a local control plane it
       starts) and runs main.ts with one replica, restarting it when a file it loads changes.
-  kubefn hooks --functions=<module.ts>[,...] [--port=8080]
-      Serves the controllers a module exports as Metacontroller-compatible webhooks (see --help).
+  kubefn hooks --functions=<module.ts>[,...] [--port=8080] [--workerd]
+      Serves the controllers a module exports as Metacontroller-compatible webhooks (see --help);
+      with --workerd, bundled (by deno) and served on workerd (npm install --save-dev workerd).
   kubefn cluster [--build-only]
       Starts a local control plane built from Go modules (Go >= 1.26 on PATH; the first build
       takes minutes and is cached) and prints its KUBECONFIG; Ctrl-C stops it.`;
@@ -37,9 +38,14 @@ class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === "hooks") {
-    // The hook server parses its own flags (and documents them with --help).
+    // The hook server parses its own flags (and documents them with --help); --workerd runs it on workerd.
+    const rest = argv.slice(1).filter((arg) => arg !== "--workerd");
+    if (rest.length < argv.length - 1) {
+      const { runWorkerdHookServer } = await import("../hook-server/workerd.ts");
+      return runWorkerdHookServer(rest);
+    }
     const { runHookServer } = await import("../hook-server/main.ts");
-    return runHookServer(argv.slice(1));
+    return runHookServer(rest);
   }
   const { values, positionals } = parseArgs({
     args: argv,

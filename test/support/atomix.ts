@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { manifest } from "../../functions/atomix-controller/manifest.ts";
 import { eventually } from "./kube.ts";
 import { kubectl, kubectlOrThrow } from "./kubectl.ts";
-import { startHookServer } from "./hooks.ts";
+import { type HookRuntime, startHookServer } from "./hooks.ts";
 import { serviceAccountKubeconfig } from "./service-account.ts";
 import { type SampleProcess, startSample } from "./sample.ts";
 
@@ -28,8 +28,8 @@ export async function startAtomixController(
   if (created.code !== 0 && !created.stderr.includes("AlreadyExists")) throw new Error(created.stderr);
   await kubectlOrThrow(admin, ["wait", "--for=condition=Established", ...crdNames.map((name) => `crd/${name}`)]);
   const kubeconfig = await serviceAccountKubeconfig("atomix-controller", "kube-system");
-  // ATOMIX_E2E_FUNCTIONS=node|deno runs every Atomix function behind HTTP in a process of its own.
-  const functionsRuntime = process.env.ATOMIX_E2E_FUNCTIONS as "node" | "deno" | undefined;
+  // ATOMIX_E2E_FUNCTIONS=node|deno|workerd runs every Atomix function behind HTTP in a process of its own.
+  const functionsRuntime = process.env.ATOMIX_E2E_FUNCTIONS as HookRuntime | undefined;
   const hooks = functionsRuntime ? await startHookServer(functionsRuntime) : undefined;
   const controller = await startSample({
     script: join(root, "main.ts"),

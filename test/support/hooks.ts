@@ -1,5 +1,6 @@
-// Runs the Atomix functions behind HTTP in a process of their own (runtime/hooks), on Node or
-// under `deno serve`, for tests that point the controller at them with --remote-functions.
+// Runs the Atomix functions behind HTTP in a process of their own (runtime/hook-server), on
+// Node, under `deno serve` or on workerd, for tests that point the controller at them with
+// --remote-functions.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -15,8 +16,11 @@ export interface HookServer {
   stop(): Promise<void>;
 }
 
+/** Where a hook server runs. */
+export type HookRuntime = "node" | "deno" | "workerd";
+
 export async function startHookServer(
-  runtime: "node" | "deno",
+  runtime: HookRuntime,
   functions = "functions/atomix-controller/controllers.ts",
 ): Promise<HookServer> {
   const port = await freePort();
@@ -32,7 +36,7 @@ export async function startHookServer(
       "runtime/hook-server/deno.ts",
     ]]
     : [process.execPath, [
-      "runtime/hook-server/main.ts",
+      runtime === "workerd" ? "runtime/hook-server/workerd.ts" : "runtime/hook-server/main.ts",
       "--functions",
       functions,
       "--host",

@@ -2,7 +2,8 @@
 // as an HTTP hook by a separate process on `runtime` (test/support/atomix.ts reads
 // ATOMIX_E2E_FUNCTIONS). Both files' suites run in one process, one after the other, as uvu's
 // own CLI would run two files.
-export async function runFlowsWithRemoteFunctions(runtime: "node" | "deno"): Promise<void> {
+import type { HookRuntime } from "./hooks.ts";
+export async function runFlowsWithRemoteFunctions(runtime: HookRuntime): Promise<void> {
   const uvu = globalThis as { UVU_DEFER?: number; UVU_QUEUE?: unknown[][]; UVU_INDEX?: number };
   uvu.UVU_DEFER = 1;
   uvu.UVU_QUEUE = [[`partition groups, functions on ${runtime}`], [`databases, functions on ${runtime}`]];
