@@ -1,6 +1,6 @@
 // Runs the Atomix functions behind HTTP in a process of their own (runtime/hook-server), on
-// Node, under `deno serve` or on workerd, for tests that point the controller at them with
-// --remote-functions.
+// Node, on Bun, under `deno serve` or on workerd, for tests that point the controller at them
+// with --remote-functions.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -17,7 +17,7 @@ export interface HookServer {
 }
 
 /** Where a hook server runs. */
-export type HookRuntime = "node" | "deno" | "workerd";
+export type HookRuntime = "node" | "bun" | "deno" | "workerd";
 
 export async function startHookServer(
   runtime: HookRuntime,
@@ -35,7 +35,7 @@ export async function startHookServer(
       String(port),
       "runtime/hook-server/deno.ts",
     ]]
-    : [process.execPath, [
+    : [runtime === "bun" ? join(root, "node_modules", "bun", "bin", "bun.exe") : process.execPath, [
       runtime === "workerd" ? "runtime/hook-server/workerd.ts" : "runtime/hook-server/main.ts",
       "--functions",
       functions,
