@@ -19,7 +19,7 @@ import { type Exec, podExec } from "../exec/exec.ts";
 import { type ActionJournal, ActionRunner, type JournalRecord } from "../exec/actions.ts";
 import { failureReasonOf, NotLeaderError } from "./failures.ts";
 import { finalizerName, holdsFinalizer } from "./finalizers.ts";
-import { failureMessage, failureStatus, type Writer } from "./failures.ts";
+import { failureMessage, failureStatus, ownFailure, type Writer } from "./failures.ts";
 import type { WriteGate } from "./context.ts";
 import { ParentSync, passes } from "./sync.ts";
 import { Triggers } from "./triggers.ts";
@@ -235,12 +235,14 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
     if (!queue || queue.shuttingDown) return;
     const { filter, parent } = this.definition;
     // A parent the filter no longer picks still concerns this controller while it holds the
-    // finalizer (it is finalized, then let go), and in the change that made the filter drop it
-    // (the sync takes back a failure the controller recorded there).
+    // finalizer (it is finalized, then let go), in the change that made the filter drop it, and
+    // whenever it shows a failure this controller recorded (a sibling's status write, racing the
+    // removal, may have carried it back): the sync takes the failure back.
     if (
       filter && change.object.kind === parent.kind && change.type !== "deleted" &&
       !holdsFinalizer(change.object, this.finalizer) && !passes(this.definition, change.object as P, this.#log) &&
-      !(change.old && passes(this.definition, change.old as P, this.#log))
+      !(change.old && passes(this.definition, change.old as P, this.#log)) &&
+      !(this.#writer.siblings.length && ownFailure(change.object, this.#writer))
     ) return;
     if (!this.#seenAt.has(key)) this.#seenAt.set(key, change.observedAt);
     this.#links.add(key, eventSpan(change));

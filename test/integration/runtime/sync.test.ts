@@ -375,12 +375,30 @@ test("a controller that stops handling a parent (its filter now rejects it) take
     "Ready=False from widget-notes",
     async () => ready((await widget("dropped")).status)?.message?.startsWith("widget-notes: "),
   );
+  const failure = ready((await widget("dropped")).status)!;
   await client.patch(WidgetKind, ns(), "dropped", { spec: { notes: null } });
   const condition = await eventually("Ready=True", async () => {
     const c = ready((await widget("dropped")).status);
     return c?.status === "True" ? c : undefined;
   });
   assert.is(condition.reason, "Synced");
+  // A sibling's status write that raced the removal can carry the failure back: the controller
+  // that recorded it, though it no longer handles the parent, takes it back again.
+  const current = await widget("dropped");
+  const conditions = (current.status?.conditions ?? []).filter((c) => c.type !== "Ready");
+  await client.patch(
+    WidgetKind,
+    ns(),
+    "dropped",
+    { status: { conditions: [...conditions, failure] } },
+    "merge",
+    "status",
+  );
+  const again = await eventually("Ready=True once more", async () => {
+    const c = ready((await widget("dropped")).status);
+    return c?.status === "True" ? c : undefined;
+  });
+  assert.is(again.reason, "Synced");
 });
 
 test("two failing controllers of one parent do not take turns rewriting Ready", async () => {
