@@ -1,10 +1,17 @@
 // Functions behind HTTP: what a remote sync adds to a sync, and how many requests a hook server
-// answers. The hook server runs the Atomix functions (runtime/hook-server/main.ts) in a process of
-// its own on loopback; the caller is the runtime's own remote call (runtime/reconcile/call.ts).
-//   node bench/hooks.ts [samples] [concurrency,...]
-import { spawn } from "node:child_process";
+// answers, on each runtime a hook server runs on, side by side in one run: Node
+// (runtime/hook-server/main.ts), Bun (the same file), Deno (`deno serve` of hook-server/deno.ts)
+// and workerd (hook-server/workerd.ts's bundle). Each serves the PartitionGroup function in a
+// process of its own on loopback; the caller is the runtime's own remote call
+// (runtime/reconcile/call.ts), on Node. RSS at rest is the serving process's, read from /proc
+// after start-up and one call.
+//   node bench/hooks.ts [samples] [concurrency,...] [runtime,...]
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { bundleWorker, workerdBinary, workerdConfig } from "../runtime/hook-server/workerd.ts";
 import type { PartitionGroup } from "../functions/atomix-controller/kinds.ts";
 import { partitionGroups } from "../functions/atomix-controller/partition-groups/partition-group.ts";
 import { servedAt, type SyncRequest } from "../runtime/mod.ts";
@@ -13,6 +20,8 @@ import { writeReport } from "./report.ts";
 
 const samples = Number(process.argv[2] ?? 2000);
 const concurrencies = (process.argv[3] ?? "1,8,64").split(",").map(Number);
+const runtimes = (process.argv[4] ?? "node,bun,deno,workerd").split(",") as Runtime[];
+type Runtime = "node" | "bun" | "deno" | "workerd";
 const throughputSeconds = 5;
 const root = join(import.meta.dirname, "..");
 
@@ -50,71 +59,113 @@ async function latencies(call: () => Promise<unknown> | unknown): Promise<number
   return times.sort((a, b) => a - b);
 }
 
-const port = await freePort();
-const server = spawn(process.execPath, [
-  join(root, "runtime/hook-server/main.ts"),
-  "--functions",
-  "functions/atomix-controller/partition-groups/partition-group.ts",
-  "--host",
-  "127.0.0.1",
-  "--port",
-  String(port),
-], { cwd: root, stdio: "ignore" });
-try {
+const functions = "functions/atomix-controller/partition-groups/partition-group.ts";
+
+/** Starts a hook server of the PartitionGroup function on a runtime; resolves once it answers. */
+async function startServer(runtime: Runtime): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+  const port = await freePort();
+  const scratch = runtime === "workerd" ? await mkdtemp(join(tmpdir(), "bench-workerd-")) : undefined;
+  let command: string;
+  let args: string[];
+  if (runtime === "workerd") {
+    await bundleWorker([functions], scratch!, { cwd: root });
+    await writeFile(join(scratch!, "config.capnp"), workerdConfig("127.0.0.1", port));
+    [command, args] = [workerdBinary(root), ["serve", join(scratch!, "config.capnp")]];
+  } else if (runtime === "deno") {
+    [command, args] = [join(root, "node_modules", ".bin", "deno"), [
+      "serve",
+      "--allow-all",
+      "--quiet",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "runtime/hook-server/deno.ts",
+    ]];
+  } else {
+    command = runtime === "bun" ? join(root, "node_modules", "bun", "bin", "bun.exe") : process.execPath;
+    args = ["runtime/hook-server/main.ts", "--functions", functions, "--host", "127.0.0.1", "--port", String(port)];
+  }
+  const child = spawn(command, args, {
+    cwd: scratch ?? root,
+    stdio: "ignore",
+    env: { ...process.env, HOOK_FUNCTIONS: functions },
+  });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100 && !(await fetch(`${url}/healthz`).catch(() => undefined))?.ok; i++) {
+  for (let i = 0; i < 300 && !(await fetch(`${url}/healthz`).catch(() => undefined))?.ok; i++) {
     await new Promise((r) => setTimeout(r, 100));
   }
-  const remoteGroups = servedAt(partitionGroups, url);
-  const local = await latencies(() => callSync(partitionGroups, false, structuredClone(request)));
-  const remote = await latencies(() => callSync(remoteGroups, false, request));
-  const rows: Array<Record<string, string | number>> = [
-    {
-      what: "in-process sync (PartitionGroup, 3 partitions)",
-      "p50 ms": ms(quantile(local, 0.5)),
-      "p99 ms": ms(quantile(local, 0.99)),
-      "requests/s": "",
+  if (!(await fetch(`${url}/healthz`).catch(() => undefined))?.ok) {
+    throw new Error(`the ${runtime} hook server did not start`);
+  }
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  return {
+    url,
+    child,
+    async stop() {
+      child.kill("SIGTERM");
+      await exited;
+      if (scratch) await rm(scratch, { recursive: true, force: true });
     },
-    {
-      what: "remote sync over loopback HTTP (one caller)",
+  };
+}
+
+/** A process's resident set in MiB, from /proc. */
+async function rssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024);
+}
+
+const rows: Array<Record<string, string | number>> = [];
+const local = await latencies(() => callSync(partitionGroups, false, structuredClone(request)));
+rows.push({
+  runtime: "in-process (Node)",
+  "p50 ms": ms(quantile(local, 0.5)),
+  "p99 ms": ms(quantile(local, 0.99)),
+  ...Object.fromEntries(concurrencies.map((c) => [`req/s × ${c}`, ""])),
+  "RSS at rest MiB": "",
+});
+for (const runtime of runtimes) {
+  const server = await startServer(runtime);
+  try {
+    const remoteGroups = servedAt(partitionGroups, server.url);
+    await callSync(remoteGroups, false, request);
+    const rss = await rssMiB(server.child.pid!);
+    const remote = await latencies(() => callSync(remoteGroups, false, request));
+    const row: Record<string, string | number> = {
+      runtime,
       "p50 ms": ms(quantile(remote, 0.5)),
       "p99 ms": ms(quantile(remote, 0.99)),
-      "requests/s": "",
-    },
-    {
-      what: "added by the remote call",
-      "p50 ms": ms(quantile(remote, 0.5) - quantile(local, 0.5)),
-      "p99 ms": ms(quantile(remote, 0.99) - quantile(local, 0.99)),
-      "requests/s": "",
-    },
-  ];
-  for (const concurrency of concurrencies) {
-    let answered = 0;
-    const deadline = performance.now() + throughputSeconds * 1000;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (performance.now() < deadline) {
-          await callSync(remoteGroups, false, request);
-          answered++;
-        }
-      }),
-    );
-    rows.push({
-      what: `hook server throughput, ${concurrency} concurrent callers`,
-      "p50 ms": "",
-      "p99 ms": "",
-      "requests/s": Math.round(answered / throughputSeconds),
-    });
+    };
+    for (const concurrency of concurrencies) {
+      let answered = 0;
+      const deadline = performance.now() + throughputSeconds * 1000;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (performance.now() < deadline) {
+            await callSync(remoteGroups, false, request);
+            answered++;
+          }
+        }),
+      );
+      row[`req/s × ${concurrency}`] = Math.round(answered / throughputSeconds);
+    }
+    row["RSS at rest MiB"] = rss;
+    rows.push(row);
+  } finally {
+    await server.stop();
   }
-  writeReport({
-    name: "hooks",
-    command: `node bench/hooks.ts ${samples} ${concurrencies.join(",")}`,
-    rows,
-    notes: [
-      `${samples} sequential samples each after 200 warm-up calls; throughput over ${throughputSeconds} s per row.`,
-      "Caller and hook server share the machine's 2 cores; the server is one Node process (runtime/hook-server/main.ts).",
-    ],
-  });
-} finally {
-  server.kill("SIGTERM");
 }
+writeReport({
+  name: "hooks",
+  command: `node bench/hooks.ts ${samples} ${concurrencies.join(",")} ${runtimes.join(",")}`,
+  rows,
+  notes: [
+    `A remote sync of the PartitionGroup function (3 partitions): ${samples} sequential samples after 200 warm-up calls; ` +
+    `throughput over ${throughputSeconds} s with 1, 8 and 64 concurrent callers (req/s × N).`,
+    "Caller (Node) and hook server share the machine's 2 cores. node and bun run runtime/hook-server/main.ts, " +
+    "deno `deno serve` of runtime/hook-server/deno.ts, workerd the bundle of runtime/hook-server/workerd.ts " +
+    "(no /metrics there, so no metric updates per request).",
+    "RSS at rest: the serving process after start-up and one call.",
+  ],
+});
