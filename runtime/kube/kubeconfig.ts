@@ -4,7 +4,7 @@
 // API (only makeApiClient needs it), an OIDC library (only OIDC users need it) and undici
 // (only its undici dispatchers need it), about 70 MiB of a process's resident memory. On Node
 // a resolve hook gives config.js stand-ins that load each of them the first time it is used;
-// elsewhere (Deno) the package loads whole.
+// elsewhere (Deno, and Bun, which has no module.registerHooks) the package loads whole.
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
@@ -21,8 +21,9 @@ async function slimClientNode(): Promise<void> {
     "./oidc_auth.js": new URL(`./client-node/oidc.${extension}`, import.meta.url).href,
     "undici": new URL(`./client-node/undici.${extension}`, import.meta.url).href,
   };
-  // Imported here, not at the top: Deno has no module hooks.
+  // Imported here, not at the top: Deno has no module hooks, and Bun's node:module lacks them.
   const { registerHooks } = await import("node:module");
+  if (typeof registerHooks !== "function") return;
   registerHooks({
     resolve(specifier, context, next) {
       const standIn = context.parentURL?.endsWith("/@kubernetes/client-node/dist/config.js")

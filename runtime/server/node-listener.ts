@@ -10,6 +10,26 @@ import type { Logger } from "../log.ts";
 import { type TlsFiles, watchKeyPair } from "./tls.ts";
 
 const http2Preface = Buffer.from("PRI * HTTP/2.0");
+
+/**
+ * What an HTTP/2 client gets where HTTP/2 is not served: the server's (empty) SETTINGS, then
+ * GOAWAY with HTTP_1_1_REQUIRED (RFC 9113 §7) and a reason, the signal to use HTTP/1.1.
+ */
+const http11Required = (() => {
+  const reason = Buffer.from(
+    "gRPC over HTTP/2 is not served on this runtime (Bun); use gRPC-Web or Connect over HTTP/1.1",
+  );
+  const frame = (type: number, payload: Buffer) => {
+    const header = Buffer.alloc(9);
+    header.writeUIntBE(payload.length, 0, 3);
+    header.writeUInt8(type, 3);
+    return Buffer.concat([header, payload]);
+  };
+  const goaway = Buffer.alloc(8);
+  goaway.writeUInt32BE(0, 0); // last stream id
+  goaway.writeUInt32BE(0xd, 4); // HTTP_1_1_REQUIRED
+  return Buffer.concat([frame(0x4, Buffer.alloc(0)), frame(0x7, Buffer.concat([goaway, reason]))]);
+})();
 // Sockets are created with TCP_NODELAY (as Node's HTTP servers make theirs): with Nagle's
 // algorithm a response written in two pieces waits for the client's delayed ACK, ~40 ms.
 
@@ -24,7 +44,8 @@ export async function listen(
     port: number;
     tls?: TlsFiles | undefined;
     http1: Http1Server;
-    http2: Http2Server;
+    /** Undefined where HTTP/2 cannot be served (Bun): such connections get GOAWAY HTTP_1_1_REQUIRED. */
+    http2: Http2Server | undefined;
     log: Logger;
   },
 ): Promise<Listener> {
@@ -43,7 +64,9 @@ export async function listen(
       socket.off("data", sniff);
       socket.pause();
       socket.unshift(seen);
-      if (looksLikeHttp2) {
+      if (looksLikeHttp2 && !http2) {
+        socket.end(http11Required);
+      } else if (looksLikeHttp2 && http2) {
         // The HTTP/2 session takes over the socket's handle and first reads what the socket
         // holds (the bytes handed back), so no JavaScript stream sits between them.
         http2.emit("connection", socket);
@@ -58,7 +81,7 @@ export async function listen(
   let server: Server;
   let stopWatching = () => {};
   if (options.tls) {
-    const tlsServer = createTlsServer({ ALPNProtocols: ["h2", "http/1.1"], noDelay: true });
+    const tlsServer = createTlsServer({ ALPNProtocols: http2 ? ["h2", "http/1.1"] : ["http/1.1"], noDelay: true });
     const watcher = watchKeyPair(
       options.tls,
       log,
@@ -89,7 +112,7 @@ export async function listen(
         for (const socket of sockets) socket.destroy();
       });
       http1.close();
-      http2.close();
+      http2?.close();
     },
   };
 }

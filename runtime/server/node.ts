@@ -48,6 +48,9 @@ export async function serveNode(options: ServeOptions): Promise<RunningServer> {
     { maxHeaderSize: limits.maxHeaderBytes },
     (request, response) => handler(request, response),
   );
+  // Bun's node:http2 cannot take over a connection handed to it (gRPC calls fail with framing
+  // errors), so there HTTP/2 is refused from the start, and said so, rather than failing later.
+  const onBun = "Bun" in globalThis;
   const http2 = createHttp2Server(
     {
       maxHeaderListPairs: maxHeaderPairs,
@@ -79,8 +82,22 @@ export async function serveNode(options: ServeOptions): Promise<RunningServer> {
     (session) => session.on("error", (error) => log.debug("HTTP/2 session error", { error: error.message })),
   );
 
-  const listener = await listen({ host: options.host, port: options.port, tls: options.tls, http1, http2, log });
-  const protocols = options.tls
+  const listener = await listen({
+    host: options.host,
+    port: options.port,
+    tls: options.tls,
+    http1,
+    http2: onBun ? undefined : http2,
+    log,
+  });
+  if (onBun) {
+    log.warn("gRPC over HTTP/2 is not served on Bun: its node:http2 does not carry it; use gRPC-Web or Connect", {
+      port: listener.port,
+    });
+  }
+  const protocols = onBun
+    ? `gRPC-Web, Connect, HTTP/1.1${options.tls ? " over TLS" : ""}`
+    : options.tls
     ? "gRPC (h2), gRPC-Web, Connect, HTTP/1.1 over TLS"
     : "gRPC (h2c), gRPC-Web, Connect, HTTP/1.1";
   log.info("serving", { host: options.host, port: listener.port, protocols, maxMessageBytes: limits.maxMessageBytes });

@@ -31,7 +31,7 @@ export interface SampleOptions {
   /** Restricts watches and holds the Lease in this namespace; all namespaces and kube-system when unset. */
   namespace?: string;
   identity: string;
-  runtime?: "node" | "deno";
+  runtime?: "node" | "deno" | "bun";
   args?: string[];
   /** Defaults to the shared test cluster. */
   kubeconfig?: string;
@@ -70,6 +70,8 @@ export async function startSample(options: SampleOptions): Promise<SampleProcess
   const script = options.script ?? join(root, "test", "sample", "main.ts");
   const [command, commandArgs] = options.runtime === "deno"
     ? [join(root, "node_modules", ".bin", "deno"), ["run", "--allow-all", "--quiet", script, ...args]]
+    : options.runtime === "bun"
+    ? [join(root, "node_modules", "bun", "bin", "bun.exe"), [script, ...args]]
     : [process.execPath, [...(options.nodeArgs ?? []), script, ...args]];
   // With setpriv, the sample dies with the test process even when that is killed outright.
   const [program, programArgs] = existsSync("/usr/bin/setpriv")
