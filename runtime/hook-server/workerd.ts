@@ -12,29 +12,9 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
-import { ConfigError, type OptionSpec, parseOptions, usage } from "../program/config.ts";
-import { guardOutputStreams, writeStderr } from "../log.ts";
-import { exit, exitOnUncaughtErrors, onShutdownSignal } from "../program/signals.ts";
+import { exit, onShutdownSignal } from "../program/signals.ts";
 import { defaultMaxBodyBytes } from "./handler.ts";
-
-const options = {
-  functions: {
-    flag: "functions",
-    env: "HOOK_FUNCTIONS",
-    type: "string",
-    default: "",
-    description: "Modules exporting controller definitions, comma-separated",
-  },
-  host: { flag: "host", env: "HOOK_HOST", type: "string", default: "0.0.0.0", description: "Address to listen on" },
-  port: { flag: "port", env: "HOOK_PORT", type: "number", default: 8080, description: "Port to listen on" },
-  maxBodyBytes: {
-    flag: "max-body-bytes",
-    env: "HOOK_MAX_BODY_BYTES",
-    type: "number",
-    default: defaultMaxBodyBytes,
-    description: "Largest request body read",
-  },
-} satisfies Record<string, OptionSpec>;
+import { startHookServer } from "./options.ts";
 
 /** The npm package that carries workerd's binary for this platform. */
 const binaryPackages: Record<string, string> = {
@@ -173,31 +153,13 @@ const hooks :Workerd.Worker = (
 
 /** Builds the worker and runs workerd with these arguments until SIGTERM or SIGINT. */
 export async function runWorkerdHookServer(argv: readonly string[]): Promise<void> {
-  guardOutputStreams();
-  exitOnUncaughtErrors((message, fields) =>
-    writeStderr(JSON.stringify({ time: new Date().toISOString(), level: "error", msg: message, ...fields }))
-  );
-  let values;
-  try {
-    values = parseOptions(options, argv, process.env);
-    if (!values.help && !values.functions) {
-      throw new ConfigError("--functions is required: the modules whose controllers to serve");
-    }
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`hooks: ${error.message}`);
-    exit(2);
-  }
-  if (values.help) {
-    console.log(usage("hooks (workerd)", options));
-    exit(0);
-  }
+  const values = startHookServer(argv, "hooks --workerd");
   const dir = await mkdtemp(join(tmpdir(), "kubefn-workerd-"));
   let child: ChildProcess | undefined;
   const cleanUp = () => rm(dir, { recursive: true, force: true });
   try {
     const binary = workerdBinary();
-    await bundleWorker(values.functions.split(",").filter(Boolean), dir, { maxBodyBytes: values.maxBodyBytes });
+    await bundleWorker(values.functionPaths, dir, { maxBodyBytes: values.maxBodyBytes });
     await writeFile(join(dir, "config.capnp"), workerdConfig(values.host, values.port));
     child = spawn(binary, ["serve", join(dir, "config.capnp")], { cwd: dir, stdio: ["ignore", "inherit", "inherit"] });
   } catch (error) {

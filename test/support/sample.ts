@@ -1,13 +1,14 @@
 // Runs the sample controller (test/sample) as a real process against the test cluster,
-// on Node or Deno, and reads its health, readiness and metrics over HTTP.
+// on Node, Deno or Bun, and reads its health, readiness and metrics over HTTP.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ApiextensionsV1Api, type KubeConfig } from "@kubernetes/client-node";
-import { widgetCrd } from "../sample/widget.ts";
+import * as assert from "uvu/assert";
+import { widgetCrd, WidgetKind } from "../sample/widget.ts";
 import { KubeClient, KubeError } from "../../runtime/run.ts";
 import { builtinKinds, type KubeObject } from "../../runtime/mod.ts";
-import { eventually } from "./kube.ts";
+import { eventually, testKubeConfig } from "./kube.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 
@@ -137,4 +138,33 @@ export async function startSample(options: SampleOptions): Promise<SampleProcess
     },
     exited,
   };
+}
+
+/**
+ * The sample controller at work, as the tests of other runtimes check it: it leads, makes the
+ * Widget `name`'s two ConfigMaps and its status, and serves health and metrics.
+ */
+export async function checkSampleWorks(sample: SampleProcess, namespace: string, name: string): Promise<void> {
+  const client = new KubeClient(testKubeConfig());
+  await eventually(`the ${sample.identity} replica to lead`, async () => (await sample.readyz()).leader);
+  await client.create(WidgetKind, {
+    apiVersion: WidgetKind.apiVersion,
+    kind: "Widget",
+    metadata: { name, namespace },
+    spec: { replicas: 2, message: `from ${name}` },
+  });
+  const children = await eventually("2 ConfigMaps", async () => {
+    const list = await client.list(builtinKinds.ConfigMap, { namespace, labelSelector: `widget=${name}` });
+    return list.items.length === 2 ? list.items : undefined;
+  });
+  assert.ok(children.every((c) => (c.data as Record<string, string>).message === `from ${name}`));
+  const widget = await eventually("the status", async () => {
+    const w = await client.get(WidgetKind, namespace, name);
+    return (w.status as { configMaps?: number } | undefined)?.configMaps === 2 ? w : undefined;
+  });
+  assert.is((widget.status as { observedGeneration?: number }).observedGeneration, widget.metadata.generation);
+  assert.is(await (await sample.get("/healthz")).text(), "ok");
+  assert.ok((await sample.metric("controller_runtime_reconcile_total", { controller: "widgets" })) > 0);
+  assert.is(await sample.metric("informer_cached_objects", { kind: "Widget" }), 1);
+  assert.ok((await sample.metric("process_resident_memory_bytes")) > 0, "resident memory is reported");
 }

@@ -2,14 +2,10 @@
 import { suite } from "../../support/suite.ts";
 import { connect, constants } from "node:http2";
 import * as assert from "uvu/assert";
-import { KubeClient } from "../../../runtime/kube/client.ts";
-import { builtinKinds } from "../../../runtime/kube/kinds.ts";
-import { WidgetKind } from "../../sample/widget.ts";
-import { eventually, freshNamespace, testKubeConfig } from "../../support/kube.ts";
-import { installWidgetCrd, type SampleProcess, startSample } from "../../support/sample.ts";
+import { freshNamespace, testKubeConfig } from "../../support/kube.ts";
+import { checkSampleWorks, installWidgetCrd, type SampleProcess, startSample } from "../../support/sample.ts";
 
 const config = testKubeConfig();
-const client = new KubeClient(config);
 const test = suite("runtime: Bun");
 let namespace: Awaited<ReturnType<typeof freshNamespace>>;
 let sample: SampleProcess;
@@ -26,27 +22,7 @@ test.after(async () => {
 });
 
 test("the sample controller leads, syncs children and status, and serves health under Bun", async () => {
-  await eventually("the Bun replica to lead", async () => (await sample.readyz()).leader);
-  await client.create(WidgetKind, {
-    apiVersion: WidgetKind.apiVersion,
-    kind: "Widget",
-    metadata: { name: "bun", namespace: namespace.name },
-    spec: { replicas: 2, message: "from bun" },
-  });
-  const children = await eventually("2 ConfigMaps", async () => {
-    const list = await client.list(builtinKinds.ConfigMap, { namespace: namespace.name, labelSelector: "widget=bun" });
-    return list.items.length === 2 ? list.items : undefined;
-  });
-  assert.ok(children.every((c) => (c.data as Record<string, string>).message === "from bun"));
-  const widget = await eventually("the status", async () => {
-    const w = await client.get(WidgetKind, namespace.name, "bun");
-    return (w.status as { configMaps?: number } | undefined)?.configMaps === 2 ? w : undefined;
-  });
-  assert.is((widget.status as { observedGeneration?: number }).observedGeneration, widget.metadata.generation);
-  assert.is(await (await sample.get("/healthz")).text(), "ok");
-  assert.ok((await sample.metric("controller_runtime_reconcile_total", { controller: "widgets" })) > 0);
-  assert.is(await sample.metric("informer_cached_objects", { kind: "Widget" }), 1);
-  assert.ok((await sample.metric("process_resident_memory_bytes")) > 0, "resident memory is reported under Bun too");
+  await checkSampleWorks(sample, namespace.name, "bun");
   // gRPC over HTTP/2 is refused from the start, and said so; Connect over HTTP/1.1 is served.
   assert.ok(sample.logs.some((line) => line.includes('"protocols":"gRPC-Web, Connect, HTTP/1.1"')));
   assert.ok(sample.logs.some((line) => line.includes("gRPC over HTTP/2 is not served on Bun")));

@@ -57,14 +57,7 @@ func blueGreen(request object) (object, error) {
 	set := func(color string, replicas int, version version) object {
 		labels := copyMap(selector)
 		labels["color"] = color
-		spec := copyMap(version.template)
-		meta := copyMap(spec["metadata"])
-		podLabels := copyMap(meta["labels"])
-		for key, value := range labels {
-			podLabels[key] = value
-		}
-		meta["labels"] = podLabels
-		spec["metadata"] = meta
+		spec := withLabels(version.template, labels)
 		return object{
 			"apiVersion": "apps/v1",
 			"kind":       "ReplicaSet",

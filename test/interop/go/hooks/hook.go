@@ -67,6 +67,19 @@ func copyMap(given any) object {
 	return out
 }
 
+// withLabels returns a copy of a pod template whose metadata.labels also hold these labels.
+func withLabels(template any, labels object) object {
+	out := copyMap(template)
+	meta := copyMap(out["metadata"])
+	merged := copyMap(meta["labels"])
+	for key, value := range labels {
+		merged[key] = value
+	}
+	meta["labels"] = merged
+	out["metadata"] = meta
+	return out
+}
+
 // condition reports whether an object's status holds the condition type=status.
 func condition(o object, kind, status string) bool {
 	list, _ := field(o, "status", "conditions").([]any)

@@ -36,14 +36,7 @@ func daemonJob(request object) (object, error) {
 	if len(labels) == 0 {
 		labels = object{"daemonjob": name}
 	}
-	template := copyMap(field(parent, "spec", "template"))
-	meta := copyMap(template["metadata"])
-	podLabels := copyMap(meta["labels"])
-	for key, value := range labels {
-		podLabels[key] = value
-	}
-	meta["labels"] = podLabels
-	template["metadata"] = meta
+	template := withLabels(field(parent, "spec", "template"), labels)
 	return object{
 		"children": []any{object{
 			"apiVersion": "apps/v1",
