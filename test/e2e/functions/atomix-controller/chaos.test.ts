@@ -14,16 +14,11 @@ import { seededRandom } from "../../../support/fuzz-bodies.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../../../support/kube.ts";
 import type { SampleProcess } from "../../../support/sample.ts";
 import { suite } from "../../../support/suite.ts";
+import { shortLease as election } from "../../../support/election.ts";
 
 const groups = Number(process.env.CHAOS_GROUPS ?? 12);
 const kills = Number(process.env.CHAOS_KILLS ?? 3);
 const seed = Number(process.env.CHAOS_SEED ?? 7);
-const leaseSeconds = 4;
-const election = [
-  `--leader-elect-lease-duration=${leaseSeconds}`,
-  "--leader-elect-renew-deadline=3",
-  "--leader-elect-retry-period=1",
-];
 
 const config = testKubeConfig();
 const client = new KubeClient(config);

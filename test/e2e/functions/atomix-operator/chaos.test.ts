@@ -20,17 +20,12 @@ import { eventually, freshNamespace, testKubeConfig } from "../../../support/kub
 import { kubectlOrThrow } from "../../../support/kubectl.ts";
 import type { SampleProcess } from "../../../support/sample.ts";
 import { suite } from "../../../support/suite.ts";
+import { leaseBoundMs, shortLease as election } from "../../../support/election.ts";
 
 const admin = process.env.KUBECONFIG_FOR_TESTS!;
 const test = suite("e2e: AtomixCluster through five leader kills mid-patch");
 const C = "chaos";
 const disks = "chaos-disks";
-const election = [
-  "--leader-elect-lease-duration=4",
-  "--leader-elect-renew-deadline=3",
-  "--leader-elect-retry-period=1",
-];
-const leaseBoundMs = (4 + 1) * 1000;
 type Json = Record<string, any>;
 type Groups = Record<string, number>;
 

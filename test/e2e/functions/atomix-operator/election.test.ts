@@ -18,17 +18,11 @@ import { eventually, freshNamespace, testKubeConfig } from "../../../support/kub
 import { kubectlOrThrow } from "../../../support/kubectl.ts";
 import type { SampleProcess } from "../../../support/sample.ts";
 import { suite } from "../../../support/suite.ts";
+import { leaseBoundMs, shortLease as election } from "../../../support/election.ts";
 
 const admin = process.env.KUBECONFIG_FOR_TESTS!;
 const test = suite("e2e: AtomixCluster with two operator replicas, the leader killed mid-patch");
 const C = "elected";
-/** Short Lease timings keep the test quick; the hand-over logic is the same as with the defaults. */
-const election = [
-  "--leader-elect-lease-duration=4",
-  "--leader-elect-renew-deadline=3",
-  "--leader-elect-retry-period=1",
-];
-const leaseBoundMs = (4 + 1) * 1000;
 let namespace: Awaited<ReturnType<typeof freshNamespace>>;
 let volumes: Volumes;
 const replicas: SampleProcess[] = [];

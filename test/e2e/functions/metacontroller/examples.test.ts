@@ -17,6 +17,7 @@ import {
 } from "../../../support/metacontroller.ts";
 import type { SampleProcess } from "../../../support/sample.ts";
 import { suite } from "../../../support/suite.ts";
+import { shortLease as election } from "../../../support/election.ts";
 
 const admin = process.env.KUBECONFIG_FOR_TESTS!;
 const test = suite("e2e: Metacontroller's example controllers on our runtime");
@@ -35,11 +36,6 @@ const items = async (kind: string, selector: string): Promise<Json[]> =>
   JSON.parse(await k("get", kind, "-n", ns(), "-l", selector, "-o", "json")).items;
 const isReady = (object: Json | undefined) =>
   (object?.status?.conditions ?? []).some((c: Json) => c.type === "Ready" && c.status === "True");
-const election = [
-  "--leader-elect-lease-duration=4",
-  "--leader-elect-renew-deadline=3",
-  "--leader-elect-retry-period=1",
-];
 
 const group = "examples.test";
 const crds = [

@@ -15,16 +15,12 @@ import { kubectlOrThrow } from "../../../support/kubectl.ts";
 import { installRssOperator, startRssOperator } from "../../../support/rss-operator.ts";
 import type { SampleProcess } from "../../../support/sample.ts";
 import { suite } from "../../../support/suite.ts";
+import { shortLease as election } from "../../../support/election.ts";
 
 const root = join(import.meta.dirname, "..", "..", "..", "..");
 const example = join(root, "deploy", "examples", "rss-cluster.yaml");
 const admin = process.env.KUBECONFIG_FOR_TESTS!;
 const test = suite("e2e: ReplicatedStatefulSet through leader kills mid-command");
-const election = [
-  "--leader-elect-lease-duration=4",
-  "--leader-elect-renew-deadline=3",
-  "--leader-elect-retry-period=1",
-];
 type Json = Record<string, any>;
 let namespace: Awaited<ReturnType<typeof freshNamespace>>;
 let kubeconfig: string;
