@@ -49,8 +49,12 @@ export class ParentSync<P extends KubeObject = KubeObject> {
   readonly #relatedKinds: Map<string, Kind>;
   readonly #resolvedKinds = new Map<string, Kind>();
   readonly #parentWrites: ParentWrites<P>;
+  /** Whether the parent's status gets Metacontroller's Updated condition: its writes, and a kind that rolls. */
+  readonly #reportsRollout: boolean;
 
   constructor(definition: ControllerDefinition<P>, context: SyncContext) {
+    this.#reportsRollout = definition.writes === "metacontroller" &&
+      Object.values(definition.updateStrategy ?? {}).some(isRolling);
     const related = definition.related;
     const resolve = related?.resolve;
     // Kinds a remote customize hook names are resolved on the way; remember them to watch them.
@@ -185,9 +189,8 @@ export class ParentSync<P extends KubeObject = KubeObject> {
     status: Record<string, unknown> | undefined,
     plan: ChildPlan,
   ): Record<string, unknown> | undefined {
-    const strategies = Object.values(this.#definition.updateStrategy ?? {});
-    if (this.#definition.writes !== "metacontroller" || !strategies.some(isRolling) || !status) return status;
-    const given = status?.conditions;
+    if (!this.#reportsRollout || !status) return status;
+    const given = status.conditions;
     const conditions = (Array.isArray(given) ? given : []).filter((c) => (c as { type?: unknown })?.type !== "Updated");
     return { ...status, conditions: [...conditions, updatedCondition(plan)] };
   }

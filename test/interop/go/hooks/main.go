@@ -17,6 +17,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -94,35 +95,23 @@ func greetings(version string) http.HandlerFunc {
 }
 
 // finalize keeps the parent until it carries the annotation example.test/release=true.
-func finalize(w http.ResponseWriter, r *http.Request) {
-	request, ok := decode(w, r)
-	if !ok {
-		return
-	}
+func finalize(request object) (object, error) {
 	parent, _ := request["parent"].(object)
 	released := text(parent, "metadata", "annotations", "example.test/release") == "true"
-	answer(w, object{"children": []any{}, "status": object{"finalizing": true}, "finalized": released})
+	return object{"children": []any{}, "status": object{"finalizing": true}, "finalized": released}, nil
 }
 
-func decorate(w http.ResponseWriter, r *http.Request) {
-	request, ok := decode(w, r)
-	if !ok {
-		return
-	}
+func decorate(request object) (object, error) {
 	target, _ := request["object"].(object)
 	name, namespace := text(target, "metadata", "name"), text(target, "metadata", "namespace")
-	answer(w, object{
+	return object{
 		"labels":      object{"decorated": "true"},
 		"attachments": []any{configMap(name+"-decoration", namespace, map[string]string{"for": name})},
-	})
+	}, nil
 }
 
 // mirror decorates a ConfigMap with a copy of its data, the ConfigMap "<name>-mirror".
-func mirror(w http.ResponseWriter, r *http.Request) {
-	request, ok := decode(w, r)
-	if !ok {
-		return
-	}
+func mirror(request object) (object, error) {
 	target, _ := request["object"].(object)
 	name, namespace := text(target, "metadata", "name"), text(target, "metadata", "namespace")
 	data := map[string]string{}
@@ -131,45 +120,32 @@ func mirror(w http.ResponseWriter, r *http.Request) {
 			data[key], _ = value.(string)
 		}
 	}
-	answer(w, object{"attachments": []any{configMap(name+"-mirror", namespace, data)}})
+	return object{"attachments": []any{configMap(name+"-mirror", namespace, data)}}, nil
 }
 
 // mirrorFinalize asks for no attachments, and says finalized once none is left.
-func mirrorFinalize(w http.ResponseWriter, r *http.Request) {
-	request, ok := decode(w, r)
-	if !ok {
-		return
-	}
+func mirrorFinalize(request object) (object, error) {
 	left, _ := field(request, "attachments", "ConfigMap.v1").(map[string]any)
-	answer(w, object{"attachments": []any{}, "finalized": len(left) == 0})
+	return object{"attachments": []any{}, "finalized": len(left) == 0}, nil
 }
 
 // propagateCustomize (version v2, for a cluster-scoped parent) asks for the namespaces labelled
 // propagate=<spec.label> and for the source ConfigMap spec.source ("namespace/name").
-func propagateCustomize(w http.ResponseWriter, r *http.Request) {
-	request, ok := decode(w, r)
-	if !ok {
-		return
-	}
+func propagateCustomize(request object) (object, error) {
 	parent, _ := request["parent"].(object)
 	source := strings.SplitN(text(parent, "spec", "source"), "/", 2)
 	if len(source) != 2 {
-		http.Error(w, "spec.source must be namespace/name", http.StatusBadRequest)
-		return
+		return nil, errors.New("spec.source must be namespace/name")
 	}
-	answer(w, object{"relatedResources": []any{
+	return object{"relatedResources": []any{
 		object{"apiVersion": "v1", "resource": "namespaces", "labelSelector": object{"matchLabels": object{"propagate": text(parent, "spec", "label")}}},
 		object{"apiVersion": "v1", "resource": "configmaps", "namespace": source[0], "names": []any{source[1]}},
-	}})
+	}}, nil
 }
 
 // propagateSync copies the source ConfigMap's data into a ConfigMap "<parent>-copy" in each
 // related namespace, and reports how many it asked for.
-func propagateSync(w http.ResponseWriter, r *http.Request) {
-	request, ok := decode(w, r)
-	if !ok {
-		return
-	}
+func propagateSync(request object) (object, error) {
 	parent, _ := request["parent"].(object)
 	name := text(parent, "metadata", "name")
 	namespaces, _ := field(request, "related", "Namespace.v1").(map[string]any)
@@ -188,16 +164,12 @@ func propagateSync(w http.ResponseWriter, r *http.Request) {
 			children = append(children, configMap(name+"-copy", namespace, data))
 		}
 	}
-	answer(w, object{"children": children, "status": object{"copies": len(children)}})
+	return object{"children": children, "status": object{"copies": len(children)}}, nil
 }
 
 // roll answers three Deployments "<name>-0" to "<name>-2" of one replica, labelled with the
 // parent's spec.version, in that order (a rolling update changes them in the order given).
-func roll(w http.ResponseWriter, r *http.Request) {
-	request, ok := decode(w, r)
-	if !ok {
-		return
-	}
+func roll(request object) (object, error) {
 	parent, _ := request["parent"].(object)
 	name, namespace := text(parent, "metadata", "name"), text(parent, "metadata", "namespace")
 	version := text(parent, "spec", "version")
@@ -219,55 +191,39 @@ func roll(w http.ResponseWriter, r *http.Request) {
 			},
 		})
 	}
-	answer(w, object{"children": children})
+	return object{"children": children}, nil
 }
 
 // customize asks for the Secret the parent names.
-func customize(w http.ResponseWriter, r *http.Request) {
-	request, ok := decode(w, r)
-	if !ok {
-		return
-	}
+func customize(request object) (object, error) {
 	parent, _ := request["parent"].(object)
-	answer(w, object{"relatedResources": []any{object{"apiVersion": "v1", "resource": "secrets", "names": []any{text(parent, "spec", "secret")}}}})
+	return object{"relatedResources": []any{object{"apiVersion": "v1", "resource": "secrets", "names": []any{text(parent, "spec", "secret")}}}}, nil
 }
 
 // related answers a ConfigMap "<name>-related" saying how many related Secrets it was given.
-func related(w http.ResponseWriter, r *http.Request) {
-	request, ok := decode(w, r)
-	if !ok {
-		return
-	}
+func related(request object) (object, error) {
 	parent, _ := request["parent"].(object)
 	name, namespace := text(parent, "metadata", "name"), text(parent, "metadata", "namespace")
 	secrets, _ := field(request, "related", "Secret.v1").(map[string]any)
 	count := fmt.Sprint(len(secrets))
-	answer(w, object{"children": []any{configMap(name+"-related", namespace, map[string]string{"secrets": count})}, "status": object{"secrets": count}})
+	return object{"children": []any{configMap(name+"-related", namespace, map[string]string{"secrets": count})}, "status": object{"secrets": count}}, nil
 }
 
 // teamCustomize (a version v2 hook) asks for the ConfigMaps labelled shared=yes in every
 // namespace labelled team=<spec.team>.
-func teamCustomize(w http.ResponseWriter, r *http.Request) {
-	request, ok := decode(w, r)
-	if !ok {
-		return
-	}
+func teamCustomize(request object) (object, error) {
 	parent, _ := request["parent"].(object)
-	answer(w, object{"relatedResources": []any{object{
+	return object{"relatedResources": []any{object{
 		"apiVersion":        "v1",
 		"resource":          "configmaps",
 		"labelSelector":     object{"matchLabels": object{"shared": "yes"}},
 		"namespaceSelector": object{"matchLabels": object{"team": text(parent, "spec", "team")}},
-	}}})
+	}}}, nil
 }
 
 // teamSync answers a ConfigMap "<name>-team" listing the related ConfigMaps' keys
 // ("namespace/name" in version v2), sorted, one per line.
-func teamSync(w http.ResponseWriter, r *http.Request) {
-	request, ok := decode(w, r)
-	if !ok {
-		return
-	}
+func teamSync(request object) (object, error) {
 	parent, _ := request["parent"].(object)
 	name, namespace := text(parent, "metadata", "name"), text(parent, "metadata", "namespace")
 	maps, _ := field(request, "related", "ConfigMap.v1").(map[string]any)
@@ -276,7 +232,7 @@ func teamSync(w http.ResponseWriter, r *http.Request) {
 		keys = append(keys, key)
 	}
 	sort.Strings(keys)
-	answer(w, object{"children": []any{configMap(name+"-team", namespace, map[string]string{"shared": strings.Join(keys, "\n")})}})
+	return object{"children": []any{configMap(name+"-team", namespace, map[string]string{"shared": strings.Join(keys, "\n")})}}, nil
 }
 
 func main() {
@@ -285,17 +241,17 @@ func main() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/sync", greetings("v1"))
 	mux.HandleFunc("POST /v2/sync", greetings("v2"))
-	mux.HandleFunc("POST /finalize", finalize)
-	mux.HandleFunc("POST /decorate", decorate)
-	mux.HandleFunc("POST /related/customize", customize)
-	mux.HandleFunc("POST /related/sync", related)
-	mux.HandleFunc("POST /team/customize", teamCustomize)
-	mux.HandleFunc("POST /mirror/sync", mirror)
-	mux.HandleFunc("POST /mirror/finalize", mirrorFinalize)
-	mux.HandleFunc("POST /propagate/customize", propagateCustomize)
-	mux.HandleFunc("POST /propagate/sync", propagateSync)
-	mux.HandleFunc("POST /roll/sync", roll)
-	mux.HandleFunc("POST /team/sync", teamSync)
+	mux.HandleFunc("POST /finalize", hook(finalize))
+	mux.HandleFunc("POST /decorate", hook(decorate))
+	mux.HandleFunc("POST /related/customize", hook(customize))
+	mux.HandleFunc("POST /related/sync", hook(related))
+	mux.HandleFunc("POST /team/customize", hook(teamCustomize))
+	mux.HandleFunc("POST /mirror/sync", hook(mirror))
+	mux.HandleFunc("POST /mirror/finalize", hook(mirrorFinalize))
+	mux.HandleFunc("POST /propagate/customize", hook(propagateCustomize))
+	mux.HandleFunc("POST /propagate/sync", hook(propagateSync))
+	mux.HandleFunc("POST /roll/sync", hook(roll))
+	mux.HandleFunc("POST /team/sync", hook(teamSync))
 	mux.HandleFunc("POST /bluegreen/sync", hook(blueGreen))
 	mux.HandleFunc("POST /catset/sync", hook(catSetSync))
 	mux.HandleFunc("POST /catset/finalize", hook(catSetFinalize))
