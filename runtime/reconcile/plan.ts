@@ -133,6 +133,18 @@ export function sameObject(a: KubeObject, b: KubeObject): boolean {
   return isSubset(left, right) && isSubset(right, left);
 }
 
+/**
+ * What a dry-run apply says of a cached child: "unchanged" when the apply would leave it as it
+ * is; "changed" when it would not; "stale" when the server's copy is newer than the cached one
+ * (another writer, such as the scheduler binding a Pod, got there first), so the two cannot be
+ * compared. A dry run changes no resourceVersion, so the result carries the server's current one.
+ */
+export function dryRunVerdict(result: KubeObject, cached: KubeObject): "unchanged" | "changed" | "stale" {
+  if (sameObject(result, cached)) return "unchanged";
+  const current = result.metadata.resourceVersion;
+  return current !== undefined && current !== cached.metadata.resourceVersion ? "stale" : "changed";
+}
+
 /** Whether a child shows every condition the checks ask for. */
 export function passesChecks(child: KubeObject, checks: readonly StatusCheck[]): boolean {
   const conditions = ((child as { status?: { conditions?: unknown } }).status?.conditions ?? []) as Array<

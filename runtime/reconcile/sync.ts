@@ -27,10 +27,10 @@ import {
   type ChildPlan,
   type ChildWrite,
   comparesOnServer,
+  dryRunVerdict,
   isRolling,
   isSubset,
   planChildren,
-  sameObject,
   stampChild,
   summarize,
   updatedCondition,
@@ -201,7 +201,9 @@ export class ParentSync<P extends KubeObject = KubeObject> {
    * (a Pod's token volume and its mount) and merges others by key, which a local comparison
    * cannot know. Each is asked of the server by a dry-run apply; one the server refuses (an
    * immutable field changed) differs. Without this, such a child would be deleted and made
-   * again on every sync.
+   * again on every sync. A child whose cached copy is older than the server's is counted as
+   * unchanged until its newer copy arrives: a Pod just bound by the scheduler is not a Pod whose
+   * spec changed.
    */
   async #unchangedOnServer(
     parent: KubeObject,
@@ -228,7 +230,14 @@ export class ParentSync<P extends KubeObject = KubeObject> {
           );
         }
       }, SpanKind.CLIENT);
-      if (result && sameObject(result, existing)) unchanged.add(childKey(kind, object));
+      const verdict = result ? dryRunVerdict(result, existing) : "changed";
+      // A stale cached copy is left alone: its newer version is on its way and syncs the parent again.
+      if (verdict !== "changed") unchanged.add(childKey(kind, object));
+      if (verdict === "stale") {
+        this.#context.log.debug("a child's cached copy is older than the server's; compared on the next sync", {
+          child: `${object.kind} ${object.metadata.name}`,
+        });
+      }
     }
     return unchanged;
   }

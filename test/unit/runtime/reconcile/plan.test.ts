@@ -6,6 +6,7 @@ import { builtinKinds, kindKey } from "../../../../runtime/kube/kinds.ts";
 import type { KubeObject } from "../../../../runtime/kube/objects.ts";
 import {
   childName,
+  dryRunVerdict,
   isSubset,
   managedByLabel,
   planChildren,
@@ -301,6 +302,18 @@ test("sameObject ignores resourceVersion, generation, managedFields and status, 
   assert.ok(sameObject(a, b));
   assert.not.ok(sameObject(a, { ...b, data: { k: "w" } } as KubeObject));
   assert.not.ok(sameObject(a, { ...b, metadata: { ...b.metadata, labels: { other: "1" } } }));
+});
+
+test("dryRunVerdict: a newer server copy is stale, not changed", () => {
+  const cached = stored(configMap("a", { k: "v" }));
+  cached.metadata.resourceVersion = "10";
+  const at = (resourceVersion: string, data: Record<string, string>) =>
+    ({ ...cached, data, metadata: { ...cached.metadata, resourceVersion } }) as KubeObject;
+  assert.is(dryRunVerdict(at("10", { k: "v" }), cached), "unchanged");
+  assert.is(dryRunVerdict(at("12", { k: "v" }), cached), "unchanged");
+  assert.is(dryRunVerdict(at("10", { k: "w" }), cached), "changed");
+  // The scheduler (or anyone) wrote after the cache's copy: what the apply would change is unknown.
+  assert.is(dryRunVerdict(at("12", { k: "w" }), cached), "stale");
 });
 
 test.run();
