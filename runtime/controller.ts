@@ -46,29 +46,78 @@ export interface SyncRequest<P extends KubeObject = KubeObject> {
 }
 
 /**
- * A command to run in a container of one of the parent's pods, through the pods/exec
- * subresource. The id names the action: while an action with that id runs, or after it
- * succeeded, answering it again runs nothing; a failed one runs again after a backoff as
- * long as it is still answered. The result comes back in the next request's `results` and
- * stays there while the action is answered; leave it out of an answer to forget it.
+ * Something the runtime does for the function and reports back: a command in one of the
+ * parent's pods (`pod` and `command`, through the pods/exec subresource) or an HTTP request
+ * (`http`). The id names the action: while an action with that id runs, or after it
+ * succeeded, answering it again runs nothing; a failed one runs again after a backoff as long
+ * as it is still answered. The result comes back in the next request's `results` and stays
+ * there while the action is answered; leave it out of an answer to forget it.
  */
-export interface Action {
-  /** Unique among the parent's actions: letters, digits and ._:/- (at most 253). */
+export type Action = CommandAction | HttpAction;
+
+/** What every action has, whatever it runs. */
+export interface ActionBase {
+  /** Unique among the parent's actions: letters, digits and ._:/- (at most 253). An HTTP request sends it as its Idempotency-Key. */
   id: string;
+  /** The run is abandoned (timedOut: true) after this long; default 60, at most 3600. */
+  timeoutSeconds?: number;
+  /** Starts no sooner than this long after the runtime first got the action; default 0. */
+  delaySeconds?: number;
+  /** Events on the parent: `succeeded` is recorded when it succeeds; on failure a Warning with `failed` (default reason ActionFailed) and what went wrong. */
+  events?: { succeeded?: ActionEvent; failed?: ActionEvent };
+}
+
+/** A command to run in a container of one of the parent's pods, through the pods/exec subresource. */
+export interface CommandAction extends ActionBase {
   /** A pod in the parent's namespace. */
   pod: string;
   /** Defaults to the pod's only container (the API server refuses when there are several). */
   container?: string;
   /** argv: the first element is the program, the rest its arguments; no shell, no stdin. */
   command: string[];
-  /** The command is abandoned (timedOut: true) after this long; default 60, at most 3600. */
-  timeoutSeconds?: number;
-  /** Starts no sooner than this long after the runtime first got the action; default 0. */
-  delaySeconds?: number;
   /** Exit codes that count as success; default [0]. Anything else, a timeout or an exec error is a failure. */
   successExitCodes?: number[];
-  /** Events on the parent: `succeeded` is recorded when it succeeds; on failure a Warning with `failed` (default reason ActionFailed) and the exit code and stderr. */
-  events?: { succeeded?: ActionEvent; failed?: ActionEvent };
+  /** Never: a command is not an HTTP request. */
+  http?: never;
+}
+
+/**
+ * An HTTP request. It carries the header `Idempotency-Key: <action id>`, so a receiver can
+ * tell a request sent again (after a change of leader cut the first one off) from a new one.
+ * Redirects are not followed: a 3xx is the answer.
+ */
+export interface HttpAction extends ActionBase {
+  /** The request to send. */
+  http: HttpRequest;
+  /** Never: a request runs in no pod. */
+  pod?: never;
+  /** Never: a request runs in no container. */
+  container?: never;
+  /** Never: a request is not a command. */
+  command?: never;
+  /** Never: a request's success is by status code (HttpRequest.successStatusCodes). */
+  successExitCodes?: never;
+}
+
+/** The request of an HttpAction. */
+export interface HttpRequest {
+  /** Default GET, or POST when there is a body. */
+  method?: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** An absolute http: or https: URL. */
+  url: string;
+  /** Headers sent as given (not Host, Content-Length, Connection, Transfer-Encoding or Idempotency-Key). */
+  headers?: Record<string, string>;
+  /**
+   * A Secret in the parent's namespace, read when the request is sent: each of its keys is a
+   * header and the value that header's value (for example `Authorization: Bearer ...`). Its
+   * values are never logged nor kept in results. The controller must declare
+   * `effects: { httpSecrets: true }` for its ClusterRole to allow reading Secrets.
+   */
+  headersFromSecret?: string;
+  /** The body: a string is sent as it is; anything else as JSON, with Content-Type application/json unless a header says otherwise. */
+  body?: unknown;
+  /** Status codes that count as success; default 200-299. Anything else, a timeout or a connection error is a failure. */
+  successStatusCodes?: number[];
 }
 
 /** An Event the runtime records on the parent when an action ends (see Action.events). */
@@ -86,33 +135,41 @@ export interface ActionEvent {
 export interface ActionResult {
   /** The action's id, as answered. */
   id: string;
-  /** The pod the command runs in, as answered. */
-  pod: string;
+  /** The pod the command runs in, as answered (commands only). */
+  pod?: string;
   /** The container, when the action named one. */
   container?: string;
-  /** The command as answered (argv). */
-  command: string[];
+  /** The command as answered (argv; commands only). */
+  command?: string[];
+  /** The request's method and URL, as sent (HTTP requests only; no headers, no body). */
+  http?: { method: string; url: string };
+  /** The response's status code, when an HTTP request got an answer. */
+  statusCode?: number;
+  /** The response body's first bytes, at most maxOutputBytes (see `truncated`); HTTP requests only. */
+  body?: string;
   /** Pending: waiting for its delay, a backoff or a free slot; Running; then Succeeded or Failed. */
   phase: "Pending" | "Running" | "Succeeded" | "Failed";
   /** Runs started so far (the current one included). */
   attempt: number;
   /** The command's exit code, when it ran to the end; absent when it could not run, timed out or is not done. */
   exitCode?: number;
-  /** The last bytes the command wrote, at most maxOutputBytes of each (see `truncated`). */
+  /** The last bytes the command wrote, at most maxOutputBytes of each (see `truncated`); empty for an HTTP request. */
   stdout: string;
   /** The last bytes the command wrote to stderr, kept like `stdout`. */
   stderr: string;
-  /** True when stdout or stderr was longer than what is kept, so only its end is here. */
+  /** True when stdout or stderr was longer than what is kept, so only its end is here (or, of a response body, only its start). */
   truncated: boolean;
-  /** True when the command was abandoned after the action's timeoutSeconds. */
+  /** True when the run was abandoned after the action's timeoutSeconds. */
   timedOut: boolean;
-  /** Why the command could not run or its end is unknown (pod or container missing, forbidden, connection lost). */
+  /** Why the run failed without an exit code or status code, or why its end is unknown (pod or container missing, forbidden, connection refused or lost). */
   error?: string;
   /**
    * True on a Failed result whose run was cut off by a change of leader: the replica that
    * started the command stopped leading before it recorded the end, so whether the command
    * ran to the end is unknown. Answering the action again runs it again (after the backoff);
    * a function whose command must not run twice can check first (a status command) instead.
+   * An HTTP request sent again carries the same Idempotency-Key, for its receiver to answer
+   * from what it did the first time.
    */
   interrupted?: boolean;
   /** When the current or last run started (RFC 3339). */
@@ -335,6 +392,13 @@ export interface ControllerDefinition<P extends KubeObject = KubeObject> {
   updateStrategy?: Record<string, UpdateMethod | RollingUpdate>;
   /** Sync every parent at least this often, even when nothing changes and the function asks for no resync. */
   resyncPeriodSeconds?: number;
+  /**
+   * The actions the function may answer, so the ClusterRole derived from this definition
+   * allows them: `commands` (pods/exec, get and create) and `httpSecrets` (get on Secrets, for
+   * HttpRequest.headersFromSecret). HTTP requests themselves need no Kubernetes access.
+   * `concurrency` is how many actions of this controller run at once (default 8).
+   */
+  effects?: { commands?: boolean; httpSecrets?: boolean; concurrency?: number };
   /**
    * "owned" (default): the parent's status is this controller's; the runtime adds
    * observedGeneration and records failures in a Ready condition. "shared": another controller

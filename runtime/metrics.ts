@@ -162,6 +162,19 @@ export class Metrics {
     ["controller"],
     latencyBuckets,
   );
+  /** controller_runtime_actions_total: actions run to their end per controller, by type (command, http) and result (succeeded, failed, timed_out). */
+  readonly actionsTotal: Counter<"controller" | "type" | "result"> = this.#counter(
+    "controller_runtime_actions_total",
+    "Actions (commands in pods, HTTP requests) run to their end per controller, by type and result",
+    ["controller", "type", "result"],
+  );
+  /** controller_runtime_action_duration_seconds: how long each action's run took, per controller and type. */
+  readonly actionDuration: Histogram<"controller" | "type"> = this.#histogram(
+    "controller_runtime_action_duration_seconds",
+    "Length of time per action run per controller and type",
+    ["controller", "type"],
+    latencyBuckets,
+  );
   /** rest_client_requests_total: requests to the API server, by HTTP method and status code ("error" for none). */
   readonly restRequests: Counter<"method" | "code"> = this.#counter(
     "rest_client_requests_total",

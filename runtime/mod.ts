@@ -7,14 +7,18 @@
 // RBAC and Deployments as data) and hooks.ts (serve functions as Metacontroller webhooks).
 export {
   type Action,
+  type ActionBase,
   type ActionEvent,
   type ActionResult,
+  type CommandAction,
   controller,
   type ControllerDefinition,
   defaultHookTimeoutSeconds,
   type DesiredObject,
   type FinalizeResponse,
   type Hook,
+  type HttpAction,
+  type HttpRequest,
   inProcess,
   isRemote,
   type LocalControllerDefinition,

@@ -33,7 +33,7 @@ export const childVerbs: readonly Verb[] = [...cachedVerbs, "create", "patch", "
  * (for blockOwnerDeletion on children), write and prune children, and list and watch related kinds.
  */
 export function controllerAccess(definition: ControllerDefinition<any>): Access[] {
-  const { name, parent, children, related, finalize } = definition;
+  const { name, parent, children, related, finalize, effects } = definition;
   return [
     // A controller with a finalize() hook adds and removes its finalizer by server-side apply.
     { kind: parent, verbs: finalize ? [...cachedVerbs, "patch"] : cachedVerbs, why: `${name}: parent` },
@@ -43,6 +43,13 @@ export function controllerAccess(definition: ControllerDefinition<any>): Access[
     { kind: parent, subresource: "finalizers", verbs: ["update"], why: `${name}: blockOwnerDeletion on children` },
     ...children.map((kind): Access => ({ kind, verbs: childVerbs, why: `${name}: child` })),
     ...(related?.kinds ?? []).map((kind): Access => ({ kind, verbs: cachedVerbs, why: `${name}: related` })),
+    // A pods/exec WebSocket is a GET; since Kubernetes 1.35 it also needs create.
+    ...(effects?.commands
+      ? [{ kind: builtinKinds.Pod, subresource: "exec", verbs: ["get", "create"], why: `${name}: commands in pods` }]
+      : []) as Access[],
+    ...(effects?.httpSecrets
+      ? [{ kind: builtinKinds.Secret, verbs: ["get"], why: `${name}: HTTP request headers from Secrets` }]
+      : []) as Access[],
   ];
 }
 

@@ -1,6 +1,6 @@
 // The set's commands as actions (pure): which program, container and timeout each command
 // key means, the action ids, and what the status and sequence commands' answers mean.
-import type { Action, ActionEvent, ActionResult } from "../../runtime/mod.ts";
+import type { ActionEvent, ActionResult, CommandAction } from "../../runtime/mod.ts";
 import {
   type CommandName,
   defaultCommandTimeoutSeconds,
@@ -49,7 +49,7 @@ export function commandAction(
     successExitCodes?: number[];
     delaySeconds?: number;
   },
-): Action {
+): CommandAction {
   const command = commands[key]!;
   return {
     id,
@@ -78,7 +78,7 @@ export function failureText(key: CommandName, result: ActionResult): string {
     : result.exitCode !== undefined
     ? `exit code ${result.exitCode}`
     : (result.error ?? "failed");
-  return `${key} (${result.command.join(" ")}) on ${result.pod}: ${how}${
+  return `${key} (${(result.command ?? []).join(" ")}) on ${result.pod}: ${how}${
     clipped && !result.timedOut ? `: ${clipped}` : ""
   }`;
 }

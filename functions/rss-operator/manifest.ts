@@ -1,11 +1,10 @@
 // Builds the replication operator's manifests: the ReplicatedStatefulSet CRD, the operator's
-// ServiceAccount, a ClusterRole derived from the controller's declaration plus pods/exec (the
-// commands it runs in members), the binding and a Deployment, as deploy/rss-operator.yaml.
+// ServiceAccount, a ClusterRole derived from the controller's declaration (pods/exec included,
+// for the commands it runs in members), the binding and a Deployment, as deploy/rss-operator.yaml.
 // The YAML is committed; a unit test fails when it is stale.
 //   npm run manifests        (rewrites every generated file under deploy/)
 import { rssOperatorLease, rssOperatorName } from "./program.ts";
 import { replicatedStatefulSets } from "./replicated-stateful-set.ts";
-import { type Access, builtinKinds } from "../../runtime/mod.ts";
 import { controllerAccess, crdOf, deployment, identity, managerAccess, policyRules } from "../../runtime/manifests.ts";
 import { ReplicatedStatefulSetKind } from "./crd.ts";
 
@@ -18,18 +17,9 @@ export const image = "atomix/atomix-controller-ts:latest";
 const labels = { app: rssOperatorName };
 const workload = { name: rssOperatorName, namespace: rssOperatorNamespace, labels };
 
-/** Commands in members go through pods/exec: a WebSocket is a GET, and since Kubernetes 1.35 it also needs create. */
-export const execAccess: Access = {
-  kind: builtinKinds.Pod,
-  subresource: "exec",
-  verbs: ["get", "create"],
-  why: "the set's commands, run in its pods",
-};
-
 export const rssOperatorRbacRules = policyRules([
   ...controllerAccess(replicatedStatefulSets()),
   ...managerAccess({ leaderElection: true }),
-  execAccess,
 ]);
 
 export function rssOperatorManifest(): unknown[] {

@@ -4,9 +4,9 @@
 // did. Pods are read as related objects (they belong to the StatefulSet); everything the
 // algorithm needs to survive a restart is in status.peers and status.pass.
 import {
-  type Action,
   type ActionResult,
   builtinKinds,
+  type CommandAction,
   controller,
   type DesiredObject,
   type Kind,
@@ -144,7 +144,7 @@ export function syncRss(
     return {
       children: unchangedChildren(children),
       status: { ...rss.status, conditions: [readyCondition(false, "InvalidSpec", problems.join("; "))] },
-      actions: [] as Action[],
+      actions: [] as CommandAction[],
     };
   }
   const spec = rss.spec ?? {};
@@ -187,7 +187,7 @@ export function syncRss(
       status: rssStatus(rss, peers, online, { pass: status.pass, failedPasses: status.failedPasses ?? 0 }, {
         paused: true,
       }),
-      actions: [] as Action[],
+      actions: [] as CommandAction[],
     };
   }
   const outcome = replicate({
@@ -266,6 +266,8 @@ export const replicatedStatefulSets = () =>
       kinds: [builtinKinds.Pod],
       select: (rss) => [{ apiVersion: "v1", kind: "Pod", matchLabels: selectorLabels(rss.metadata.name) }],
     },
+    // Its actions are commands in the members: the derived ClusterRole allows pods/exec.
+    effects: { commands: true },
     sync: ({ parent, children, related, results }) => syncRss(parent, children, related, results ?? {}),
     finalize: ({ parent, children, related, results }) => finalizeRss(parent, children, related, results ?? {}),
   });

@@ -12,7 +12,7 @@
 // a new leader took over), or that the runtime reports interrupted (a previous leader started
 // it and never recorded its end), is not a failure of the member: the pass starts over from the
 // status checks, as the original rebuilt its state after a restart, so nothing runs twice. A change in the running pods starts a new pass at once.
-import type { Action, ActionResult } from "../../runtime/mod.ts";
+import type { ActionResult, CommandAction } from "../../runtime/mod.ts";
 import {
   commandAction,
   type Commands,
@@ -33,7 +33,7 @@ export interface ReplicationOutput {
   pass?: Pass | undefined;
   failedPasses: number;
   seed?: string | undefined;
-  actions: Action[];
+  actions: CommandAction[];
   /** Why the pass cannot go on, when it cannot. */
   waiting?: string;
   /** The start in flight, in words. */
@@ -129,7 +129,7 @@ export function replicate(input: ReplicationInput): ReplicationOutput {
     if (!pass.failed) { for (const member of peers) delete member.lastError; }
     begin(nextPassDelaySeconds(input.intervalSeconds, failedPasses));
   };
-  const answer = (actions: Action[], activity?: string): ReplicationOutput => ({
+  const answer = (actions: CommandAction[], activity?: string): ReplicationOutput => ({
     peers,
     pass,
     failedPasses,
@@ -142,9 +142,9 @@ export function replicate(input: ReplicationInput): ReplicationOutput {
   /** A parallel step: its actions while any is unfinished; undefined once all finished (after `apply`); "lost" when the runtime forgot one. */
   const parallel = (
     targets: Peer[],
-    make: (member: Peer, id: string) => Action,
+    make: (member: Peer, id: string) => CommandAction,
     apply: (member: Peer, result: ActionResult) => void,
-  ): Action[] | "lost" | undefined => {
+  ): CommandAction[] | "lost" | undefined => {
     const actions = targets.map((member) => make(member, `${pass.number}.${pass.step}.${member.name}`));
     if (actions.length === 0) return undefined;
     // Lost, or cut off by a change of leader (whether it ran is unknown): not a failure of the member.
@@ -156,7 +156,7 @@ export function replicate(input: ReplicationInput): ReplicationOutput {
 
   for (let steps = 0; steps < maxStepsPerSync; steps++) {
     const members = peers.filter((p) => snapshot[p.name]);
-    let outcome: Action[] | "lost" | undefined;
+    let outcome: CommandAction[] | "lost" | undefined;
     if (pass.step === "check") {
       outcome = parallel(
         members,
@@ -245,7 +245,7 @@ export function replicate(input: ReplicationInput): ReplicationOutput {
   return answer([]);
 }
 
-function statusAction(id: string, member: Peer, commands: Commands, delaySeconds: number | undefined): Action {
+function statusAction(id: string, member: Peer, commands: Commands, delaySeconds: number | undefined): CommandAction {
   return commandAction(id, member, commands, "status", {
     failedReason: "StatusFailed",
     successExitCodes: Object.values(statusExitCodes),

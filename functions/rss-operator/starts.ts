@@ -2,7 +2,7 @@
 // secondary next, and the action for it: the seed is the member with the highest sequence
 // (ties: the lowest ordinal), promotions pass the current primaries' addresses, and surplus
 // primaries are stopped from the highest ordinal down.
-import type { Action, ActionResult } from "../../runtime/mod.ts";
+import type { ActionResult, CommandAction } from "../../runtime/mod.ts";
 import { commandAction, type Commands, compareSequences } from "./commands.ts";
 import { type CommandName, type Pass, type Peer, peerAddress } from "./types.ts";
 import type { ReplicationInput } from "./replication-input.ts";
@@ -49,7 +49,7 @@ export function buildStart(
   peers: readonly Peer[],
   snapshot: Record<string, string>,
   input: ReplicationInput,
-): Action {
+): CommandAction {
   const { commands, name } = input;
   const id = `${pass.number}.${kind}.${member.name}`;
   const primaries = peers.filter((p) => snapshot[p.name] && p.state === "Primary" && p.name !== member.name).sort((

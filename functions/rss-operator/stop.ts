@@ -5,13 +5,13 @@
 // let go after destroyStopAttempts attempts so a broken member cannot hold it forever. A stop
 // the runtime reports interrupted (the leader changed while it ran) is not run again blindly:
 // the member's status command says first whether it still runs.
-import type { Action, ActionResult } from "../../runtime/mod.ts";
+import type { ActionResult, CommandAction } from "../../runtime/mod.ts";
 import { commandAction, type Commands, failureText, finished, statusExitCodes } from "./commands.ts";
 import type { PodView } from "./replication-input.ts";
 import { destroyStopAttempts, type Peer } from "./types.ts";
 
 export interface StopPlan {
-  actions: Action[];
+  actions: CommandAction[];
   /** Members still to stop, by name. */
   pending: string[];
   /** Members whose stop failed for good (deletion only). */

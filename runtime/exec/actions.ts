@@ -1,19 +1,20 @@
-// Runs the actions controllers answer (commands in pods, see Action in controller.ts) and
-// remembers their results per parent until the function stops answering them. An id runs
+// Runs the actions controllers answer (commands in pods and HTTP requests, see Action in
+// controller.ts) and remembers their results per parent until the function stops answering them. An id runs
 // once at a time and never again after it succeeded; a failed one runs again after a
 // backoff while it is still answered. At most `concurrency` run at once per controller;
 // each end syncs its parent again. Output is bounded by the exec client; the number of
 // actions per parent by the validator. Only the leader starts anything.
-import type { Action, ActionResult } from "../controller.ts";
+import type { Action, ActionResult, HttpAction } from "../controller.ts";
 import type { EventRecorder } from "../events.ts";
 import type { Exec, ExecOutcome } from "./exec.ts";
+import { type HttpOutcome, type HttpSender, methodOf, sendHttp } from "./http.ts";
 import { clip } from "./protocol.ts";
 import type { KubeObject } from "../kube/objects.ts";
 import { rfc3339 } from "../kube/time.ts";
 import type { Logger } from "../log.ts";
 import { failedWith, noTrace, type TraceContext, traced } from "../trace.ts";
 
-/** Commands one controller runs at once. */
+/** Actions one controller runs at once. */
 export const defaultActionConcurrency = 8;
 export const defaultActionTimeoutSeconds = 60;
 /** A failed action's first retry waits this long; each further one twice as long, up to the maximum. */
@@ -77,6 +78,12 @@ export const journalOutputChars = 512;
 
 export interface ActionRunnerOptions {
   exec: Exec;
+  /** Sends HTTP actions; fetch unless given. */
+  http?: HttpSender;
+  /** Reads the headers of a Secret in a namespace (HttpRequest.headersFromSecret); throws saying why it cannot. */
+  secretHeaders?: (namespace: string, name: string) => Promise<Record<string, string>>;
+  /** Counts each run's end and times it. */
+  observe?: (type: ActionType, result: ActionResult, seconds: number) => void;
   /** Keeps results on the parents, for the next leader; without one they live in memory only. */
   journal?: ActionJournal;
   /** Queues the parent for another sync. */
@@ -88,6 +95,13 @@ export interface ActionRunnerOptions {
   now?: () => Date;
   /** Timers for delays and backoffs (tests give a fake clock). */
   timers?: Timers;
+}
+
+/** What an action runs: a command in a pod or an HTTP request. */
+export type ActionType = "command" | "http";
+
+export function actionType(action: Action): ActionType {
+  return action.http ? "http" : "command";
 }
 
 export interface Timers {
@@ -152,12 +166,14 @@ export class ActionRunner implements ActionPort {
         : recorded;
       state ??= { parent, entries: new Map() };
       this.#parents.set(key, state);
-      const action = {
-        id,
-        pod: result.pod,
-        command: result.command,
-        ...(result.container ? { container: result.container } : {}),
-      };
+      const action: Action = result.http
+        ? { id, http: { method: result.http.method as HttpAction["http"]["method"], url: result.http.url } }
+        : {
+          id,
+          pod: result.pod ?? "",
+          command: result.command ?? [],
+          ...(result.container ? { container: result.container } : {}),
+        };
       state.entries.set(id, { action, result, wanted: false, delivered: false, trace: noTrace, journaled: true });
     }
   }
@@ -190,6 +206,7 @@ export class ActionRunner implements ActionPort {
         ...entry.result,
         stdout: entry.result.stdout.slice(-journalOutputChars),
         stderr: entry.result.stderr.slice(-journalOutputChars),
+        ...(entry.result.body !== undefined ? { body: entry.result.body.slice(0, journalOutputChars) } : {}),
         term: this.#term,
       };
       entry.journaled = true;
@@ -320,30 +337,25 @@ export class ActionRunner implements ActionPort {
       this.#options.requeue(key);
       return;
     }
-    const timeoutSeconds = action.timeoutSeconds ?? defaultActionTimeoutSeconds;
+    const timeoutMs = (action.timeoutSeconds ?? defaultActionTimeoutSeconds) * 1000;
+    const started = performance.now();
     const attributes = {
       "kubefn.action.id": action.id,
       "kubefn.action.attempt": entry.result.attempt,
       "k8s.namespace.name": namespace,
-      "k8s.pod.name": action.pod,
-      ...(action.container ? { "k8s.container.name": action.container } : {}),
+      ...(action.http
+        ? { "http.request.method": methodOf(action.http), "url.full": action.http.url }
+        : { "k8s.pod.name": action.pod, ...(action.container ? { "k8s.container.name": action.container } : {}) }),
     };
     const outcome = await traced(`action ${action.id}`, entry.trace, attributes, async (_, span) => {
-      let outcome: ExecOutcome;
-      try {
-        outcome = await this.#options.exec({
-          namespace,
-          pod: action.pod,
-          container: action.container,
-          command: action.command,
-          timeoutMs: timeoutSeconds * 1000,
-          signal: this.#stopping.signal,
-        });
-      } catch (error) {
-        outcome = { stdout: "", stderr: "", truncated: false, timedOut: false, error: (error as Error).message };
-      }
+      const outcome: Partial<ExecOutcome & HttpOutcome> = action.http
+        ? await this.#send(namespace, action, timeoutMs)
+        : await this.#exec(namespace, action, timeoutMs);
       if (outcome.exitCode !== undefined) span.setAttribute("process.exit.code", outcome.exitCode);
-      if (!succeededWith(action, outcome)) failedWith(span, describeFailure(outcome));
+      if (outcome.statusCode !== undefined) span.setAttribute("http.response.status_code", outcome.statusCode);
+      if (!succeededWith(action, outcome)) {
+        failedWith(span, describeFailure({ stderr: "", timedOut: false, ...outcome }));
+      }
       return outcome;
     });
     const state = this.#parents.get(key);
@@ -356,6 +368,7 @@ export class ActionRunner implements ActionPort {
       finishedAt: rfc3339(this.#now()),
     };
     entry.delivered = false;
+    this.#options.observe?.(actionType(action), entry.result, (performance.now() - started) / 1000);
     this.#report(state.parent, entry.result, action);
     await this.#record(key).catch((error: Error) =>
       this.#options.log.warn("could not record an action's end on its parent", {
@@ -367,20 +380,66 @@ export class ActionRunner implements ActionPort {
     this.#options.requeue(key);
   }
 
+  async #exec(namespace: string, action: Action, timeoutMs: number): Promise<ExecOutcome> {
+    try {
+      return await this.#options.exec({
+        namespace,
+        pod: action.pod!,
+        container: action.container,
+        command: action.command!,
+        timeoutMs,
+        signal: this.#stopping.signal,
+      });
+    } catch (error) {
+      return { stdout: "", stderr: "", truncated: false, timedOut: false, error: (error as Error).message };
+    }
+  }
+
+  async #send(namespace: string, action: HttpAction, timeoutMs: number): Promise<HttpOutcome> {
+    let secretHeaders: Record<string, string> | undefined;
+    const secret = action.http.headersFromSecret;
+    if (secret) {
+      try {
+        if (!this.#options.secretHeaders) throw new Error("this runner reads no Secrets");
+        secretHeaders = await this.#options.secretHeaders(namespace, secret);
+      } catch (error) {
+        return {
+          body: "",
+          truncated: false,
+          timedOut: false,
+          error: `not sent: reading the headers of Secret ${secret}: ${(error as Error).message}`,
+        };
+      }
+    }
+    const send = this.#options.http ?? sendHttp;
+    return await send({
+      request: action.http,
+      idempotencyKey: action.id,
+      secretHeaders,
+      timeoutMs,
+      signal: this.#stopping.signal,
+    });
+  }
+
   #report(parent: KubeObject, result: ActionResult, action: Action): void {
     const { events, log } = this.#options;
     if (result.phase === "Succeeded") {
       log.debug("action succeeded", { parent: parent.metadata.name, id: action.id, exitCode: result.exitCode });
       if (action.events?.succeeded) {
-        events.record(parent, "Normal", action.events.succeeded.reason, "Exec", action.events.succeeded.note);
+        events.record(
+          parent,
+          "Normal",
+          action.events.succeeded.reason,
+          eventAction(action),
+          action.events.succeeded.note,
+        );
       }
       return;
     }
-    const failed = action.events?.failed ??
-      { reason: "ActionFailed", note: `${action.command.join(" ")} in pod ${action.pod}` };
+    const failed = action.events?.failed ?? { reason: "ActionFailed", note: describeAction(action) };
     const how = describeFailure(result);
     log.info("action failed", { parent: parent.metadata.name, id: action.id, attempt: result.attempt, result: how });
-    events.record(parent, "Warning", failed.reason, "Exec", `${failed.note}: ${how}`);
+    events.record(parent, "Warning", failed.reason, eventAction(action), `${failed.note}: ${how}`);
   }
 
   #now(): Date {
@@ -392,16 +451,38 @@ export class ActionRunner implements ActionPort {
   }
 }
 
-function succeededWith(action: Action, outcome: ExecOutcome): boolean {
+function succeededWith(action: Action, outcome: Partial<ExecOutcome & HttpOutcome>): boolean {
+  if (action.http) {
+    const status = outcome.statusCode;
+    if (status === undefined) return false;
+    return action.http.successStatusCodes
+      ? action.http.successStatusCodes.includes(status)
+      : status >= 200 && status < 300;
+  }
   return outcome.exitCode !== undefined && (action.successExitCodes ?? [0]).includes(outcome.exitCode);
 }
 
+/** The Event's action: "Exec" for a command, "Request" for an HTTP request. */
+function eventAction(action: Action): string {
+  return action.http ? "Request" : "Exec";
+}
+
+/** "POST https://example.com/hook" or "<command> in pod <pod>". */
+function describeAction(action: Action): string {
+  return action.http
+    ? `${methodOf(action.http)} ${action.http.url}`
+    : `${action.command.join(" ")} in pod ${action.pod}`;
+}
+
 function pendingResult(action: Action): ActionResult {
-  return {
-    id: action.id,
+  const what = action.http ? { http: { method: methodOf(action.http), url: action.http.url } } : {
     pod: action.pod,
     ...(action.container ? { container: action.container } : {}),
     command: [...action.command],
+  };
+  return {
+    id: action.id,
+    ...what,
     phase: "Pending",
     attempt: 0,
     stdout: "",
@@ -411,10 +492,16 @@ function pendingResult(action: Action): ActionResult {
   };
 }
 
-/** "exit code 7: <stderr, trimmed>", "timed out after 60 s", or the error. */
-export function describeFailure(result: Pick<ActionResult, "exitCode" | "stderr" | "timedOut" | "error">): string {
+/** "exit code 7: <stderr, trimmed>", "HTTP 503: <body, trimmed>", "timed out after 60 s", or the error. */
+export function describeFailure(
+  result: Pick<ActionResult, "exitCode" | "stderr" | "timedOut" | "error" | "statusCode" | "body">,
+): string {
   const stderr = clip(result.stderr.trim().replace(/\s+/g, " "), eventStderrChars);
   if (result.timedOut) return result.error ?? "timed out";
   if (result.exitCode !== undefined) return `exit code ${result.exitCode}${stderr ? `: ${stderr}` : ""}`;
+  if (result.statusCode !== undefined) {
+    const body = clip((result.body ?? "").trim().replace(/\s+/g, " "), eventStderrChars);
+    return `HTTP ${result.statusCode}${body ? `: ${body}` : ""}`;
+  }
   return `${result.error ?? "failed"}${stderr ? `: ${stderr}` : ""}`;
 }

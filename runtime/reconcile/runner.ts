@@ -16,6 +16,7 @@ import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { WorkQueue } from "../queue.ts";
 import { type Exec, podExec } from "../exec/exec.ts";
+import { secretHeaderReader } from "../exec/http.ts";
 import { type ActionJournal, ActionRunner, type JournalRecord } from "../exec/actions.ts";
 import { failureReasonOf, NotLeaderError } from "./failures.ts";
 import { finalizerName, holdsFinalizer } from "./finalizers.ts";
@@ -44,9 +45,9 @@ export interface RunnerOptions {
    */
   siblings?: readonly string[] | (() => readonly string[]);
   concurrency?: number;
-  /** Commands in pods this controller runs at once. */
+  /** Actions (commands in pods, HTTP requests) this controller runs at once. */
   actionConcurrency?: number;
-  /** Runs actions' commands; pods/exec through the client unless given. */
+  /** Runs commands in pods; pods/exec through the client unless given. */
   exec?: Exec;
   now?: () => Date;
 }
@@ -129,6 +130,10 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
     const { metrics } = this.#options;
     const queue = new WorkQueue({ observer: metrics.queueObserver(this.name) });
     this.#queue = queue;
+    const actionConcurrency = this.definition.effects?.concurrency;
+    if (actionConcurrency !== undefined && !(Number.isInteger(actionConcurrency) && actionConcurrency >= 1)) {
+      throw new Error(`controller ${this.name}: effects.concurrency must be a whole number of at least 1`);
+    }
     this.#actions = new ActionRunner({
       exec: this.#options.exec ?? podExec(this.#options.client),
       journal: this.#journal(),
@@ -136,8 +141,14 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
       events: this.#options.events,
       log: this.#log,
       canRun: () => this.#options.gate.canWrite(),
-      concurrency: this.#options.actionConcurrency,
+      concurrency: actionConcurrency ?? this.#options.actionConcurrency,
       now: this.#options.now,
+      secretHeaders: secretHeaderReader(this.#options.client, this.name),
+      observe: (type, result, seconds) => {
+        const outcome = result.phase === "Succeeded" ? "succeeded" : result.timedOut ? "timed_out" : "failed";
+        metrics.actionsTotal.inc({ controller: this.name, type, result: outcome });
+        metrics.actionDuration.observe({ controller: this.name, type }, seconds);
+      },
     });
     const concurrency = this.#options.concurrency ?? defaultConcurrency;
     metrics.maxWorkers.set({ controller: this.name }, concurrency);

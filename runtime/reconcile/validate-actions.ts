@@ -1,5 +1,6 @@
-// Checks the actions in a function's answer (pure), so a malformed command becomes a clear
-// InvalidResponse condition instead of a request the API server or the pod refuses.
+// Checks the actions in a function's answer (pure), so a malformed command or request becomes
+// a clear InvalidResponse condition instead of something the API server, the pod or the
+// receiver refuses.
 import type { Action } from "../controller.ts";
 
 /** Most actions one answer may hold (and so results remembered per parent). */
@@ -9,6 +10,16 @@ export const maxActionDelaySeconds = 86_400;
 /** Most arguments in one command, and most characters in all of them together. */
 export const maxCommandParts = 256;
 export const maxCommandChars = 32_768;
+/** Most characters in an HTTP action's URL, and in its body (as sent). */
+export const maxUrlChars = 8_192;
+export const maxBodyChars = 262_144;
+/** Headers one HTTP action may set itself (a Secret's come on top). */
+export const maxHeaders = 64;
+/** Headers the runtime sets (or the platform does), which an action may not. */
+const reservedHeaders = new Set(["host", "content-length", "connection", "transfer-encoding", "idempotency-key"]);
+const methods = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]);
+/** RFC 9110's token: a header's name. */
+const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 const idPattern = /^[A-Za-z0-9]([A-Za-z0-9._:/-]{0,251}[A-Za-z0-9])?$/;
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -34,13 +45,25 @@ export function actionProblems(actions: unknown): string[] {
     } else {
       ids.add(action.id);
     }
-    if (typeof action.pod !== "string" || action.pod.length > 253 || !dnsSubdomain.test(action.pod)) {
-      problems.push(`${where}: pod must be a pod name, got ${JSON.stringify(action.pod)}`);
+    if (action.http !== undefined) {
+      const extra = (["pod", "container", "command", "successExitCodes"] as const).filter((key) =>
+        action[key] !== undefined
+      );
+      if (extra.length) problems.push(`${where}: an HTTP action has no ${extra.join(", ")} (those are a command's)`);
+      problems.push(...httpProblems(where, action.http));
+    } else {
+      if (typeof action.pod !== "string" || action.pod.length > 253 || !dnsSubdomain.test(action.pod)) {
+        problems.push(
+          `${where}: pod must be a pod name (or give http for a request), got ${JSON.stringify(action.pod)}`,
+        );
+      }
+      if (
+        action.container !== undefined && (typeof action.container !== "string" || !dnsLabel.test(action.container))
+      ) {
+        problems.push(`${where}: container must be a container name, got ${JSON.stringify(action.container)}`);
+      }
+      problems.push(...commandProblems(where, action.command));
     }
-    if (action.container !== undefined && (typeof action.container !== "string" || !dnsLabel.test(action.container))) {
-      problems.push(`${where}: container must be a container name, got ${JSON.stringify(action.container)}`);
-    }
-    problems.push(...commandProblems(where, action.command));
     problems.push(...rangeProblems(where, "timeoutSeconds", action.timeoutSeconds, 1, maxActionTimeoutSeconds));
     problems.push(...rangeProblems(where, "delaySeconds", action.delaySeconds, 0, maxActionDelaySeconds));
     const codes = action.successExitCodes;
@@ -61,6 +84,86 @@ export function actionProblems(actions: unknown): string[] {
     }
   });
   return problems;
+}
+
+function httpProblems(where: string, http: unknown): string[] {
+  if (typeof http !== "object" || http === null || Array.isArray(http)) return [`${where}: http must be an object`];
+  const request = http as Record<string, unknown>;
+  const problems: string[] = [];
+  const { url, method, headers, headersFromSecret, body, successStatusCodes } = request;
+  if (typeof url !== "string" || url.length > maxUrlChars || !isHttpUrl(url)) {
+    problems.push(
+      `${where}: http.url must be an absolute http: or https: URL of at most ${maxUrlChars} characters, got ${
+        JSON.stringify(typeof url === "string" ? url.slice(0, 200) : url)
+      }`,
+    );
+  } else if (/^[a-z]+:\/\/[^/?#]*@/i.test(url)) {
+    problems.push(
+      `${where}: http.url must not carry a user or password; put credentials in a Secret (http.headersFromSecret)`,
+    );
+  }
+  if (method !== undefined && (typeof method !== "string" || !methods.has(method))) {
+    problems.push(`${where}: http.method must be one of ${[...methods].join(", ")}, got ${JSON.stringify(method)}`);
+  }
+  if ((method === "GET" || method === "HEAD") && body !== undefined) {
+    problems.push(`${where}: http.body cannot go with method ${method}`);
+  }
+  if (headers !== undefined) {
+    if (typeof headers !== "object" || headers === null || Array.isArray(headers)) {
+      problems.push(`${where}: http.headers must be an object of header names to strings`);
+    } else {
+      const entries = Object.entries(headers);
+      if (entries.length > maxHeaders) problems.push(`${where}: http.headers has more than ${maxHeaders} headers`);
+      for (const [name, value] of entries) {
+        if (!headerName.test(name)) {
+          problems.push(`${where}: http.headers: ${JSON.stringify(name)} is not a header name`);
+        } else if (reservedHeaders.has(name.toLowerCase())) {
+          problems.push(`${where}: http.headers: ${name} is set by the runtime, not by the action`);
+        }
+        if (typeof value !== "string" || /[\r\n\0]/.test(value)) {
+          problems.push(`${where}: http.headers.${name} must be a string without line breaks`);
+        }
+      }
+    }
+  }
+  if (
+    headersFromSecret !== undefined &&
+    (typeof headersFromSecret !== "string" || headersFromSecret.length > 253 || !dnsSubdomain.test(headersFromSecret))
+  ) {
+    problems.push(`${where}: http.headersFromSecret must be a Secret's name, got ${JSON.stringify(headersFromSecret)}`);
+  }
+  if (body !== undefined) {
+    let sent: string | undefined;
+    try {
+      sent = typeof body === "string" ? body : JSON.stringify(body);
+    } catch {
+      // a cycle or a BigInt
+    }
+    if (sent === undefined) problems.push(`${where}: http.body must be a string or a JSON value`);
+    else if (sent.length > maxBodyChars) {
+      problems.push(`${where}: http.body is ${sent.length} characters, more than ${maxBodyChars}`);
+    }
+  }
+  if (
+    successStatusCodes !== undefined &&
+    (!Array.isArray(successStatusCodes) || successStatusCodes.length === 0 ||
+      !successStatusCodes.every((code) => Number.isInteger(code) && code >= 100 && code <= 599))
+  ) {
+    problems.push(`${where}: http.successStatusCodes must be a non-empty list of status codes (100-599)`);
+  }
+  const known = new Set(["url", "method", "headers", "headersFromSecret", "body", "successStatusCodes"]);
+  const unknown = Object.keys(request).filter((key) => !known.has(key));
+  if (unknown.length) problems.push(`${where}: http has unknown fields ${unknown.join(", ")}`);
+  return problems;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
 }
 
 function commandProblems(where: string, command: unknown): string[] {

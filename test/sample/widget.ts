@@ -16,9 +16,11 @@ export interface WidgetSpec {
   holdFinalizer?: boolean;
   ignored?: boolean;
   notes?: string;
+  /** Tell this HTTP receiver once that the Widget exists (with the headers of Secret `secret`). */
+  notify?: { url: string; secret?: string };
 }
 
-export type Widget = KubeObject & { spec?: WidgetSpec };
+export type Widget = KubeObject & { spec?: WidgetSpec; status?: { notified?: boolean } };
 
 export const widgets = controller<Widget>({
   name: "widgets",
@@ -60,6 +62,37 @@ export const widgets = controller<Widget>({
   },
 });
 
+/**
+ * Tells an HTTP receiver once that a Widget exists (spec.notify), by an HTTP action: answered
+ * until its result succeeds, then status.notified is true and it is answered no more.
+ */
+export const widgetNotify = controller<Widget>({
+  name: "widget-notify",
+  parent: WidgetKind,
+  children: [],
+  filter: (widget) => widget.spec?.notify !== undefined,
+  effects: { httpSecrets: true },
+  sync({ parent, results }) {
+    const { url, secret } = parent.spec!.notify!;
+    const id = `notify-${parent.metadata.name}`;
+    const result = results?.[id];
+    if (parent.status?.notified || result?.phase === "Succeeded") return { status: { notified: true } };
+    const why = result?.statusCode ? `HTTP ${result.statusCode}: ${result.body}` : result?.error;
+    return {
+      status: { notified: false, notifyAttempts: result?.attempt ?? 0, ...(why ? { notifyError: why } : {}) },
+      actions: [{
+        id,
+        http: {
+          url,
+          body: { widget: parent.metadata.name, uid: parent.metadata.uid },
+          ...(secret ? { headersFromSecret: secret } : {}),
+        },
+        events: { succeeded: { reason: "Notified", note: `told ${url}` } },
+      }],
+    };
+  },
+});
+
 export const widgetCrd = {
   apiVersion: "apiextensions.k8s.io/v1",
   kind: "CustomResourceDefinition",
@@ -90,6 +123,11 @@ export const widgetCrd = {
                   holdFinalizer: { type: "boolean" },
                   ignored: { type: "boolean" },
                   notes: { type: "string" },
+                  notify: {
+                    type: "object",
+                    required: ["url"],
+                    properties: { url: { type: "string" }, secret: { type: "string" } },
+                  },
                 },
               },
               status: {

@@ -117,6 +117,17 @@ test("a controller's kinds get the verbs the runtime uses: parent read and statu
     declared(finalizing).has(`${kindKey(widgets)} patch`),
     "a finalize hook needs patch on the parent for its finalizer",
   );
+  const effects = (declaredEffects: { commands?: boolean; httpSecrets?: boolean }) =>
+    policyRules(
+      controllerAccess(
+        controller({ name: "e", parent: widgets, children: [], effects: declaredEffects, sync: () => ({}) }),
+      ),
+    ).filter((rule) => rule.apiGroups[0] === "");
+  assert.equal(effects({}), [], "no actions declared: no pods/exec, no Secrets");
+  assert.equal(effects({ commands: true, httpSecrets: true }), [
+    { apiGroups: [""], resources: ["pods/exec"], verbs: ["get", "create"] },
+    { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
+  ]);
 });
 
 test("policyRules merges verbs per resource, in a stable order, one rule per resource", () => {

@@ -4,7 +4,7 @@
 // plays the pods' scripts as data so whole flows run without a cluster.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { Action, ActionResult } from "../../../../runtime/mod.ts";
+import type { ActionResult, CommandAction } from "../../../../runtime/mod.ts";
 import { validateResponse } from "../../../../runtime/testing.ts";
 import { compareSequences, parseSequence, stateFromStatus } from "../../../../functions/rss-operator/commands.ts";
 import { nextPassDelaySeconds, reconcilePeers } from "../../../../functions/rss-operator/replication.ts";
@@ -78,7 +78,7 @@ function world(replicas: number, pods: Record<number, string | { uid: string; ph
 }
 
 const result = (
-  action: Action,
+  action: CommandAction,
   exitCode: number | undefined,
   stdout = "",
   extra: Partial<ActionResult> = {},
@@ -104,7 +104,7 @@ interface App {
   ran: string[];
 }
 
-function play(app: App, action: Action): ActionResult {
+function play(app: App, action: CommandAction): ActionResult {
   const script = action.command[0]!;
   app.ran.push(`${action.pod} ${action.command.join(" ")}`);
   if (app.fail?.[`${action.pod} ${script}`]) return result(action, 1);
@@ -345,7 +345,8 @@ test("scale down across a change of leader: an interrupted stop is checked befor
   const before = converge(set({ replicas: 5 }), five, app).status;
   const shrunk = set({ replicas: 3 }, before, 2);
   const [stop3, stop4] = syncRss(shrunk, five.children, five.related, {}).actions;
-  const interrupted = (action: Action) => result(action, undefined, "", { interrupted: true, error: "interrupted" });
+  const interrupted = (action: CommandAction) =>
+    result(action, undefined, "", { interrupted: true, error: "interrupted" });
   // Both stops were cut off; member 3 had stopped, member 4 had not.
   app.running["rss-example-3"] = undefined;
   const checks = syncRss(shrunk, five.children, five.related, {
@@ -399,7 +400,8 @@ test("a change of leader mid-pass: interrupted checks or starts begin a new pass
   const app: App = { running: {}, seq: {}, ran: [] };
   const three = world(3, { 0: "a", 1: "b", 2: "c" });
   const { status } = converge(set(), three, app);
-  const interrupted = (action: Action) => result(action, undefined, "", { interrupted: true, error: "interrupted" });
+  const interrupted = (action: CommandAction) =>
+    result(action, undefined, "", { interrupted: true, error: "interrupted" });
   // The next pass's status checks were cut off: the members are fine, and must not be stopped as failed.
   const delayed = syncRss(set({}, status), three.children, three.related, {});
   const checks = syncRss(
@@ -433,7 +435,7 @@ test("a change of leader mid-pass: interrupted checks or starts begin a new pass
       action: "9.promote.rss-example-2",
     },
   };
-  const promote: Action = { id: "9.promote.rss-example-2", pod: "rss-example-2", command: ["/start.sh"] };
+  const promote: CommandAction = { id: "9.promote.rss-example-2", pod: "rss-example-2", command: ["/start.sh"] };
   const after = syncRss(set({}, midStart), three.children, three.related, { [promote.id]: interrupted(promote) });
   assert.equal(after.actions.map((a) => a.id), [
     "10.check.rss-example-0",
