@@ -3,7 +3,8 @@
 // certificate and Authorization header the hook is given, a deadline, and bounded bodies both
 // ways. A timeout, a non-2xx answer or a body that is not a JSON object (or, for a strict hook,
 // repeats a key) fails the sync as a throw would. undici (fetch with connection pools) is loaded
-// on the first call: a program with no remote hooks never pays its ~28 MiB.
+// on the first call: a program with no remote hooks never pays its ~28 MiB. On Bun, whose undici
+// is a shim without TLS settings, Bun's own fetch takes them (its `tls` option) and pools itself.
 import type { Agent, fetch } from "undici";
 import type { RemoteHook } from "../controller.ts";
 import { HookError } from "../reconcile/failures.ts";
@@ -29,22 +30,25 @@ export async function callRemote(
     throw new HookError(`${where}: the request is ${text.length} bytes, more than the limit of ${maxHookBodyBytes}`);
   }
   const settings = await settingsOf(hook, where);
-  const http = await (undici ??= import("undici"));
-  const dispatcher = poolFor(http.Agent, hook, settings);
-  let response;
+  const init = {
+    method: "POST",
+    headers: {
+      ...headers,
+      "content-type": "application/json",
+      accept: "application/json",
+      ...(settings.authorization ? { authorization: settings.authorization } : {}),
+    },
+    body: text,
+    signal: AbortSignal.timeout(hook.timeoutSeconds * 1000),
+  };
+  let response: Response | Awaited<ReturnType<typeof fetch>>;
   try {
-    response = await http.fetch(hook.url, {
-      method: "POST",
-      headers: {
-        ...headers,
-        "content-type": "application/json",
-        accept: "application/json",
-        ...(settings.authorization ? { authorization: settings.authorization } : {}),
-      },
-      body: text,
-      dispatcher,
-      signal: AbortSignal.timeout(hook.timeoutSeconds * 1000),
-    });
+    if (onBun) {
+      response = await globalThis.fetch(hook.url, { ...init, tls: tlsOptions(settings) } as RequestInit);
+    } else {
+      const http = await (undici ??= import("undici"));
+      response = await http.fetch(hook.url, { ...init, dispatcher: poolFor(http.Agent, hook, settings) });
+    }
   } catch (error) {
     const cause = error as Error & { cause?: Error };
     if (cause.name === "TimeoutError") throw new HookError(`${where} did not answer within ${hook.timeoutSeconds} s`);
@@ -106,6 +110,13 @@ async function settingsOf(hook: RemoteHook, where: string): Promise<CallSettings
   return settings;
 }
 
+const onBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+
+/** The CA bundle, client certificate and key of a call, as TLS options take them. */
+function tlsOptions({ caBundle: ca, clientCert: cert, clientKey: key }: CallSettings) {
+  return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
+}
+
 /** The hook's connection pool for these TLS settings: the one it has, or a new one (the old one closes once idle). */
 function poolFor(AgentClass: typeof Agent, hook: RemoteHook, settings: CallSettings): Agent {
   const { caBundle: ca, clientCert: cert, clientKey: key } = settings;
@@ -113,10 +124,7 @@ function poolFor(AgentClass: typeof Agent, hook: RemoteHook, settings: CallSetti
   const current = hook.dispatcher as { tls: string; agent: Agent } | undefined;
   if (current?.tls === tls) return current.agent;
   void current?.agent.close().catch(() => undefined);
-  const agent = new AgentClass({
-    connect: { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) },
-    keepAliveTimeout: 30_000,
-  });
+  const agent = new AgentClass({ connect: tlsOptions(settings), keepAliveTimeout: 30_000 });
   hook.dispatcher = { tls, agent };
   return agent;
 }
@@ -132,7 +140,7 @@ function messageOf(body: string): string {
   return body.trim().slice(0, 1024) || "(no body)";
 }
 
-async function boundedText(response: Awaited<ReturnType<typeof fetch>>, limit: number): Promise<string> {
+async function boundedText(response: Response | Awaited<ReturnType<typeof fetch>>, limit: number): Promise<string> {
   const declared = Number(response.headers.get("content-length") ?? 0);
   if (declared > limit) {
     await response.body?.cancel();
