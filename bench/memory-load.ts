@@ -33,9 +33,17 @@ const restMs = 20_000;
 const afterMs = 30_000;
 const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
 
-/** The flag sets compared: the image's, and each memory setting on top of it. */
-const flagSets: Record<string, { label: string; flags: string[] }> = {
+/**
+ * The flag sets compared: the image's, and each memory setting on top of it. Each runs with the
+ * program's defaults, idle compaction included, unless its env says otherwise.
+ */
+const flagSets: Record<string, { label: string; flags: string[]; env?: Record<string, string> }> = {
   node: { label: "Node's defaults", flags: [] },
+  uncompacted: {
+    label: "the image, idle compaction off (--memory-compaction-idle-seconds=0)",
+    flags: ["--max-semi-space-size=1"],
+    env: { MEMORY_COMPACTION_IDLE_SECONDS: "0" },
+  },
   image: { label: "the image: --max-semi-space-size=1", flags: ["--max-semi-space-size=1"] },
   size: {
     label: "the image + --optimize-for-size",
@@ -46,7 +54,7 @@ const flagSets: Record<string, { label: string; flags: string[] }> = {
     flags: ["--max-semi-space-size=1", "--max-old-space-size=128"],
   },
 };
-const chosen = (process.env.BENCH_FLAGS ?? "node,image,size,capped").split(",");
+const chosen = (process.env.BENCH_FLAGS ?? "node,uncompacted,image,size,capped").split(",");
 
 const log = (line: string) => console.error(`[memory-load] ${line}`);
 
@@ -92,13 +100,13 @@ async function measure(
   kubeconfig: string,
   logDir: string,
 ): Promise<Record<string, string | number>> {
-  const { label, flags } = flagSets[key]!;
+  const { label, flags, env } = flagSets[key]!;
   const port = await freePort();
   const ns = `memory-${key}-${Date.now().toString(36)}`;
   const ballastNs = `${ns}-ballast`;
   await namespace(client, ns);
   await namespace(client, ballastNs);
-  const controller = await startOurs({ built, kubeconfig, port, logDir, name: key, nodeFlags: flags });
+  const controller = await startOurs({ built, kubeconfig, port, logDir, name: key, nodeFlags: flags, env });
   try {
     await sleep(restMs);
     const rest = memoryOf(controller.pid).rss;

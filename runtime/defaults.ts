@@ -30,3 +30,5 @@ export const defaultMaxMessageBytes = 4 * 1024 * 1024;
 export const defaultMaxHeaderBytes = 64 * 1024;
 /** Streams one HTTP/2 connection may have open; RFC 9113 recommends no fewer than 100. */
 export const defaultMaxConcurrentStreams = 100;
+/** Seconds a program must have been idle after a burst of work before its heap is compacted (memory.ts). */
+export const defaultCompactionIdleSeconds = 10;

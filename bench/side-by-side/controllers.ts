@@ -130,6 +130,8 @@ export interface OursOptions {
   nodeFlags?: string[];
   /** Leader election on a Lease in kube-system; off (a single replica) unless given. */
   election?: { identity: string; leaseDurationSeconds?: number };
+  /** More environment variables (the program's settings, e.g. MEMORY_COMPACTION_IDLE_SECONDS). */
+  env?: Record<string, string>;
 }
 
 export async function startOurs(options: OursOptions): Promise<Controller> {
@@ -152,6 +154,7 @@ export async function startOurs(options: OursOptions): Promise<Controller> {
   const { child, logFile } = launch(name, [process.execPath, ...args], {
     ...process.env,
     KUBECONFIG: options.kubeconfig,
+    ...options.env,
   }, options.logDir);
   const controller = handle("ours", name, child, logFile, `127.0.0.1:${options.port}`, options.port);
   await waitFor(`${name} to be ready`, controller, async () => (await readyz(options.port))?.ready === true);

@@ -5,6 +5,7 @@ import { type LogLevel, logLevels } from "../log.ts";
 import {
   type ApiAuthMode,
   apiAuthModes,
+  defaultCompactionIdleSeconds,
   defaultConcurrency,
   defaultLeaseDurationSeconds,
   defaultMaxConcurrentStreams,
@@ -60,6 +61,7 @@ interface RuntimeOptionTypes {
   apiAuthCacheTtlSeconds: "number";
   tlsCertFile: "string";
   tlsPrivateKeyFile: "string";
+  memoryCompactionIdleSeconds: "number";
 }
 
 /** An option whose value type is known from its declaration. */
@@ -205,6 +207,14 @@ export const runtimeOptions: { readonly [K in keyof RuntimeOptionTypes]: TypedOp
     default: "",
     description: "PEM private key of --tls-cert-file",
   },
+  memoryCompactionIdleSeconds: {
+    flag: "memory-compaction-idle-seconds",
+    env: "MEMORY_COMPACTION_IDLE_SECONDS",
+    type: "number",
+    default: defaultCompactionIdleSeconds,
+    description:
+      "After a burst of work, give the heap's unused pages back once the process has been idle this long; 0 never",
+  },
 };
 
 /** Options as parsed, by key: numbers for "number" options, booleans for "boolean" ones, strings otherwise. */
@@ -258,6 +268,8 @@ export interface RuntimeConfig {
   tlsCertFile: string;
   /** --tls-private-key-file ($TLS_PRIVATE_KEY_FILE): the PEM key of tlsCertFile; given with it or not at all. */
   tlsPrivateKeyFile: string;
+  /** --memory-compaction-idle-seconds: idle seconds after a burst before the heap is compacted; 0 never; default 10. */
+  memoryCompactionIdleSeconds: number;
 }
 
 // RuntimeConfig spells out what runtimeOptions parse to; this stops compiling when the two part.

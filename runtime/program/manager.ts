@@ -21,6 +21,7 @@ import { reflectionAccess } from "../server/reflection.ts";
 import type { ServiceContext } from "./service.ts";
 import type { RunningServer } from "../server/options.ts";
 import { serve } from "../server/server.ts";
+import { startIdleCompaction } from "../memory.ts";
 
 /** How long closing the server and the watches may take once controllers have stopped. */
 export const closeTimeoutMs = 3_000;
@@ -239,6 +240,8 @@ export class Manager {
         cacheTtlSeconds: config.apiAuthCacheTtlSeconds,
       });
     }
+    const compaction = startIdleCompaction({ idleSeconds: config.memoryCompactionIdleSeconds, log: this.log });
+    this.#stopHooks.push(() => compaction.stop());
     await this.informers.waitForSync();
     this.log.info("caches synced", { kinds: this.informers.all.map((informer) => informer.kind.kind) });
     for (const component of this.options.components ?? []) {

@@ -106,6 +106,7 @@ const nodeOnly: Record<string, string> = {
   "test/unit/runtime/hook-server/fuzz.test.ts": "measures the heap after gc(), which only node --expose-gc has",
   "test/unit/runtime/hook-server/modules.test.ts": "records the module graph with node:module's registerHooks",
   "test/unit/runtime/server/grpc-direct.test.ts": "gRPC over HTTP/2, which the runtime refuses on Bun",
+  "test/unit/runtime/memory.test.ts": "compacts V8's heap; Bun runs JavaScriptCore, which the compactor leaves alone",
   "test/unit/runtime/webhook/client-tls.test.ts":
     "its server reads the client certificate with getPeerCertificate(), which Bun's https server lacks (the client is tested on Bun above)",
 };
