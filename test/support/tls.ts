@@ -2,6 +2,9 @@
 // 127.0.0.1 and a client certificate it signs, and a second CA that signs nothing, made with
 // openssl (EC P-256, valid one day) in a fresh temporary folder that remove() deletes.
 import { execFileSync } from "node:child_process";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer, type Server } from "node:https";
+import type { TLSSocket } from "node:tls";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -84,4 +87,21 @@ export function makeCertificates(): TestCertificates {
     remove();
     throw error;
   }
+}
+
+/**
+ * An HTTPS server with the test server certificate that requires a client certificate signed by
+ * the test CA; `handler` gets each request with the client certificate's CN.
+ */
+export function clientCertServer(
+  certs: TestCertificates,
+  handler: (req: IncomingMessage, res: ServerResponse, clientName: string | undefined) => void,
+): Server {
+  return createServer({
+    cert: certs.server.cert,
+    key: certs.server.key,
+    ca: certs.ca.cert,
+    requestCert: true,
+    rejectUnauthorized: true,
+  }, (req, res) => handler(req, res, (req.socket as TLSSocket).getPeerCertificate()?.subject?.CN as string));
 }

@@ -4,12 +4,10 @@
 import { suite } from "../../support/suite.ts";
 import { execFile } from "node:child_process";
 import { readdirSync } from "node:fs";
-import { createServer } from "node:https";
 import { connect, constants } from "node:http2";
 import { join, relative } from "node:path";
-import type { TLSSocket } from "node:tls";
 import * as assert from "uvu/assert";
-import { makeCertificates } from "../../support/tls.ts";
+import { clientCertServer, makeCertificates } from "../../support/tls.ts";
 import { freshNamespace, testKubeConfig } from "../../support/kube.ts";
 import { checkSampleWorks, installWidgetCrd, type SampleProcess, startSample } from "../../support/sample.ts";
 
@@ -68,14 +66,8 @@ const runBun = (file: string, env: Record<string, string> = {}) =>
 test("remote hooks from Bun: the CA bundle, client certificate and token reach a server that requires all three", async () => {
   const certs = makeCertificates();
   const seen: Array<string | undefined> = [];
-  const server = createServer({
-    cert: certs.server.cert,
-    key: certs.server.key,
-    ca: certs.ca.cert,
-    requestCert: true,
-    rejectUnauthorized: true,
-  }, (req, res) => {
-    seen.push((req.socket as TLSSocket).getPeerCertificate()?.subject?.CN as string | undefined);
+  const server = clientCertServer(certs, (req, res, client) => {
+    seen.push(client);
     if (req.headers.authorization !== "Bearer right") return void res.writeHead(401).end('{"error":"wrong token"}');
     res.writeHead(200, { "content-type": "application/json" }).end('{"status":{"ok":true}}');
   });

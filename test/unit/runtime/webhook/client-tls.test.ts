@@ -2,14 +2,13 @@
 // CA bundle, client certificate and Authorization header a hook is given, statically or by its
 // connection provider before each call (a new connection pool when they change), and each
 // missing or wrong piece failing the call with a message that says so.
-import { createServer, type Server } from "node:https";
-import type { TLSSocket } from "node:tls";
+import type { Server } from "node:https";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { RemoteHook } from "../../../../runtime/controller.ts";
 import { callRemote, HookError } from "../../../../runtime/webhook/client.ts";
 import { remote } from "../../../../runtime/webhook/remote.ts";
-import { makeCertificates, type TestCertificates } from "../../../support/tls.ts";
+import { clientCertServer, makeCertificates, type TestCertificates } from "../../../support/tls.ts";
 
 let certs: TestCertificates;
 let server: Server;
@@ -19,15 +18,8 @@ const seen: Array<{ client: string | undefined; authorization: string | undefine
 
 test.before(async () => {
   certs = makeCertificates();
-  server = createServer({
-    cert: certs.server.cert,
-    key: certs.server.key,
-    ca: certs.ca.cert,
-    requestCert: true,
-    rejectUnauthorized: true,
-  }, (req, res) => {
-    const peer = (req.socket as TLSSocket).getPeerCertificate();
-    seen.push({ client: peer?.subject?.CN as string | undefined, authorization: req.headers.authorization });
+  server = clientCertServer(certs, (req, res, client) => {
+    seen.push({ client, authorization: req.headers.authorization });
     if (req.headers.authorization !== "Bearer right") {
       res.statusCode = 401;
       res.end(JSON.stringify({ error: "wrong token" }));
