@@ -200,7 +200,7 @@ try {
   for (const key of chosen) rows.push(await measure(key, client, built, kubeconfig, logDir));
   writeReport({
     name: "memory-load",
-    command: "node bench/memory-load.ts",
+    command: `${process.env.BENCH_FLAGS ? `BENCH_FLAGS=${process.env.BENCH_FLAGS} ` : ""}node bench/memory-load.ts`,
     rows,
     notes: [
       `One replica of the compiled controller (leader election off) per flag set, each in a fresh process and namespace.`,
