@@ -4,11 +4,13 @@
 // ordinary collection frees the objects but not the pages; a last-resort collection (several
 // full collections that compact and release empty pages) gives them back to the system.
 // Compacting costs a few tens of milliseconds of one core, so it runs only once the process
-// has been idle (almost no CPU) for a while and its heap holds much more than it uses.
+// has been idle (almost no CPU) for a while and either its heap holds much more than it uses,
+// or its RSS has grown well past where the last idle period left it: V8 also keeps freed pages
+// in a pool outside the heap's committed size, which only the resident size shows.
 import { getHeapStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { Logger } from "./log.ts";
-/** Committed heap beyond what is in use that is worth a compaction. */
+/** Committed heap beyond what is in use, or RSS grown since the last idle period, that is worth a compaction. */
 export const compactionSlackBytes = 16 * 2 ** 20;
 /** How often idleness is sampled. */
 const defaultSampleMs = 2_000;
@@ -19,7 +21,7 @@ export interface CompactionOptions {
   /** Seconds the process must have been idle; 0 turns compaction off. */
   idleSeconds: number;
   log: Logger;
-  /** Heap committed beyond the used heap that is worth compacting; default compactionSlackBytes. */
+  /** Heap committed beyond the used heap, or RSS grown past the last idle floor, worth compacting; default compactionSlackBytes. */
   slackBytes?: number;
   /** How often idleness is sampled, in milliseconds; default 2000. */
   sampleMs?: number;
@@ -73,6 +75,8 @@ export function startIdleCompaction(options: CompactionOptions): Compaction {
   const slack = options.slackBytes ?? compactionSlackBytes;
   const sampleMs = options.sampleMs ?? defaultSampleMs;
   let idleMs = 0;
+  // The RSS the last idle period ended at (after a compaction, or when there was nothing to do).
+  let floor: number | undefined;
   let cpu = process.cpuUsage();
   let at = performance.now();
   const timer = setInterval(() => {
@@ -84,12 +88,18 @@ export function startIdleCompaction(options: CompactionOptions): Compaction {
     idleMs = share < idleCpuShare ? idleMs + sampleMs : 0;
     if (idleMs < options.idleSeconds * 1000) return;
     const heap = getHeapStatistics();
-    if (heap.total_heap_size - heap.used_heap_size < slack) return;
     const before = process.memoryUsage.rss();
+    floor ??= before;
+    if (heap.total_heap_size - heap.used_heap_size < slack && before - floor < slack) {
+      floor = Math.min(floor, before);
+      return;
+    }
     const started = performance.now();
     collect();
     count++;
     const after = process.memoryUsage.rss();
+    // What compaction could not give back is the new floor: the next compaction waits for growth past it.
+    floor = after;
     idleMs = 0;
     cpu = process.cpuUsage();
     at = performance.now();
