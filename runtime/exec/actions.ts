@@ -4,7 +4,7 @@
 // backoff while it is still answered. At most `concurrency` run at once per controller;
 // each end syncs its parent again. Output is bounded by the exec client; the number of
 // actions per parent by the validator. Only the leader starts anything.
-import type { Action, ActionResult, HttpAction } from "../controller.ts";
+import type { Action, ActionResult, CommandAction, HttpAction } from "../controller.ts";
 import type { EventRecorder } from "../events.ts";
 import type { Exec, ExecOutcome } from "./exec.ts";
 import { type HttpOutcome, type HttpSender, methodOf, sendHttp } from "./http.ts";
@@ -380,13 +380,13 @@ export class ActionRunner implements ActionPort {
     this.#options.requeue(key);
   }
 
-  async #exec(namespace: string, action: Action, timeoutMs: number): Promise<ExecOutcome> {
+  async #exec(namespace: string, action: CommandAction, timeoutMs: number): Promise<ExecOutcome> {
     try {
       return await this.#options.exec({
         namespace,
-        pod: action.pod!,
+        pod: action.pod,
         container: action.container,
-        command: action.command!,
+        command: action.command,
         timeoutMs,
         signal: this.#stopping.signal,
       });
@@ -496,12 +496,17 @@ function pendingResult(action: Action): ActionResult {
 export function describeFailure(
   result: Pick<ActionResult, "exitCode" | "stderr" | "timedOut" | "error" | "statusCode" | "body">,
 ): string {
-  const stderr = clip(result.stderr.trim().replace(/\s+/g, " "), eventStderrChars);
+  const stderr = oneLine(result.stderr);
   if (result.timedOut) return result.error ?? "timed out";
   if (result.exitCode !== undefined) return `exit code ${result.exitCode}${stderr ? `: ${stderr}` : ""}`;
   if (result.statusCode !== undefined) {
-    const body = clip((result.body ?? "").trim().replace(/\s+/g, " "), eventStderrChars);
+    const body = oneLine(result.body ?? "");
     return `HTTP ${result.statusCode}${body ? `: ${body}` : ""}`;
   }
   return `${result.error ?? "failed"}${stderr ? `: ${stderr}` : ""}`;
+}
+
+/** Output as an Event quotes it: one line, its whitespace runs made single spaces, at most eventStderrChars. */
+function oneLine(text: string): string {
+  return clip(text.trim().replace(/\s+/g, " "), eventStderrChars);
 }

@@ -3,7 +3,7 @@
 // followed, and the response body kept within a byte budget (its first bytes). It never
 // throws: every way a request can end is in the outcome.
 import type { ActionResult, HttpRequest } from "../controller.ts";
-import { isNotFound, type KubeClient, KubeError } from "../kube/client.ts";
+import { isForbidden, isNotFound, type KubeClient } from "../kube/client.ts";
 import { builtinKinds } from "../kube/kinds.ts";
 import type { KubeObject } from "../kube/objects.ts";
 
@@ -122,7 +122,7 @@ export function secretHeaderReader(
       secret = await client.get(builtinKinds.Secret, namespace, name);
     } catch (error) {
       if (isNotFound(error)) throw new Error(`no Secret ${name} in namespace ${namespace}`);
-      if (error instanceof KubeError && error.status === 403) {
+      if (isForbidden(error)) {
         throw new Error(
           `forbidden: give controller ${controller} effects: { httpSecrets: true } so its ClusterRole may get Secrets`,
         );

@@ -55,6 +55,8 @@ export const isNotFound = (error: unknown): boolean => error instanceof KubeErro
 export const isConflict = (error: unknown): boolean => error instanceof KubeError && error.status === 409;
 /** Whether an error is the API server's 422 Unprocessable Entity: the object is invalid (an immutable field changed, say). */
 export const isInvalid = (error: unknown): boolean => error instanceof KubeError && error.status === 422;
+/** Whether an error is the API server's 403 Forbidden: the caller's role does not allow the request. */
+export const isForbidden = (error: unknown): boolean => error instanceof KubeError && error.status === 403;
 /** Whether an error is the API server's 410 Gone: a watch or list resourceVersion too old to resume from. */
 export const isGone = (error: unknown): boolean => error instanceof KubeError && error.status === 410;
 

@@ -63,17 +63,12 @@ export function actionProblems(actions: unknown): string[] {
         problems.push(`${where}: container must be a container name, got ${JSON.stringify(action.container)}`);
       }
       problems.push(...commandProblems(where, action.command));
+      if (!isCodeList(action.successExitCodes, 0, 255)) {
+        problems.push(`${where}: successExitCodes must be a non-empty list of exit codes (0-255)`);
+      }
     }
     problems.push(...rangeProblems(where, "timeoutSeconds", action.timeoutSeconds, 1, maxActionTimeoutSeconds));
     problems.push(...rangeProblems(where, "delaySeconds", action.delaySeconds, 0, maxActionDelaySeconds));
-    const codes = action.successExitCodes;
-    if (
-      codes !== undefined &&
-      (!Array.isArray(codes) || codes.length === 0 ||
-        !codes.every((code) => Number.isInteger(code) && code >= 0 && code <= 255))
-    ) {
-      problems.push(`${where}: successExitCodes must be a non-empty list of exit codes (0-255)`);
-    }
     for (const [name, event] of Object.entries(action.events ?? {})) {
       if (
         typeof event?.reason !== "string" || !reasonPattern.test(event.reason) || typeof event.note !== "string" ||
@@ -91,13 +86,14 @@ function httpProblems(where: string, http: unknown): string[] {
   const request = http as Record<string, unknown>;
   const problems: string[] = [];
   const { url, method, headers, headersFromSecret, body, successStatusCodes } = request;
-  if (typeof url !== "string" || url.length > maxUrlChars || !isHttpUrl(url)) {
+  const parsed = typeof url === "string" && url.length <= maxUrlChars ? httpUrl(url) : undefined;
+  if (!parsed) {
     problems.push(
       `${where}: http.url must be an absolute http: or https: URL of at most ${maxUrlChars} characters, got ${
         JSON.stringify(typeof url === "string" ? url.slice(0, 200) : url)
       }`,
     );
-  } else if (/^[a-z]+:\/\/[^/?#]*@/i.test(url)) {
+  } else if (parsed.username || parsed.password) {
     problems.push(
       `${where}: http.url must not carry a user or password; put credentials in a Secret (http.headersFromSecret)`,
     );
@@ -144,11 +140,7 @@ function httpProblems(where: string, http: unknown): string[] {
       problems.push(`${where}: http.body is ${sent.length} characters, more than ${maxBodyChars}`);
     }
   }
-  if (
-    successStatusCodes !== undefined &&
-    (!Array.isArray(successStatusCodes) || successStatusCodes.length === 0 ||
-      !successStatusCodes.every((code) => Number.isInteger(code) && code >= 100 && code <= 599))
-  ) {
+  if (!isCodeList(successStatusCodes, 100, 599)) {
     problems.push(`${where}: http.successStatusCodes must be a non-empty list of status codes (100-599)`);
   }
   const known = new Set(["url", "method", "headers", "headersFromSecret", "body", "successStatusCodes"]);
@@ -157,13 +149,21 @@ function httpProblems(where: string, http: unknown): string[] {
   return problems;
 }
 
-function isHttpUrl(text: string): boolean {
+/** The URL when it is an absolute http: or https: one. */
+function httpUrl(text: string): URL | undefined {
   try {
     const url = new URL(text);
-    return url.protocol === "http:" || url.protocol === "https:";
+    return url.protocol === "http:" || url.protocol === "https:" ? url : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** True when absent, or a non-empty list of whole numbers from min to max (exit or status codes). */
+function isCodeList(codes: unknown, min: number, max: number): boolean {
+  return codes === undefined ||
+    (Array.isArray(codes) && codes.length > 0 &&
+      codes.every((code) => Number.isInteger(code) && code >= min && code <= max));
 }
 
 function commandProblems(where: string, command: unknown): string[] {

@@ -110,7 +110,7 @@ async function settingsOf(hook: RemoteHook, where: string): Promise<CallSettings
   return settings;
 }
 
-const onBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+const onBun = "Bun" in globalThis;
 
 /** The CA bundle, client certificate and key of a call, as TLS options take them. */
 function tlsOptions({ caBundle: ca, clientCert: cert, clientKey: key }: CallSettings) {

@@ -17,6 +17,7 @@ import {
 } from "../../../../runtime/exec/actions.ts";
 import { actionProblems } from "../../../../runtime/reconcile/validate-actions.ts";
 import { createLogger } from "../../../../runtime/log.ts";
+import { memoryJournal } from "./journal.ts";
 
 const ok: Action = { id: "status/rss-example-0", pod: "rss-example-0", command: ["/check.sh"] };
 
@@ -252,20 +253,6 @@ test("at most `concurrency` commands at once; delayed actions wait; forget() dro
   assert.equal(h.runner.results("ns/p"), {});
   h.runner.stop();
 });
-
-/** An in-memory journal standing in for the parent's annotation, shared by runners of successive terms. */
-function memoryJournal() {
-  let records: Record<string, JournalRecord> = {};
-  const writes: Array<Record<string, string>> = [];
-  const journal: ActionJournal = {
-    read: () => structuredClone(records),
-    write: async (_key, _parent, next) => {
-      records = structuredClone(next);
-      writes.push(Object.fromEntries(Object.entries(next).map(([id, record]) => [id, record.phase])));
-    },
-  };
-  return { journal, writes, records: () => records };
-}
 
 function journaledRunner(journal: ActionJournal, answer: () => Partial<ExecOutcome> | Promise<Partial<ExecOutcome>>) {
   const calls: ExecRequest[] = [];

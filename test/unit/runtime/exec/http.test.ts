@@ -9,10 +9,11 @@ import type { AddressInfo } from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Action, HttpAction } from "../../../../runtime/controller.ts";
-import { type ActionJournal, ActionRunner, type JournalRecord } from "../../../../runtime/exec/actions.ts";
+import { type ActionJournal, ActionRunner } from "../../../../runtime/exec/actions.ts";
 import { defaultMaxBodyBytes, describeFetchError, methodOf, sendHttp } from "../../../../runtime/exec/http.ts";
 import { actionProblems } from "../../../../runtime/reconcile/validate-actions.ts";
 import { createLogger } from "../../../../runtime/log.ts";
+import { memoryJournal } from "./journal.ts";
 
 interface Seen {
   method: string;
@@ -179,16 +180,6 @@ async function until(what: string, condition: () => boolean, timeoutMs = 5_000):
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   throw new Error(`never: ${what}`);
-}
-
-/** A journal in memory standing in for the parent's annotation, shared by runners of successive terms. */
-function memoryJournal() {
-  let records: Record<string, JournalRecord> = {};
-  const journal: ActionJournal = {
-    read: () => structuredClone(records),
-    write: async (_key, _parent, next) => void (records = structuredClone(next)),
-  };
-  return { journal, records: () => records };
 }
 
 const parent = { apiVersion: "v1", kind: "X", metadata: { name: "p", namespace: "ns", uid: "u" } };
