@@ -31,7 +31,8 @@ export {
 export type { ObjectList, WatchEvent } from "./kube/objects.ts";
 export { loadKubeConfig } from "./kube/kubeconfig.ts";
 export { Discovery } from "./kube/discovery.ts";
-export type { Informers, InformerScope } from "./cache/informers.ts";
+export type { CacheSelector, Informers, InformerScope } from "./cache/informers.ts";
+export { managedBy, managedChildren } from "./program/cache-selectors.ts";
 export type { Change, ChangeHandler, ChangeType, Informer, InformerOptions } from "./cache/informer.ts";
 export type { RestartReason } from "./cache/watcher.ts";
 export { follow, type FollowOptions } from "./cache/follow.ts";

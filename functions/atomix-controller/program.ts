@@ -2,8 +2,14 @@
 // service it runs, and the Kubernetes API access each needs. main.ts runs it; manifest.ts
 // derives the ClusterRole and Deployment from it.
 import type { ConnectRouter } from "@connectrpc/connect";
-import { type Access, defaultHookTimeoutSeconds, servedAt } from "../../runtime/mod.ts";
-import { type OptionSpec, program, type ServiceAccess, type ServiceContext } from "../../runtime/run.ts";
+import { type Access, builtinKinds, defaultHookTimeoutSeconds, type Kind, servedAt } from "../../runtime/mod.ts";
+import {
+  managedChildren,
+  type OptionSpec,
+  program,
+  type ServiceAccess,
+  type ServiceContext,
+} from "../../runtime/run.ts";
 import {
   access as partitionGroupsApi,
   registerControllerService,
@@ -56,6 +62,15 @@ export function registerAtomixServices(
   registerMembershipService(router, new Membership(context));
 }
 
+/** Kinds the cache holds only the controllers' own objects of (a cluster may have thousands of others). */
+export const childKindsCachedWhenOurs: readonly Kind[] = [
+  builtinKinds.ConfigMap,
+  builtinKinds.Service,
+  builtinKinds.StatefulSet,
+  builtinKinds.PodDisruptionBudget,
+  builtinKinds.EndpointSlice,
+];
+
 const flags = {
   clusterDomain: {
     flag: "cluster-domain",
@@ -101,14 +116,20 @@ export const atomixController = program({
   /** The Atomix API's port, which the Go clients and the Service expect. */
   flagDefaults: { port: 5679 },
   flags,
-  build: (options) => ({
-    services: (router, context) => registerAtomixServices(router, context, options),
-    rpcAccess: atomixRpcAccess,
-    registry: protocolRegistry,
-    controllers: atomixControllers(options).map((definition) =>
+  build: (options) => {
+    const controllers = atomixControllers(options).map((definition) =>
       options.remoteFunctions
         ? servedAt(definition, options.remoteFunctions, { timeoutSeconds: options.remoteTimeoutSeconds })
         : definition
-    ),
-  }),
+    );
+    return {
+      services: (router, context) => registerAtomixServices(router, context, options),
+      rpcAccess: atomixRpcAccess,
+      registry: protocolRegistry,
+      controllers,
+      // Of these kinds the controllers read only what they made (children, and the Services
+      // and StatefulSets siblings made, as related objects), and the RPC services none.
+      cacheSelectors: managedChildren(controllers, childKindsCachedWhenOurs),
+    };
+  },
 });

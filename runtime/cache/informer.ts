@@ -32,6 +32,11 @@ export interface InformerOptions {
    * of an object's metadata.
    */
   keepManagedFields?: boolean;
+  /**
+   * Whether remember() may keep a written object: one the watch's selectors would not deliver
+   * must not be cached, as no event would ever update or remove it. Default: every object.
+   */
+  admits?: ((object: KubeObject) => boolean) | undefined;
   /** Observes each (re)list and watch restart, for metrics and tests. */
   onRestart?: (reason: RestartReason) => void;
 }
@@ -99,9 +104,14 @@ export class Informer {
    * Records an object the caller just wrote, so the next read sees it. Handlers hear about
    * it now; the watch event with the same resourceVersion is then recognised and dropped.
    * A write answered after the object's deletion was already seen is not brought back, and a
-   * write that removed the last finalizer of a deleting object counts as its deletion.
+   * write that removed the last finalizer of a deleting object counts as its deletion. An object
+   * the informer's selectors no longer admit leaves the cache, as its watch event would say.
    */
   remember(object: KubeObject): void {
+    if (this.#options.admits && !this.#options.admits(object)) {
+      this.#store.forget(object);
+      return;
+    }
     this.#store.remember(object);
   }
 

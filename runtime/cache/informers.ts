@@ -3,6 +3,8 @@
 // and metrics and none is opened twice.
 import type { KubeClient } from "../kube/client.ts";
 import { type Kind, kindKey } from "../kube/kinds.ts";
+import type { KubeObject } from "../kube/objects.ts";
+import { type LabelSelector, labelsSelected, selectorProblem, selectorString } from "../kube/labels.ts";
 import type { Logger } from "../log.ts";
 import { Informer, type InformerOptions } from "./informer.ts";
 
@@ -10,6 +12,18 @@ import { Informer, type InformerOptions } from "./informer.ts";
 export type InformerScope = Partial<
   Pick<InformerOptions, "labelSelector" | "fieldSelector" | "namespaces" | "inactivityTimeoutMs" | "keepManagedFields">
 >;
+
+/**
+ * Narrows what the cache holds of one kind, for every reader in the process (controllers,
+ * RPC services, components): only objects with these labels are listed, watched and kept,
+ * as controller-runtime's cache.Options.ByObject does. A reader that names a label selector
+ * of its own gets its own informer, as before.
+ */
+export interface CacheSelector {
+  kind: Kind;
+  /** The labels an object needs to be cached, e.g. managedBy(controllers) (../program/cache.ts). */
+  labels: LabelSelector;
+}
 
 /**
  * The shared informer registry: one Informer per kind and scope, however many controllers, RPC
@@ -22,28 +36,45 @@ export class Informers {
   readonly #namespaces: readonly string[] | "all";
   readonly #informers = new Map<string, Informer>();
   readonly #onRestart: ((kind: Kind, reason: string) => void) | undefined;
+  readonly #selectors: ReadonlyMap<string, LabelSelector>;
   #started = false;
 
   /**
    * Makes an empty registry.
    *
    * @param options the client, the logger, the namespaces every informer watches unless its
-   *   scope says otherwise ("all", or a list), and a callback told of each watch restart.
+   *   scope says otherwise ("all", or a list), a callback told of each watch restart, and the
+   *   label selectors that narrow what the cache holds of some kinds (see CacheSelector).
+   * @throws Error when two selectors name the same kind, or a selector is malformed.
    */
   constructor(options: {
     client: KubeClient;
     log: Logger;
     namespaces: readonly string[] | "all";
     onRestart?: (kind: Kind, reason: string) => void;
+    selectors?: readonly CacheSelector[] | undefined;
   }) {
     this.#client = options.client;
     this.#log = options.log;
     this.#namespaces = options.namespaces;
     this.#onRestart = options.onRestart;
+    const selectors = new Map<string, LabelSelector>();
+    for (const { kind, labels } of options.selectors ?? []) {
+      const problem = selectorProblem(labels);
+      if (problem) throw new Error(`the cache selector for ${kindKey(kind)} ${problem}`);
+      if (selectors.has(kindKey(kind))) throw new Error(`two cache selectors for ${kindKey(kind)}`);
+      selectors.set(kindKey(kind), labels);
+    }
+    this.#selectors = selectors;
   }
 
-  /** The informer for a kind (and scope), created on first use (and started at once if the registry runs). */
+  /**
+   * The informer for a kind (and scope), created on first use (and started at once if the
+   * registry runs). A scope without a label selector takes the kind's cache selector, if any.
+   */
   for(kind: Kind, scope: InformerScope = {}): Informer {
+    const selector = scope.labelSelector === undefined ? this.#selectors.get(kindKey(kind)) : undefined;
+    if (selector !== undefined) scope = { ...scope, labelSelector: selectorString(selector) };
     const key = registryKey(kind, scope);
     let informer = this.#informers.get(key);
     if (!informer) {
@@ -53,6 +84,7 @@ export class Informers {
         log: this.#log,
         namespaces: this.#namespaces,
         onRestart: (reason) => this.#onRestart?.(kind, reason),
+        ...(selector ? { admits: (object: KubeObject) => labelsSelected(selector, object.metadata.labels) } : {}),
         ...scope,
       });
       this.#informers.set(key, informer);

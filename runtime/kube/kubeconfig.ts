@@ -1,8 +1,9 @@
 // Loads @kubernetes/client-node's KubeConfig, the source of kubeconfig files, in-cluster
 // service accounts and credentials (client certificates, tokens that rotate, exec plugins,
 // OIDC), without what this runtime never uses. Its config module imports the whole generated
-// API (only makeApiClient needs it), an OIDC library (only OIDC users need it) and undici
-// (only its undici dispatchers need it), about 70 MiB of a process's resident memory. On Node
+// API (only makeApiClient needs it), an OIDC library (only OIDC users need it), undici (only
+// its undici dispatchers need it) and three proxy-agent packages (only clusters with a
+// proxy-url need them), about 85 MiB of a process's resident memory. On Node
 // a resolve hook gives config.js stand-ins that load each of them the first time it is used;
 // elsewhere (Deno, and Bun, which has no module.registerHooks) the package loads whole.
 import { homedir } from "node:os";
@@ -20,6 +21,9 @@ async function slimClientNode(): Promise<void> {
     "./gen/index.js": new URL(`./client-node/generated-api.${extension}`, import.meta.url).href,
     "./oidc_auth.js": new URL(`./client-node/oidc.${extension}`, import.meta.url).href,
     "undici": new URL(`./client-node/undici.${extension}`, import.meta.url).href,
+    "socks-proxy-agent": new URL(`./client-node/proxies.${extension}`, import.meta.url).href,
+    "socks": new URL(`./client-node/proxies.${extension}`, import.meta.url).href,
+    "hpagent": new URL(`./client-node/proxies.${extension}`, import.meta.url).href,
   };
   // Imported here, not at the top: Deno has no module hooks, and Bun's node:module lacks them.
   const { registerHooks } = await import("node:module");

@@ -39,6 +39,24 @@ export function labelsSelected(selector: LabelSelector | undefined, labels: Reco
     });
 }
 
+/**
+ * The selector as the API's labelSelector query parameter, e.g. "app=web,tier in (a,b),!legacy".
+ * An empty selector gives "", which selects everything.
+ */
+export function selectorString(selector: LabelSelector): string {
+  const parts = Object.entries(selector.matchLabels ?? {}).map(([key, value]) => `${key}=${value}`);
+  for (const { key, operator, values = [] } of selector.matchExpressions ?? []) {
+    if (operator === "In") parts.push(`${key} in (${values.join(",")})`);
+    else if (operator === "NotIn") parts.push(`${key} notin (${values.join(",")})`);
+    else if (operator === "Exists") parts.push(key);
+    else if (operator === "DoesNotExist") parts.push(`!${key}`);
+    else {throw new Error(
+        `label selector operator ${JSON.stringify(operator)} is not one of In, NotIn, Exists, DoesNotExist`,
+      );}
+  }
+  return parts.join(",");
+}
+
 /** What is wrong with a selector's shape (the API server's rules), or undefined. */
 export function selectorProblem(selector: unknown): string | undefined {
   if (typeof selector !== "object" || selector === null || Array.isArray(selector)) return "is not an object";

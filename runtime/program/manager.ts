@@ -2,7 +2,7 @@
 // controller, leader election, the server, and an orderly shutdown.
 import { existsSync, readFileSync } from "node:fs";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { Informers } from "../cache/informers.ts";
+import { type CacheSelector, Informers } from "../cache/informers.ts";
 import { namespaceList, type RuntimeConfig } from "./config.ts";
 import type { ControllerDefinition } from "../controller.ts";
 import { ApiEventRecorder } from "../events.ts";
@@ -43,6 +43,11 @@ export interface ManagerOptions {
   rpcAccess?: readonly ServiceAccess[];
   /** Message types that may appear in google.protobuf.Any fields of JSON requests (Connect JSON). */
   registry?: import("@bufbuild/protobuf").Registry;
+  /**
+   * Narrow what the cache holds of some kinds, for every reader: only objects with the labels
+   * given (see managedChildren, which keeps only what the controllers made). Default: all.
+   */
+  cacheSelectors?: readonly CacheSelector[];
   /** Informers to start even if no controller needs them (for RPC handlers that read the cache). */
   watch?: Kind[];
   /** Parts that start once the caches have synced and stop with the manager. */
@@ -107,8 +112,9 @@ export class Manager {
   /**
    * Makes the manager and its parts; nothing connects or listens until start().
    *
-   * @throws Error when two controllers have the same name, or the leader election timings do not
-   *   satisfy lease duration > renew deadline > 1.2 × retry period.
+   * @throws Error when two controllers have the same name, a cache selector is malformed or
+   *   doubled, or the leader election timings do not satisfy lease duration > renew deadline >
+   *   1.2 × retry period.
    */
   constructor(options: ManagerOptions) {
     this.options = options;
@@ -124,6 +130,7 @@ export class Manager {
       log: this.log,
       namespaces: namespaceList(config.namespaces),
       onRestart: (kind, reason) => this.metrics.watchRestarts.inc({ ...kindLabels(kind), reason }),
+      selectors: options.cacheSelectors,
     });
     if (config.leaderElect) {
       this.elector = new LeaderElector({

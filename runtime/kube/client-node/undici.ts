@@ -6,7 +6,12 @@ import { createRequire } from "node:module";
 
 type Undici = typeof import("undici");
 let real: Undici | undefined;
-const undici = (): Undici => (real ??= createRequire(import.meta.url)("undici") as Undici);
+// Resolved from client-node's own folder, as undici is its dependency (from its folder, not
+// from config.js itself, whose imports ../kubeconfig.ts sends here).
+const undici =
+  (): Undici => (real ??= createRequire(new URL("./", import.meta.resolve("@kubernetes/client-node/dist/config.js")))(
+    "undici",
+  ) as Undici);
 
 export class Agent {
   constructor(...args: ConstructorParameters<Undici["Agent"]>) {

@@ -3,6 +3,8 @@
 import { suite } from "../../support/suite.ts";
 import * as assert from "uvu/assert";
 import { Informer } from "../../../runtime/cache/informer.ts";
+import { Informers } from "../../../runtime/cache/informers.ts";
+import { managedBy } from "../../../runtime/program/cache-selectors.ts";
 import { KubeClient } from "../../../runtime/kube/client.ts";
 import { builtinKinds } from "../../../runtime/kube/kinds.ts";
 import type { KubeObject } from "../../../runtime/kube/objects.ts";
@@ -150,6 +152,67 @@ test("objects are indexed by their controller owner's UID, and leave the index w
   await client.delete(builtinKinds.ConfigMap, ns(), "owned-1");
   await eventually("the deleted object to leave the index", () => cache.ownedBy(owner.metadata.uid!).length === 1);
   assert.is(cache.ownedBy(owner.metadata.uid!)[0]?.metadata.name, "owned-2");
+});
+
+test("a cache selector keeps only the objects it selects, for every reader that names no selector", async () => {
+  const registry = new Informers({
+    client,
+    log: silentLogger,
+    namespaces: [ns()],
+    selectors: [{ kind: builtinKinds.ConfigMap, labels: managedBy([{ name: "ours" }, { name: "also-ours" }]) }],
+  });
+  const labelled = (name: string, managedBy?: string) =>
+    client.apply<KubeObject>(builtinKinds.ConfigMap, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: {
+        name,
+        namespace: ns(),
+        ...(managedBy && { labels: { "app.kubernetes.io/managed-by": managedBy } }),
+      },
+    }, { fieldManager: "runtime-cache-test" });
+  await labelled("selected-1", "ours");
+  await labelled("unselected-1", "theirs");
+  await labelled("unselected-2");
+  const cache = registry.for(builtinKinds.ConfigMap);
+  const whole = registry.for(builtinKinds.ConfigMap, { labelSelector: "!no-such-label" });
+  registry.start();
+  try {
+    await registry.waitForSync();
+    assert.is(registry.for(builtinKinds.ConfigMap), cache, "readers without a selector share the narrowed informer");
+    assert.is.not(whole, cache, "a reader with a selector of its own gets its own informer");
+    const names = (informer: Informer) => informer.list(ns()).map((o) => o.metadata.name).sort();
+    assert.equal(names(cache), ["selected-1"]);
+    assert.ok(names(whole).includes("unselected-1") && names(whole).includes("unselected-2"), names(whole).join());
+    // Writes: one the selector admits is remembered; one it does not is not cached.
+    cache.remember(await labelled("selected-2", "also-ours"));
+    cache.remember(await labelled("unselected-3", "theirs"));
+    assert.equal(names(cache), ["selected-1", "selected-2"]);
+    // Relabelled away from the selector: it leaves the cache, by the watch or by remember().
+    await labelled("selected-1", "theirs");
+    await eventually("the relabelled object to leave the cache", () => !cache.get(`${ns()}/selected-1`));
+    cache.remember(await labelled("selected-2", "theirs"));
+    assert.equal(names(cache), []);
+  } finally {
+    await registry.stop();
+  }
+});
+
+test("a malformed or doubled cache selector is refused with the kind named", () => {
+  const make = (selectors: ConstructorParameters<typeof Informers>[0]["selectors"]) =>
+    new Informers({ client, log: silentLogger, namespaces: "all", selectors });
+  assert.throws(
+    () => make([{ kind: builtinKinds.ConfigMap, labels: managedBy([]) }]),
+    /cache selector for ConfigMap\.v1 has matchExpressions\[0\] \(In\) without values/,
+  );
+  assert.throws(
+    () =>
+      make([
+        { kind: builtinKinds.Service, labels: { matchLabels: { a: "b" } } },
+        { kind: builtinKinds.Service, labels: { matchLabels: { a: "c" } } },
+      ]),
+    /two cache selectors for Service\.v1/,
+  );
 });
 
 test.run();
