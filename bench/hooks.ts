@@ -1,10 +1,11 @@
 // Functions behind HTTP: what a remote sync adds to a sync, and how many requests a hook server
 // answers, on each runtime a hook server runs on, side by side in one run: Node
 // (runtime/hook-server/main.ts), Bun (the same file), Deno (`deno serve` of hook-server/deno.ts)
-// and workerd (hook-server/workerd.ts's bundle). Each serves the PartitionGroup function in a
-// process of its own on loopback; the caller is the runtime's own remote call
-// (runtime/reconcile/call.ts), on Node. RSS at rest is the serving process's, read from /proc
-// after start-up and one call.
+// and workerd (hook-server/workerd.ts's bundle), and beside them a Go net/http hook server
+// answering the same sync (bench/go/hooks, the function ported to Go; its answer is checked to
+// equal the function's). Each serves the PartitionGroup function in a process of its own on
+// loopback; the caller is the runtime's own remote call (runtime/reconcile/call.ts), on Node.
+// RSS at rest is the serving process's, read from /proc after start-up and one call.
 //   node bench/hooks.ts [samples] [concurrency,...] [runtime,...]
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -16,12 +17,13 @@ import type { PartitionGroup } from "../functions/atomix-controller/kinds.ts";
 import { partitionGroups } from "../functions/atomix-controller/partition-groups/partition-group.ts";
 import { servedAt, type SyncRequest } from "../runtime/mod.ts";
 import { callSync } from "../runtime/reconcile/call.ts";
+import { runGo } from "../runtime/control-plane/go.ts";
 import { writeReport } from "./report.ts";
 
 const samples = Number(process.argv[2] ?? 2000);
 const concurrencies = (process.argv[3] ?? "1,8,64").split(",").map(Number);
-const runtimes = (process.argv[4] ?? "node,bun,deno,workerd").split(",") as Runtime[];
-type Runtime = "node" | "bun" | "deno" | "workerd";
+const runtimes = (process.argv[4] ?? "node,bun,deno,workerd,go").split(",") as Runtime[];
+type Runtime = "node" | "bun" | "deno" | "workerd" | "go";
 const throughputSeconds = 5;
 const root = join(import.meta.dirname, "..");
 
@@ -37,6 +39,7 @@ const request: SyncRequest<PartitionGroup> = {
   finalizing: false,
 };
 
+const log = (line: string) => console.error(line);
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const ms = (value: number) => Number(value.toFixed(3));
 
@@ -64,10 +67,21 @@ const functions = "functions/atomix-controller/partition-groups/partition-group.
 /** Starts a hook server of the PartitionGroup function on a runtime; resolves once it answers. */
 async function startServer(runtime: Runtime): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
   const port = await freePort();
-  const scratch = runtime === "workerd" ? await mkdtemp(join(tmpdir(), "bench-workerd-")) : undefined;
+  const scratch = runtime === "workerd" || runtime === "go"
+    ? await mkdtemp(join(tmpdir(), `bench-${runtime}-`))
+    : undefined;
   let command: string;
   let args: string[];
-  if (runtime === "workerd") {
+  if (runtime === "go") {
+    await runGo(
+      join(root, "bench", "go", "hooks"),
+      ["build", "-o", join(scratch!, "hooks"), "."],
+      log,
+      "[hooks]",
+      "the Go hook server",
+    );
+    [command, args] = [join(scratch!, "hooks"), ["-addr", `127.0.0.1:${port}`]];
+  } else if (runtime === "workerd") {
     await bundleWorker([functions], scratch!, { cwd: root });
     await writeFile(join(scratch!, "config.capnp"), workerdConfig("127.0.0.1", port));
     [command, args] = [workerdBinary(root), ["serve", join(scratch!, "config.capnp")]];
@@ -110,6 +124,17 @@ async function startServer(runtime: Runtime): Promise<{ url: string; child: Chil
   };
 }
 
+/** JSON with every object's keys sorted, to compare answers whatever order their keys came in. */
+function canonical(json: string): string {
+  const sort = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(sort)
+      : value && typeof value === "object"
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sort(v)]))
+      : value;
+  return JSON.stringify(sort(JSON.parse(json)));
+}
+
 /** A process's resident set in MiB, from /proc. */
 async function rssMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
@@ -129,7 +154,12 @@ for (const runtime of runtimes) {
   const server = await startServer(runtime);
   try {
     const remoteGroups = servedAt(partitionGroups, server.url);
-    await callSync(remoteGroups, false, request);
+    // Every server answers what the function answers in-process (the Go port included).
+    const expected = JSON.stringify(await callSync(partitionGroups, false, structuredClone(request)));
+    const got = JSON.stringify(await callSync(remoteGroups, false, request));
+    if (canonical(got) !== canonical(expected)) {
+      throw new Error(`the ${runtime} hook server answered ${got}, not what the function answers: ${expected}`);
+    }
     const rss = await rssMiB(server.child.pid!);
     const remote = await latencies(() => callSync(remoteGroups, false, request));
     const row: Record<string, string | number> = {
@@ -165,7 +195,8 @@ writeReport({
     `throughput over ${throughputSeconds} s with 1, 8 and 64 concurrent callers (req/s × N).`,
     "Caller (Node) and hook server share the machine's 2 cores. node and bun run runtime/hook-server/main.ts, " +
     "deno `deno serve` of runtime/hook-server/deno.ts, workerd the bundle of runtime/hook-server/workerd.ts " +
-    "(no /metrics there, so no metric updates per request).",
+    "(no /metrics there, so no metric updates per request); go is bench/go/hooks (net/http and encoding/json, " +
+    "the function ported, no answer checks and no metrics), built with the go on PATH.",
     "RSS at rest: the serving process after start-up and one call.",
   ],
 });

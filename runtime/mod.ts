@@ -36,7 +36,7 @@ export {
   type UpdateMethod,
 } from "./controller.ts";
 export { type BuiltinKindName, builtinKinds, groupOf, type Kind, kind, kindKey } from "./kube/kinds.ts";
-export { type LabelSelector, type LabelSelectorRequirement, labelsSelected } from "./kube/labels.ts";
+export { type LabelSelector, type LabelSelectorRequirement, labelsSelected, selectorString } from "./kube/labels.ts";
 export {
   type CustomKind,
   customKind,

@@ -83,27 +83,12 @@ export function hookHandler(definitions: readonly ControllerDefinition<any>[], o
           }`,
         );
       }
-      const done = metrics?.start(hook, definition.name);
-      const span = startSpan(`hook ${hook}`, contextFrom(c.req.raw.headers), {
-        "kubefn.controller": definition.name,
-        "kubefn.function": hook,
-        "url.path": c.req.path,
-      }, { kind: SpanKind.SERVER });
-      try {
-        let response: Response;
-        try {
-          response = await answer(c, hook, definition, maxBodyBytes);
-        } catch (error) {
-          // A fault of the server's own, not the caller's nor the function's; still answered, and counted.
-          response = failure(c, 500, `internal error: ${(error as Error).message}`);
-        }
-        span.setAttribute("http.response.status_code", response.status);
-        if (response.status >= 500) failedWith(span, `answered ${response.status}`);
-        done?.(response.status);
-        return response;
-      } finally {
-        span.end();
-      }
+      const answered = await serveHook(hook, definition, {
+        headers: c.req.raw.headers,
+        path: c.req.path,
+        read: () => readText(c, maxBodyBytes),
+      }, { maxBodyBytes, metrics });
+      return c.json(answered.body, answered.status);
     };
   for (const hook of webhookNames) {
     app.post(`/:controller/${hook}`, serve(hook, (c) => byName.get(c.req.param("controller")!)));
@@ -120,29 +105,82 @@ function failure(c: Context, status: 400 | 404 | 413 | 500, message: string): Re
 }
 
 /** A body over maxBodyBytes; answered 413. */
-class TooLarge extends Error {}
+export class TooLarge extends Error {}
 
-async function answer(
-  c: Context,
+/** A hook's answer before it is written: the status code and the JSON body. */
+export interface HookAnswer {
+  status: 200 | 400 | 404 | 413 | 500;
+  body: object;
+}
+
+/** One hook request as any server carries it: the headers a trace continues from, the path, and its body. */
+export interface HookRequest {
+  headers: Headers;
+  path: string;
+  /** Reads the whole body; throws TooLarge over maxBodyBytes, BadRequest when it cannot be read. */
+  read(): Promise<string>;
+}
+
+const failed = (status: HookAnswer["status"], message: string): HookAnswer => ({
+  status,
+  body: { error: brief(message, maxErrorLength) },
+});
+
+/**
+ * Serves one request to one controller's hook, whatever server carries it (hookHandler() on
+ * web-standard APIs, nodeHookListener() on node:http): counted in the metrics, a span continuing
+ * the caller's trace, and every fault answered.
+ */
+export async function serveHook(
   hook: WebhookName,
   definition: ControllerDefinition<any>,
+  request: HookRequest,
+  options: { maxBodyBytes: number; metrics?: HookMeter | undefined },
+): Promise<HookAnswer> {
+  const done = options.metrics?.start(hook, definition.name);
+  const span = startSpan(`hook ${hook}`, contextFrom(request.headers), {
+    "kubefn.controller": definition.name,
+    "kubefn.function": hook,
+    "url.path": request.path,
+  }, { kind: SpanKind.SERVER });
+  try {
+    let answered: HookAnswer;
+    try {
+      answered = await answer(hook, definition, request, options.maxBodyBytes);
+    } catch (error) {
+      // A fault of the server's own, not the caller's nor the function's; still answered, and counted.
+      answered = failed(500, `internal error: ${(error as Error).message}`);
+    }
+    span.setAttribute("http.response.status_code", answered.status);
+    if (answered.status >= 500) failedWith(span, `answered ${answered.status}`);
+    done?.(answered.status);
+    return answered;
+  } finally {
+    span.end();
+  }
+}
+
+async function answer(
+  hook: WebhookName,
+  definition: ControllerDefinition<any>,
+  source: HookRequest,
   maxBodyBytes: number,
-): Promise<Response> {
+): Promise<HookAnswer> {
   let body: Record<string, unknown>;
   let request: SyncRequest;
   try {
-    body = readJson(await readText(c, maxBodyBytes));
+    body = readJson(await source.read());
     request = requestOfBody(body, definition, hook);
   } catch (error) {
-    if (error instanceof TooLarge) return failure(c, 413, `request body is larger than ${maxBodyBytes} bytes`);
-    if (error instanceof BadRequest) return failure(c, 400, error.message);
+    if (error instanceof TooLarge) return failed(413, `request body is larger than ${maxBodyBytes} bytes`);
+    if (error instanceof BadRequest) return failed(400, error.message);
     throw error;
   }
   if (hook === "finalize" && !definition.finalize) {
-    return failure(c, 404, `controller ${definition.name} has no finalize hook`);
+    return failed(404, `controller ${definition.name} has no finalize hook`);
   }
   try {
-    if (hook === "customize") return c.json(customizeResponse(definition, request.parent));
+    if (hook === "customize") return { status: 200, body: customizeResponse(definition, request.parent) };
     const fn = inProcess<SyncRequest, unknown>(
       hook === "finalize" ? definition.finalize! : definition.sync,
       `${definition.name}'s ${hook}`,
@@ -152,9 +190,9 @@ async function answer(
       throw new Error("the function returned a Promise; sync and finalize must be synchronous and pure");
     }
     validateResponse(definition, request.parent, response, hook === "finalize");
-    return c.json(response as object);
+    return { status: 200, body: response as object };
   } catch (error) {
-    return failure(c, 500, `${hook} failed: ${(error as Error).message}`);
+    return failed(500, `${hook} failed: ${(error as Error).message}`);
   }
 }
 

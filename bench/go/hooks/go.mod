@@ -1,0 +1,3 @@
+module atomix-controller-ts/bench/go/hooks
+
+go 1.24
