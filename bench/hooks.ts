@@ -6,7 +6,7 @@
 // equal the function's). Each serves the PartitionGroup function in a process of its own on
 // loopback; the caller is the runtime's own remote call (runtime/reconcile/call.ts), on Node.
 // RSS at rest is the serving process's, read from /proc after start-up and one call.
-//   node bench/hooks.ts [samples] [concurrency,...] [runtime,...]
+//   node bench/hooks.ts [samples] [concurrency,...] [runtime,...] [rounds]
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -23,6 +23,7 @@ import { writeReport } from "./report.ts";
 const samples = Number(process.argv[2] ?? 2000);
 const concurrencies = (process.argv[3] ?? "1,8,64").split(",").map(Number);
 const runtimes = (process.argv[4] ?? "node,bun,deno,workerd,go").split(",") as Runtime[];
+const rounds = Number(process.argv[5] ?? 3);
 type Runtime = "node" | "bun" | "deno" | "workerd" | "go";
 const throughputSeconds = 5;
 const root = join(import.meta.dirname, "..");
@@ -150,7 +151,8 @@ rows.push({
   ...Object.fromEntries(concurrencies.map((c) => [`req/s × ${c}`, ""])),
   "RSS at rest MiB": "",
 });
-for (const runtime of runtimes) {
+/** One runtime's row of one round. */
+async function measureRuntime(runtime: Runtime): Promise<Record<string, string | number>> {
   const server = await startServer(runtime);
   try {
     const remoteGroups = servedAt(partitionGroups, server.url);
@@ -181,18 +183,39 @@ for (const runtime of runtimes) {
       row[`req/s × ${concurrency}`] = Math.round(answered / throughputSeconds);
     }
     row["RSS at rest MiB"] = rss;
-    rows.push(row);
+    return row;
   } finally {
     await server.stop();
   }
 }
+
+// Rounds, the order of the runtimes reversed each round, so that a slow spell of this shared
+// machine does not fall on one runtime alone; each figure is the median over the rounds.
+const byRuntime = new Map<Runtime, Array<Record<string, string | number>>>(runtimes.map((r) => [r, []]));
+for (let round = 0; round < rounds; round++) {
+  for (const runtime of round % 2 ? [...runtimes].reverse() : runtimes) {
+    log(`[hooks] round ${round + 1}: ${runtime}`);
+    byRuntime.get(runtime)!.push(await measureRuntime(runtime));
+  }
+}
+for (const [runtime, measured] of byRuntime) {
+  const median = (key: string) => {
+    const values = measured.map((row) => Number(row[key])).sort((a, b) => a - b);
+    return values[Math.floor(values.length / 2)]!;
+  };
+  rows.push(
+    Object.fromEntries(Object.keys(measured[0]!).map((key) => [key, key === "runtime" ? runtime : median(key)])),
+  );
+}
 writeReport({
   name: "hooks",
-  command: `node bench/hooks.ts ${samples} ${concurrencies.join(",")} ${runtimes.join(",")}`,
+  command: `node bench/hooks.ts ${samples} ${concurrencies.join(",")} ${runtimes.join(",")} ${rounds}`,
   rows,
   notes: [
     `A remote sync of the PartitionGroup function (3 partitions): ${samples} sequential samples after 200 warm-up calls; ` +
-    `throughput over ${throughputSeconds} s with 1, 8 and 64 concurrent callers (req/s × N).`,
+    `throughput over ${throughputSeconds} s with 1, 8 and 64 concurrent callers (req/s × N). ${rounds} rounds, ` +
+    "the runtimes' order reversed each round, a fresh server each time; every figure is the median over the rounds " +
+    "(single runs on this shared 2-core machine differ by up to a third).",
     "Caller (Node) and hook server share the machine's 2 cores. node and bun run runtime/hook-server/main.ts, " +
     "deno `deno serve` of runtime/hook-server/deno.ts, workerd the bundle of runtime/hook-server/workerd.ts " +
     "(no /metrics there, so no metric updates per request); go is bench/go/hooks (net/http and encoding/json, " +

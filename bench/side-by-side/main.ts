@@ -1120,7 +1120,9 @@ async function main(): Promise<void> {
   writeFileSync(join(logDir, "results.json"), JSON.stringify(results, null, 2));
   const report = {
     name: settings.name,
-    command: `node bench/side-by-side.ts${process.argv.slice(2).length ? " " + process.argv.slice(2).join(" ") : ""}`,
+    command: `node bench/side-by-side/main.ts${
+      process.argv.slice(2).length ? " " + process.argv.slice(2).join(" ") : ""
+    }`,
     rows: summary.rows,
     notes: summary.notes,
     // Every measurement of every round, beside the summary table (JSON only).

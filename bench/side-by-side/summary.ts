@@ -299,8 +299,8 @@ export function summarize(
     verdict(a !== undefined && b !== undefined ? a <= 1.5 * b : undefined);
   rows.push(
     row(
-      `RSS with ${4 * settings.ballastPerKind} more cached objects, after the workloads${
-        cached ? ` (ours caching ${cached.toFixed(0)} in all)` : ""
+      `RSS with ${4 * settings.ballastPerKind} more objects of the kinds it watches, not its own, after the workloads${
+        cached !== undefined ? ` (ours caching ${cached.toFixed(0)} in all)` : ""
       }`,
       {
         ours: mib(oursBallast),
@@ -314,8 +314,8 @@ export function summarize(
   if (oursFresh !== undefined || theirsFresh !== undefined) {
     rows.push(
       row(
-        `RSS of a fresh process caching the same objects${
-          freshCached ? ` (ours caching ${freshCached.toFixed(0)})` : ""
+        `RSS of a fresh process started with the same objects${
+          freshCached !== undefined ? ` (ours caching ${freshCached.toFixed(0)})` : ""
         }`,
         {
           ours: mib(oursFresh),
@@ -424,7 +424,7 @@ export function summarize(
       settings.afterMs / 1000
     } s after the last delete finished; with more cached objects = VmRSS ${
       settings.restMs / 1000 + 5
-    } s after ${settings.ballastPerKind} each of ConfigMaps, headless Services, StatefulSets (0 replicas) and PodDisruptionBudgets, owned by nothing, were created in another namespace (both ours and era a cache every object of these kinds; era b caches none of them, so it has no such row), first in the process that ran the workloads, then in a fresh process of the same controller started with them in place (VmRSS ${
+    } s after ${settings.ballastPerKind} each of ConfigMaps, headless Services, StatefulSets (0 replicas) and PodDisruptionBudgets, owned by nothing and without a managed-by label, were created in another namespace (era a caches every object of these kinds; ours caches of them only what its controllers made, which these are not, since its cache selectors (runtime/program/cache-selectors.ts); era b caches none of them, so it has no such row; what caching objects costs ours is in bench/results/memory-load.md), first in the process that ran the workloads, then in a fresh process of the same controller started with them in place (VmRSS ${
       settings.restMs / 1000 + 5
     } s after it was ready).`,
     `Event to apply: one parent at a time (1 partition of 1 replica), up to ${settings.e2aSamples} samples, one every ${settings.e2aPaceMs.ours} ms for ours and era b and every ${

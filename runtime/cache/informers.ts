@@ -20,8 +20,9 @@ export type InformerScope = Partial<
  * of its own gets its own informer, as before.
  */
 export interface CacheSelector {
+  /** The kind whose cache it narrows. */
   kind: Kind;
-  /** The labels an object needs to be cached, e.g. managedBy(controllers) (../program/cache.ts). */
+  /** The labels an object needs to be cached, e.g. managedBy(controllers) (../program/cache-selectors.ts). */
   labels: LabelSelector;
 }
 

@@ -1,5 +1,6 @@
 // The in-memory store behind an informer: every object of one kind (and selector) by
-// "namespace/name", an index by controller owner UID, and the handlers told about each
+// "namespace/name", indexes by namespace and by controller owner UID (of keys, not copies),
+// and the handlers told about each
 // change exactly once per resourceVersion. Watch events, fresh lists and the caller's own
 // writes all land here; the UIDs of deleted objects are kept for a while so a late answer to
 // a write cannot bring an object back.
@@ -30,6 +31,8 @@ export type ChangeHandler = (change: Change) => void;
 export class Store {
   readonly #objects = new Map<string, KubeObject>();
   readonly #byOwner = new Map<string, Set<string>>();
+  /** Keys by namespace (undefined for cluster-scoped objects), so that one namespace's list reads only its own. */
+  readonly #byNamespace = new Map<string | undefined, Set<string>>();
   readonly #handlers = new Set<ChangeHandler>();
   /** UIDs of objects seen deleted, oldest first, with when they were deleted. */
   readonly #tombstones = new Map<string, number>();
@@ -57,8 +60,9 @@ export class Store {
   }
 
   list(namespace?: string): KubeObject[] {
-    const all = [...this.#objects.values()];
-    return namespace === undefined ? all : all.filter((object) => object.metadata.namespace === namespace);
+    if (namespace === undefined) return [...this.#objects.values()];
+    const keys = this.#byNamespace.get(namespace);
+    return keys ? [...keys].map((key) => this.#objects.get(key)!) : [];
   }
 
   /** Objects whose controller owner has this UID. */
@@ -108,8 +112,8 @@ export class Store {
   replace(namespace: string | undefined, items: KubeObject[]): void {
     const observedAt = performance.now();
     const fresh = new Map(items.map((object) => [objectKey(object), object]));
-    for (const [key, current] of [...this.#objects]) {
-      if (namespace !== undefined && current.metadata.namespace !== namespace) continue;
+    for (const current of this.list(namespace)) {
+      const key = objectKey(current);
       if (!fresh.has(key)) this.#remove(key, current, observedAt);
     }
     for (const [key, object] of fresh) {
@@ -124,6 +128,13 @@ export class Store {
     const object = this.#keepManagedFields ? received : withoutManagedFields(received);
     if (old) this.#unindex(key, old);
     this.#objects.set(key, object);
+    // The key names the namespace, so an update stays where it was (lists keep their order).
+    if (!old) {
+      const namespace = object.metadata.namespace;
+      let inNamespace = this.#byNamespace.get(namespace);
+      if (!inNamespace) this.#byNamespace.set(namespace, inNamespace = new Set());
+      inNamespace.add(key);
+    }
     const owner = controllerOf(object)?.uid;
     if (owner) {
       let keys = this.#byOwner.get(owner);
@@ -137,6 +148,10 @@ export class Store {
     if (bury) this.#bury(object.metadata.uid);
     this.#objects.delete(key);
     this.#unindex(key, object);
+    const namespace = object.metadata.namespace;
+    const inNamespace = this.#byNamespace.get(namespace);
+    inNamespace?.delete(key);
+    if (inNamespace?.size === 0) this.#byNamespace.delete(namespace);
     this.#emit({ type: "deleted", object, observedAt });
   }
 

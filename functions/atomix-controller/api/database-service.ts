@@ -72,17 +72,33 @@ export class DatabaseCatalog {
     return this.#context.informers.for(DatabasePartitionKind);
   }
 
-  #view(database: KubeObject): DatabaseView {
+  /** The live partitions of a namespace's databases, by database name, in partition order. */
+  #partitionsByDatabase(namespace: string): Map<string, DatabasePartition[]> {
+    const byDatabase = new Map<string, DatabasePartition[]>();
+    for (const partition of this.#partitions.list(namespace) as DatabasePartition[]) {
+      const database = partition.spec?.database;
+      if (database === undefined || partition.metadata.deletionTimestamp) continue;
+      let list = byDatabase.get(database);
+      if (!list) byDatabase.set(database, list = []);
+      list.push(partition);
+    }
+    for (const list of byDatabase.values()) {
+      list.sort((a, b) => (a.spec?.partitionId ?? 0) - (b.spec?.partitionId ?? 0));
+    }
+    return byDatabase;
+  }
+
+  #view(database: KubeObject, partitions: readonly DatabasePartition[] = []): DatabaseView {
     const namespace = database.metadata.namespace!;
-    const partitions = (this.#partitions.list(namespace) as DatabasePartition[])
-      .filter((p) => p.spec?.database === database.metadata.name && !p.metadata.deletionTimestamp)
-      .sort((a, b) => (a.spec?.partitionId ?? 0) - (b.spec?.partitionId ?? 0))
-      .map((p) => ({
+    return {
+      name: database.metadata.name,
+      namespace,
+      partitions: partitions.map((p) => ({
         id: p.spec?.partitionId ?? 0,
         host: `${p.spec?.serviceName ?? p.metadata.name}.${namespace}.svc.${this.#options.clusterDomain}`,
         port: apiPort,
-      }));
-    return { name: database.metadata.name, namespace, partitions };
+      })),
+    };
   }
 
   /** The live Database object, or undefined. */
@@ -93,15 +109,16 @@ export class DatabaseCatalog {
 
   get(namespace: string, name: string): DatabaseView | undefined {
     const found = this.find(namespace, name);
-    return found && this.#view(found);
+    return found && this.#view(found, this.#partitionsByDatabase(namespace).get(name));
   }
 
   list(namespace: string): DatabaseView[] {
+    const partitions = this.#partitionsByDatabase(namespace);
     return this.#databases
       .list(namespace)
       .filter((db) => !db.metadata.deletionTimestamp)
       .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
-      .map((db) => this.#view(db));
+      .map((db) => this.#view(db, partitions.get(db.metadata.name)));
   }
 
   /** atomix.controller.ControllerService/GetDatabases: all of a namespace, or one by name (an empty list when missing). */
