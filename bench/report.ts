@@ -8,6 +8,8 @@ export interface Report {
   command: string;
   rows: Array<Record<string, string | number>>;
   notes?: string[];
+  /** When the measurements were taken, if not now (a saved run summarized again). */
+  date?: string;
 }
 
 const resultsDir = join(import.meta.dirname, "results");
@@ -16,7 +18,7 @@ export function writeReport(report: Report): void {
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"} (${arch()}), ${
     (totalmem() / 2 ** 30).toFixed(0)
   } GiB, Node ${process.versions.node}`;
-  const json = { ...report, machine, date: new Date().toISOString() };
+  const json = { ...report, machine, date: report.date ?? new Date().toISOString() };
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, `${report.name}.json`), JSON.stringify(json, null, 2) + "\n");
   const columns = Object.keys(report.rows[0] ?? {});

@@ -65,14 +65,24 @@ const run = promisify(execFile);
 const root = join(import.meta.dirname, "..", "..");
 
 // ---- settings (flags override) ----
-const flags = Object.fromEntries(
-  // Split at the first "=" only: --ours-node-flags=--max-semi-space-size=1 keeps its value whole.
-  process.argv.slice(2).map((arg) => {
-    const flag = arg.replace(/^--/, "");
-    const at = flag.indexOf("=");
-    return (at < 0 ? [flag, undefined] : [flag.slice(0, at), flag.slice(at + 1)]) as [string, string?];
-  }),
-);
+const parseFlags = (args: readonly string[]) =>
+  Object.fromEntries(
+    // Split at the first "=" only: --ours-node-flags=--max-semi-space-size=1 keeps its value whole.
+    args.map((arg) => {
+      const flag = arg.replace(/^--/, "");
+      const at = flag.indexOf("=");
+      return (at < 0 ? [flag, undefined] : [flag.slice(0, at), flag.slice(at + 1)]) as [string, string?];
+    }),
+  );
+/**
+ * --from=<a results JSON>: summarize that run again, under this file's goals, without running
+ * anything; its settings come from the command recorded in it (which has no spaces in values).
+ */
+const given = parseFlags(process.argv.slice(2));
+const saved = given.from
+  ? JSON.parse(readFileSync(given.from, "utf8")) as { command: string; runs: Results; date: string; name: string }
+  : undefined;
+const flags = saved ? { ...parseFlags(saved.command.split(" ").slice(2)), name: given.name ?? saved.name } : given;
 const quick = "quick" in flags;
 const settings = {
   sizes: (flags.sizes ?? (quick ? "5" : "100,500")).split(",").map(Number),
@@ -1070,7 +1080,30 @@ function ignoreConflict(error: unknown): void {
 const mib = (bytes: number | undefined) => (bytes === undefined ? "?" : (bytes / 2 ** 20).toFixed(0));
 
 // ---- the run ----
+/** Writes the summary of a saved run again (--from), dated as the run was. */
+async function summarizeSaved(from: NonNullable<typeof saved>): Promise<void> {
+  originals = await ensureOriginals(log);
+  const summary = summarize(from.runs, settings, {
+    qpsFlags: liftedQpsFlags,
+    fakeNodes,
+    originals: originals.versions,
+    cores: cpus().length,
+  });
+  const report = {
+    name: settings.name,
+    command: `${from.command} (summarized again on ${
+      new Date().toISOString().slice(0, 10)
+    } by node bench/side-by-side/main.ts --from=${given.from}${given.name ? ` --name=${given.name}` : ""})`,
+    rows: summary.rows,
+    notes: summary.notes,
+    runs: from.runs,
+    date: from.date,
+  };
+  writeReport(report);
+}
+
 async function main(): Promise<void> {
+  if (saved) return await summarizeSaved(saved);
   originals = await ensureOriginals(log);
   log("compiling our controller as the image does (tsc -p tsconfig.build.json)");
   built = await buildOurs();
