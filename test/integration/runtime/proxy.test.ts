@@ -4,14 +4,14 @@
 // Each case runs proxy-request.ts in a fresh process that records every file it loads.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { type AddressInfo, connect } from "node:net";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { loadRecorder } from "../../support/loaded-files.ts";
 import { outputOf } from "../../support/process.ts";
 import { testKubeConfig } from "../../support/kube.ts";
 
@@ -55,21 +55,9 @@ async function requestWith(proxyUrl?: string): Promise<{ answer: Record<string, 
   const name = proxyUrl ? "proxied" : "direct";
   const kubeconfig = join(scratch, `${name}.kubeconfig`);
   writeFileSync(kubeconfig, config.exportConfig(), { mode: 0o600 });
-  const record = join(scratch, `${name}.loaded`);
-  const recorder = join(scratch, `${name}.mjs`);
-  writeFileSync(record, "");
-  writeFileSync(
-    recorder,
-    `import { registerHooks } from "node:module";
-import { appendFileSync } from "node:fs";
-registerHooks({ load(url, context, next) { if (url.startsWith("file:")) appendFileSync(${
-      JSON.stringify(record)
-    }, url + "\\n"); return next(url, context); } });
-`,
-  );
+  const recorder = loadRecorder(scratch, name);
   const child = spawn(process.execPath, [
-    "--import",
-    pathToFileURL(recorder).href,
+    ...recorder.nodeArgs,
     join(import.meta.dirname, "proxy-request.ts"),
     kubeconfig,
   ], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
@@ -77,10 +65,7 @@ registerHooks({ load(url, context, next) { if (url.startsWith("file:")) appendFi
   const [code] = await once(child, "close");
   assert.is(code, 0, output.text());
   const answer = JSON.parse(output.text().split("\n").findLast((line) => line.startsWith("{")) ?? "null");
-  const loaded = [...new Set(readFileSync(record, "utf8").split("\n").filter(Boolean))].map((url) =>
-    relative(root, fileURLToPath(url))
-  );
-  return { answer, loaded };
+  return { answer, loaded: recorder.loaded() };
 }
 
 const proxyPackages = /^node_modules\/(socks|socks-proxy-agent|hpagent|undici)\//;

@@ -4,12 +4,12 @@
 // and the Atomix message schemas under gen/atomix are theirs.) A module
 // hook records every file the process loads; the test reads the list once the server listens.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { loadRecorder } from "../../../support/loaded-files.ts";
 import { outputOf } from "../../../support/process.ts";
 
 const root = join(import.meta.dirname, "..", "..", "..", "..");
@@ -18,21 +18,9 @@ test.after(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Starts the hook server with a recorder of loaded files; returns them once it serves, relative to the project. */
 async function loadedBy(functions: string): Promise<string[]> {
-  const record = join(scratch, "loaded.txt");
-  const recorder = join(scratch, "record.mjs");
-  writeFileSync(record, "");
-  writeFileSync(
-    recorder,
-    `import { registerHooks } from "node:module";
-import { appendFileSync } from "node:fs";
-registerHooks({ load(url, context, next) { if (url.startsWith("file:")) appendFileSync(${
-      JSON.stringify(record)
-    }, url + "\\n"); return next(url, context); } });
-`,
-  );
+  const recorder = loadRecorder(scratch, "hook-server");
   const child = spawn(process.execPath, [
-    "--import",
-    pathToFileURL(recorder).href,
+    ...recorder.nodeArgs,
     "runtime/hook-server/main.ts",
     "--functions",
     functions,
@@ -49,9 +37,7 @@ registerHooks({ load(url, context, next) { if (url.startsWith("file:")) appendFi
   } finally {
     child.kill("SIGKILL");
   }
-  return [...new Set(readFileSync(record, "utf8").split("\n").filter(Boolean))].map((url) =>
-    relative(root, fileURLToPath(url))
-  );
+  return recorder.loaded();
 }
 
 test("serving the Atomix controller's functions loads no RPC stack, REST client, exec client, cache or engine", async () => {
