@@ -49,6 +49,11 @@ const flagSets: Record<string, { label: string; flags: string[]; env?: Record<st
     label: "the image + --optimize-for-size",
     flags: ["--max-semi-space-size=1", "--optimize-for-size"],
   },
+  workers16: {
+    label: "the image, 16 syncs at once per controller (--concurrency=16; default 4)",
+    flags: ["--max-semi-space-size=1"],
+    env: { CONCURRENCY: "16" },
+  },
   capped: {
     label: "the image + --max-old-space-size=128",
     flags: ["--max-semi-space-size=1", "--max-old-space-size=128"],

@@ -3,7 +3,7 @@
 // OIDC), without what this runtime never uses. Its config module imports the whole generated
 // API (only makeApiClient needs it), an OIDC library (only OIDC users need it), undici (only
 // its undici dispatchers need it) and three proxy-agent packages (only clusters with a
-// proxy-url need them), about 85 MiB of a process's resident memory. On Node
+// proxy-url need them), about 75 MiB of a process's resident memory. On Node
 // a resolve hook gives config.js stand-ins that load each of them the first time it is used;
 // elsewhere (Deno, and Bun, which has no module.registerHooks) the package loads whole.
 import { homedir } from "node:os";

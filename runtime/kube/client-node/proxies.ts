@@ -1,7 +1,8 @@
 // Stands in for socks-proxy-agent, socks and hpagent inside @kubernetes/client-node's config
-// module (see ../kubeconfig.ts). They make the agents for a cluster with a proxy-url, and cost
-// about 15 MiB of resident memory to load, in every process, with a proxy or without. Each
-// stand-in loads its package synchronously the first time a cluster with a proxy needs it.
+// module (see ../kubeconfig.ts). They make the agents for a cluster with a proxy-url, and were
+// loaded in every process, with a proxy or without: about 15 MiB of resident memory on their
+// own, 2 MiB in a controller that loads node:https anyway. Each stand-in loads its package
+// synchronously the first time a cluster with a proxy needs it.
 import { createRequire } from "node:module";
 
 type Socks = typeof import("socks");
@@ -9,35 +10,36 @@ type SocksAgent = typeof import("socks-proxy-agent");
 type HpAgent = typeof import("hpagent");
 
 // Resolved from client-node's own folder, as they are its dependencies (from its folder, not
-// from config.js itself, whose imports ../kubeconfig.ts sends here).
+// from config.js itself, whose imports ../kubeconfig.ts sends here). Each is required by its
+// literal name, which `deno publish` can follow.
 const require = createRequire(new URL("./", import.meta.resolve("@kubernetes/client-node/dist/config.js")));
-const loaded = new Map<string, unknown>();
-const load = <T>(name: string): T => {
-  if (!loaded.has(name)) loaded.set(name, require(name));
-  return loaded.get(name) as T;
-};
+let socks: Socks | undefined;
+let socksAgent: SocksAgent | undefined;
+let hpAgent: HpAgent | undefined;
 
 export class SocksProxyAgent {
   constructor(...args: ConstructorParameters<SocksAgent["SocksProxyAgent"]>) {
-    return new (load<SocksAgent>("socks-proxy-agent").SocksProxyAgent)(...args) as unknown as SocksProxyAgent;
+    return new ((socksAgent ??= require("socks-proxy-agent") as SocksAgent).SocksProxyAgent)(
+      ...args,
+    ) as unknown as SocksProxyAgent;
   }
 }
 
 export class HttpProxyAgent {
   constructor(...args: ConstructorParameters<HpAgent["HttpProxyAgent"]>) {
-    return new (load<HpAgent>("hpagent").HttpProxyAgent)(...args) as unknown as HttpProxyAgent;
+    return new ((hpAgent ??= require("hpagent") as HpAgent).HttpProxyAgent)(...args) as unknown as HttpProxyAgent;
   }
 }
 
 export class HttpsProxyAgent {
   constructor(...args: ConstructorParameters<HpAgent["HttpsProxyAgent"]>) {
-    return new (load<HpAgent>("hpagent").HttpsProxyAgent)(...args) as unknown as HttpsProxyAgent;
+    return new ((hpAgent ??= require("hpagent") as HpAgent).HttpsProxyAgent)(...args) as unknown as HttpsProxyAgent;
   }
 }
 
 /** client-node calls only the static createConnection (SOCKS connections for undici dispatchers). */
 export class SocksClient {
   static createConnection(...args: Parameters<Socks["SocksClient"]["createConnection"]>) {
-    return load<Socks>("socks").SocksClient.createConnection(...args);
+    return (socks ??= require("socks") as Socks).SocksClient.createConnection(...args);
   }
 }
