@@ -37,7 +37,8 @@ export class Informers {
   readonly #namespaces: readonly string[] | "all";
   readonly #informers = new Map<string, Informer>();
   readonly #onRestart: ((kind: Kind, reason: string) => void) | undefined;
-  readonly #selectors: ReadonlyMap<string, LabelSelector>;
+  /** Cache selectors by kind: the labels, as a query, and as a test of written objects. */
+  readonly #selectors: ReadonlyMap<string, { query: string; admits: (object: KubeObject) => boolean }>;
   #started = false;
 
   /**
@@ -59,12 +60,15 @@ export class Informers {
     this.#log = options.log;
     this.#namespaces = options.namespaces;
     this.#onRestart = options.onRestart;
-    const selectors = new Map<string, LabelSelector>();
+    const selectors = new Map<string, { query: string; admits: (object: KubeObject) => boolean }>();
     for (const { kind, labels } of options.selectors ?? []) {
       const problem = selectorProblem(labels);
       if (problem) throw new Error(`the cache selector for ${kindKey(kind)} ${problem}`);
       if (selectors.has(kindKey(kind))) throw new Error(`two cache selectors for ${kindKey(kind)}`);
-      selectors.set(kindKey(kind), labels);
+      selectors.set(kindKey(kind), {
+        query: selectorString(labels),
+        admits: (object) => labelsSelected(labels, object.metadata.labels),
+      });
     }
     this.#selectors = selectors;
   }
@@ -75,7 +79,7 @@ export class Informers {
    */
   for(kind: Kind, scope: InformerScope = {}): Informer {
     const selector = scope.labelSelector === undefined ? this.#selectors.get(kindKey(kind)) : undefined;
-    if (selector !== undefined) scope = { ...scope, labelSelector: selectorString(selector) };
+    if (selector !== undefined) scope = { ...scope, labelSelector: selector.query };
     const key = registryKey(kind, scope);
     let informer = this.#informers.get(key);
     if (!informer) {
@@ -85,7 +89,7 @@ export class Informers {
         log: this.#log,
         namespaces: this.#namespaces,
         onRestart: (reason) => this.#onRestart?.(kind, reason),
-        ...(selector ? { admits: (object: KubeObject) => labelsSelected(selector, object.metadata.labels) } : {}),
+        ...(selector ? { admits: selector.admits } : {}),
         ...scope,
       });
       this.#informers.set(key, informer);

@@ -99,9 +99,9 @@ export function hookHandler(definitions: readonly ControllerDefinition<any>[], o
   return app;
 }
 
-/** An error answer: {"error": message}, the message cut at maxErrorLength. */
+/** An error answer as a Hono response (see hookFailure). */
 function failure(c: Context, status: 400 | 404 | 413 | 500, message: string): Response {
-  return c.json({ error: brief(message, maxErrorLength) }, status);
+  return c.json(hookFailure(status, message).body, status);
 }
 
 /** A body over maxBodyBytes; answered 413. */
@@ -121,7 +121,8 @@ export interface HookRequest {
   read(): Promise<string>;
 }
 
-const failed = (status: HookAnswer["status"], message: string): HookAnswer => ({
+/** An error answer: {"error": message}, the message cut at maxErrorLength. */
+export const hookFailure = (status: HookAnswer["status"], message: string): HookAnswer => ({
   status,
   body: { error: brief(message, maxErrorLength) },
 });
@@ -149,7 +150,7 @@ export async function serveHook(
       answered = await answer(hook, definition, request, options.maxBodyBytes);
     } catch (error) {
       // A fault of the server's own, not the caller's nor the function's; still answered, and counted.
-      answered = failed(500, `internal error: ${(error as Error).message}`);
+      answered = hookFailure(500, `internal error: ${(error as Error).message}`);
     }
     span.setAttribute("http.response.status_code", answered.status);
     if (answered.status >= 500) failedWith(span, `answered ${answered.status}`);
@@ -172,12 +173,12 @@ async function answer(
     body = readJson(await source.read());
     request = requestOfBody(body, definition, hook);
   } catch (error) {
-    if (error instanceof TooLarge) return failed(413, `request body is larger than ${maxBodyBytes} bytes`);
-    if (error instanceof BadRequest) return failed(400, error.message);
+    if (error instanceof TooLarge) return hookFailure(413, `request body is larger than ${maxBodyBytes} bytes`);
+    if (error instanceof BadRequest) return hookFailure(400, error.message);
     throw error;
   }
   if (hook === "finalize" && !definition.finalize) {
-    return failed(404, `controller ${definition.name} has no finalize hook`);
+    return hookFailure(404, `controller ${definition.name} has no finalize hook`);
   }
   try {
     if (hook === "customize") return { status: 200, body: customizeResponse(definition, request.parent) };
@@ -192,7 +193,7 @@ async function answer(
     validateResponse(definition, request.parent, response, hook === "finalize");
     return { status: 200, body: response as object };
   } catch (error) {
-    return failed(500, `${hook} failed: ${(error as Error).message}`);
+    return hookFailure(500, `${hook} failed: ${(error as Error).message}`);
   }
 }
 

@@ -8,7 +8,7 @@ import { getRequestListener } from "@hono/node-server";
 import type { Hono } from "hono";
 import type { ControllerDefinition } from "../controller.ts";
 import { BadRequest, type WebhookName, webhookNames } from "../webhook/wire.ts";
-import { type HookAnswer, type HookMeter, serveHook, TooLarge } from "./handler.ts";
+import { type HookAnswer, hookFailure, type HookMeter, serveHook, TooLarge } from "./handler.ts";
 
 /** The headers a trace continues from (W3C trace context and baggage), as serveHook() reads them. */
 const traceHeaders = ["traceparent", "tracestate", "baggage"];
@@ -98,7 +98,7 @@ function write(request: IncomingMessage, response: ServerResponse, answered: Hoo
     text = JSON.stringify(answered.body);
   } catch (error) {
     // What the Hono app answers for a body it cannot encode.
-    answered = { status: 500, body: { error: `internal error: ${(error as Error).message}` } };
+    answered = hookFailure(500, `internal error: ${(error as Error).message}`);
     text = JSON.stringify(answered.body);
   }
   const headers: Record<string, string | number> = {

@@ -3,16 +3,13 @@
 // loaded in every process, with a proxy or without: about 15 MiB of resident memory on their
 // own, 2 MiB in a controller that loads node:https anyway. Each stand-in loads its package
 // synchronously the first time a cluster with a proxy needs it.
-import { createRequire } from "node:module";
+import { requireFromClientNode as require } from "./require.ts";
 
 type Socks = typeof import("socks");
 type SocksAgent = typeof import("socks-proxy-agent");
 type HpAgent = typeof import("hpagent");
 
-// Resolved from client-node's own folder, as they are its dependencies (from its folder, not
-// from config.js itself, whose imports ../kubeconfig.ts sends here). Each is required by its
-// literal name, which `deno publish` can follow.
-const require = createRequire(new URL("./", import.meta.resolve("@kubernetes/client-node/dist/config.js")));
+// Each is required by its literal name, which `deno publish` can follow.
 let socks: Socks | undefined;
 let socksAgent: SocksAgent | undefined;
 let hpAgent: HpAgent | undefined;

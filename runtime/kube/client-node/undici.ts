@@ -2,16 +2,11 @@
 // the runtime's own requests go over node:https (../transport.ts), and only a program that
 // asks a KubeConfig for an undici dispatcher itself (applySecurityAuthentication) needs undici,
 // which costs about 28 MiB to load. The first such call loads it synchronously and uses it.
-import { createRequire } from "node:module";
+import { requireFromClientNode } from "./require.ts";
 
 type Undici = typeof import("undici");
 let real: Undici | undefined;
-// Resolved from client-node's own folder, as undici is its dependency (from its folder, not
-// from config.js itself, whose imports ../kubeconfig.ts sends here).
-const undici =
-  (): Undici => (real ??= createRequire(new URL("./", import.meta.resolve("@kubernetes/client-node/dist/config.js")))(
-    "undici",
-  ) as Undici);
+const undici = (): Undici => (real ??= requireFromClientNode("undici") as Undici);
 
 export class Agent {
   constructor(...args: ConstructorParameters<Undici["Agent"]>) {
