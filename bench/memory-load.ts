@@ -1,5 +1,5 @@
 // Memory through a workload, for each set of Node flags worth shipping, side by side in one run:
-// the Atomix controller compiled as the image runs it (one replica) at rest; its high-water
+// the Atomix controller bundled as the image runs it (one replica) at rest; its high-water
 // while 100 PartitionGroups of 3 partitions × 3 replicas are created and converge (and how
 // long they take, which is what a flag that saves memory may cost); 30 s after they are
 // deleted; with 10k ConfigMaps not its own (which it does not cache), and with 10k of its own
@@ -234,7 +234,7 @@ try {
     command: `${process.env.BENCH_FLAGS ? `BENCH_FLAGS=${process.env.BENCH_FLAGS} ` : ""}node bench/memory-load.ts`,
     rows,
     notes: [
-      `One replica of the compiled controller (leader election off) per flag set, each in a fresh process and namespace.`,
+      `One replica of the controller bundled as the image has it (dev/bundle.ts; leader election off) per flag set, each in a fresh process and namespace.`,
       `At rest: ${
         restMs / 1000
       } s after start, caches synced. Converge: ${groups} PartitionGroups of ${size.partitions} partitions × ${size.replicas} replicas created (32 at a time) until every StatefulSet is ready (kwok pods); high-water is VmHWM over that time.`,

@@ -2,8 +2,9 @@
 //  1. what each part costs to load, each step in a fresh process importing one more part of the
 //     compiled controller (and, before, client-node's whole package under the type stripper);
 //  2. the controller at rest on a local cluster (the CRDs installed, no objects), as the
-//     TypeScript sources, compiled (npm run build), and compiled with a small young generation,
-//     read from /proc/PID/status and the controller's own heap metrics.
+//     TypeScript sources, compiled (npm run build), compiled with a small young generation, and
+//     as the image runs it (bundled by dev/bundle.ts, with the small young generation), read
+//     from /proc/PID/status and the controller's own heap metrics.
 //   node bench/memory.ts        (starts a local cluster; BENCH_KUBECONFIG=path reuses one)
 import { execFile, spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
@@ -11,7 +12,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { startControlPlane as startCluster } from "../runtime/control-plane.ts";
 import { writeReport } from "./report.ts";
-import { buildOurs, installOurs } from "./side-by-side/controllers.ts";
+import { buildOurs, compileOurs, installOurs } from "./side-by-side/controllers.ts";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..");
@@ -134,9 +135,11 @@ const given = process.env.BENCH_KUBECONFIG;
 const cluster = given ? undefined : await startCluster({ log: (line) => console.error(line) });
 const kubeconfig = given ?? cluster!.kubeconfig;
 let out: string | undefined;
+let image: string | undefined;
 try {
   await installOurs(given ? "kubectl" : cluster!.binaries.kubectl, kubeconfig);
-  out = await buildOurs();
+  out = await compileOurs();
+  image = await buildOurs();
 
   const whole = await breakdown(steps, kubeconfig);
   const compiled = await breakdown(compiledSteps(out), kubeconfig, out, ["--max-semi-space-size=1"]);
@@ -144,10 +147,16 @@ try {
     await atRest("main.ts (TypeScript sources)", [join(root, "main.ts")], kubeconfig, 15790),
     await atRest("main.js (compiled)", [join(out, "main.js")], kubeconfig, 15791),
     await atRest(
-      "main.js (compiled), --max-semi-space-size=1 (the image)",
+      "main.js (compiled), --max-semi-space-size=1",
       ["--max-semi-space-size=1", join(out, "main.js")],
       kubeconfig,
       15792,
+    ),
+    await atRest(
+      "main.js (bundled), --max-semi-space-size=1 (the image)",
+      ["--max-semi-space-size=1", join(image, "main.js")],
+      kubeconfig,
+      15793,
     ),
   ];
   writeReport({
@@ -156,7 +165,7 @@ try {
     rows: rest,
     notes: [
       `At rest = ${restMs / 1000} s after start, caches synced, no Atomix objects; leader election off.`,
-      "What loading each part costs, compiled as the image runs it (node --max-semi-space-size=1; median of 3 fresh " +
+      "What loading each part costs, compiled (npm run build) and run with the image's flags (node --max-semi-space-size=1; median of 3 fresh " +
       "processes per step; anonymous pages are the heaps, file-backed ones the node binary's code and data that the " +
       "process has touched):",
       ...compiled.map((row) =>
@@ -169,6 +178,6 @@ try {
     ],
   });
 } finally {
-  if (out) rmSync(out, { recursive: true, force: true });
+  for (const dir of [out, image]) if (dir) rmSync(dir, { recursive: true, force: true });
   await cluster?.stop();
 }

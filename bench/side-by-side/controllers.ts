@@ -1,6 +1,6 @@
 // Runs each controller under test as its own process, as it runs in production:
-//  - ours: the sources compiled as the image has them (tsc -p tsconfig.build.json, package.json
-//    and node_modules beside them), `node --max-semi-space-size=1 main.js`;
+//  - ours: bundled as the image has it (dev/bundle.ts, package.json and node_modules beside the
+//    bundle), `node --max-semi-space-size=1 main.js`;
 //  - era a and era b: the binaries bench/originals.ts built. Out of a cluster they skip their
 //    leader election (POD_NAMESPACE/POD_NAME unset). With `election`, they run in a private
 //    mount namespace whose /run holds a service account token and CA at the in-cluster paths,
@@ -21,6 +21,7 @@ import { type AddressInfo, createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { bundleProducts } from "../../dev/bundle.ts";
 import { sleep } from "./control-plane.ts";
 import type { Side } from "./workload.ts";
 
@@ -54,8 +55,17 @@ export async function installOurs(kubectl: string, kubeconfig: string): Promise<
   await run(kubectl, ["--kubeconfig", kubeconfig, "wait", "--for=condition=Established", "crd", "--all"]);
 }
 
-/** Compiles the controller as the image does and returns the directory holding main.js. */
+/** Bundles the products as the image does and returns the directory holding main.js (the Atomix controller). */
 export async function buildOurs(): Promise<string> {
+  const out = mkdtempSync(join(tmpdir(), "atomix-bench-bundle-"));
+  await bundleProducts(out);
+  copyFileSync(join(root, "package.json"), join(out, "package.json"));
+  symlinkSync(join(root, "node_modules"), join(out, "node_modules"));
+  return out;
+}
+
+/** Compiles the sources with tsc (npm run build) and returns the directory holding main.js and every module. */
+export async function compileOurs(): Promise<string> {
   const out = mkdtempSync(join(tmpdir(), "atomix-bench-build-"));
   // tsconfig.build.json, with main.ts for the top level's *.ts: a stray file there (someone's
   // work in progress) then cannot fail the build.

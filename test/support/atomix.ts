@@ -16,12 +16,13 @@ const crdNames = manifest()
 /**
  * Starts a replica; `waitFor` is "leader" (it must take the Lease) or "ready" (caches synced; a follower).
  * `options.args` are more flags (e.g. --api-auth=kubernetes); `options.runtime` runs it on Deno;
- * `options.nodeArgs` are Node's own flags.
+ * `options.nodeArgs` are Node's own flags; `options.script` runs another build of the controller
+ * (the image's bundle, say) instead of main.ts.
  */
 export async function startAtomixController(
   identity: string,
   waitFor: "leader" | "ready" = "leader",
-  options: { args?: string[]; runtime?: "node" | "deno"; nodeArgs?: string[] } = {},
+  options: { args?: string[]; runtime?: "node" | "deno"; nodeArgs?: string[]; script?: string } = {},
 ): Promise<{ controller: SampleProcess; serviceAccountKubeconfig: string }> {
   const admin = process.env.KUBECONFIG_FOR_TESTS!;
   const created = await kubectl(admin, ["create", "-f", join(root, "deploy", "atomix-controller.yaml")]);
@@ -32,7 +33,7 @@ export async function startAtomixController(
   const functionsRuntime = process.env.ATOMIX_E2E_FUNCTIONS as HookRuntime | undefined;
   const hooks = functionsRuntime ? await startHookServer(functionsRuntime) : undefined;
   const controller = await startSample({
-    script: join(root, "main.ts"),
+    script: options.script ?? join(root, "main.ts"),
     identity,
     kubeconfig,
     args: [

@@ -1,5 +1,7 @@
-// The image runs the sources compiled to JavaScript (deploy/Containerfile): the compiled
-// entry points must start and answer --help like the TypeScript ones.
+// `npm run build` compiles the sources to JavaScript, and `npm run bundle` (dev/bundle.ts)
+// bundles each product into one file as the image runs it (deploy/Containerfile): both must
+// start and answer --help like the TypeScript entry points. (The bundled Atomix controller at
+// work: test/interop/atomix-controller/bundle.test.ts.)
 import { execFile } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,6 +9,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { bundleProducts, productEntries } from "../../dev/bundle.ts";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..", "..");
@@ -36,6 +39,18 @@ test("npm run build compiles every entry point, and each compiled product starts
   ) {
     const { stdout } = await run(node, ["--max-semi-space-size=1", join(out, entry), "--help"], { cwd: out });
     assert.match(stdout, /--kubeconfig/, `${entry} --help lists the runtime's flags`);
+  }
+});
+
+test("npm run bundle writes one file per product, laid out as the manifests run them, and each starts", async () => {
+  const app = join(out, "bundle");
+  const bundles = await bundleProducts(app);
+  assert.equal(bundles, productEntries.map((entry) => join(app, entry.replace(/\.ts$/, ".js"))));
+  copyFileSync(join(root, "package.json"), join(app, "package.json"));
+  symlinkSync(join(root, "node_modules"), join(app, "node_modules"));
+  for (const bundle of bundles) {
+    const { stdout } = await run(node, ["--max-semi-space-size=1", bundle, "--help"], { cwd: app });
+    assert.match(stdout, /--kubeconfig/, `${bundle} --help lists the runtime's flags`);
   }
 });
 
