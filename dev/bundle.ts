@@ -64,6 +64,12 @@ const bundleFlags = [
   ...external.map((name) => `--external=${name}`),
 ];
 
+/** Bundles one entry point (a path) into `output` as the image's bundles are made, without the stand-ins. */
+export async function bundleFile(entry: string, output: string): Promise<void> {
+  mkdirSync(dirname(output), { recursive: true });
+  await deno([...bundleFlags, entry, "--output", output]);
+}
+
 /**
  * Writes `<out>/<entry>.js` for every product entry, and beside each the client-node stand-ins
  * (`client-node/*.js`). Returns the bundles' paths. `log` hears one line per bundle.
@@ -73,8 +79,7 @@ export async function bundleProducts(out: string, log: (line: string) => void = 
   const bundles: string[] = [];
   for (const entry of productEntries) {
     const output = join(out, entry.replace(/\.ts$/, ".js"));
-    mkdirSync(dirname(output), { recursive: true });
-    await deno([...bundleFlags, join(root, entry), "--output", output]);
+    await bundleFile(join(root, entry), output);
     await deno([
       ...bundleFlags,
       ...standIns.map((file) => join(root, file)),

@@ -5,7 +5,10 @@
 // its undici dispatchers need it) and three proxy-agent packages (only clusters with a
 // proxy-url need them), about 75 MiB of a process's resident memory. On Node
 // a resolve hook gives config.js stand-ins that load each of them the first time it is used;
-// elsewhere (Deno, and Bun, which has no module.registerHooks) the package loads whole.
+// elsewhere (Deno, and Bun, which has no module.registerHooks) the package loads whole, and so
+// it does for a program bundled into one file without the stand-ins beside it (client-node/*.js
+// next to the bundle, as dev/bundle.ts writes them for this repository's image).
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
@@ -25,6 +28,7 @@ async function slimClientNode(): Promise<void> {
     "socks": new URL(`./client-node/proxies.${extension}`, import.meta.url).href,
     "hpagent": new URL(`./client-node/proxies.${extension}`, import.meta.url).href,
   };
+  if (!Object.values(standIns).every((url) => existsSync(new URL(url)))) return;
   // Imported here, not at the top: Deno has no module hooks, and Bun's node:module lacks them.
   const { registerHooks } = await import("node:module");
   if (typeof registerHooks !== "function") return;

@@ -3,13 +3,13 @@
 // start and answer --help like the TypeScript entry points. (The bundled Atomix controller at
 // work: test/interop/atomix-controller/bundle.test.ts.)
 import { execFile } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { bundleProducts, productEntries } from "../../dev/bundle.ts";
+import { bundleFile, bundleProducts, productEntries } from "../../dev/bundle.ts";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..", "..");
@@ -52,6 +52,35 @@ test("npm run bundle writes one file per product, laid out as the manifests run 
     const { stdout } = await run(node, ["--max-semi-space-size=1", bundle, "--help"], { cwd: app });
     assert.match(stdout, /--kubeconfig/, `${bundle} --help lists the runtime's flags`);
   }
+});
+
+test("a program bundled without the client-node stand-ins beside it loads client-node whole and works", async () => {
+  const app = join(out, "plain");
+  mkdirSync(app, { recursive: true });
+  copyFileSync(join(root, "package.json"), join(app, "package.json"));
+  symlinkSync(join(root, "node_modules"), join(app, "node_modules"));
+  const entry = join(app, "entry.ts");
+  writeFileSync(
+    entry,
+    `import { loadKubeConfig } from ${JSON.stringify(join(root, "runtime", "kube", "kubeconfig.ts"))};
+const config = await loadKubeConfig(process.argv[2]);
+console.log(JSON.stringify({ server: config.getCurrentCluster()?.server }));`,
+  );
+  const kubeconfig = join(app, "kubeconfig");
+  writeFileSync(
+    kubeconfig,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "c", cluster: { server: "https://127.0.0.1:6443" } }],
+      users: [{ name: "u", user: { token: "t" } }],
+      contexts: [{ name: "x", context: { cluster: "c", user: "u" } }],
+      "current-context": "x",
+    }),
+  );
+  await bundleFile(entry, join(app, "main.js"));
+  const { stdout } = await run(node, [join(app, "main.js"), kubeconfig], { cwd: app });
+  assert.equal(JSON.parse(stdout).server, "https://127.0.0.1:6443");
 });
 
 test.run();
