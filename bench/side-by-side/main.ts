@@ -1105,7 +1105,7 @@ async function summarizeSaved(from: NonNullable<typeof saved>): Promise<void> {
 async function main(): Promise<void> {
   if (saved) return await summarizeSaved(saved);
   originals = await ensureOriginals(log);
-  log("compiling our controller as the image does (tsc -p tsconfig.build.json)");
+  log("bundling our controller as the image does (dev/bundle.ts)");
   built = await buildOurs();
   bench = await startBenchCluster(log);
   kubeconfig = bench.cluster.kubeconfig;
