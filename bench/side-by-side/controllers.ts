@@ -295,6 +295,42 @@ export function memoryOf(pid: number): { rss: number; hwm: number } {
   return { rss: field("VmRSS"), hwm: field("VmHWM") };
 }
 
+/** Where a process's resident pages are, in bytes, from /proc/PID/smaps. */
+export interface ResidentSplit {
+  /** Anonymous mappings of 256 KiB: V8's heap pages, in use or kept in its pool. */
+  v8Pages: number;
+  /** The [heap] mapping: malloc's main arena (buffers, TLS, HTTP/2 sessions, parsers). */
+  mallocMain: number;
+  /** Every other anonymous mapping: malloc's thread arenas, V8's large objects and code, stacks. */
+  otherAnonymous: number;
+  /** File-backed pages: the node binary's code and data that the process touched, and libraries. */
+  fileBacked: number;
+}
+
+/** Splits a process's resident pages by where they are (see ResidentSplit). */
+export function residentSplit(pid: number): ResidentSplit {
+  const split: ResidentSplit = { v8Pages: 0, mallocMain: 0, otherAnonymous: 0, fileBacked: 0 };
+  let kind: keyof ResidentSplit = "otherAnonymous";
+  for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+    const mapping = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (mapping) {
+      const size = parseInt(mapping[2]!, 16) - parseInt(mapping[1]!, 16);
+      const name = mapping[3]!.trim();
+      kind = name === "[heap]"
+        ? "mallocMain"
+        : name.startsWith("/") || name.startsWith("anon_inode")
+        ? "fileBacked"
+        : size === 256 * 1024 && name === ""
+        ? "v8Pages"
+        : "otherAnonymous";
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) split[kind] += Number(rss[1]) * 1024;
+  }
+  return split;
+}
+
 /** Resets a process's VmHWM to its current RSS (Linux: clear_refs 5), so the next reading is the high-water mark since now. */
 export function resetHighWater(pid: number): boolean {
   try {

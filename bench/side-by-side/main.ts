@@ -37,6 +37,7 @@ import {
   memoryOf,
   readyz,
   resetHighWater,
+  residentSplit,
   startGo,
   startOurs,
   tailOf,
@@ -188,13 +189,14 @@ async function phase(side: Side, round: number): Promise<void> {
       };
       results.memory.push(memory);
       const mark = async (step: string) => {
-        const entry: { step: string; rss: number; heapUsed?: number; heapTotal?: number } = {
+        const entry: NonNullable<Results["memory"][number]["timeline"]>[number] = {
           step,
           rss: memoryOf(controller!.pid).rss,
         };
         if (side === "ours") {
           entry.heapUsed = await metricValue(controller!, "nodejs_heap_size_used_bytes");
           entry.heapTotal = await metricValue(controller!, "nodejs_heap_size_total_bytes");
+          entry.split = residentSplit(controller!.pid);
         }
         (memory.timeline ??= []).push(entry);
       };

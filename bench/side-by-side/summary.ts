@@ -1,5 +1,6 @@
 // The side-by-side results as one table (each measure: ours, the Go original, the bare-apply
 // limit, the ratios, the goal and whether it is met) and notes. Pure.
+import type { ResidentSplit } from "./controllers.ts";
 import { median, quantile, ratio, verdict } from "./stats.ts";
 import type { Generation, Side } from "./workload.ts";
 
@@ -71,7 +72,7 @@ export interface Results {
     freshWithBallast?: number;
     freshCachedObjects?: number;
     /** RSS at each step of the phase. */
-    timeline?: Array<{ step: string; rss: number; heapUsed?: number; heapTotal?: number }>;
+    timeline?: Array<{ step: string; rss: number; heapUsed?: number; heapTotal?: number; split?: ResidentSplit }>;
   }>;
   handOff: Array<{ side: Side; kind: string; ms?: number | undefined; note?: string }>;
   errors: Array<{ where: string; message: string }>;
@@ -510,7 +511,13 @@ export function summarize(
     notes.push(
       `memory: ${m.side} round ${m.round}: ${
         (m.timeline ?? []).map((t) =>
-          `${t.step} ${mib(t.rss)}${t.heapTotal ? ` (V8 heap ${mib(t.heapUsed)} used of ${mib(t.heapTotal)})` : ""}`
+          `${t.step} ${mib(t.rss)}${t.heapTotal ? ` (V8 heap ${mib(t.heapUsed)} used of ${mib(t.heapTotal)})` : ""}${
+            t.split
+              ? ` [V8 pages ${mib(t.split.v8Pages)}, malloc main arena ${mib(t.split.mallocMain)}, other anonymous ${
+                mib(t.split.otherAnonymous)
+              }, file-backed ${mib(t.split.fileBacked)}]`
+              : ""
+          }`
         ).join(", ")
       }; high-water over the converge runs ${mib(m.highWater)}${
         m.withBallast ? `; with ${m.ballastObjects} more objects ${mib(m.withBallast)}` : ""
