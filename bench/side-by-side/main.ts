@@ -118,6 +118,14 @@ const settings = {
   oursNodeFlags: flags["ours-node-flags"] !== undefined
     ? flags["ours-node-flags"].split(" ").filter(Boolean)
     : ["--max-semi-space-size=1"],
+  /** More environment variables for ours only, space-separated NAME=value (an allocator to preload, say). */
+  oursEnv: Object.fromEntries(
+    (flags["ours-env"] ?? "").split(" ").filter(Boolean).map((pair: string) => {
+      const at = pair.indexOf("=");
+      if (at < 1) throw new Error(`--ours-env takes NAME=value pairs, got ${pair}`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  ) as Record<string, string>,
   /** Which measurements to take (all by default), for trying the harness on a part. */
   steps: new Set((flags.steps ?? "e2a,rpc,converge,ballast").split(",")),
   /** The results' file name in bench/results/. */
@@ -253,6 +261,7 @@ async function start(side: Side, name?: string): Promise<Controller> {
       port: await freePort(),
       logDir,
       nodeFlags: settings.oursNodeFlags,
+      env: settings.oursEnv,
       ...(name ? { name } : {}),
     });
   }
