@@ -16,6 +16,7 @@ import { eventually, freshNamespace, testKubeConfig } from "../../support/kube.t
 import { kubectlOrThrow } from "../../support/kubectl.ts";
 import { type LoadRecorder, loadRecorder } from "../../support/loaded-files.ts";
 import type { SampleProcess } from "../../support/sample.ts";
+import { curlJson } from "../../support/curl-json.ts";
 import { suite } from "../../support/suite.ts";
 
 const run = promisify(execFile);
@@ -46,20 +47,8 @@ test.after(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-async function curl(method: string, body: unknown): Promise<{ status: number; text: string }> {
-  const { stdout } = await run("curl", [
-    "-sS",
-    "-H",
-    "Content-Type: application/json",
-    "-d",
-    JSON.stringify(body),
-    "-w",
-    "\n%{http_code}",
-    `http://127.0.0.1:${controller!.port}/${service}/${method}`,
-  ]);
-  const newline = stdout.lastIndexOf("\n");
-  return { status: Number(stdout.slice(newline + 1)), text: stdout.slice(0, newline) };
-}
+const curl = (method: string, body: unknown) =>
+  curlJson(`http://127.0.0.1:${controller!.port}/${service}/${method}`, body);
 
 const count = async (resource: string) =>
   (await kubectlOrThrow(process.env.KUBECONFIG_FOR_TESTS!, ["get", resource, "-n", namespace!.name, "-o", "name"]))
@@ -74,7 +63,7 @@ test("it reconciles a PartitionGroup made through the API, and answers over Conn
       protocol: { "@type": "type.googleapis.com/atomix.protocols.raft.RaftProtocol", electionTimeout: "5s" },
     },
   });
-  assert.equal(created, { status: 200, text: "{}" });
+  assert.equal(created, { status: 200, json: {} });
   await eventually(
     "the group's 2 Partitions and their StatefulSets",
     async () => (await count("partitions.k8s.atomix.io")) === 2 && (await count("statefulsets")) === 2,

@@ -4,6 +4,7 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { curlJson } from "../../support/curl-json.ts";
 import { suite } from "../../support/suite.ts";
 import * as assert from "uvu/assert";
 import { startAtomixController } from "../../support/atomix.ts";
@@ -24,20 +25,8 @@ const raftProtocol = {
   heartbeatInterval: "0.500s",
 };
 
-async function curl(method: string, body: unknown): Promise<{ status: number; json: any }> {
-  const { stdout } = await run("curl", [
-    "-sS",
-    "-H",
-    "Content-Type: application/json",
-    "-d",
-    JSON.stringify(body),
-    "-w",
-    "\n%{http_code}",
-    `http://127.0.0.1:${controller.port}/${service}/${method}`,
-  ]);
-  const newline = stdout.lastIndexOf("\n");
-  return { status: Number(stdout.slice(newline + 1)), json: JSON.parse(stdout.slice(0, newline) || "{}") };
-}
+const curl = (method: string, body: unknown) =>
+  curlJson(`http://127.0.0.1:${controller.port}/${service}/${method}`, body);
 
 async function bufCurl(
   protocol: "grpc" | "grpcweb",

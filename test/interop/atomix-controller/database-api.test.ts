@@ -1,9 +1,8 @@
 // The Database-generation APIs through real clients: curl with Connect JSON over HTTP/1.1
 // (unary, and JoinGroup as a Connect server stream) and buf curl over gRPC and gRPC-Web;
 // bad requests; and a member whose controller replica is killed does not outlive it.
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import * as assert from "uvu/assert";
@@ -12,9 +11,9 @@ import { startAtomixController } from "../../support/atomix.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../../support/kube.ts";
 import { kubectl } from "../../support/kubectl.ts";
 import type { SampleProcess } from "../../support/sample.ts";
+import { curlJson } from "../../support/curl-json.ts";
 import { suite } from "../../support/suite.ts";
 
-const run = promisify(execFile);
 const root = join(import.meta.dirname, "..", "..", "..");
 const admin = process.env.KUBECONFIG_FOR_TESTS!;
 const test = suite("interop: database, membership and primitive APIs by curl and buf curl");
@@ -22,20 +21,7 @@ const replicas: SampleProcess[] = [];
 let namespace: Awaited<ReturnType<typeof freshNamespace>>;
 const url = (replica: SampleProcess, path: string) => `http://127.0.0.1:${replica.port}/${path}`;
 
-async function curl(path: string, body: unknown, replica = replicas[0]!): Promise<{ status: number; json: any }> {
-  const { stdout } = await run("curl", [
-    "-sS",
-    "-H",
-    "Content-Type: application/json",
-    "-d",
-    JSON.stringify(body),
-    "-w",
-    "\n%{http_code}",
-    url(replica, path),
-  ]);
-  const newline = stdout.lastIndexOf("\n");
-  return { status: Number(stdout.slice(newline + 1)), json: JSON.parse(stdout.slice(0, newline) || "{}") };
-}
+const curl = (path: string, body: unknown, replica = replicas[0]!) => curlJson(url(replica, path), body);
 
 /** A Connect server stream by curl: one enveloped JSON request, the enveloped answers until `seconds` pass. */
 async function curlStream(path: string, body: unknown, seconds: number): Promise<Array<{ end: boolean; json: any }>> {
