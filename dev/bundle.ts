@@ -4,11 +4,12 @@
 //   node dev/bundle.ts --out=DIR
 // One file per product instead of the ~1000 modules tsc's output loads: Node keeps every
 // module's source text, its module record and its scope data for the life of the process, and
-// V8 keeps the source of every function it may still compile. Bundled and minified, the Atomix
-// controller rests at about 76 MiB instead of 89 (bench/README.md). @kubernetes/client-node stays
-// a package in node_modules: the runtime's resolve hook (runtime/kube/kubeconfig.ts) gives its
-// config module stand-ins for what the runtime never uses, and those stand-ins are bundled beside
-// each entry, where the hook looks for them (client-node/*.js next to the bundle).
+// V8 keeps the source of every function it may still compile. Bundled and minified, the
+// Atomix controller rests at about 75 MiB instead of 86 (bench/results/memory.md).
+// @kubernetes/client-node stays a package in node_modules: the runtime's resolve hook
+// (runtime/kube/kubeconfig.ts) gives its config module stand-ins for what the runtime never
+// uses, and those stand-ins are bundled beside each entry, where the hook looks for them
+// (client-node/*.js next to the bundle).
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
