@@ -11,7 +11,7 @@
 // uses, and those stand-ins are bundled beside each entry, where the hook looks for them
 // (client-node/*.js next to the bundle).
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -73,24 +73,32 @@ export async function bundleFile(entry: string, output: string): Promise<void> {
 
 /**
  * Writes `<out>/<entry>.js` for every product entry, and beside each the client-node stand-ins
- * (`client-node/*.js`). Returns the bundles' paths. `log` hears one line per bundle.
+ * (`client-node/*.js`, bundled once and copied). Returns the bundles' paths. `log` hears one
+ * line per bundle.
  */
 export async function bundleProducts(out: string, log: (line: string) => void = () => {}): Promise<string[]> {
   rmSync(out, { recursive: true, force: true });
+  const standInsDir = join(out, "client-node");
+  await deno([...bundleFlags, ...standIns.map((file) => join(root, file)), "--outdir", standInsDir]);
   const bundles: string[] = [];
   for (const entry of productEntries) {
     const output = join(out, entry.replace(/\.ts$/, ".js"));
     await bundleFile(join(root, entry), output);
-    await deno([
-      ...bundleFlags,
-      ...standIns.map((file) => join(root, file)),
-      "--outdir",
-      join(dirname(output), "client-node"),
-    ]);
+    const beside = join(dirname(output), "client-node");
+    if (beside !== standInsDir) cpSync(standInsDir, beside, { recursive: true });
     log(`bundled ${entry} into ${output}`);
     bundles.push(output);
   }
   return bundles;
+}
+
+/**
+ * Lays `dir` out around its bundles (or compiled files) as the image does, with this
+ * repository's package.json and a link to its node_modules in place of a copy.
+ */
+export function besideRepositoryPackages(dir: string): void {
+  copyFileSync(join(root, "package.json"), join(dir, "package.json"));
+  symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
 }
 
 if (import.meta.main) {

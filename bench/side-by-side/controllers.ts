@@ -7,21 +7,12 @@
 //    with KUBERNETES_SERVICE_HOST/PORT, POD_NAME and POD_NAMESPACE set, as in a pod.
 // Every process gets a parent-death signal, so none outlives the bench.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import {
-  closeSync,
-  copyFileSync,
-  existsSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { bundleProducts } from "../../dev/bundle.ts";
+import { besideRepositoryPackages, bundleProducts } from "../../dev/bundle.ts";
 import { sleep } from "./control-plane.ts";
 import type { Side } from "./workload.ts";
 
@@ -59,8 +50,7 @@ export async function installOurs(kubectl: string, kubeconfig: string): Promise<
 export async function buildOurs(): Promise<string> {
   const out = mkdtempSync(join(tmpdir(), "atomix-bench-bundle-"));
   await bundleProducts(out);
-  copyFileSync(join(root, "package.json"), join(out, "package.json"));
-  symlinkSync(join(root, "node_modules"), join(out, "node_modules"));
+  besideRepositoryPackages(out);
   return out;
 }
 
@@ -69,7 +59,7 @@ export async function compileOurs(): Promise<string> {
   const out = mkdtempSync(join(tmpdir(), "atomix-bench-build-"));
   // tsconfig.build.json, with main.ts for the top level's *.ts: a stray file there (someone's
   // work in progress) then cannot fail the build.
-  symlinkSync(join(root, "node_modules"), join(out, "node_modules"));
+  besideRepositoryPackages(out);
   const config = join(out, "tsconfig.json");
   const include = (JSON.parse(readFileSync(join(root, "tsconfig.build.json"), "utf8")).include as string[]).map((
     entry,
@@ -78,7 +68,6 @@ export async function compileOurs(): Promise<string> {
   await run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", config, "--outDir", out], {
     cwd: root,
   });
-  copyFileSync(join(root, "package.json"), join(out, "package.json"));
   return out;
 }
 

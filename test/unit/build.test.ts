@@ -3,13 +3,13 @@
 // start and answer --help like the TypeScript entry points. (The bundled Atomix controller at
 // work: test/interop/atomix-controller/bundle.test.ts.)
 import { execFile } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { bundleFile, bundleProducts, productEntries } from "../../dev/bundle.ts";
+import { besideRepositoryPackages, bundleFile, bundleProducts, productEntries } from "../../dev/bundle.ts";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..", "..");
@@ -27,16 +27,8 @@ test("npm run build compiles every entry point, and each compiled product starts
     out,
   ], { cwd: root });
   // Laid out as in the image: package.json and node_modules beside the compiled files.
-  copyFileSync(join(root, "package.json"), join(out, "package.json"));
-  symlinkSync(join(root, "node_modules"), join(out, "node_modules"));
-  for (
-    const entry of [
-      "main.js",
-      "functions/atomix-operator/main.js",
-      "functions/rss-operator/main.js",
-      "functions/metacontroller/main.js",
-    ]
-  ) {
+  besideRepositoryPackages(out);
+  for (const entry of productEntries.map((file) => file.replace(/\.ts$/, ".js"))) {
     const { stdout } = await run(node, ["--max-semi-space-size=1", join(out, entry), "--help"], { cwd: out });
     assert.match(stdout, /--kubeconfig/, `${entry} --help lists the runtime's flags`);
   }
@@ -46,8 +38,7 @@ test("npm run bundle writes one file per product, laid out as the manifests run 
   const app = join(out, "bundle");
   const bundles = await bundleProducts(app);
   assert.equal(bundles, productEntries.map((entry) => join(app, entry.replace(/\.ts$/, ".js"))));
-  copyFileSync(join(root, "package.json"), join(app, "package.json"));
-  symlinkSync(join(root, "node_modules"), join(app, "node_modules"));
+  besideRepositoryPackages(app);
   for (const bundle of bundles) {
     const { stdout } = await run(node, ["--max-semi-space-size=1", bundle, "--help"], { cwd: app });
     assert.match(stdout, /--kubeconfig/, `${bundle} --help lists the runtime's flags`);
@@ -57,8 +48,7 @@ test("npm run bundle writes one file per product, laid out as the manifests run 
 test("a program bundled without the client-node stand-ins beside it loads client-node whole and works", async () => {
   const app = join(out, "plain");
   mkdirSync(app, { recursive: true });
-  copyFileSync(join(root, "package.json"), join(app, "package.json"));
-  symlinkSync(join(root, "node_modules"), join(app, "node_modules"));
+  besideRepositoryPackages(app);
   const entry = join(app, "entry.ts");
   writeFileSync(
     entry,

@@ -5,12 +5,12 @@
 // h2c), and loads nothing from disk but its bundle, the client-node stand-ins beside it and
 // @kubernetes/client-node's package.
 import { execFile } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import * as assert from "uvu/assert";
-import { bundleProducts } from "../../../dev/bundle.ts";
+import { besideRepositoryPackages, bundleProducts } from "../../../dev/bundle.ts";
 import { startAtomixController } from "../../support/atomix.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../../support/kube.ts";
 import { kubectlOrThrow } from "../../support/kubectl.ts";
@@ -31,8 +31,7 @@ let recorder: LoadRecorder;
 
 test.before(async () => {
   await bundleProducts(app);
-  copyFileSync(join(root, "package.json"), join(app, "package.json"));
-  symlinkSync(join(root, "node_modules"), join(app, "node_modules"));
+  besideRepositoryPackages(app);
   recorder = loadRecorder(scratch, "bundled-controller");
   controller = (await startAtomixController("atomix-bundled", "leader", {
     script: join(app, "main.js"),
