@@ -2,7 +2,7 @@
 // client-go's spam filter is: a burst, then one event per refill interval.
 import { randomBytes } from "node:crypto";
 import { microTime } from "./kube/time.ts";
-import type { KubeClient } from "./kube/client.ts";
+import { isNamespaceTerminating, type KubeClient } from "./kube/client.ts";
 import { builtinKinds } from "./kube/kinds.ts";
 import type { KubeObject } from "./kube/objects.ts";
 import type { Logger } from "./log.ts";
@@ -63,7 +63,10 @@ export class ApiEventRecorder implements EventRecorder {
       },
     };
     this.#client.create(builtinKinds.Event, event as unknown as KubeObject).catch((error: Error) => {
-      this.#log.warn("could not record an event", { reason, object: regarding.metadata.name, error: error.message });
+      const fields = { reason, object: regarding.metadata.name, error: error.message };
+      // An object in a namespace being deleted can have no Events: not worth a warning.
+      if (isNamespaceTerminating(error)) this.#log.debug("could not record an event", fields);
+      else this.#log.warn("could not record an event", fields);
     });
   }
 

@@ -20,6 +20,7 @@ export {
   type DeleteOptions,
   isConflict,
   isGone,
+  isNamespaceTerminating,
   isNotFound,
   KubeClient,
   KubeError,

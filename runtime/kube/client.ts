@@ -57,6 +57,20 @@ export const isConflict = (error: unknown): boolean => error instanceof KubeErro
 export const isInvalid = (error: unknown): boolean => error instanceof KubeError && error.status === 422;
 /** Whether an error is the API server's 403 Forbidden: the caller's role does not allow the request. */
 export const isForbidden = (error: unknown): boolean => error instanceof KubeError && error.status === 403;
+/**
+ * Whether an error, or one it was caused by (`cause`), is the API server refusing to make an
+ * object in a namespace that is being deleted (403 with the cause NamespaceTerminating). Nothing
+ * can be made there again; Kubernetes' own controllers stop trying, and so does the runtime.
+ */
+export function isNamespaceTerminating(error: unknown): boolean {
+  for (let at = error, depth = 0; at instanceof Error && depth < 8; at = at.cause, depth++) {
+    if (!(at instanceof KubeError) || at.status !== 403) continue;
+    // A StatusCause's type is sent as "reason".
+    const causes = (at.details as { causes?: Array<{ reason?: string }> } | undefined)?.causes;
+    if (Array.isArray(causes) && causes.some((cause) => cause?.reason === "NamespaceTerminating")) return true;
+  }
+  return false;
+}
 /** Whether an error is the API server's 410 Gone: a watch or list resourceVersion too old to resume from. */
 export const isGone = (error: unknown): boolean => error instanceof KubeError && error.status === 410;
 

@@ -9,7 +9,7 @@ import type { Informers } from "../cache/informers.ts";
 import type { Change } from "../cache/informer.ts";
 import type { ControllerDefinition } from "../controller.ts";
 import type { EventRecorder } from "../events.ts";
-import { isConflict, type KubeClient } from "../kube/client.ts";
+import { isConflict, isNamespaceTerminating, type KubeClient } from "../kube/client.ts";
 import { type KubeObject, objectKey, splitKey } from "../kube/objects.ts";
 import { rfc3339 } from "../kube/time.ts";
 import type { Logger } from "../log.ts";
@@ -281,6 +281,15 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
           // shut down, and a new term starts by queueing every parent anyway.
           this.#log.debug("sync interrupted: not allowed to write until the Lease is renewed; requeueing", { key });
           queue.addAfter(key, notLeaderRetryMs);
+        } else if (isNamespaceTerminating(error)) {
+          // Nothing can be made in a namespace being deleted, and what is there goes with it:
+          // retrying would only spin until the parent is gone. Its deletion syncs it again.
+          metrics.reconcileTotal.inc({ controller, result: "success" });
+          queue.forget(key);
+          this.#log.debug("the parent's namespace is being deleted; not retrying", {
+            key,
+            error: (error as Error).message,
+          });
         } else if (isConflict(error)) {
           metrics.reconcileTotal.inc({ controller, result: "requeue" });
           this.#log.debug("conflict; requeueing", { key, error: (error as Error).message });

@@ -256,7 +256,9 @@ export class ParentSync<P extends KubeObject = KubeObject> {
         return applied;
       } catch (error) {
         if (error instanceof NotLeaderError || isConflict(error)) throw error;
-        throw new Error(`applying ${object.kind} ${object.metadata.name}: ${(error as Error).message}`);
+        throw new Error(`applying ${object.kind} ${object.metadata.name}: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
     }, SpanKind.CLIENT);
     informers.for(kind).remember(applied);
