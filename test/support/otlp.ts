@@ -21,6 +21,9 @@ export interface ReceivedSpan {
   /** 0 unset, 1 ok, 2 error. */
   status: { code: number; message: string };
   events: string[];
+  /** When the span started and ended, in milliseconds since the Unix epoch (fractional). */
+  startMs: number;
+  endMs: number;
 }
 
 export interface OtlpReceiver {
@@ -70,9 +73,18 @@ export function spansOfLine(line: string): ReceivedSpan[] {
         })),
         status: { code: span.status?.code ?? 0, message: span.status?.message ?? "" },
         events: (span.events ?? []).map((event: { name: string }) => event.name),
+        startMs: nanosToMs(span.startTimeUnixNano),
+        endMs: nanosToMs(span.endTimeUnixNano),
       }))
     );
   });
+}
+
+/** OTLP JSON sends nanoseconds as a decimal string (too large for a double's integer range). */
+function nanosToMs(nanos: string | number | undefined): number {
+  if (nanos === undefined) return NaN;
+  const text = String(nanos);
+  return Number(text.slice(0, -6) || "0") + Number(text.slice(-6)) / 1e6;
 }
 
 async function freePort(): Promise<number> {
