@@ -6,6 +6,7 @@
 // (which it does). The memory regression bench: about five minutes a flag set.
 //   node bench/memory-load.ts     (starts a bench cluster; BENCH_KUBECONFIG=path reuses one)
 //   BENCH_GROUPS=100 BENCH_BALLAST=10000 BENCH_FLAGS=image,size  to change the sizes or flag sets
+//   BENCH_NAME=memory-allocators  to write bench/results/<name>.{json,md} (memory-load by default)
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,18 +34,35 @@ const restMs = 20_000;
 const afterMs = 30_000;
 const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
 
+/** glibc's malloc thresholds held at their starting 128 KiB, as the image sets them (deploy/Containerfile). */
+const trimmed = "glibc.malloc.trim_threshold=131072:glibc.malloc.mmap_threshold=131072";
+
 /**
  * The flag sets compared: the image's, and each memory setting on top of it. Each runs with the
- * program's defaults, idle compaction included, unless its env says otherwise.
+ * image's environment (imageEnv) and the program's defaults, idle compaction included, unless its
+ * env says otherwise; an empty value takes one of the image's variables away.
  */
 const flagSets: Record<string, { label: string; flags: string[]; env?: Record<string, string> }> = {
-  node: { label: "Node's defaults", flags: [] },
+  node: { label: "Node's defaults", flags: [], env: { GLIBC_TUNABLES: "" } },
   uncompacted: {
     label: "the image, idle compaction off (--memory-compaction-idle-seconds=0)",
     flags: ["--max-semi-space-size=1"],
     env: { MEMORY_COMPACTION_IDLE_SECONDS: "0" },
   },
-  image: { label: "the image: --max-semi-space-size=1", flags: ["--max-semi-space-size=1"] },
+  image: {
+    label: "the image: --max-semi-space-size=1, GLIBC_TUNABLES trim and mmap thresholds 128 KiB",
+    flags: ["--max-semi-space-size=1"],
+  },
+  glibc: {
+    label: "the image without its GLIBC_TUNABLES: --max-semi-space-size=1 alone (glibc's thresholds grow)",
+    flags: ["--max-semi-space-size=1"],
+    env: { GLIBC_TUNABLES: "" },
+  },
+  trim: {
+    label: "--max-semi-space-size=1, GLIBC_TUNABLES trim and mmap thresholds 128 KiB (the image's since 2026-12-06)",
+    flags: ["--max-semi-space-size=1"],
+    env: { GLIBC_TUNABLES: trimmed },
+  },
   size: {
     label: "the image + --optimize-for-size",
     flags: ["--max-semi-space-size=1", "--optimize-for-size"],
@@ -54,12 +72,22 @@ const flagSets: Record<string, { label: string; flags: string[]; env?: Record<st
     flags: ["--max-semi-space-size=1"],
     env: { CONCURRENCY: "16" },
   },
+  arenas: {
+    label: "the image, two glibc arenas (MALLOC_ARENA_MAX=2)",
+    flags: ["--max-semi-space-size=1"],
+    env: { MALLOC_ARENA_MAX: "2", GLIBC_TUNABLES: trimmed },
+  },
+  jemalloc: {
+    label: "the image on jemalloc (LD_PRELOAD, MALLOC_CONF=background_thread:true)",
+    flags: ["--max-semi-space-size=1"],
+    env: { LD_PRELOAD: "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", MALLOC_CONF: "background_thread:true" },
+  },
   capped: {
     label: "the image + --max-old-space-size=128",
     flags: ["--max-semi-space-size=1", "--max-old-space-size=128"],
   },
 };
-const chosen = (process.env.BENCH_FLAGS ?? "node,uncompacted,image,size,capped").split(",");
+const chosen = (process.env.BENCH_FLAGS ?? "node,uncompacted,image,glibc,size,capped").split(",");
 
 const log = (line: string) => console.error(`[memory-load] ${line}`);
 
@@ -229,9 +257,12 @@ try {
   const client = KubeClient.load(kubeconfig);
   const rows = [];
   for (const key of chosen) rows.push(await measure(key, client, built, kubeconfig, logDir));
+  const name = process.env.BENCH_NAME || "memory-load";
   writeReport({
-    name: "memory-load",
-    command: `${process.env.BENCH_FLAGS ? `BENCH_FLAGS=${process.env.BENCH_FLAGS} ` : ""}node bench/memory-load.ts`,
+    name,
+    command: `${name === "memory-load" ? "" : `BENCH_NAME=${name} `}${
+      process.env.BENCH_FLAGS ? `BENCH_FLAGS=${process.env.BENCH_FLAGS} ` : ""
+    }node bench/memory-load.ts`,
     rows,
     notes: [
       `One replica of the controller bundled as the image has it (dev/bundle.ts; leader election off) per flag set, each in a fresh process and namespace.`,

@@ -1,6 +1,6 @@
 // Runs each controller under test as its own process, as it runs in production:
 //  - ours: bundled as the image has it (dev/bundle.ts, package.json and node_modules beside the
-//    bundle), `node --max-semi-space-size=1 main.js`;
+//    bundle), `node --max-semi-space-size=1 main.js`, with the image's environment (its ENV lines);
 //  - era a and era b: the binaries bench/originals.ts built. Out of a cluster they skip their
 //    leader election (POD_NAMESPACE/POD_NAME unset). With `election`, they run in a private
 //    mount namespace whose /run holds a service account token and CA at the in-cluster paths,
@@ -23,6 +23,16 @@ export const goGrpcPort = 5679;
 /** controller-runtime's default metrics address in both originals. */
 export const goMetricsPort = 8080;
 const readyTimeoutMs = 120_000;
+
+/**
+ * The environment the image sets (deploy/Containerfile's ENV lines in its last stage), which
+ * ours runs with unless told otherwise: the bench measures what ships.
+ */
+export const imageEnv: Record<string, string> = (() => {
+  const containerfile = readFileSync(join(root, "deploy", "Containerfile"), "utf8");
+  const last = containerfile.slice(containerfile.lastIndexOf("\nFROM "));
+  return Object.fromEntries([...last.matchAll(/^ENV (\w+)=(\S+)$/gm)].map((match) => [match[1]!, match[2]!]));
+})();
 const stopGraceMs = 10_000;
 
 export interface Controller {
@@ -129,7 +139,10 @@ export interface OursOptions {
   nodeFlags?: string[];
   /** Leader election on a Lease in kube-system; off (a single replica) unless given. */
   election?: { identity: string; leaseDurationSeconds?: number };
-  /** More environment variables (the program's settings, e.g. MEMORY_COMPACTION_IDLE_SECONDS). */
+  /**
+   * More environment variables (the program's settings, e.g. MEMORY_COMPACTION_IDLE_SECONDS),
+   * over the image's (imageEnv); an empty value takes one of the image's away.
+   */
   env?: Record<string, string>;
 }
 
@@ -153,6 +166,7 @@ export async function startOurs(options: OursOptions): Promise<Controller> {
   const { child, logFile } = launch(name, [process.execPath, ...args], {
     ...process.env,
     KUBECONFIG: options.kubeconfig,
+    ...imageEnv,
     ...options.env,
   }, options.logDir);
   const controller = handle("ours", name, child, logFile, `127.0.0.1:${options.port}`, options.port);
