@@ -7,24 +7,19 @@
 // sync up to the function's call, the call, the planning up to the first child's apply, the
 // apply's round trip, and the child's watch event reaching the bench.
 //   node bench/event-trace.ts   (starts a bench cluster; BENCH_KUBECONFIG=path reuses one; BENCH_SAMPLES=100)
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { builtinKinds, type Kind, type KubeObject } from "../runtime/mod.ts";
-import { KubeClient } from "../runtime/run.ts";
-import { type ReceivedSpan, startOtlpReceiver } from "../test/support/otlp.ts";
-import { sleep, startBenchCluster } from "./side-by-side/control-plane.ts";
-import { buildOurs, freePort, installOurs, startOurs } from "./side-by-side/controllers.ts";
+import { builtinKinds, type Kind } from "../runtime/mod.ts";
+import type { KubeClient } from "../runtime/run.ts";
+import type { ReceivedSpan } from "../test/support/otlp.ts";
+import { sleep } from "./side-by-side/control-plane.ts";
 import { quantile } from "./side-by-side/stats.ts";
 import { Tracker } from "./side-by-side/track.ts";
 import { type Generation, shapeOf } from "./side-by-side/workload.ts";
 import { writeReport } from "./report.ts";
+import { makeNamespace, removeNamespace, withTracedController } from "./traced.ts";
 
 const samples = Number(process.env.BENCH_SAMPLES ?? 100);
 const paceMs = 250;
 const size = { partitions: 1, replicas: 1 };
-const root = join(import.meta.dirname, "..");
 const log = (line: string) => console.error(`[event-trace] ${line}`);
 /** The controller that writes each generation's first child, and that child's kind. */
 const writers: Record<Generation, { sync: string; apply: string }> = {
@@ -131,61 +126,29 @@ const steps: Array<[string, (s: Sample) => number]> = [
   ["total: create answered → child seen", (s) => s.seen - s.created],
 ];
 
-const given = process.env.BENCH_KUBECONFIG;
-const bench = given ? undefined : await startBenchCluster(log);
-const kubeconfig = given ?? bench!.cluster.kubeconfig;
-const logDir = mkdtempSync(join(tmpdir(), "event-trace-"));
-const receiver = await startOtlpReceiver();
-let built: string | undefined;
-try {
-  await installOurs(given ? "kubectl" : bench!.cluster.binaries.kubectl, kubeconfig);
-  log("building the controller as the image does");
-  built = await buildOurs();
-  const port = await freePort();
-  const controller = await startOurs({
-    built,
-    kubeconfig,
-    port,
-    logDir,
-    nodeFlags: ["--max-semi-space-size=1", `--import=${pathToFileURL(join(root, "test", "sample", "tracing.ts"))}`],
-    env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.httpTracesUrl, OTEL_SERVICE_NAME: "atomix-controller" },
-  });
-  const client = KubeClient.load(kubeconfig);
+await withTracedController("event-trace", log, async ({ client, spans }) => {
   const rows: Array<Record<string, string | number>> = [];
   const problems: string[] = [];
-  try {
-    for (const generation of ["partition-groups", "databases"] as Generation[]) {
-      const namespace = `trace-${generation}`;
-      await client.create(builtinKinds.Namespace, {
-        apiVersion: "v1",
-        kind: "Namespace",
-        metadata: { name: namespace },
-      } as KubeObject);
-      await sleep(1_000); // the namespace's default ServiceAccount
-      log(`${generation}: ${samples} parents, one every ${paceMs} ms`);
-      const results = await run(generation, client, receiver.spans, namespace);
-      const good = results.filter((r): r is Sample => typeof r !== "string");
-      problems.push(...results.filter((r): r is string => typeof r === "string").map((p) => `${generation}: ${p}`));
-      for (const [step, of] of steps) {
-        const values = good.map(of);
-        rows.push({
-          generation,
-          step,
-          "p50 ms": quantile(values, 0.5).toFixed(1),
-          "p90 ms": quantile(values, 0.9).toFixed(1),
-          "p99 ms": quantile(values, 0.99).toFixed(1),
-          samples: values.length,
-        });
-      }
-      log(`${generation}: ${good.length} samples split`);
-      // Gone before the next generation starts: a namespace being emptied keeps the control plane busy.
-      await client.delete(builtinKinds.Namespace, undefined, namespace).catch(() => undefined);
-      while (await client.get(builtinKinds.Namespace, undefined, namespace).then(() => true, () => false)) {
-        await sleep(1_000);
-      }
+  for (const generation of ["partition-groups", "databases"] as Generation[]) {
+    const namespace = `trace-${generation}`;
+    await makeNamespace(client, namespace);
+    log(`${generation}: ${samples} parents, one every ${paceMs} ms`);
+    const results = await run(generation, client, spans, namespace);
+    const good = results.filter((r): r is Sample => typeof r !== "string");
+    problems.push(...results.filter((r): r is string => typeof r === "string").map((p) => `${generation}: ${p}`));
+    for (const [step, of] of steps) {
+      const values = good.map(of);
+      rows.push({
+        generation,
+        step,
+        "p50 ms": quantile(values, 0.5).toFixed(1),
+        "p90 ms": quantile(values, 0.9).toFixed(1),
+        "p99 ms": quantile(values, 0.99).toFixed(1),
+        samples: values.length,
+      });
     }
-  } finally {
-    await controller.stop();
+    log(`${generation}: ${good.length} samples split`);
+    await removeNamespace(client, namespace);
   }
   writeReport({
     name: "event-trace",
@@ -204,9 +167,4 @@ try {
       ...problems,
     ],
   });
-} finally {
-  await receiver.stop();
-  rmSync(logDir, { recursive: true, force: true });
-  if (built) rmSync(built, { recursive: true, force: true });
-  await bench?.stop();
-}
+});

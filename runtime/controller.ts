@@ -393,6 +393,12 @@ export interface ControllerDefinition<P extends KubeObject = KubeObject> {
   /** Sync every parent at least this often, even when nothing changes and the function asks for no resync. */
   resyncPeriodSeconds?: number;
   /**
+   * Syncs of this controller that run at once (its workers), in place of the program's
+   * `--concurrency` (default 4), as controller-runtime's MaxConcurrentReconciles: for a
+   * controller on the critical path of a burst, whose syncs mostly wait on API round trips.
+   */
+  concurrency?: number;
+  /**
    * The actions the function may answer, so the ClusterRole derived from this definition
    * allows them: `commands` (pods/exec, get and create) and `httpSecrets` (get on Secrets, for
    * HttpRequest.headersFromSecret). HTTP requests themselves need no Kubernetes access.
@@ -480,8 +486,8 @@ export function controller<P extends KubeObject = KubeObject>(
  *
  * @param definition the controller: its name, parent kind, child kinds and hooks.
  * @throws Error when the name is not a lowercase DNS label of at most 63 characters, a child
- *   kind is declared twice, a namespaced parent declares a cluster-scoped child, or sync is
- *   neither a function nor a remote hook.
+ *   kind is declared twice, a namespaced parent declares a cluster-scoped child, sync is
+ *   neither a function nor a remote hook, or concurrency is not a whole number of at least 1.
  */
 export function controller<P extends KubeObject = KubeObject>(
   definition: ControllerDefinition<P>,
@@ -505,6 +511,12 @@ export function controller<P extends KubeObject = KubeObject>(
   }
   if (typeof definition.sync !== "function" && !isRemote(definition.sync)) {
     throw new Error(`controller ${definition.name} has no sync function or remote hook`);
+  }
+  const { concurrency } = definition;
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
+    throw new Error(
+      `controller ${definition.name}: concurrency must be a whole number of at least 1, got ${concurrency}`,
+    );
   }
   return definition;
 }

@@ -150,7 +150,11 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
         metrics.actionDuration.observe({ controller: this.name, type }, seconds);
       },
     });
-    const concurrency = this.#options.concurrency ?? defaultConcurrency;
+    const own = this.definition.concurrency;
+    if (own !== undefined && !(Number.isInteger(own) && own >= 1)) {
+      throw new Error(`controller ${this.name}: concurrency must be a whole number of at least 1`);
+    }
+    const concurrency = own ?? this.#options.concurrency ?? defaultConcurrency;
     metrics.maxWorkers.set({ controller: this.name }, concurrency);
     for (const parent of this.#options.informers.for(this.definition.parent).list()) queue.add(objectKey(parent));
     this.#workers = Array.from({ length: concurrency }, () => this.#work(queue));

@@ -165,6 +165,8 @@ export const widgetNotes = controller<Widget>({
   name: "widget-notes",
   parent: WidgetKind,
   children: [builtinKinds.ConfigMap],
+  // Its own number of workers, in place of the program's --concurrency.
+  concurrency: 2,
   filter: (widget) => typeof widget.spec?.notes === "string",
   sync({ parent, children }) {
     if (parent.spec?.notes === "fail") throw new Error('spec.notes is "fail"; write anything else');

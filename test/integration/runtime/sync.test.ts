@@ -61,6 +61,14 @@ test.after(async () => {
   await namespace.remove();
 });
 
+test("each controller runs the workers it declares, the others the program's --concurrency", async () => {
+  const workers = (controller: string) => sample.metric("controller_runtime_max_concurrent_reconciles", { controller });
+  assert.is(await workers("widget-notes"), 2, "declared concurrency: 2");
+  assert.is(await workers("widgets"), 4, "the default --concurrency");
+  const started = sample.logs.filter((line) => line.includes('"msg":"controller started"'));
+  assert.ok(started.some((line) => line.includes('"controller":"widget-notes"') && line.includes('"workers":2')));
+});
+
 test("children are created with the controller owner reference, and status carries observedGeneration", async () => {
   const parent = await create("alpha", { replicas: 3, message: "one" });
   const children = await eventually("3 ConfigMaps", async () => {
