@@ -512,13 +512,20 @@ export function controller<P extends KubeObject = KubeObject>(
   if (typeof definition.sync !== "function" && !isRemote(definition.sync)) {
     throw new Error(`controller ${definition.name} has no sync function or remote hook`);
   }
-  const { concurrency } = definition;
-  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
-    throw new Error(
-      `controller ${definition.name}: concurrency must be a whole number of at least 1, got ${concurrency}`,
-    );
-  }
+  checkCount(definition.name, "concurrency", definition.concurrency);
   return definition;
+}
+
+/**
+ * Checks one of a controller's counts of things run at once (`concurrency`,
+ * `effects.concurrency`): absent, or a whole number of at least 1.
+ *
+ * @throws Error naming the controller, the field and the value otherwise.
+ */
+export function checkCount(controllerName: string, field: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
+    throw new Error(`controller ${controllerName}: ${field} must be a whole number of at least 1, got ${value}`);
+  }
 }
 
 /**

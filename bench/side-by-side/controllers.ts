@@ -23,6 +23,7 @@ export const goGrpcPort = 5679;
 /** controller-runtime's default metrics address in both originals. */
 export const goMetricsPort = 8080;
 const readyTimeoutMs = 120_000;
+const stopGraceMs = 10_000;
 
 /**
  * The environment the image sets (deploy/Containerfile's ENV lines in its last stage), which
@@ -33,7 +34,6 @@ export const imageEnv: Record<string, string> = (() => {
   const last = containerfile.slice(containerfile.lastIndexOf("\nFROM "));
   return Object.fromEntries([...last.matchAll(/^ENV (\w+)=(\S+)$/gm)].map((match) => [match[1]!, match[2]!]));
 })();
-const stopGraceMs = 10_000;
 
 export interface Controller {
   side: Side;

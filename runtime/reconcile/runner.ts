@@ -7,7 +7,7 @@
 //   actions.ts   commands in pods and their results, one ActionRunner per leadership term
 import type { Informers } from "../cache/informers.ts";
 import type { Change } from "../cache/informer.ts";
-import type { ControllerDefinition } from "../controller.ts";
+import { checkCount, type ControllerDefinition } from "../controller.ts";
 import type { EventRecorder } from "../events.ts";
 import { isConflict, isNamespaceTerminating, type KubeClient } from "../kube/client.ts";
 import { type KubeObject, objectKey, splitKey } from "../kube/objects.ts";
@@ -130,10 +130,10 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
     const { metrics } = this.#options;
     const queue = new WorkQueue({ observer: metrics.queueObserver(this.name) });
     this.#queue = queue;
+    // Checked here too: a definition need not have come through controller().
     const actionConcurrency = this.definition.effects?.concurrency;
-    if (actionConcurrency !== undefined && !(Number.isInteger(actionConcurrency) && actionConcurrency >= 1)) {
-      throw new Error(`controller ${this.name}: effects.concurrency must be a whole number of at least 1`);
-    }
+    checkCount(this.name, "effects.concurrency", actionConcurrency);
+    checkCount(this.name, "concurrency", this.definition.concurrency);
     this.#actions = new ActionRunner({
       exec: this.#options.exec ?? podExec(this.#options.client),
       journal: this.#journal(),
@@ -150,11 +150,7 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
         metrics.actionDuration.observe({ controller: this.name, type }, seconds);
       },
     });
-    const own = this.definition.concurrency;
-    if (own !== undefined && !(Number.isInteger(own) && own >= 1)) {
-      throw new Error(`controller ${this.name}: concurrency must be a whole number of at least 1`);
-    }
-    const concurrency = own ?? this.#options.concurrency ?? defaultConcurrency;
+    const concurrency = this.definition.concurrency ?? this.#options.concurrency ?? defaultConcurrency;
     metrics.maxWorkers.set({ controller: this.name }, concurrency);
     for (const parent of this.#options.informers.for(this.definition.parent).list()) queue.add(objectKey(parent));
     this.#workers = Array.from({ length: concurrency }, () => this.#work(queue));
