@@ -399,6 +399,15 @@ export interface ControllerDefinition<P extends KubeObject = KubeObject> {
    */
   concurrency?: number;
   /**
+   * How long a change to a child or a related object waits before it syncs its parent, so that
+   * changes close together (a StatefulSet's pods becoming ready one after another) make one sync
+   * and one status write instead of one each. A change to the parent itself, a deletion and a
+   * retry sync at once. Default 0: every change syncs at once. Kubernetes' endpoint controllers
+   * batch pod changes the same way (`--endpoint-updates-batch-period`): for a controller whose
+   * status follows its children while the API server is busy.
+   */
+  batchPeriodSeconds?: number;
+  /**
    * The actions the function may answer, so the ClusterRole derived from this definition
    * allows them: `commands` (pods/exec, get and create) and `httpSecrets` (get on Secrets, for
    * HttpRequest.headersFromSecret). HTTP requests themselves need no Kubernetes access.
@@ -487,7 +496,8 @@ export function controller<P extends KubeObject = KubeObject>(
  * @param definition the controller: its name, parent kind, child kinds and hooks.
  * @throws Error when the name is not a lowercase DNS label of at most 63 characters, a child
  *   kind is declared twice, a namespaced parent declares a cluster-scoped child, sync is
- *   neither a function nor a remote hook, or concurrency is not a whole number of at least 1.
+ *   neither a function nor a remote hook, concurrency is not a whole number of at least 1, or
+ *   batchPeriodSeconds is negative.
  */
 export function controller<P extends KubeObject = KubeObject>(
   definition: ControllerDefinition<P>,
@@ -513,6 +523,10 @@ export function controller<P extends KubeObject = KubeObject>(
     throw new Error(`controller ${definition.name} has no sync function or remote hook`);
   }
   checkCount(definition.name, "concurrency", definition.concurrency);
+  const period = definition.batchPeriodSeconds;
+  if (period !== undefined && !(Number.isFinite(period) && period >= 0)) {
+    throw new Error(`controller ${definition.name}: batchPeriodSeconds must be a number of at least 0, got ${period}`);
+  }
   return definition;
 }
 

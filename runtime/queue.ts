@@ -1,7 +1,14 @@
 // A work queue with client-go's contract: a key waits in the queue at most once; a key is
 // never handed to two workers at once; a key added while it is being processed is processed
 // again once it is done; failures back off per key, exponentially; delayed adds keep the
-// earliest deadline. Keys are strings (namespace/name).
+// earliest deadline. Keys are strings (namespace/name). Two lanes: keys added "low" (a child's
+// change, say) wait until no "normal" key does.
+
+/**
+ * Which keys a worker takes first: "normal" ones (a parent's own change, a retry, a resync),
+ * then "low" ones (a child's or a related object's change, which mostly refreshes a status).
+ */
+export type Lane = "normal" | "low";
 
 /** First retry delay after a failure (client-go's default item backoff base). */
 export const defaultBaseDelayMs = 5;
@@ -45,12 +52,19 @@ export class WorkQueue {
   readonly #now: () => number;
   #items: string[] = [];
   #head = 0;
+  /** Low-lane keys in order; an entry whose key has since moved up, or was taken, is skipped. */
+  #lowItems: string[] = [];
+  #lowHead = 0;
+  /** Keys waiting (not being processed), in either lane. */
+  #waiting = 0;
   readonly #dirty = new Set<string>();
+  /** The lane of each dirty key: where it waits, or where it goes once its processing is done. */
+  readonly #lanes = new Map<string, Lane>();
   readonly #processing = new Set<string>();
   readonly #addedAt = new Map<string, number>();
   readonly #startedAt = new Map<string, number>();
   readonly #failures = new Map<string, number>();
-  readonly #delayed = new Map<string, { at: number; timer: ReturnType<typeof setTimeout> }>();
+  readonly #delayed = new Map<string, { at: number; lane: Lane; timer: ReturnType<typeof setTimeout> }>();
   #waiters: Array<(key: string | undefined) => void> = [];
   #drainWaiters: Array<() => void> = [];
   #shuttingDown = false;
@@ -65,7 +79,7 @@ export class WorkQueue {
 
   /** Keys waiting to be taken. */
   get length(): number {
-    return this.#items.length - this.#head;
+    return this.#waiting;
   }
 
   /** Keys being processed right now. */
@@ -79,33 +93,51 @@ export class WorkQueue {
   }
 
   /**
-   * Queues a key now, unless it is already waiting (then nothing changes) or the queue is
-   * shutting down. A key being processed is queued again once done() is called for it.
+   * Queues a key now, in the given lane (default "normal"), unless it is already waiting (then
+   * nothing changes, except that a low key added as normal moves up to the normal lane's end) or
+   * the queue is shutting down. A key being processed is queued again once done() is called for it.
    */
-  add(key: string): void {
-    if (this.#shuttingDown || this.#dirty.has(key)) return;
+  add(key: string, lane: Lane = "normal"): void {
+    if (this.#shuttingDown) return;
+    if (this.#dirty.has(key)) {
+      if (lane === "normal" && this.#lanes.get(key) === "low") {
+        this.#lanes.set(key, "normal");
+        // Its entry in the low lane is skipped from now on.
+        if (!this.#processing.has(key)) this.#items.push(key);
+      }
+      return;
+    }
     this.#dirty.add(key);
+    this.#lanes.set(key, lane);
     this.#addedAt.set(key, this.#now());
     if (this.#processing.has(key)) return;
     this.#push(key);
   }
 
-  /** Adds the key after a delay; of several pending delays for one key, the earliest wins. */
-  addAfter(key: string, delayMs: number): void {
+  /**
+   * Adds the key after a delay; of several pending delays for one key, the earliest wins (in the
+   * higher of their lanes).
+   */
+  addAfter(key: string, delayMs: number, lane: Lane = "normal"): void {
     if (this.#shuttingDown) return;
     if (delayMs <= 0) {
-      this.add(key);
+      this.add(key, lane);
       return;
     }
     const at = this.#now() + delayMs;
     const pending = this.#delayed.get(key);
-    if (pending && pending.at <= at) return;
+    if (pending && pending.at <= at) {
+      if (lane === "normal") pending.lane = "normal";
+      return;
+    }
     if (pending) clearTimeout(pending.timer);
+    const laneThen: Lane = pending?.lane === "normal" ? "normal" : lane;
     const timer = setTimeout(() => {
+      const due = this.#delayed.get(key);
       this.#delayed.delete(key);
-      this.add(key);
+      this.add(key, due?.lane ?? laneThen);
     }, delayMs);
-    this.#delayed.set(key, { at, timer });
+    this.#delayed.set(key, { at, lane: laneThen, timer });
   }
 
   /** Re-adds a failed key after its backoff: base * 2^failures, capped. Returns the delay. */
@@ -142,8 +174,10 @@ export class WorkQueue {
     this.#startedAt.delete(key);
     if (started !== undefined) this.#observer.finished?.((this.#now() - started) / 1000);
     if (this.#dirty.has(key)) {
-      if (this.#shuttingDown) this.#dirty.delete(key);
-      else this.#push(key);
+      if (this.#shuttingDown) {
+        this.#dirty.delete(key);
+        this.#lanes.delete(key);
+      } else this.#push(key);
     }
     if (this.#processing.size === 0) {
       for (const resolve of this.#drainWaiters.splice(0)) resolve();
@@ -158,7 +192,11 @@ export class WorkQueue {
     // Waiting keys are dropped: whoever resumes work will list everything again.
     this.#items = [];
     this.#head = 0;
+    this.#lowItems = [];
+    this.#lowHead = 0;
+    this.#waiting = 0;
     this.#dirty.clear();
+    this.#lanes.clear();
     for (const resolve of this.#waiters.splice(0)) resolve(undefined);
   }
 
@@ -175,25 +213,33 @@ export class WorkQueue {
   }
 
   #push(key: string): void {
-    const waiter = this.#waiters.shift();
-    if (waiter) {
-      this.#items.push(key);
-      this.#observer.added?.(this.length);
-      waiter(this.#take());
-      return;
-    }
-    this.#items.push(key);
+    if (this.#lanes.get(key) === "low") this.#lowItems.push(key);
+    else this.#items.push(key);
+    this.#waiting++;
     this.#observer.added?.(this.length);
+    const waiter = this.#waiters.shift();
+    if (waiter) waiter(this.#take());
   }
 
+  /** The next waiting key: the normal lane's first, else the low lane's first still waiting there. */
   #take(): string {
-    const key = this.#items[this.#head]!;
-    this.#head++;
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
+    let key: string;
+    if (this.#head < this.#items.length) {
+      key = this.#items[this.#head++]!;
+      if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+        this.#items = this.#items.slice(this.#head);
+        this.#head = 0;
+      }
+    } else {
+      do key = this.#lowItems[this.#lowHead++]!; while (!this.#waitsLow(key));
+      if (this.#lowHead > 1024 && this.#lowHead * 2 > this.#lowItems.length) {
+        this.#lowItems = this.#lowItems.slice(this.#lowHead);
+        this.#lowHead = 0;
+      }
     }
+    this.#waiting--;
     this.#dirty.delete(key);
+    this.#lanes.delete(key);
     this.#processing.add(key);
     const now = this.#now();
     const added = this.#addedAt.get(key) ?? now;
@@ -201,5 +247,10 @@ export class WorkQueue {
     this.#startedAt.set(key, now);
     this.#observer.started?.(this.length, (now - added) / 1000);
     return key;
+  }
+
+  /** Whether a low-lane entry still stands for a waiting key (not one moved up, taken or being processed). */
+  #waitsLow(key: string): boolean {
+    return this.#dirty.has(key) && !this.#processing.has(key) && this.#lanes.get(key) === "low";
   }
 }

@@ -38,7 +38,7 @@ export type { Change, ChangeHandler, ChangeType, Informer, InformerOptions } fro
 export type { RestartReason } from "./cache/watcher.ts";
 export { follow, type FollowOptions } from "./cache/follow.ts";
 export { type RpcResourceRule, type RpcRule, type ServiceAccess, serviceAccess } from "./auth/rules.ts";
-export { type QueueObserver, WorkQueue, type WorkQueueOptions } from "./queue.ts";
+export { type Lane, type QueueObserver, WorkQueue, type WorkQueueOptions } from "./queue.ts";
 export { createLogger, type Logger, type LogLevel, logLevels, silentLogger } from "./log.ts";
 export type { Metrics } from "./metrics.ts";
 export type { LeaderElectionOptions, LeaderElector } from "./leader.ts";

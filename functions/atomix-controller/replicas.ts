@@ -11,6 +11,14 @@ import {
 import type { ProtocolSpec } from "./kinds.ts";
 import type { ProtocolName } from "./protocols.ts";
 
+/**
+ * Every Atomix controller's batch period: its children's and related objects' changes sync the
+ * parent after this long, so that a StatefulSet's replicas becoming ready one after another make
+ * one status write, not one each, while a burst keeps the API server busy. A parent's own change
+ * syncs at once.
+ */
+export const batchPeriodSeconds = 1;
+
 export const apiPort = 5678;
 export const protocolPort = 5679;
 

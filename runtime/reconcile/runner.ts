@@ -89,7 +89,11 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
         return (typeof siblings === "function" ? siblings() : siblings) ?? [];
       },
     };
-    this.#triggers = new Triggers(definition, options.informers, (key, change) => this.#enqueue(key, change));
+    this.#triggers = new Triggers(
+      definition,
+      options.informers,
+      (key, change, batch) => this.#enqueue(key, change, batch),
+    );
     this.#sync = new ParentSync(definition, {
       ...options,
       triggers: this.#triggers,
@@ -241,7 +245,7 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
     return period && this.#options.informers.for(this.definition.parent).get(key) ? period : undefined;
   }
 
-  #enqueue(key: string, change: Change): void {
+  #enqueue(key: string, change: Change, batch: boolean): void {
     const queue = this.#queue;
     if (!queue || queue.shuttingDown) return;
     const { filter, parent } = this.definition;
@@ -257,7 +261,10 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
     ) return;
     if (!this.#seenAt.has(key)) this.#seenAt.set(key, change.observedAt);
     this.#links.add(key, eventSpan(change));
-    queue.add(key);
+    // A child's or a related object's change waits behind parents' own changes (a new parent
+    // gets its children first while a burst lasts) and, with a batch period, for more changes.
+    if (batch) queue.addAfter(key, (this.definition.batchPeriodSeconds ?? 0) * 1000, "low");
+    else queue.add(key);
   }
 
   async #work(queue: WorkQueue): Promise<void> {

@@ -10,7 +10,11 @@ import { groupOf, type Kind, kindKey } from "../kube/kinds.ts";
 import { controllerOf, type KubeObject, objectKey, splitKey } from "../kube/objects.ts";
 import { relatedMatches } from "./observe.ts";
 
-export type Enqueue = (key: string, change: Change) => void;
+/**
+ * Queues a parent for a change. `batch` is true for a change to a child or a related object
+ * that is not a deletion: one the controller's batch period may hold back.
+ */
+export type Enqueue = (key: string, change: Change, batch: boolean) => void;
 
 /** The parent key a child's change concerns: its controller owner, if that is of the parent kind. */
 export function ownerKey(parent: Kind, child: KubeObject): string | undefined {
@@ -44,14 +48,14 @@ export class Triggers {
     const { parent, children, related } = this.#definition;
     const on = (kind: Kind, handler: (change: Change) => void) =>
       this.#subscriptions.push(this.#informers.for(kind).onChange(handler));
-    on(parent, (change) => this.#enqueue(objectKey(change.object), change));
+    on(parent, (change) => this.#enqueue(objectKey(change.object), change, false));
     for (const kind of children) {
       on(kind, (change) => {
         const freed = change.type === "deleted" || !controllerOf(change.object);
         const waiting = freed ? this.#blocked.get(`${kindKey(kind)}/${objectKey(change.object)}`) : undefined;
-        for (const key of waiting ?? []) this.#enqueue(key, change);
+        for (const key of waiting ?? []) this.#enqueue(key, change, false);
         const key = ownerKey(parent, change.object);
-        if (key) this.#enqueue(key, change);
+        if (key) this.#enqueue(key, change, change.type !== "deleted");
       });
     }
     for (const kind of related?.kinds ?? []) this.watchRelated(kind);
@@ -69,7 +73,7 @@ export class Triggers {
         const matches = (object: KubeObject) =>
           requests.some((request) => relatedMatches(request, kind, object, parentNamespace));
         if (versions.some(matches)) {
-          this.#enqueue(key, change);
+          this.#enqueue(key, change, change.type !== "deleted");
         }
       }
     };

@@ -167,6 +167,8 @@ export const widgetNotes = controller<Widget>({
   children: [builtinKinds.ConfigMap],
   // Its own number of workers, in place of the program's --concurrency.
   concurrency: 2,
+  // A child's changes within a second make one sync (a parent's own change syncs at once).
+  batchPeriodSeconds: 1,
   filter: (widget) => typeof widget.spec?.notes === "string",
   sync({ parent, children }) {
     if (parent.spec?.notes === "fail") throw new Error('spec.notes is "fail"; write anything else');

@@ -21,7 +21,7 @@ import {
   RaftStorageClassKind,
   type StorageReference,
 } from "../kinds.ts";
-import { countedReadyCondition } from "../replicas.ts";
+import { batchPeriodSeconds, countedReadyCondition } from "../replicas.ts";
 
 /** Storage class kinds this controller knows, by "group/version/Kind". */
 export const storageClassKinds = [RaftStorageClassKind];
@@ -131,4 +131,5 @@ export const databases = controller<Database>({
     },
   },
   sync: syncDatabase,
+  batchPeriodSeconds,
 });

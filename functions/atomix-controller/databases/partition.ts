@@ -12,6 +12,7 @@ import {
 } from "../../../runtime/mod.ts";
 import { clusterName } from "./database.ts";
 import { type DatabasePartition, DatabasePartitionKind } from "../kinds.ts";
+import { batchPeriodSeconds } from "../replicas.ts";
 
 export function syncDatabasePartition(
   { parent: partition, related }: SyncRequest<DatabasePartition>,
@@ -78,4 +79,5 @@ export const databasePartitions = controller<DatabasePartition>({
     ],
   },
   sync: syncDatabasePartition,
+  batchPeriodSeconds,
 });

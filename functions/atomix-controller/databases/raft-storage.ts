@@ -21,6 +21,7 @@ import { type Database, DatabaseKind, type RaftStorageClass, RaftStorageClassKin
 import {
   apiPort,
   apiService,
+  batchPeriodSeconds,
   configMountPath,
   headlessService,
   protocolPort,
@@ -150,5 +151,6 @@ export function raftStorage(options: RaftStorageOptions = defaultRaftStorageOpti
       },
     },
     sync: (request) => syncRaftStorage(options, request),
+    batchPeriodSeconds,
   });
 }

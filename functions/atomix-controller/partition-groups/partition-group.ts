@@ -15,6 +15,7 @@ import { type Partition, type PartitionGroup, PartitionGroupKind, PartitionKind 
 import { chosenProtocol, SpecError } from "../protocols.ts";
 import {
   apiPort,
+  batchPeriodSeconds,
   countedReadyCondition,
   groupLabels,
   partitionLabels,
@@ -128,6 +129,7 @@ export const partitionGroups = controller<PartitionGroup>({
     },
   },
   sync: syncPartitionGroup,
+  batchPeriodSeconds,
 });
 
 function partitionLabelsFor(group: string): Record<string, string> {

@@ -20,6 +20,7 @@ import { type ChosenProtocol, chosenProtocol, imageFor, protocolJson, SpecError 
 import {
   apiPort,
   apiService,
+  batchPeriodSeconds,
   countedReadyCondition,
   headlessService,
   partitionLabels,
@@ -238,5 +239,6 @@ export function partitions(options: PartitionOptions = defaultPartitionOptions) 
       },
     },
     sync: (request) => syncPartition(options, request),
+    batchPeriodSeconds,
   });
 }

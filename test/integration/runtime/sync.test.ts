@@ -343,6 +343,30 @@ test("two controllers of one parent kind each own, see and prune only their own 
   assert.is((await widget("shared")).status && ((await widget("shared")).status as { noteMaps?: number }).noteMaps, 1);
 });
 
+test("a child's changes close together sync its parent once, after the controller's batch period", async () => {
+  // widget-notes declares batchPeriodSeconds: 1; its child's five changes within 0.6 s make one sync.
+  await create("batched", { replicas: 1, notes: "once" });
+  await eventually("the notes ConfigMap counted in status", async () => {
+    const s = (await widget("batched")).status as { noteMaps?: number } | undefined;
+    return s?.noteMaps === 1;
+  });
+  const syncs = () => sample.metric("controller_runtime_reconcile_total", { controller: "widget-notes" });
+  assert.is(await settledSyncs(["widget-notes"]), 0, "nothing else syncs widget-notes meanwhile");
+  const before = await syncs();
+  for (let touch = 1; touch <= 5; touch++) {
+    await client.patch(builtinKinds.ConfigMap, ns(), "batched-notes", {
+      metadata: { labels: { touch: String(touch) } },
+    });
+    await sleep(150);
+  }
+  await eventually("the batched sync", async () => (await syncs()) > before);
+  // Longer than the batch period: a second batch, had the changes made one, would have synced by now.
+  await sleep(1_500);
+  assert.is((await syncs()) - before, 1, "one sync for five changes");
+  const notes = await client.get(builtinKinds.ConfigMap, ns(), "batched-notes");
+  assert.is(notes.metadata.labels?.touch, "5", "the changes themselves stand");
+});
+
 test("when one of two controllers of a parent fails, its Ready=False stands, the other does not fight it, and it clears on recovery", async () => {
   await create("split", { replicas: 1, notes: "fail" });
   const failed = await eventually("Ready=False from widget-notes", async () => {

@@ -26,6 +26,20 @@ test("a controller's own concurrency is a whole number of at least 1", () => {
   assert.is(declare({})().concurrency, undefined, "absent: the program's --concurrency applies");
 });
 
+test("a batch period is a number of seconds, 0 or more", () => {
+  for (const batchPeriodSeconds of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+    assert.throws(
+      declare({ batchPeriodSeconds }),
+      (error: Error) =>
+        error.message ===
+          `controller things: batchPeriodSeconds must be a number of at least 0, got ${batchPeriodSeconds}`,
+      String(batchPeriodSeconds),
+    );
+  }
+  assert.is(declare({ batchPeriodSeconds: 0.5 })().batchPeriodSeconds, 0.5);
+  assert.is(declare({ batchPeriodSeconds: 0 })().batchPeriodSeconds, 0);
+});
+
 test("a child kind declared twice and a missing sync are refused by name", () => {
   assert.throws(
     declare({ children: [builtinKinds.Secret, builtinKinds.Secret] }),

@@ -84,6 +84,77 @@ test("addAfter keeps the earliest deadline for a key", async () => {
   queue.shutDown();
 });
 
+/** Takes every waiting key, marking each done, in the order workers would get them. */
+const drain = async (queue: WorkQueue) => {
+  const keys: string[] = [];
+  while (queue.length > 0) {
+    const key = (await queue.get())!;
+    keys.push(key);
+    queue.done(key);
+  }
+  return keys;
+};
+
+test("low-lane keys wait until no normal key does, each lane in order", async () => {
+  const queue = new WorkQueue();
+  queue.add("child-a", "low");
+  queue.add("child-b", "low");
+  queue.add("new-1");
+  queue.add("new-2", "normal");
+  assert.is(queue.length, 4);
+  assert.equal(await drain(queue), ["new-1", "new-2", "child-a", "child-b"]);
+});
+
+test("a low key added as normal moves up once, and is handed out once", async () => {
+  const queue = new WorkQueue();
+  queue.add("a", "low");
+  queue.add("b", "low");
+  queue.add("c");
+  queue.add("a");
+  queue.add("a", "low");
+  assert.is(queue.length, 3, "a waits once");
+  assert.equal(await drain(queue), ["c", "a", "b"]);
+  queue.add("a", "low");
+  assert.equal(await drain(queue), ["a"], "its old low entry does not hand it out twice");
+});
+
+test("a key re-added while processed goes back in the higher lane it was added in", async () => {
+  const queue = new WorkQueue();
+  queue.add("x");
+  const x = (await queue.get())!;
+  queue.add("y", "low");
+  queue.add("x", "low");
+  queue.add("x");
+  assert.is(queue.length, 1, "x waits for done(), y waits");
+  queue.done(x);
+  assert.equal(await drain(queue), ["x", "y"]);
+});
+
+test("a low key stale in its lane is not handed out while it is being processed", async () => {
+  const queue = new WorkQueue();
+  queue.add("a", "low");
+  queue.add("a");
+  const a = (await queue.get())!;
+  queue.add("a", "low");
+  queue.add("b", "low");
+  assert.is(queue.length, 1);
+  assert.is(await queue.get(), "b", "a's old entry is skipped: a is being processed");
+  queue.done("b");
+  queue.done(a);
+  assert.equal(await drain(queue), ["a"]);
+});
+
+test("a delayed low add lands in the low lane; a normal add for the same key raises it", async () => {
+  const queue = new WorkQueue();
+  queue.addAfter("late", 10, "low");
+  queue.addAfter("raised", 10, "low");
+  queue.addAfter("raised", 200);
+  await sleep(40);
+  queue.add("now");
+  assert.equal(await drain(queue), ["raised", "now", "late"]);
+  queue.shutDown();
+});
+
 test("get() resolves undefined after shutDown(), and adds are ignored", async () => {
   const queue = new WorkQueue();
   const pending = queue.get();
