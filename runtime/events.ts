@@ -1,5 +1,7 @@
 // Kubernetes Events (events.k8s.io/v1) about parents, rate limited per object the way
-// client-go's spam filter is: a burst, then one event per refill interval.
+// client-go's spam filter is: a burst, then one event per refill interval; sent one at a time
+// in the background, as client-go's broadcaster sends them, so that a burst of Events does not
+// compete with the writes of children for the API server.
 import { randomBytes } from "node:crypto";
 import { microTime } from "./kube/time.ts";
 import { isNamespaceTerminating, type KubeClient } from "./kube/client.ts";
@@ -11,6 +13,9 @@ import type { Logger } from "./log.ts";
 export const eventBurst = 25;
 /** One more event per object is allowed each interval after the burst. */
 export const eventRefillMs = 300_000;
+
+/** Events waiting to be sent at most; beyond, new ones are dropped (client-go's broadcaster keeps 1000). */
+export const maxQueuedEvents = 1000;
 
 export type EventType = "Normal" | "Warning";
 
@@ -25,6 +30,10 @@ export class ApiEventRecorder implements EventRecorder {
   readonly #log: Logger;
   readonly #canWrite: () => boolean;
   readonly #buckets = new Map<string, { tokens: number; updated: number }>();
+  /** Events recorded and not sent yet, oldest first. */
+  #queued: Array<{ event: KubeObject; reason: string; object: string }> = [];
+  #sending = false;
+  #dropped = 0;
 
   constructor(
     options: { client: KubeClient; controller: string; instance: string; log: Logger; canWrite: () => boolean },
@@ -62,12 +71,39 @@ export class ApiEventRecorder implements EventRecorder {
         resourceVersion: regarding.metadata.resourceVersion,
       },
     };
-    this.#client.create(builtinKinds.Event, event as unknown as KubeObject).catch((error: Error) => {
-      const fields = { reason, object: regarding.metadata.name, error: error.message };
-      // An object in a namespace being deleted can have no Events: not worth a warning.
-      if (isNamespaceTerminating(error)) this.#log.debug("could not record an event", fields);
-      else this.#log.warn("could not record an event", fields);
-    });
+    if (this.#queued.length >= maxQueuedEvents) {
+      // Said once per run of drops: the API server is far behind, and the next Event that fits says so again.
+      if (this.#dropped++ === 0) this.#log.warn("too many Events waiting to be sent; dropping new ones", { reason });
+      return;
+    }
+    this.#dropped = 0;
+    this.#queued.push({ event: event as unknown as KubeObject, reason, object: regarding.metadata.name });
+    void this.#send();
+  }
+
+  /** Events recorded and not sent yet. */
+  get queued(): number {
+    return this.#queued.length;
+  }
+
+  /** Sends the queued Events one after another; an Event whose replica no longer leads is dropped. */
+  async #send(): Promise<void> {
+    if (this.#sending) return;
+    this.#sending = true;
+    try {
+      for (let next = this.#queued.shift(); next; next = this.#queued.shift()) {
+        if (!this.#canWrite()) continue;
+        const { event, reason, object } = next;
+        await this.#client.create(builtinKinds.Event, event).catch((error: Error) => {
+          const fields = { reason, object, error: error.message };
+          // An object in a namespace being deleted can have no Events: not worth a warning.
+          if (isNamespaceTerminating(error)) this.#log.debug("could not record an event", fields);
+          else this.#log.warn("could not record an event", fields);
+        });
+      }
+    } finally {
+      this.#sending = false;
+    }
   }
 
   #allow(id: string): boolean {

@@ -1,0 +1,88 @@
+// The runtime's Event recorder against the real API server: Events are sent one at a time, in
+// the order they were recorded, so that a burst of them does not compete with the writes of
+// children; and those still waiting when the replica stops leading are not sent.
+import { suite } from "../../support/suite.ts";
+import * as assert from "uvu/assert";
+import { KubeClient } from "../../../runtime/kube/client.ts";
+import { builtinKinds, type Kind } from "../../../runtime/kube/kinds.ts";
+import type { KubeObject } from "../../../runtime/kube/objects.ts";
+import { ApiEventRecorder } from "../../../runtime/events.ts";
+import { silentLogger } from "../../../runtime/log.ts";
+import { eventually, freshNamespace, testKubeConfig } from "../../support/kube.ts";
+
+const config = testKubeConfig();
+const client = new KubeClient(config);
+const test = suite("runtime: events");
+let namespace: Awaited<ReturnType<typeof freshNamespace>>;
+
+/** The real client, counting the creates it has in flight at once. */
+class CountingClient extends KubeClient {
+  inFlight = 0;
+  mostInFlight = 0;
+  override async create<T extends KubeObject>(kind: Kind, object: T): Promise<T> {
+    this.mostInFlight = Math.max(this.mostInFlight, ++this.inFlight);
+    try {
+      return await super.create(kind, object);
+    } finally {
+      this.inFlight--;
+    }
+  }
+}
+
+const parent = (name: string): KubeObject => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name, namespace: namespace.name, uid: `uid-${name}` },
+});
+const notes = async (name: string) =>
+  (await client.list(builtinKinds.Event, { namespace: namespace.name })).items
+    .filter((event) => (event as { regarding?: { name?: string } }).regarding?.name === name)
+    // Created in this order: etcd's revisions grow with each write.
+    .sort((a, b) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion))
+    .map((event) => (event as { note?: string }).note);
+
+test.before(async () => {
+  namespace = await freshNamespace(config, "runtime-events");
+});
+
+test.after(async () => {
+  await namespace.remove();
+});
+
+test("a burst of Events is sent one at a time, in the order recorded", async () => {
+  const counting = new CountingClient(config);
+  const recorder = new ApiEventRecorder({
+    client: counting,
+    controller: "events-test",
+    instance: "events-test-1",
+    log: silentLogger,
+    canWrite: () => true,
+  });
+  for (let n = 1; n <= 20; n++) recorder.record(parent("burst"), "Normal", "Counted", "Count", `event ${n}`);
+  assert.ok(recorder.queued >= 19, `${recorder.queued} waiting right after recording`);
+  await eventually("every Event sent", async () => recorder.queued === 0 && counting.inFlight === 0);
+  assert.is(counting.mostInFlight, 1, "one create in flight at most");
+  const sent = await notes("burst");
+  assert.equal(sent, Array.from({ length: 20 }, (_, i) => `event ${i + 1}`));
+});
+
+test("Events still waiting when the replica stops leading are not sent", async () => {
+  let leading = true;
+  const counting = new CountingClient(config);
+  const recorder = new ApiEventRecorder({
+    client: counting,
+    controller: "events-test",
+    instance: "events-test-2",
+    log: silentLogger,
+    canWrite: () => leading,
+  });
+  for (let n = 1; n <= 10; n++) recorder.record(parent("deposed"), "Normal", "Counted", "Count", `event ${n}`);
+  // The first is on its way; the rest wait for it.
+  leading = false;
+  await eventually("the queue emptied", async () => recorder.queued === 0 && counting.inFlight === 0);
+  assert.equal(await notes("deposed"), ["event 1"], "only the Event already sent got through");
+  recorder.record(parent("deposed"), "Normal", "Counted", "Count", "after");
+  assert.is(recorder.queued, 0, "nothing is queued while not leading");
+});
+
+test.run();
