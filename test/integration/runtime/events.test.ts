@@ -41,6 +41,20 @@ const notes = async (name: string) =>
     .sort((a, b) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion))
     .map((event) => (event as { note?: string }).note);
 
+/** A recorder on a counting client, and a burst of `count` Events about one object. */
+const burst = (object: string, count: number, canWrite: () => boolean) => {
+  const counting = new CountingClient(config);
+  const recorder = new ApiEventRecorder({
+    client: counting,
+    controller: "events-test",
+    instance: `events-test-${object}`,
+    log: silentLogger,
+    canWrite,
+  });
+  for (let n = 1; n <= count; n++) recorder.record(parent(object), "Normal", "Counted", "Count", `event ${n}`);
+  return { counting, recorder };
+};
+
 test.before(async () => {
   namespace = await freshNamespace(config, "runtime-events");
 });
@@ -50,15 +64,7 @@ test.after(async () => {
 });
 
 test("a burst of Events is sent one at a time, in the order recorded", async () => {
-  const counting = new CountingClient(config);
-  const recorder = new ApiEventRecorder({
-    client: counting,
-    controller: "events-test",
-    instance: "events-test-1",
-    log: silentLogger,
-    canWrite: () => true,
-  });
-  for (let n = 1; n <= 20; n++) recorder.record(parent("burst"), "Normal", "Counted", "Count", `event ${n}`);
+  const { counting, recorder } = burst("burst", 20, () => true);
   assert.ok(recorder.queued >= 19, `${recorder.queued} waiting right after recording`);
   await eventually("every Event sent", async () => recorder.queued === 0 && counting.inFlight === 0);
   assert.is(counting.mostInFlight, 1, "one create in flight at most");
@@ -68,15 +74,7 @@ test("a burst of Events is sent one at a time, in the order recorded", async () 
 
 test("Events still waiting when the replica stops leading are not sent", async () => {
   let leading = true;
-  const counting = new CountingClient(config);
-  const recorder = new ApiEventRecorder({
-    client: counting,
-    controller: "events-test",
-    instance: "events-test-2",
-    log: silentLogger,
-    canWrite: () => leading,
-  });
-  for (let n = 1; n <= 10; n++) recorder.record(parent("deposed"), "Normal", "Counted", "Count", `event ${n}`);
+  const { counting, recorder } = burst("deposed", 10, () => leading);
   // The first is on its way; the rest wait for it.
   leading = false;
   await eventually("the queue emptied", async () => recorder.queued === 0 && counting.inFlight === 0);
