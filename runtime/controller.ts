@@ -497,7 +497,7 @@ export function controller<P extends KubeObject = KubeObject>(
  * @throws Error when the name is not a lowercase DNS label of at most 63 characters, a child
  *   kind is declared twice, a namespaced parent declares a cluster-scoped child, sync is
  *   neither a function nor a remote hook, concurrency is not a whole number of at least 1, or
- *   batchPeriodSeconds is negative.
+ *   batchPeriodSeconds is not a number of seconds from 0 to 3600.
  */
 export function controller<P extends KubeObject = KubeObject>(
   definition: ControllerDefinition<P>,
@@ -523,11 +523,24 @@ export function controller<P extends KubeObject = KubeObject>(
     throw new Error(`controller ${definition.name} has no sync function or remote hook`);
   }
   checkCount(definition.name, "concurrency", definition.concurrency);
-  const period = definition.batchPeriodSeconds;
-  if (period !== undefined && !(Number.isFinite(period) && period >= 0)) {
-    throw new Error(`controller ${definition.name}: batchPeriodSeconds must be a number of at least 0, got ${period}`);
-  }
+  checkBatchPeriod(definition.name, definition.batchPeriodSeconds);
   return definition;
+}
+
+/** The longest batch period a controller may declare, in seconds. */
+export const maxBatchPeriodSeconds = 3600;
+
+/**
+ * Checks a controller's `batchPeriodSeconds`: absent, or a number of seconds from 0 to 3600.
+ *
+ * @throws Error naming the controller and the value otherwise.
+ */
+export function checkBatchPeriod(controllerName: string, value: number | undefined): void {
+  if (value !== undefined && !(value >= 0 && value <= maxBatchPeriodSeconds)) {
+    throw new Error(
+      `controller ${controllerName}: batchPeriodSeconds must be a number of seconds from 0 to ${maxBatchPeriodSeconds}, got ${value}`,
+    );
+  }
 }
 
 /**

@@ -46,7 +46,13 @@ export class ApiEventRecorder implements EventRecorder {
   }
 
   record(regarding: KubeObject, type: EventType, reason: string, action: string, note: string): void {
-    if (!this.#canWrite() || !this.#allow(regarding.metadata.uid ?? regarding.metadata.name)) return;
+    if (!this.#canWrite()) return;
+    if (this.#queued.length >= maxQueuedEvents) {
+      // Said once per run of drops; how many were dropped is said when an Event fits again.
+      if (this.#dropped++ === 0) this.#log.warn("too many Events waiting to be sent; dropping new ones", { reason });
+      return;
+    }
+    if (!this.#allow(regarding.metadata.uid ?? regarding.metadata.name)) return;
     const now = new Date();
     const event = {
       apiVersion: "events.k8s.io/v1",
@@ -71,12 +77,10 @@ export class ApiEventRecorder implements EventRecorder {
         resourceVersion: regarding.metadata.resourceVersion,
       },
     };
-    if (this.#queued.length >= maxQueuedEvents) {
-      // Said once per run of drops: the API server is far behind, and the next Event that fits says so again.
-      if (this.#dropped++ === 0) this.#log.warn("too many Events waiting to be sent; dropping new ones", { reason });
-      return;
+    if (this.#dropped > 0) {
+      this.#log.warn("Events were dropped while too many waited to be sent", { dropped: this.#dropped });
+      this.#dropped = 0;
     }
-    this.#dropped = 0;
     this.#queued.push({ event: event as unknown as KubeObject, reason, object: regarding.metadata.name });
     void this.#send();
   }

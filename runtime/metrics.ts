@@ -155,7 +155,10 @@ export class Metrics {
     "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master",
     ["name"],
   );
-  /** controller_runtime_event_to_apply_seconds: from a watch event seen to the write it caused acknowledged. */
+  /**
+   * controller_runtime_event_to_apply_seconds: from a watch event seen to the write it caused
+   * acknowledged; for a child's change, the controller's batch period included.
+   */
   readonly eventToApply: Histogram<"controller"> = this.#histogram(
     "controller_runtime_event_to_apply_seconds",
     "Time from a watch event being observed to the write it caused being acknowledged by the API server",

@@ -52,9 +52,14 @@ export class WorkQueue {
   readonly #now: () => number;
   #items: string[] = [];
   #head = 0;
-  /** Low-lane keys in order; an entry whose key has since moved up, or was taken, is skipped. */
-  #lowItems: string[] = [];
+  /** Low-lane entries in order; one whose key has since moved up is stale and skipped. */
+  #lowItems: Array<{ key: string; seq: number }> = [];
   #lowHead = 0;
+  /** The live low-lane entry of each key waiting there, by its sequence number. */
+  readonly #lowEntries = new Map<string, number>();
+  #lowSeq = 0;
+  /** Stale entries still in #lowItems. */
+  #lowStale = 0;
   /** Keys waiting (not being processed), in either lane. */
   #waiting = 0;
   readonly #dirty = new Set<string>();
@@ -102,8 +107,12 @@ export class WorkQueue {
     if (this.#dirty.has(key)) {
       if (lane === "normal" && this.#lanes.get(key) === "low") {
         this.#lanes.set(key, "normal");
-        // Its entry in the low lane is skipped from now on.
-        if (!this.#processing.has(key)) this.#items.push(key);
+        // A waiting key leaves a stale entry in the low lane, skipped from now on.
+        if (!this.#processing.has(key)) {
+          this.#lowEntries.delete(key);
+          this.#items.push(key);
+          this.#dropStaleLowEntry();
+        }
       }
       return;
     }
@@ -194,6 +203,8 @@ export class WorkQueue {
     this.#head = 0;
     this.#lowItems = [];
     this.#lowHead = 0;
+    this.#lowEntries.clear();
+    this.#lowStale = 0;
     this.#waiting = 0;
     this.#dirty.clear();
     this.#lanes.clear();
@@ -213,8 +224,11 @@ export class WorkQueue {
   }
 
   #push(key: string): void {
-    if (this.#lanes.get(key) === "low") this.#lowItems.push(key);
-    else this.#items.push(key);
+    if (this.#lanes.get(key) === "low") {
+      const seq = ++this.#lowSeq;
+      this.#lowEntries.set(key, seq);
+      this.#lowItems.push({ key, seq });
+    } else this.#items.push(key);
     this.#waiting++;
     this.#observer.added?.(this.length);
     const waiter = this.#waiters.shift();
@@ -231,13 +245,27 @@ export class WorkQueue {
         this.#head = 0;
       }
     } else {
-      do key = this.#lowItems[this.#lowHead++]!; while (!this.#waitsLow(key));
+      for (;;) {
+        const entry = this.#lowItems[this.#lowHead++]!;
+        if (this.#lowEntries.get(entry.key) === entry.seq) {
+          key = entry.key;
+          break;
+        }
+        this.#lowStale--;
+      }
+      this.#lowEntries.delete(key);
       if (this.#lowHead > 1024 && this.#lowHead * 2 > this.#lowItems.length) {
         this.#lowItems = this.#lowItems.slice(this.#lowHead);
         this.#lowHead = 0;
       }
     }
     this.#waiting--;
+    if (this.#waiting === 0 && this.#lowHead < this.#lowItems.length) {
+      // Nothing waits: whatever the low lane still holds is stale.
+      this.#lowItems = [];
+      this.#lowHead = 0;
+      this.#lowStale = 0;
+    }
     this.#dirty.delete(key);
     this.#lanes.delete(key);
     this.#processing.add(key);
@@ -249,8 +277,22 @@ export class WorkQueue {
     return key;
   }
 
-  /** Whether a low-lane entry still stands for a waiting key (not one moved up, taken or being processed). */
-  #waitsLow(key: string): boolean {
-    return this.#dirty.has(key) && !this.#processing.has(key) && this.#lanes.get(key) === "low";
+  /**
+   * Counts a stale low-lane entry; once they are most of the lane (keys that keep moving up
+   * while normal keys never run out, say), they are dropped.
+   */
+  #dropStaleLowEntry(): void {
+    this.#lowStale++;
+    if (this.#lowStale <= 1024 || this.#lowStale * 2 <= this.#lowItems.length - this.#lowHead) return;
+    this.#lowItems = this.#lowItems.slice(this.#lowHead).filter((entry) =>
+      this.#lowEntries.get(entry.key) === entry.seq
+    );
+    this.#lowHead = 0;
+    this.#lowStale = 0;
+  }
+
+  /** Entries in the low lane, stale ones included: for tests of its upkeep. */
+  get lowLaneEntries(): number {
+    return this.#lowItems.length - this.#lowHead;
   }
 }

@@ -7,7 +7,7 @@
 //   actions.ts   commands in pods and their results, one ActionRunner per leadership term
 import type { Informers } from "../cache/informers.ts";
 import type { Change } from "../cache/informer.ts";
-import { checkCount, type ControllerDefinition } from "../controller.ts";
+import { checkBatchPeriod, checkCount, type ControllerDefinition } from "../controller.ts";
 import type { EventRecorder } from "../events.ts";
 import { isConflict, isNamespaceTerminating, type KubeClient } from "../kube/client.ts";
 import { type KubeObject, objectKey, splitKey } from "../kube/objects.ts";
@@ -138,6 +138,7 @@ export class ControllerRunner<P extends KubeObject = KubeObject> {
     const actionConcurrency = this.definition.effects?.concurrency;
     checkCount(this.name, "effects.concurrency", actionConcurrency);
     checkCount(this.name, "concurrency", this.definition.concurrency);
+    checkBatchPeriod(this.name, this.definition.batchPeriodSeconds);
     this.#actions = new ActionRunner({
       exec: this.#options.exec ?? podExec(this.#options.client),
       journal: this.#journal(),

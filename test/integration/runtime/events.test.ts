@@ -6,8 +6,8 @@ import * as assert from "uvu/assert";
 import { KubeClient } from "../../../runtime/kube/client.ts";
 import { builtinKinds, type Kind } from "../../../runtime/kube/kinds.ts";
 import type { KubeObject } from "../../../runtime/kube/objects.ts";
-import { ApiEventRecorder } from "../../../runtime/events.ts";
-import { silentLogger } from "../../../runtime/log.ts";
+import { ApiEventRecorder, maxQueuedEvents } from "../../../runtime/events.ts";
+import { createLogger, silentLogger } from "../../../runtime/log.ts";
 import { eventually, freshNamespace, testKubeConfig } from "../../support/kube.ts";
 
 const config = testKubeConfig();
@@ -81,6 +81,32 @@ test("Events still waiting when the replica stops leading are not sent", async (
   assert.equal(await notes("deposed"), ["event 1"], "only the Event already sent got through");
   recorder.record(parent("deposed"), "Normal", "Counted", "Count", "after");
   assert.is(recorder.queued, 0, "nothing is queued while not leading");
+});
+
+test("beyond 1000 waiting Events new ones are dropped, with one warning, and counted once one fits", async () => {
+  let leading = true;
+  const warnings: Array<{ msg: string; dropped?: number }> = [];
+  const recorder = new ApiEventRecorder({
+    client,
+    controller: "events-test",
+    instance: "events-test-full",
+    log: createLogger("warn", {}, (line) => warnings.push(JSON.parse(line))),
+    canWrite: () => leading,
+  });
+  // One Event per object: the per-object burst (25) does not stop them first.
+  const total = maxQueuedEvents + 11;
+  for (let n = 0; n < total; n++) recorder.record(parent(`full-${n}`), "Normal", "Counted", "Count", `event ${n}`);
+  assert.is(recorder.queued, maxQueuedEvents, "the first is in flight; 1000 wait; 10 were dropped");
+  assert.equal(warnings.map((w) => w.msg), ["too many Events waiting to be sent; dropping new ones"]);
+  leading = false;
+  await eventually("the waiting Events dropped", async () => recorder.queued === 0);
+  leading = true;
+  recorder.record(parent("full-after"), "Normal", "Counted", "Count", "after");
+  assert.equal(warnings[1], {
+    ...warnings[1]!,
+    msg: "Events were dropped while too many waited to be sent",
+    dropped: 10,
+  });
 });
 
 test.run();

@@ -26,13 +26,13 @@ test("a controller's own concurrency is a whole number of at least 1", () => {
   assert.is(declare({})().concurrency, undefined, "absent: the program's --concurrency applies");
 });
 
-test("a batch period is a number of seconds, 0 or more", () => {
-  for (const batchPeriodSeconds of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+test("a batch period is a number of seconds from 0 to 3600", () => {
+  for (const batchPeriodSeconds of [-1, Number.NaN, Number.POSITIVE_INFINITY, 3601]) {
     assert.throws(
       declare({ batchPeriodSeconds }),
       (error: Error) =>
         error.message ===
-          `controller things: batchPeriodSeconds must be a number of at least 0, got ${batchPeriodSeconds}`,
+          `controller things: batchPeriodSeconds must be a number of seconds from 0 to 3600, got ${batchPeriodSeconds}`,
       String(batchPeriodSeconds),
     );
   }

@@ -118,6 +118,29 @@ test("a low key added as normal moves up once, and is handed out once", async ()
   assert.equal(await drain(queue), ["a"], "its old low entry does not hand it out twice");
 });
 
+test("a key that moved up and later waits low again takes its turn in the low lane", async () => {
+  const queue = new WorkQueue();
+  queue.add("a", "low");
+  queue.add("a");
+  queue.done((await queue.get())!);
+  queue.add("b", "low");
+  queue.add("a", "low");
+  assert.equal(await drain(queue), ["b", "a"], "a's stale entry, ahead of b's, does not count");
+});
+
+test("stale low-lane entries are dropped while normal keys never run out", async () => {
+  const queue = new WorkQueue();
+  for (let n = 0; n < 3000; n++) {
+    queue.add(`k${n}`, "low");
+    queue.add(`k${n}`);
+  }
+  assert.ok(queue.lowLaneEntries <= 1025, `${queue.lowLaneEntries} entries kept in the low lane`);
+  const keys = await drain(queue);
+  assert.is(keys.length, 3000);
+  assert.equal(keys.slice(0, 3), ["k0", "k1", "k2"]);
+  assert.is(queue.lowLaneEntries, 0);
+});
+
 test("a key re-added while processed goes back in the higher lane it was added in", async () => {
   const queue = new WorkQueue();
   queue.add("x");
