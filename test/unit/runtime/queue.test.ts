@@ -178,6 +178,29 @@ test("a delayed low add lands in the low lane; a normal add for the same key rai
   queue.shutDown();
 });
 
+test("an earlier low deadline replacing a later normal one keeps the normal lane", async () => {
+  const queue = new WorkQueue();
+  queue.addAfter("retried", 200);
+  queue.addAfter("retried", 10, "low");
+  queue.add("child", "low");
+  await sleep(40);
+  assert.equal(await drain(queue), ["retried", "child"]);
+  queue.shutDown();
+});
+
+test("a worker waiting on an empty queue gets a low key pushed past stale entries", async () => {
+  const queue = new WorkQueue();
+  queue.add("a", "low");
+  queue.add("a");
+  const a = (await queue.get())!;
+  const waiting = queue.get();
+  queue.add("b", "low");
+  assert.is(await waiting, "b");
+  queue.done("b");
+  queue.done(a);
+  assert.is(queue.length, 0);
+});
+
 test("get() resolves undefined after shutDown(), and adds are ignored", async () => {
   const queue = new WorkQueue();
   const pending = queue.get();
