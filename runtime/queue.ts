@@ -140,13 +140,14 @@ export class WorkQueue {
       return;
     }
     if (pending) clearTimeout(pending.timer);
-    const laneThen: Lane = pending?.lane === "normal" ? "normal" : lane;
+    // A timer runs only while its entry is the key's (replacing or shutting down clears it), and
+    // reads the lane there: a later normal add may have raised it.
     const timer = setTimeout(() => {
-      const due = this.#delayed.get(key);
+      const { lane: due } = this.#delayed.get(key)!;
       this.#delayed.delete(key);
-      this.add(key, due?.lane ?? laneThen);
+      this.add(key, due);
     }, delayMs);
-    this.#delayed.set(key, { at, lane: laneThen, timer });
+    this.#delayed.set(key, { at, lane: pending?.lane === "normal" ? "normal" : lane, timer });
   }
 
   /** Re-adds a failed key after its backoff: base * 2^failures, capped. Returns the delay. */
