@@ -11,12 +11,12 @@
 import { builtinKinds, type Kind } from "../runtime/mod.ts";
 import type { KubeClient } from "../runtime/run.ts";
 import type { ReceivedSpan } from "../test/support/otlp.ts";
-import { sleep } from "./side-by-side/control-plane.ts";
-import { quantile } from "./side-by-side/stats.ts";
+import { makeNamespace, removeNamespace, sleep } from "./side-by-side/control-plane.ts";
+import { millis, quantile } from "./side-by-side/stats.ts";
 import { Tracker } from "./side-by-side/track.ts";
 import { expected, type Generation, pool, shapeOf } from "./side-by-side/workload.ts";
 import { writeReport } from "./report.ts";
-import { makeNamespace, removeNamespace, withTracedController } from "./traced.ts";
+import { namespaceDeleteCapMs, withTracedController } from "./traced.ts";
 
 const n = Number(process.env.BENCH_N ?? 100);
 const generations = (process.env.BENCH_GENERATIONS ?? "partition-groups,databases").split(",") as Generation[];
@@ -77,7 +77,6 @@ function splitSyncs(spans: ReceivedSpan[], from: number, to: number): SyncSplit[
 }
 
 const mean = (values: number[]) => values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
-const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : "n/a");
 
 async function converge(generation: Generation, client: KubeClient): Promise<{ namespace: string; seconds: number }> {
   const shape = shapeOf(generation, "ours");
@@ -133,20 +132,20 @@ await withTracedController("converge-trace", log, async ({ client, spans }) => {
         generation,
         controller: controllerName,
         syncs: mine.length,
-        "sync ms, mean / p99": `${ms(mean(mine.map((s) => s.durationMs)))} / ${
-          ms(quantile(mine.map((s) => s.durationMs), 0.99))
+        "sync ms, mean / p99": `${millis(mean(mine.map((s) => s.durationMs)))} / ${
+          millis(quantile(mine.map((s) => s.durationMs), 0.99))
         }`,
-        "queued ms, mean / p99": `${ms(mean(queued))} / ${ms(quantile(queued, 0.99))}`,
-        "before the call ms": ms(mean(mine.map((s) => s.beforeCallMs))),
-        "call ms": ms(mean(mine.map((s) => s.callMs))),
-        "children's writes ms": ms(mean(mine.map((s) => s.childWritesMs))),
-        "child writes per sync": ms(mean(mine.map((s) => s.childWrites))),
-        "apply ms, mean / p99": `${ms(mean(applies))} / ${ms(quantile(applies, 0.99))}`,
-        "parent's writes ms": ms(mean(mine.map((s) => s.parentWritesMs))),
+        "queued ms, mean / p99": `${millis(mean(queued))} / ${millis(quantile(queued, 0.99))}`,
+        "before the call ms": millis(mean(mine.map((s) => s.beforeCallMs))),
+        "call ms": millis(mean(mine.map((s) => s.callMs))),
+        "children's writes ms": millis(mean(mine.map((s) => s.childWritesMs))),
+        "child writes per sync": millis(mean(mine.map((s) => s.childWrites))),
+        "apply ms, mean / p99": `${millis(mean(applies))} / ${millis(quantile(applies, 0.99))}`,
+        "parent's writes ms": millis(mean(mine.map((s) => s.parentWritesMs))),
         "syncs that wrote the parent": mine.filter((s) => s.parentWrites > 0).length,
       });
     }
-    await removeNamespace(client, namespace);
+    await removeNamespace(client, namespace, namespaceDeleteCapMs);
   }
   writeReport({
     name: process.env.BENCH_NAME || "converge-trace",

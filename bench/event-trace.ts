@@ -10,12 +10,12 @@
 import { builtinKinds, type Kind } from "../runtime/mod.ts";
 import type { KubeClient } from "../runtime/run.ts";
 import type { ReceivedSpan } from "../test/support/otlp.ts";
-import { sleep } from "./side-by-side/control-plane.ts";
+import { makeNamespace, removeNamespace, sleep } from "./side-by-side/control-plane.ts";
 import { quantile } from "./side-by-side/stats.ts";
 import { Tracker } from "./side-by-side/track.ts";
 import { type Generation, shapeOf } from "./side-by-side/workload.ts";
 import { writeReport } from "./report.ts";
-import { makeNamespace, removeNamespace, withTracedController } from "./traced.ts";
+import { namespaceDeleteCapMs, withTracedController } from "./traced.ts";
 
 const samples = Number(process.env.BENCH_SAMPLES ?? 100);
 const paceMs = 250;
@@ -148,7 +148,7 @@ await withTracedController("event-trace", log, async ({ client, spans }) => {
       });
     }
     log(`${generation}: ${good.length} samples split`);
-    await removeNamespace(client, namespace);
+    await removeNamespace(client, namespace, namespaceDeleteCapMs);
   }
   writeReport({
     name: "event-trace",

@@ -5,11 +5,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { builtinKinds } from "../runtime/mod.ts";
 import { KubeClient } from "../runtime/run.ts";
 import { type ReceivedSpan, startOtlpReceiver } from "../test/support/otlp.ts";
-import { sleep, startBenchCluster } from "./side-by-side/control-plane.ts";
+import { startBenchCluster } from "./side-by-side/control-plane.ts";
 import { buildOurs, freePort, installOurs, startOurs } from "./side-by-side/controllers.ts";
+
+/** How long the trace benches wait for a namespace they delete to be gone (the side-by-side's delete cap). */
+export const namespaceDeleteCapMs = 600_000;
 
 export interface Traced {
   client: KubeClient;
@@ -55,21 +57,5 @@ export async function withTracedController(
     rmSync(logDir, { recursive: true, force: true });
     if (built) rmSync(built, { recursive: true, force: true });
     await bench?.stop();
-  }
-}
-
-/** A fresh namespace, once its default ServiceAccount exists. */
-export async function makeNamespace(client: KubeClient, namespace: string): Promise<void> {
-  await client.create(builtinKinds.Namespace, { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } });
-  while (!(await client.get(builtinKinds.ServiceAccount, namespace, "default").then(() => true, () => false))) {
-    await sleep(200);
-  }
-}
-
-/** Deletes a namespace and waits until it is gone: one being emptied keeps the control plane busy. */
-export async function removeNamespace(client: KubeClient, namespace: string): Promise<void> {
-  await client.delete(builtinKinds.Namespace, undefined, namespace).catch(() => undefined);
-  while (await client.get(builtinKinds.Namespace, undefined, namespace).then(() => true, () => false)) {
-    await sleep(1_000);
   }
 }

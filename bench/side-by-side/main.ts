@@ -25,7 +25,16 @@ import { fakeNodeName } from "../../runtime/control-plane.ts";
 import { elapsed } from "../../runtime/control-plane/go.ts";
 import { ensureOriginals, type Originals } from "../originals.ts";
 import { writeReport } from "../report.ts";
-import { type BenchCluster, fakeNodes, liftedQpsFlags, sleep, startBenchCluster } from "./control-plane.ts";
+import {
+  type BenchCluster,
+  fakeNodes,
+  liftedQpsFlags,
+  makeNamespace,
+  removeNamespace as removeNamespaceOf,
+  sleep,
+  startBenchCluster,
+  until,
+} from "./control-plane.ts";
 import {
   buildOurs,
   type Controller,
@@ -334,31 +343,11 @@ async function installCrds(side: Side): Promise<void> {
 let namespaceCounter = 0;
 async function freshNamespace(prefix: string): Promise<string> {
   const name = `${prefix}-${++namespaceCounter}`;
-  await client.create(NamespaceKind, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
-  await until(`ServiceAccount default in ${name}`, async () => {
-    try {
-      await client.get(ServiceAccountKind, name, "default");
-      return true;
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
-    }
-  }, 60_000);
+  await makeNamespace(client, name);
   return name;
 }
 
-async function removeNamespace(name: string): Promise<void> {
-  await client.delete(NamespaceKind, undefined, name).catch(ignoreNotFound);
-  await until(`namespace ${name} to be gone`, async () => {
-    try {
-      await client.get(NamespaceKind, undefined, name);
-      return false;
-    } catch (error) {
-      if (isNotFound(error)) return true;
-      throw error;
-    }
-  }, settings.deleteCapMs);
-}
+const removeNamespace = (name: string) => removeNamespaceOf(client, name, settings.deleteCapMs);
 
 async function createAll(shape: Shape, namespace: string, size: Size): Promise<void> {
   for (const { kind: k, object } of shape.prerequisites(namespace, size)) await client.create(k, object);
@@ -1062,24 +1051,6 @@ async function metricValue(controller: Controller, name: string): Promise<number
     if (key === name || key.startsWith(`${name}{`)) sum += value;
   }
   return sum;
-}
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      if (await probe()) return;
-    } catch (error) {
-      last = error;
-    }
-    await sleep(250);
-  }
-  throw new Error(
-    `timed out after ${timeoutMs / 1000} s waiting for ${what}${
-      last ? ` (last error: ${(last as Error).message})` : ""
-    }`,
-  );
 }
 
 function ignoreNotFound(error: unknown): void {
