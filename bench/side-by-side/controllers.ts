@@ -350,3 +350,41 @@ export function cpuSecondsOf(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+
+/**
+ * Node's floor under ours' RSS at rest: a process of the same Node, flags and environment that
+ * does what every controller of this kind must and nothing more (loads node:https and
+ * node:http2, makes one TLS request to the API server, listens for HTTP/1.1 and HTTP/2 on one
+ * port), then idles as long as ours rested. Ours minus this is what its code and data cost.
+ */
+export async function nodeFloor(
+  options: { nodeFlags: string[]; server: string; restMs: number; logDir: string },
+): Promise<{ rss: number; split: ResidentSplit }> {
+  const script = [
+    `const https = require("node:https"), http2 = require("node:http2");`,
+    `const server = http2.createServer({ allowHTTP1: true }, (_, res) => res.end());`,
+    `server.listen(0, "127.0.0.1", () => {`,
+    `  const done = () => console.log("ready");`,
+    `  https.get(process.env.FLOOR_SERVER + "/readyz", { rejectUnauthorized: false }, (res) => { res.resume(); res.on("end", done); }).on("error", done);`,
+    `});`,
+    `setInterval(() => {}, 1 << 30);`,
+  ].join("\n");
+  const { child, logFile } = launch("node-floor", [process.execPath, ...options.nodeFlags, "-e", script], {
+    ...process.env,
+    ...imageEnv,
+    FLOOR_SERVER: options.server,
+  }, options.logDir);
+  try {
+    const deadline = Date.now() + readyTimeoutMs;
+    while (!readFileSync(logFile, "utf8").includes("ready")) {
+      if (child.exitCode !== null || Date.now() > deadline) {
+        throw new Error(`Node's floor process did not get ready: ${tailOf(readFileSync(logFile, "utf8"))}`);
+      }
+      await sleep(100);
+    }
+    await sleep(options.restMs);
+    return { rss: memoryOf(child.pid!).rss, split: residentSplit(child.pid!) };
+  } finally {
+    child.kill("SIGKILL");
+  }
+}

@@ -44,6 +44,7 @@ import {
   goMetricsPort,
   listening,
   memoryOf,
+  nodeFloor,
   readyz,
   resetHighWater,
   residentSplit,
@@ -205,6 +206,18 @@ async function phase(side: Side, round: number): Promise<void> {
         cpuAtStart,
       };
       results.memory.push(memory);
+      if (side === "ours") {
+        const server = (await loadKubeConfig(kubeconfig)).getCurrentCluster()?.server;
+        if (server) {
+          memory.nodeFloor = await nodeFloor({
+            nodeFlags: settings.oursNodeFlags,
+            server,
+            restMs: settings.restMs,
+            logDir,
+          });
+          log(`Node's floor: ${mib(memory.nodeFloor.rss)} MiB RSS at rest`);
+        }
+      }
       const mark = async (step: string) => {
         const entry: NonNullable<Results["memory"][number]["timeline"]>[number] = {
           step,
@@ -431,11 +444,61 @@ async function rttOnly(generation: Generation, round: number): Promise<void> {
   const tracker = new Tracker(client, namespace, { services: builtinKinds.Service, partitions: shape.partitionKind });
   await tracker.start();
   try {
+    await bareEventToApply(generation, round, namespace, tracker, shape);
     await roundTrips("bare", generation, round, namespace, tracker, shape);
   } finally {
     await tracker.stop();
     await removeNamespace(namespace);
   }
+}
+
+/**
+ * The bare writer's event to apply, timed as ours is (create answered → first child seen) at
+ * ours' pace: each parent created, then every write our functions answer for it sent at once,
+ * with no watch, queue or function between (the Partition's own children once its apply
+ * answers, as the partitions controller would). What any controller that makes these children
+ * for one parent needs from this API server; ours minus this is what its watch, queue, function
+ * and plan add, where the single apply's round trip leaves out the writes beside the first.
+ */
+async function bareEventToApply(
+  generation: Generation,
+  round: number,
+  namespace: string,
+  tracker: Tracker,
+  shape: Shape,
+): Promise<void> {
+  const size = { partitions: 1, replicas: 1 };
+  await createAll(shape, namespace, size);
+  const storageClass = raftClass(namespace, size);
+  const apply = (k: Kind, object: KubeObject) =>
+    client.apply<KubeObject>(k, object, { fieldManager: "atomix-controller", force: true });
+  const pace = settings.e2aPaceMs.ours;
+  const deadline = performance.now() + settings.e2aCapMs;
+  const samples: number[] = [];
+  let timeouts = 0;
+  for (let i = 0; i < settings.e2aSamples && performance.now() < deadline; i++) {
+    const begin = performance.now();
+    const name = `e-${i}`;
+    const parent = await client.create(shape.parentKind, shape.parent(name, namespace, size));
+    const created = performance.now();
+    const writes = generation === "partition-groups"
+      ? barePartitionGroup(parent as PartitionGroup, apply)
+      : bareDatabase(parent as Database, { ...storageClass, metadata: { ...storageClass.metadata } }, apply);
+    const child = shape.firstChild.name(name);
+    const seen = await tracker.until(() => tracker.objects(shape.firstChild.tracked).has(child), created + 10_000);
+    await writes;
+    if (seen === undefined) timeouts++;
+    else samples.push(tracker.objects(shape.firstChild.tracked).get(child)!.at - created);
+    await sleep(Math.max(0, begin + pace - performance.now()));
+  }
+  results.e2a.push({ side: "bare", generation, round, samples, timeouts, paceMs: pace });
+  log(
+    `bare ${generation} round ${round}: one parent's writes at once, created to first child p50 ${
+      quantile(samples, 0.5).toFixed(1)
+    } ms, p99 ${quantile(samples, 0.99).toFixed(1)} ms (${samples.length} samples${
+      timeouts ? `, ${timeouts} timed out` : ""
+    })`,
+  );
 }
 
 const referenceService = (name: string, namespace: string): KubeObject => ({
@@ -569,8 +632,9 @@ async function converge(
       () => tracker.count("partitions") >= want.partitions,
       t0 + settings.convergeCapMs(side, n),
     );
-    if (side === "bare") await bareWrites(shape, namespace, n);
-    else {
+    if (side === "bare") {
+      record.work = { requests: { PATCH: await bareWrites(shape, namespace, n) }, controllers: {} };
+    } else {
       const create = pool(settings.createsInFlight);
       await Promise.all(
         Array.from(
@@ -670,12 +734,19 @@ async function converge(
   }
 }
 
-/** The bare apply: the parents created, then our functions' children applied server-side, `bareInFlight` requests at a time. */
-async function bareWrites(shape: Shape, namespace: string, n: number): Promise<void> {
+/**
+ * The bare apply: the parents created, then our functions' children applied server-side,
+ * `bareInFlight` requests at a time. Returns how many applies it sent.
+ */
+async function bareWrites(shape: Shape, namespace: string, n: number): Promise<number> {
   const request = pool(settings.bareInFlight);
+  let applies = 0;
   const apply = (k: Kind, object: KubeObject) =>
     request(
-      () => client.apply<KubeObject>(k, object, { fieldManager: "atomix-controller", force: true }),
+      () => {
+        applies++;
+        return client.apply<KubeObject>(k, object, { fieldManager: "atomix-controller", force: true });
+      },
       barePriority(k.kind),
     );
   const storageClass = raftClass(namespace, settings.size);
@@ -689,6 +760,7 @@ async function bareWrites(shape: Shape, namespace: string, n: number): Promise<v
       else await bareDatabase(parent as Database, { ...storageClass, metadata: { ...storageClass.metadata } }, apply);
     }),
   );
+  return applies;
 }
 
 // ---- (3) memory with 10k cached objects ----

@@ -71,6 +71,8 @@ export interface Results {
     /** A fresh process started once the ballast existed: its RSS and cached objects. */
     freshWithBallast?: number;
     freshCachedObjects?: number;
+    /** Ours only: Node's floor (controllers.ts nodeFloor), measured right after ours' at rest. */
+    nodeFloor?: { rss: number; split: ResidentSplit };
     /** RSS at each step of the phase. */
     timeline?: Array<{ step: string; rss: number; heapUsed?: number; heapTotal?: number; split?: ResidentSplit }>;
   }>;
@@ -264,6 +266,29 @@ export function summarize(
         const seconds = med(uncapped.map((r) => r.cpuSeconds!));
         return seconds === undefined ? undefined : (seconds * 1000) / n;
       };
+      // The writes each side sent until converged (ours: its client's, from its metrics, until
+      // 5 s after; bare: its applies). Ours' beyond the bare's (status writes, Events, a child
+      // applied again) load the same API server whose pace bounds the bare apply.
+      const writes = (side: Side) =>
+        med(
+          of(side).map((r) =>
+            r.work
+              ? Object.entries(r.work.requests).filter(([method]) => method !== "GET").reduce(
+                (sum, [, c]) => sum + c,
+                0,
+              )
+              : undefined
+          ),
+        );
+      const oursWrites = writes("ours");
+      const bareWrites = writes("bare");
+      rows.push(
+        row(`API writes until converged (N=${n}, ${generation}): ours' client, the bare apply's applies`, {
+          ours: oursWrites === undefined ? "n/a" : oursWrites.toFixed(0),
+          bare: bareWrites === undefined ? "n/a" : bareWrites.toFixed(0),
+          oursToBare: ratio(oursWrites, bareWrites),
+        }),
+      );
       const oursCpu = cpuPerParent("ours");
       const theirsCpu = cpuPerParent(go);
       const sameShape = generation === "partition-groups";
@@ -287,6 +312,7 @@ export function summarize(
   // (3) memory
   const memory = (side: Side) => results.memory.filter((m) => m.side === side);
   const oursRest = med(memory("ours").map((m) => m.atRest));
+  const floor = med(memory("ours").map((m) => m.nodeFloor?.rss));
   for (const go of ["era-a", "era-b"] as Side[]) {
     const theirsRest = med(memory(go).map((m) => m.atRest));
     rows.push(
@@ -294,6 +320,12 @@ export function summarize(
         ours: mib(oursRest),
         go: `${goName(go)}: ${mib(theirsRest)}`,
         oursToGo: ratio(oursRest, theirsRest),
+        ...(go === "era-a"
+          ? {
+            bare: `Node's floor: ${mib(floor)}`,
+            oursToBare: oursRest !== undefined && floor !== undefined ? `+${mib(oursRest - floor)}` : "n/a",
+          }
+          : {}),
         goal: go === "era-a" ? "≤ 60 MiB" : "",
         result: go === "era-a" ? verdict(oursRest !== undefined ? oursRest <= 60 * 2 ** 20 : undefined) : "",
       }),
@@ -382,6 +414,8 @@ export function summarize(
     const toSeen = bare.flatMap((r) => r.toSeen);
     const ours = samples("ours");
     const theirs = samples(go);
+    // The bare writer's own event to apply: each parent's children all sent as it is created.
+    const together = samples("bare");
     const child = generation === "partition-groups" ? "its Service" : "its first Partition";
     for (const [label, q] of [["p50", 0.5], ["p99", 0.99]] as const) {
       const o = ours.length ? quantile(ours, q) : undefined;
@@ -399,6 +433,18 @@ export function summarize(
           goal: label === "p99" ? "≤ bare + 5 ms" : "",
           result: label === "p99" ? verdict(above !== undefined ? above <= 5 : undefined) : "",
         }),
+      );
+      const w = together.length ? quantile(together, q) : undefined;
+      const beyond = o !== undefined && w !== undefined ? o - w : undefined;
+      rows.push(
+        row(
+          `event to apply at idle, ${label}: the same, against the bare writing all of one parent's children at once`,
+          {
+            ours: ms1(o),
+            bare: `created → seen ${ms1(w)}`,
+            oursToBare: beyond === undefined ? "n/a" : `${beyond >= 0 ? "+" : ""}${beyond.toFixed(1)} ms`,
+          },
+        ),
       );
     }
   }
@@ -470,10 +516,10 @@ export function summarize(
       settings.restMs / 1000 + 5
     } s after ${settings.ballastPerKind} each of ConfigMaps, headless Services, StatefulSets (0 replicas) and PodDisruptionBudgets, owned by nothing and without a managed-by label, were created in another namespace (era a caches every object of these kinds; ours caches of them only what its controllers made, which these are not, since its cache selectors (runtime/program/cache-selectors.ts); era b caches none of them, so it has no such row; what caching objects costs ours is in bench/results/memory-load.md), first in the process that ran the workloads, then in a fresh process of the same controller started with them in place (VmRSS ${
       settings.restMs / 1000 + 5
-    } s after it was ready).`,
+    } s after it was ready). Node's floor (the bare column of RSS at rest): a process of the same Node, flags and environment that loads node:https and node:http2, makes one TLS request to the API server and listens for HTTP/1.1 and HTTP/2 on one port, what every controller of this kind must do, then rests as long; ours minus it is what ours' code and data cost.`,
     `Event to apply: one parent at a time (1 partition of 1 replica), up to ${settings.e2aSamples} samples, one every ${settings.e2aPaceMs.ours} ms for ours and era b and every ${
       settings.e2aPaceMs["era-a"]
-    } ms for era a (whose writes for one parent take about that long at 5 QPS, so that each sample finds it idle), capped in time; measured from the create call returning to the bench's watch seeing the controller's first child. The bare column, measured right after in the same phase: server-side applies of the same kind of object (a headless Service; a Partition), apply → seen by the same watch, and the apply round trip alone; "ours / bare" is the difference, what the controller adds to one apply.`,
+    } ms for era a (whose writes for one parent take about that long at 5 QPS, so that each sample finds it idle), capped in time; measured from the create call returning to the bench's watch seeing the controller's first child. The bare column, measured right after in the same phase: server-side applies of the same kind of object (a headless Service; a Partition), apply → seen by the same watch, and the apply round trip alone; "ours / bare" is the difference, what the controller adds to one apply. The rows "against the bare writing all of one parent's children at once" come from the bare side's own phase, with no controller running: the bench creates each parent at ours' pace and at once applies every child our functions answer for it (the group's or the Database's children and its storage, then the Partition's own once its apply answers), timed the same way; ours' difference to that is what its watch, queue, function and plan add, since the writes beside the first child slow the first child's apply on the server too.`,
     `RPC: bench/go/load (grpc-go, the era-a ControllerService and the atomix/api v0.3.3 DatabaseService stubs), one h2c connection shared by the callers, ${settings.rpcSeconds} s per level after 1 s of warm-up, each call listing a namespace of ${settings.rpcParents} parents with their partitions (every answer checked to list ${settings.rpcParents}).`,
   );
   for (const entry of results.handOff.filter((h) => h.note)) {
@@ -496,29 +542,33 @@ export function summarize(
         record.cachedObjects ? `, ${record.cachedObjects} cached objects` : ""
       }${
         record.work
-          ? `; API requests ${
-            Object.entries(record.work.requests).map(([method, n]) => `${method} ${n}`).join(", ")
-          }; syncs ${
-            Object.entries(record.work.controllers).filter(([, c]) => c.syncs).map(([name, c]) =>
-              `${name} ${c.syncs} (mean ${c.meanSyncMs.toFixed(0)} ms, queued ${c.meanQueuedMs.toFixed(0)} ms)`
-            ).join(", ")
+          ? `; API requests ${Object.entries(record.work.requests).map(([method, n]) => `${method} ${n}`).join(", ")}${
+            Object.values(record.work.controllers).some((c) => c.syncs)
+              ? `; syncs ${
+                Object.entries(record.work.controllers).filter(([, c]) => c.syncs).map(([name, c]) =>
+                  `${name} ${c.syncs} (mean ${c.meanSyncMs.toFixed(0)} ms, queued ${c.meanQueuedMs.toFixed(0)} ms)`
+                ).join(", ")
+              }`
+              : ""
           }`
           : ""
       }`,
     );
   }
+  const where = (split: ResidentSplit) =>
+    ` [V8 pages ${mib(split.v8Pages)}, malloc main arena ${mib(split.mallocMain)}, other anonymous ${
+      mib(split.otherAnonymous)
+    }, file-backed ${mib(split.fileBacked)}]`;
   for (const m of results.memory) {
     notes.push(
       `memory: ${m.side} round ${m.round}: ${
         (m.timeline ?? []).map((t) =>
           `${t.step} ${mib(t.rss)}${t.heapTotal ? ` (V8 heap ${mib(t.heapUsed)} used of ${mib(t.heapTotal)})` : ""}${
-            t.split
-              ? ` [V8 pages ${mib(t.split.v8Pages)}, malloc main arena ${mib(t.split.mallocMain)}, other anonymous ${
-                mib(t.split.otherAnonymous)
-              }, file-backed ${mib(t.split.fileBacked)}]`
-              : ""
+            t.split ? where(t.split) : ""
           }`
         ).join(", ")
+      }${
+        m.nodeFloor ? `; Node's floor ${mib(m.nodeFloor.rss)}${where(m.nodeFloor.split)}` : ""
       }; high-water over the converge runs ${mib(m.highWater)}${
         m.withBallast ? `; with ${m.ballastObjects} more objects ${mib(m.withBallast)}` : ""
       }${m.freshWithBallast ? `, in a fresh process ${mib(m.freshWithBallast)}` : ""}${

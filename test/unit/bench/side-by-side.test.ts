@@ -1,10 +1,12 @@
 // The pure helpers of bench/side-by-side.ts: statistics, era a's CRDs as apiextensions.k8s.io/v1,
-// the bare writer's pool and what it writes, and what the bench counts as converged.
+// the bare writer's pool and what it writes, what the bench counts as converged, and the
+// breakdown rows of its summary.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { eraACrdsYaml } from "../../../bench/originals.ts";
 import { crdToV1 } from "../../../bench/side-by-side/crds.ts";
 import { extrapolate, quantile, ratio, verdict } from "../../../bench/side-by-side/stats.ts";
+import { type Results, summarize } from "../../../bench/side-by-side/summary.ts";
 import { readyOf } from "../../../bench/side-by-side/track.ts";
 import {
   barePartitionGroup,
@@ -208,6 +210,82 @@ test("a StatefulSet counts once every replica is ready; anything else by existin
   assert.is(readyOf(sts(3, 2)), false);
   assert.is(readyOf(sts(3)), false);
   assert.is(readyOf({ apiVersion: "v1", kind: "Service", metadata: { name: "s" } }), true);
+});
+
+test("the summary sets ours beside the bare writer's writes, its own event to apply and Node's floor", () => {
+  const split = { v8Pages: 0, mallocMain: 0, otherAnonymous: 0, fileBacked: 0 };
+  const mib = 2 ** 20;
+  const results: Results = {
+    converge: [
+      {
+        side: "ours",
+        generation: "partition-groups",
+        n: 10,
+        round: 1,
+        capped: false,
+        convergeMs: 4000,
+        work: { requests: { GET: 7, PATCH: 300, POST: 40 }, controllers: {} },
+      },
+      {
+        side: "bare",
+        generation: "partition-groups",
+        n: 10,
+        round: 1,
+        capped: false,
+        convergeMs: 3000,
+        work: { requests: { PATCH: 200 }, controllers: {} },
+      },
+    ],
+    e2a: [
+      { side: "ours", generation: "partition-groups", round: 1, samples: [10, 12, 30], timeouts: 0, paceMs: 250 },
+      { side: "bare", generation: "partition-groups", round: 1, samples: [6, 8, 22], timeouts: 0, paceMs: 250 },
+    ],
+    rtt: [{ side: "ours", generation: "partition-groups", round: 1, rtt: [4, 5, 9], toSeen: [5, 6, 10] }],
+    rpc: [],
+    memory: [{
+      side: "ours",
+      round: 1,
+      atRest: 75 * mib,
+      startHighWater: 75 * mib,
+      cpuAtStart: 0,
+      nodeFloor: { rss: 52 * mib, split },
+    }],
+    handOff: [],
+    errors: [],
+    load: [],
+  };
+  const { rows, notes } = summarize(results, {
+    sizes: [10],
+    rounds: 1,
+    size: { partitions: 3, replicas: 3 },
+    createsInFlight: 16,
+    bareInFlight: 32,
+    restMs: 15_000,
+    afterMs: 30_000,
+    e2aSamples: 3,
+    e2aPaceMs: { ours: 250, "era-a": 2500, "era-b": 250, bare: 250 },
+    rpcParents: 10,
+    rpcSeconds: 5,
+    convergeCapMs: () => 180_000,
+    ballastPerKind: 100,
+    largeRounds: 1,
+  }, { qpsFlags: [], fakeNodes: 1, originals: { eraA: "a", eraB: "b", go: "go" }, cores: 2 });
+  const find = (start: string) => rows.find((r) => r.measure!.startsWith(start));
+  // Writes: every method but GET, against the bare's applies.
+  const writes = find("API writes until converged (N=10, partition-groups)")!;
+  assert.is(writes.ours, "340");
+  assert.is(writes["bare apply"], "200");
+  assert.is(writes["ours / bare"], "1.70×");
+  // Event to apply, p99: against one apply (seen at 10 ms) and against the bare's own (22 ms).
+  assert.is(find("event to apply at idle, p99: parent created")!["ours / bare"], "+20.0 ms");
+  const together = find("event to apply at idle, p99: the same, against the bare writing")!;
+  assert.is(together["bare apply"], "created → seen 22.0 ms");
+  assert.is(together["ours / bare"], "+8.0 ms");
+  // RSS at rest against Node's floor.
+  const rest = find("RSS at rest (vs era a)")!;
+  assert.is(rest["bare apply"], "Node's floor: 52 MiB");
+  assert.is(rest["ours / bare"], "+23 MiB");
+  assert.ok(notes.some((note) => note.includes("Node's floor 52 MiB")));
 });
 
 test.run();
