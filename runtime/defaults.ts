@@ -11,6 +11,10 @@ export const defaultRetryPeriodSeconds = 2;
 
 /** Workers (concurrent syncs) per controller unless configured. */
 export const defaultConcurrency = 4;
+/** Connections to the API server that requests other than watches and the Lease share at most. */
+export const defaultKubeApiConnections = 32;
+/** How long such a connection stays open idle (client-go's IdleConnTimeout). */
+export const kubeApiIdleConnectionMs = 90_000;
 /** How long a stopping controller waits for in-flight syncs. */
 export const defaultDrainTimeoutMs = 5_000;
 /** A process still running this long after SIGTERM exits anyway (Kubernetes' grace period is 30 s). */

@@ -3,7 +3,9 @@
 // lease duration (measured on this replica's clock from when it last saw the record change);
 // the leader renews every retry period and stops writing the moment its last successful
 // renewal is older than the renew deadline. Followers watch the Lease, so a Lease released
-// on graceful shutdown is taken over at once instead of at the next retry.
+// on graceful shutdown is taken over at once instead of at the next retry. The Lease's
+// requests are exempt from the client's connection limit: a burst of writes waiting for a
+// connection does not hold a renewal back.
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import { microTime } from "./kube/time.ts";
@@ -211,7 +213,7 @@ export class LeaderElector {
     const leaseSeconds = this.#leaseMs / 1000;
     let lease: Lease;
     try {
-      lease = await client.get<Lease>(builtinKinds.Lease, leaseNamespace, leaseName, { signal });
+      lease = await client.get<Lease>(builtinKinds.Lease, leaseNamespace, leaseName, { signal, exempt: true });
     } catch (error) {
       if (!isNotFound(error)) throw error;
       try {
@@ -226,7 +228,7 @@ export class LeaderElector {
             renewTime: now,
             leaseTransitions: 0,
           },
-        }, { signal });
+        }, { signal, exempt: true });
         this.#observe(created);
         return true;
       } catch (createError) {
@@ -256,7 +258,7 @@ export class LeaderElector {
       },
     };
     try {
-      const updated = await client.update(builtinKinds.Lease, next, { signal });
+      const updated = await client.update(builtinKinds.Lease, next, { signal, exempt: true });
       this.#observe(updated);
       return true;
     } catch (error) {
@@ -269,13 +271,13 @@ export class LeaderElector {
   async #release(): Promise<void> {
     const { client, leaseName, leaseNamespace, log } = this.#options;
     try {
-      const lease = await client.get<Lease>(builtinKinds.Lease, leaseNamespace, leaseName);
+      const lease = await client.get<Lease>(builtinKinds.Lease, leaseNamespace, leaseName, { exempt: true });
       if (lease.spec?.holderIdentity !== this.identity) return;
       const now = microTime(new Date());
       await client.update(builtinKinds.Lease, {
         ...lease,
         spec: { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1, renewTime: now, acquireTime: now },
-      });
+      }, { exempt: true });
       log.info("released the lease", { identity: this.identity, lease: leaseName });
     } catch (error) {
       log.warn("could not release the lease", { error: (error as Error).message });

@@ -7,7 +7,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { type Kind, resourcePath } from "./kinds.ts";
 import { loadKubeConfig } from "./kubeconfig.ts";
 import type { KubeObject, ObjectList, WatchEvent } from "./objects.ts";
-import { Transport, type TransportResponse } from "./transport.ts";
+import { connectionLimits, Transport, type TransportOptions, type TransportResponse } from "./transport.ts";
 
 /** Client-side limit for one non-watch request. */
 export const requestTimeoutMs = 30_000;
@@ -16,6 +16,12 @@ export const requestTimeoutMs = 30_000;
 export interface RequestOptions {
   /** Abandons the request when it aborts; the request then rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Exempt from the client's connection limit (`maxConnections`): sent at once over a
+   * connection outside the ones ordinary requests share, never waiting behind a burst of them.
+   * For the few requests that must not wait, like a leader's Lease renewal.
+   */
+  exempt?: boolean;
 }
 
 /** Page size for lists, as client-go's pager uses. */
@@ -147,12 +153,25 @@ export class KubeClient {
   readonly #config: Promise<{ config: KubeConfig; server: string; transport: Transport }>;
   #observe: RequestObserver;
 
-  /** Takes a loaded KubeConfig, or one being loaded (then requests wait for it). */
-  constructor(config: KubeConfig | Promise<KubeConfig>, observe: RequestObserver = () => undefined) {
+  /**
+   * Takes a loaded KubeConfig, or one being loaded (then requests wait for it). `connections`
+   * bounds the connections ordinary requests share (default 32; watches and exempt requests
+   * have their own) and how long an idle one stays open (default 90 s).
+   */
+  constructor(
+    config: KubeConfig | Promise<KubeConfig>,
+    observe: RequestObserver = () => undefined,
+    connections: TransportOptions = {},
+  ) {
+    connectionLimits(connections); // bad limits are refused here, not at the first request
     this.#config = Promise.resolve(config).then((loaded) => {
       const cluster = loaded.getCurrentCluster();
       if (!cluster) throw new Error("the kubeconfig has no current cluster");
-      return { config: loaded, server: cluster.server.replace(/\/$/, ""), transport: new Transport(loaded) };
+      return {
+        config: loaded,
+        server: cluster.server.replace(/\/$/, ""),
+        transport: new Transport(loaded, connections),
+      };
     });
     this.#config.catch(() => undefined); // reported by ready and by every request
     this.#observe = observe;
@@ -163,8 +182,8 @@ export class KubeClient {
    * ~/.kube/config, else the pod's service account (see loadKubeConfig). Loading goes on in the
    * background: requests wait for it, and `ready` says when it failed.
    */
-  static load(kubeconfig?: string, observe?: RequestObserver): KubeClient {
-    return new KubeClient(loadKubeConfig(kubeconfig), observe);
+  static load(kubeconfig?: string, observe?: RequestObserver, connections?: TransportOptions): KubeClient {
+    return new KubeClient(loadKubeConfig(kubeconfig), observe, connections);
   }
 
   /** Resolves once the kubeconfig is loaded; rejects saying what is wrong with it. */
@@ -235,6 +254,7 @@ export class KubeClient {
       },
       signal: options.signal,
       timeoutMs: 0,
+      unlimited: true,
     });
     const decoder = new TextDecoder();
     let buffer = "";
@@ -363,9 +383,15 @@ export class KubeClient {
       body?: unknown;
       contentType?: string;
       signal?: AbortSignal;
+      exempt?: boolean;
     } = {},
   ): Promise<unknown> {
-    const response = await this.#send(method, path, { ...options, timeoutMs: requestTimeoutMs });
+    const { exempt, ...rest } = options;
+    const response = await this.#send(method, path, {
+      ...rest,
+      timeoutMs: requestTimeoutMs,
+      ...(exempt ? { unlimited: true } : {}),
+    });
     const text = await response.text();
     return text ? JSON.parse(text) : undefined;
   }
@@ -373,7 +399,15 @@ export class KubeClient {
   async #send(
     method: string,
     path: string,
-    options: { query?: Query; body?: unknown; contentType?: string; signal?: AbortSignal; timeoutMs: number },
+    options: {
+      query?: Query;
+      body?: unknown;
+      contentType?: string;
+      signal?: AbortSignal;
+      timeoutMs: number;
+      /** Over the connections without a limit (watches, exempt requests). */
+      unlimited?: boolean;
+    },
   ) {
     const { server, transport } = await this.#config;
     const url = new URL(server + path);
@@ -391,6 +425,7 @@ export class KubeClient {
         method,
         url,
         headers,
+        ...(options.unlimited ? { unlimited: true } : {}),
         ...(options.body === undefined ? {} : { body: encodeBody(options.body, options.contentType) }),
         ...(signals.length ? { signal: signals.length === 1 ? signals[0]! : AbortSignal.any(signals) } : {}),
       });

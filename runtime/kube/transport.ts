@@ -1,11 +1,20 @@
 // HTTP to the API server over node:http and node:https (Node's own modules, already in every
-// process), with the kubeconfig's credentials and TLS: one keep-alive agent per set of TLS
+// process), with the kubeconfig's credentials and TLS: keep-alive agents per set of TLS
 // material, made anew when a rotated client certificate or CA changes it; through
 // client-node's proxy agents when the cluster names a proxy-url. Written here rather than
 // through fetch: undici, the package behind fetch, costs about 28 MiB of resident memory
 // to load, and Node's built-in copy of it about 17, for what these two modules already do.
+//
+// HTTP/1.1 takes a connection per request in flight, and each TLS connection holds about
+// 120 KiB of malloc'd memory that glibc keeps after it closes: a burst of writes that opened
+// 150 connections left the process 17 MiB larger for good. So ordinary requests share at
+// most `maxConnections` connections (client-go shares one HTTP/2 connection) and wait for one
+// beyond that; an idle one closes after `idleMs` (client-go's IdleConnTimeout). Requests that
+// stay open (watches) or must not wait behind a burst (the leader's Lease) go over
+// connections of their own, without a limit.
 import type { Agent as HttpAgent, IncomingMessage, RequestOptions as HttpRequestOptions } from "node:http";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { defaultKubeApiConnections, kubeApiIdleConnectionMs } from "../defaults.ts";
 
 /** What a request carries. */
 export interface TransportRequest {
@@ -15,6 +24,19 @@ export interface TransportRequest {
   body?: string;
   /** Aborting ends the request (and a body being read) with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Sent over a connection outside the `maxConnections` shared by ordinary requests, at once:
+   * for a request that stays open (a watch) or must not wait behind others (a Lease renewal).
+   */
+  unlimited?: boolean;
+}
+
+/** How a Transport uses connections. */
+export interface TransportOptions {
+  /** Connections ordinary requests share at most; more wait for one. Default 32. */
+  maxConnections?: number;
+  /** An idle connection of theirs closes after this long. Default 90 s. */
+  idleMs?: number;
 }
 
 /** An answer whose body is read once: whole (text) or as it streams (chunks). */
@@ -74,14 +96,43 @@ export function sameTls(a: Credentials["tls"], b: Credentials["tls"]): boolean {
     a.rejectUnauthorized === b.rejectUnauthorized && a.servername === b.servername;
 }
 
+/**
+ * The options with their defaults filled in.
+ *
+ * @throws RangeError naming the option when maxConnections is not a whole number >= 1 or
+ *   idleMs is not a positive number.
+ */
+export function connectionLimits(options: TransportOptions): Required<TransportOptions> {
+  const maxConnections = options.maxConnections ?? defaultKubeApiConnections;
+  if (!Number.isInteger(maxConnections) || maxConnections < 1) {
+    throw new RangeError(`maxConnections must be a whole number >= 1, got ${maxConnections}`);
+  }
+  const idleMs = options.idleMs ?? kubeApiIdleConnectionMs;
+  if (!Number.isFinite(idleMs) || idleMs <= 0) throw new RangeError(`idleMs must be a number > 0, got ${idleMs}`);
+  return { maxConnections, idleMs };
+}
+
+/** The two agents for one set of TLS material: ordinary requests', limited, and the rest. */
+interface Agents {
+  limited: HttpAgent;
+  unlimited: HttpAgent;
+  secure: boolean;
+  tls: Credentials["tls"];
+}
+
 /** Sends requests for one KubeConfig. */
 export class Transport {
   readonly #config: KubeConfig;
-  #agent: { agent: HttpAgent; secure: boolean; tls: Credentials["tls"] } | undefined;
+  readonly #maxConnections: number;
+  readonly #idleMs: number;
+  #agents: Agents | undefined;
   #modules: Promise<{ http: typeof import("node:http"); https: typeof import("node:https") }> | undefined;
 
-  constructor(config: KubeConfig) {
+  constructor(config: KubeConfig, options: TransportOptions = {}) {
+    const { maxConnections, idleMs } = connectionLimits(options);
     this.#config = config;
+    this.#maxConnections = maxConnections;
+    this.#idleMs = idleMs;
   }
 
   async send(request: TransportRequest): Promise<TransportResponse> {
@@ -94,7 +145,7 @@ export class Transport {
     const options: HttpRequestOptions = {
       method: request.method,
       headers: { ...headers, ...request.headers },
-      agent: this.#agentFor(secure, tls, http, https),
+      agent: this.#agentFor(secure, tls, http, https, request.unlimited === true),
     };
     if (request.body !== undefined) {
       (options.headers as Record<string, string | number>)["content-length"] = Buffer.byteLength(request.body);
@@ -119,24 +170,43 @@ export class Transport {
     tls: Credentials["tls"],
     http: typeof import("node:http"),
     https: typeof import("node:https"),
+    unlimited: boolean,
   ): HttpAgent {
-    const current = this.#agent;
-    if (current && current.secure === secure && sameTls(current.tls, tls)) return current.agent;
-    const cluster = this.#config.getCurrentCluster();
-    // The previous agent's connections end as their requests do (watches included).
-    const previous = this.#agent?.agent;
-    if (previous) setTimeout(() => previous.destroy(), 60 * 60_000).unref();
-    let agent: HttpAgent;
-    if (cluster?.proxyUrl) {
-      // client-node's proxy agents (HTTP, HTTPS and SOCKS proxies), made as it makes them.
-      agent = (this.#config as unknown as { createAgent(cluster: unknown, options: unknown): HttpAgent })
-        .createAgent(cluster, { ...tls, keepAlive: true });
-    } else {
-      const agentOptions = { keepAlive: true, keepAliveMsecs: 30_000, ...tls };
-      agent = secure ? new https.Agent(agentOptions) : new http.Agent({ keepAlive: true, keepAliveMsecs: 30_000 });
+    const current = this.#agents;
+    if (current && current.secure === secure && sameTls(current.tls, tls)) {
+      return unlimited ? current.unlimited : current.limited;
     }
-    this.#agent = { agent, secure, tls };
-    return agent;
+    const cluster = this.#config.getCurrentCluster();
+    // The previous agents' connections end as their requests do (watches included).
+    if (current) {
+      setTimeout(() => {
+        current.limited.destroy();
+        current.unlimited.destroy();
+      }, 60 * 60_000).unref();
+    }
+    // An idle connection of the limited agent closes after idleMs: Node destroys a free socket
+    // whose timeout fires (and a timeout on a request in flight only emits an event no one
+    // acts on; requests have their own).
+    const limits = { maxSockets: this.#maxConnections, maxFreeSockets: this.#maxConnections, timeout: this.#idleMs };
+    const make = (limited: boolean): HttpAgent => {
+      const extra = limited ? limits : {};
+      if (cluster?.proxyUrl) {
+        // client-node's proxy agents (HTTP, HTTPS and SOCKS proxies), made as it makes them. It
+        // keeps one agent per cluster and user and hands that out again; these two differ, and
+        // rotated TLS material needs new ones, so its cache is emptied first.
+        const config = this.#config as unknown as {
+          agentCache?: Map<string, unknown>;
+          createAgent(cluster: unknown, options: unknown): HttpAgent;
+        };
+        config.agentCache?.clear();
+        return config.createAgent(cluster, { ...tls, keepAlive: true, ...extra });
+      }
+      const options = { keepAlive: true, keepAliveMsecs: 30_000, ...extra };
+      return secure ? new https.Agent({ ...options, ...tls }) : new http.Agent(options);
+    };
+    const agents: Agents = { limited: make(true), unlimited: make(false), secure, tls };
+    this.#agents = agents;
+    return unlimited ? agents.unlimited : agents.limited;
   }
 }
 

@@ -7,6 +7,7 @@ import {
   apiAuthModes,
   defaultCompactionIdleSeconds,
   defaultConcurrency,
+  defaultKubeApiConnections,
   defaultLeaseDurationSeconds,
   defaultMaxConcurrentStreams,
   defaultMaxHeaderBytes,
@@ -53,6 +54,7 @@ interface RuntimeOptionTypes {
   port: "number";
   host: "string";
   concurrency: "number";
+  kubeApiConnections: "number";
   logLevel: "string";
   maxMessageBytes: "number";
   maxHeaderBytes: "number";
@@ -147,6 +149,13 @@ export const runtimeOptions: { readonly [K in keyof RuntimeOptionTypes]: TypedOp
     type: "number",
     default: defaultConcurrency,
     description: "Concurrent syncs per controller",
+  },
+  kubeApiConnections: {
+    flag: "kube-api-connections",
+    env: "KUBE_API_CONNECTIONS",
+    type: "number",
+    default: defaultKubeApiConnections,
+    description: "Connections to the API server that requests share, watches and the Lease aside; more wait",
   },
   logLevel: {
     flag: "log-level",
@@ -252,6 +261,11 @@ export interface RuntimeConfig {
   host: string;
   /** --concurrency ($CONCURRENCY): syncs each controller runs at once; default 4. */
   concurrency: number;
+  /**
+   * --kube-api-connections ($KUBE_API_CONNECTIONS): connections to the API server that requests
+   * share at most (watches and the leader's Lease have their own); more wait; default 32.
+   */
+  kubeApiConnections: number;
   /** --log-level ($LOG_LEVEL): the least severe level logged; default "info". */
   logLevel: LogLevel;
   /** --max-message-bytes: the largest RPC request message; default 4 MiB (grpc-go's). */
@@ -362,6 +376,9 @@ export function checkRuntimeConfig<T extends Values<typeof runtimeOptions> & { h
   }
   if (values.concurrency < 1 || !Number.isInteger(values.concurrency)) {
     throw new ConfigError(`--concurrency must be a whole number >= 1, got ${values.concurrency}`);
+  }
+  if (values.kubeApiConnections < 1 || !Number.isInteger(values.kubeApiConnections)) {
+    throw new ConfigError(`--kube-api-connections must be a whole number >= 1, got ${values.kubeApiConnections}`);
   }
   if (!(apiAuthModes as readonly string[]).includes(values.apiAuth)) {
     throw new ConfigError(`--api-auth must be one of ${apiAuthModes.join(", ")}, got "${values.apiAuth}"`);

@@ -124,6 +124,7 @@ export class Manager {
     this.client = KubeClient.load(
       config.kubeconfig || undefined,
       (method, status) => this.metrics.restRequests.inc({ method, code: String(status) }),
+      { maxConnections: config.kubeApiConnections },
     );
     this.informers = new Informers({
       client: this.client,
