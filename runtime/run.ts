@@ -30,6 +30,7 @@ export {
   type WatchOptions,
 } from "./kube/client.ts";
 export type { ObjectList, WatchEvent } from "./kube/objects.ts";
+export type { TransportOptions } from "./kube/transport.ts";
 export { loadKubeConfig } from "./kube/kubeconfig.ts";
 export { Discovery } from "./kube/discovery.ts";
 export type { CacheSelector, Informers, InformerScope } from "./cache/informers.ts";
