@@ -11,12 +11,12 @@
 import { builtinKinds, type Kind } from "../runtime/mod.ts";
 import type { KubeClient } from "../runtime/run.ts";
 import type { ReceivedSpan } from "../test/support/otlp.ts";
-import { makeNamespace, removeNamespace, sleep } from "./side-by-side/control-plane.ts";
+import { makeNamespace, namespaceDeleteCapMs, removeNamespace, sleep } from "./side-by-side/control-plane.ts";
 import { millis, quantile } from "./side-by-side/stats.ts";
 import { Tracker } from "./side-by-side/track.ts";
 import { expected, type Generation, pool, shapeOf } from "./side-by-side/workload.ts";
 import { writeReport } from "./report.ts";
-import { namespaceDeleteCapMs, withTracedController } from "./traced.ts";
+import { withTracedController } from "./traced.ts";
 
 const n = Number(process.env.BENCH_N ?? 100);
 const generations = (process.env.BENCH_GENERATIONS ?? "partition-groups,databases").split(",") as Generation[];

@@ -13,7 +13,13 @@ import { join } from "node:path";
 import { builtinKinds, type KubeObject } from "../runtime/mod.ts";
 import { KubeClient } from "../runtime/run.ts";
 import { PartitionGroupKind } from "../functions/atomix-controller/kinds.ts";
-import { sleep, startBenchCluster } from "./side-by-side/control-plane.ts";
+import {
+  makeNamespace,
+  namespaceDeleteCapMs,
+  removeNamespace,
+  sleep,
+  startBenchCluster,
+} from "./side-by-side/control-plane.ts";
 import {
   buildOurs,
   type Controller,
@@ -158,10 +164,6 @@ async function withBallast(
   return { rss: memoryOf(controller.pid).rss, cached: await metricSum(port, "informer_cached_objects") };
 }
 
-async function namespace(client: KubeClient, name: string): Promise<void> {
-  await client.create(builtinKinds.Namespace, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
-}
-
 async function measure(
   key: string,
   client: KubeClient,
@@ -173,8 +175,8 @@ async function measure(
   const port = await freePort();
   const ns = `memory-${key}-${Date.now().toString(36)}`;
   const ballastNs = `${ns}-ballast`;
-  await namespace(client, ns);
-  await namespace(client, ballastNs);
+  await makeNamespace(client, ns);
+  await makeNamespace(client, ballastNs);
   const controller = await startOurs({ built, kubeconfig, port, logDir, name: key, nodeFlags: flags, env });
   try {
     await sleep(restMs);
@@ -234,14 +236,7 @@ async function measure(
   } finally {
     await controller.stop();
     // Gone before the next flag set starts, or its cache at rest would hold them.
-    for (const name of [ballastNs, ns]) {
-      await client.delete(builtinKinds.Namespace, undefined, name).catch(() => undefined);
-    }
-    for (const name of [ballastNs, ns]) {
-      while (await client.get(builtinKinds.Namespace, undefined, name).then(() => true, () => false)) {
-        await sleep(1_000);
-      }
-    }
+    await Promise.all([ballastNs, ns].map((name) => removeNamespace(client, name, namespaceDeleteCapMs)));
   }
 }
 

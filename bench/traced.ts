@@ -10,9 +10,6 @@ import { type ReceivedSpan, startOtlpReceiver } from "../test/support/otlp.ts";
 import { startBenchCluster } from "./side-by-side/control-plane.ts";
 import { buildOurs, freePort, installOurs, startOurs } from "./side-by-side/controllers.ts";
 
-/** How long the trace benches wait for a namespace they delete to be gone (the side-by-side's delete cap). */
-export const namespaceDeleteCapMs = 600_000;
-
 export interface Traced {
   client: KubeClient;
   /** Every span the controller exported so far. */

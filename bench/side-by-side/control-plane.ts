@@ -181,6 +181,9 @@ export async function makeNamespace(client: KubeClient, name: string): Promise<v
   }, 60_000);
 }
 
+/** How long the benches wait for a namespace they delete to be gone, unless told otherwise. */
+export const namespaceDeleteCapMs = 600_000;
+
 /** Deletes a namespace and waits until it is gone (one being emptied keeps the control plane busy). */
 export async function removeNamespace(client: KubeClient, name: string, timeoutMs: number): Promise<void> {
   await client.delete(builtinKinds.Namespace, undefined, name).catch((error) => {

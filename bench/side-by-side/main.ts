@@ -30,6 +30,7 @@ import {
   fakeNodes,
   liftedQpsFlags,
   makeNamespace,
+  namespaceDeleteCapMs,
   removeNamespace as removeNamespaceOf,
   sleep,
   startBenchCluster,
@@ -121,7 +122,7 @@ const settings = {
   ) => (quick ? 120_000 : side === "era-a" ? (n <= 100 ? 200_000 : 120_000) : Math.max(180_000, n * 1_000)),
   /** Rounds that run the sizes after the first (a run of 500 takes minutes per side; the first size runs every round). */
   largeRounds: Number(flags["large-rounds"] ?? 1),
-  deleteCapMs: quick ? 120_000 : 600_000,
+  deleteCapMs: quick ? 120_000 : namespaceDeleteCapMs,
   ballastPerKind: quick ? 100 : 2_500,
   handOff: !("no-hand-off" in flags),
   /** Node flags for ours; the image's by default. */
@@ -367,6 +368,43 @@ async function createAll(shape: Shape, namespace: string, size: Size): Promise<v
 }
 
 // ---- (4) event to apply ----
+/**
+ * Creates parents one at a time at `pace` until the samples or the time cap run out, and times
+ * each from its create answered to its first child seen by the tracker. `then` runs right
+ * after each create (the bare writer's writes); the next parent waits for it.
+ */
+async function firstChildTimes(
+  shape: Shape,
+  namespace: string,
+  tracker: Tracker,
+  size: Size,
+  pace: number,
+  then?: (parent: KubeObject) => Promise<void>,
+): Promise<{ samples: number[]; timeouts: number }> {
+  const deadline = performance.now() + settings.e2aCapMs;
+  const samples: number[] = [];
+  let timeouts = 0;
+  for (let i = 0; i < settings.e2aSamples && performance.now() < deadline; i++) {
+    const begin = performance.now();
+    const name = `e-${i}`;
+    const parent = await client.create(shape.parentKind, shape.parent(name, namespace, size));
+    const created = performance.now();
+    const writes = then?.(parent);
+    const child = shape.firstChild.name(name);
+    const seen = await tracker.until(() => tracker.objects(shape.firstChild.tracked).has(child), created + 10_000);
+    await writes;
+    if (seen === undefined) timeouts++;
+    else samples.push(tracker.objects(shape.firstChild.tracked).get(child)!.at - created);
+    await sleep(Math.max(0, begin + pace - performance.now()));
+  }
+  return { samples, timeouts };
+}
+
+const quantiles = (samples: number[], timeouts: number) =>
+  `p50 ${quantile(samples, 0.5).toFixed(1)} ms, p99 ${
+    quantile(samples, 0.99).toFixed(1)
+  } ms (${samples.length} samples${timeouts ? `, ${timeouts} timed out` : ""})`;
+
 async function eventToApply(side: Side, generation: Generation, round: number, controller: Controller): Promise<void> {
   const shape = shapeOf(generation, side);
   const namespace = await freshNamespace(`e2a-${side}`);
@@ -377,27 +415,10 @@ async function eventToApply(side: Side, generation: Generation, round: number, c
     await createAll(shape, namespace, size);
     const metricBefore = side === "ours" ? await histogram(controller) : undefined;
     const pace = settings.e2aPaceMs[side];
-    const deadline = performance.now() + settings.e2aCapMs;
-    const samples: number[] = [];
-    let timeouts = 0;
-    for (let i = 0; i < settings.e2aSamples && performance.now() < deadline; i++) {
-      const begin = performance.now();
-      const name = `e-${i}`;
-      await client.create(shape.parentKind, shape.parent(name, namespace, size));
-      const created = performance.now();
-      const child = shape.firstChild.name(name);
-      const seen = await tracker.until(() => tracker.objects(shape.firstChild.tracked).has(child), created + 10_000);
-      if (seen === undefined) timeouts++;
-      else samples.push(tracker.objects(shape.firstChild.tracked).get(child)!.at - created);
-      await sleep(Math.max(0, begin + pace - performance.now()));
-    }
+    const { samples, timeouts } = await firstChildTimes(shape, namespace, tracker, size, pace);
     const own = metricBefore ? histogramQuantiles(metricBefore, await histogram(controller)) : undefined;
     results.e2a.push({ side, generation, round, samples, timeouts, paceMs: pace, ...(own ? { ownMetric: own } : {}) });
-    log(
-      `${side} ${generation} round ${round}: event to first child p50 ${quantile(samples, 0.5).toFixed(1)} ms, p99 ${
-        quantile(samples, 0.99).toFixed(1)
-      } ms (${samples.length} samples${timeouts ? `, ${timeouts} timed out` : ""})`,
-    );
+    log(`${side} ${generation} round ${round}: event to first child ${quantiles(samples, timeouts)}`);
     await roundTrips(side, generation, round, namespace, tracker, shape);
   } finally {
     await tracker.stop();
@@ -444,7 +465,7 @@ async function rttOnly(generation: Generation, round: number): Promise<void> {
   const tracker = new Tracker(client, namespace, { services: builtinKinds.Service, partitions: shape.partitionKind });
   await tracker.start();
   try {
-    await bareEventToApply(generation, round, namespace, tracker, shape);
+    await bareEventToApply(shape, round, namespace, tracker);
     await roundTrips("bare", generation, round, namespace, tracker, shape);
   } finally {
     await tracker.stop();
@@ -460,44 +481,30 @@ async function rttOnly(generation: Generation, round: number): Promise<void> {
  * for one parent needs from this API server; ours minus this is what its watch, queue, function
  * and plan add, where the single apply's round trip leaves out the writes beside the first.
  */
-async function bareEventToApply(
-  generation: Generation,
-  round: number,
-  namespace: string,
-  tracker: Tracker,
-  shape: Shape,
-): Promise<void> {
+async function bareEventToApply(shape: Shape, round: number, namespace: string, tracker: Tracker): Promise<void> {
+  const generation = shape.generation;
   const size = { partitions: 1, replicas: 1 };
   await createAll(shape, namespace, size);
   const storageClass = raftClass(namespace, size);
   const apply = (k: Kind, object: KubeObject) =>
     client.apply<KubeObject>(k, object, { fieldManager: "atomix-controller", force: true });
   const pace = settings.e2aPaceMs.ours;
-  const deadline = performance.now() + settings.e2aCapMs;
-  const samples: number[] = [];
-  let timeouts = 0;
-  for (let i = 0; i < settings.e2aSamples && performance.now() < deadline; i++) {
-    const begin = performance.now();
-    const name = `e-${i}`;
-    const parent = await client.create(shape.parentKind, shape.parent(name, namespace, size));
-    const created = performance.now();
-    const writes = generation === "partition-groups"
-      ? barePartitionGroup(parent as PartitionGroup, apply)
-      : bareDatabase(parent as Database, { ...storageClass, metadata: { ...storageClass.metadata } }, apply);
-    const child = shape.firstChild.name(name);
-    const seen = await tracker.until(() => tracker.objects(shape.firstChild.tracked).has(child), created + 10_000);
-    await writes;
-    if (seen === undefined) timeouts++;
-    else samples.push(tracker.objects(shape.firstChild.tracked).get(child)!.at - created);
-    await sleep(Math.max(0, begin + pace - performance.now()));
-  }
+  const { samples, timeouts } = await firstChildTimes(
+    shape,
+    namespace,
+    tracker,
+    size,
+    pace,
+    (parent) =>
+      generation === "partition-groups"
+        ? barePartitionGroup(parent as PartitionGroup, apply)
+        : bareDatabase(parent as Database, { ...storageClass, metadata: { ...storageClass.metadata } }, apply),
+  );
   results.e2a.push({ side: "bare", generation, round, samples, timeouts, paceMs: pace });
   log(
-    `bare ${generation} round ${round}: one parent's writes at once, created to first child p50 ${
-      quantile(samples, 0.5).toFixed(1)
-    } ms, p99 ${quantile(samples, 0.99).toFixed(1)} ms (${samples.length} samples${
-      timeouts ? `, ${timeouts} timed out` : ""
-    })`,
+    `bare ${generation} round ${round}: one parent's writes at once, created to first child ${
+      quantiles(samples, timeouts)
+    }`,
   );
 }
 
