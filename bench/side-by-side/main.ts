@@ -8,7 +8,7 @@
 // bench/results/<name>.json (every run) and .md (the table; its notes say what each number is);
 // a run of some steps only is best given its own --name, beside the full run's.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -1168,6 +1168,15 @@ async function main(): Promise<void> {
   originals = await ensureOriginals(log);
   log("bundling our controller as the image does (dev/bundle.ts)");
   built = await buildOurs();
+  try {
+    await measureAndReport();
+  } finally {
+    // The bundle is the bench's own scratch; the controllers' logs (logDir) stay for reading.
+    rmSync(built, { recursive: true, force: true });
+  }
+}
+
+async function measureAndReport(): Promise<void> {
   bench = await startBenchCluster(log);
   kubeconfig = bench.cluster.kubeconfig;
   client = new KubeClient(await loadKubeConfig(kubeconfig));
