@@ -390,7 +390,7 @@ export class KubeClient {
     const response = await this.#send(method, path, {
       ...rest,
       timeoutMs: requestTimeoutMs,
-      ...(exempt ? { unlimited: true } : {}),
+      unlimited: exempt === true,
     });
     const text = await response.text();
     return text ? JSON.parse(text) : undefined;
@@ -425,7 +425,7 @@ export class KubeClient {
         method,
         url,
         headers,
-        ...(options.unlimited ? { unlimited: true } : {}),
+        unlimited: options.unlimited === true,
         ...(options.body === undefined ? {} : { body: encodeBody(options.body, options.contentType) }),
         ...(signals.length ? { signal: signals.length === 1 ? signals[0]! : AbortSignal.any(signals) } : {}),
       });

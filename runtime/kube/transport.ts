@@ -187,7 +187,7 @@ export class Transport {
     // An idle connection of the limited agent closes after idleMs: Node destroys a free socket
     // whose timeout fires (and a timeout on a request in flight only emits an event no one
     // acts on; requests have their own).
-    const limits = { maxSockets: this.#maxConnections, maxFreeSockets: this.#maxConnections, timeout: this.#idleMs };
+    const limits = { maxSockets: this.#maxConnections, timeout: this.#idleMs };
     const make = (limited: boolean): HttpAgent => {
       const extra = limited ? limits : {};
       if (cluster?.proxyUrl) {
