@@ -8,6 +8,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { isNotFound, KubeClient, loadKubeConfig } from "../../runtime/run.ts";
+import { eventually } from "../../runtime/testing.ts";
 import { builtinKinds, type KubeObject } from "../../runtime/mod.ts";
 import {
   alive,
@@ -148,29 +149,10 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Polls `probe` every 250 ms until it holds; throws after `timeoutMs`, with the last error it threw. */
-export async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      if (await probe()) return;
-    } catch (error) {
-      last = error;
-    }
-    await sleep(250);
-  }
-  throw new Error(
-    `timed out after ${timeoutMs / 1000} s waiting for ${what}${
-      last ? ` (last error: ${(last as Error).message})` : ""
-    }`,
-  );
-}
-
 /** Creates a namespace and waits (up to a minute) for its default ServiceAccount, which pods need. */
 export async function makeNamespace(client: KubeClient, name: string): Promise<void> {
   await client.create(builtinKinds.Namespace, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
-  await until(`ServiceAccount default in ${name}`, async () => {
+  await eventually(`ServiceAccount default in ${name}`, async () => {
     try {
       await client.get(builtinKinds.ServiceAccount, name, "default");
       return true;
@@ -178,7 +160,7 @@ export async function makeNamespace(client: KubeClient, name: string): Promise<v
       if (isNotFound(error)) return false;
       throw error;
     }
-  }, 60_000);
+  }, { timeoutMs: 60_000 });
 }
 
 /** How long the benches wait for a namespace they delete to be gone, unless told otherwise. */
@@ -189,7 +171,7 @@ export async function removeNamespace(client: KubeClient, name: string, timeoutM
   await client.delete(builtinKinds.Namespace, undefined, name).catch((error) => {
     if (!isNotFound(error)) throw error;
   });
-  await until(`namespace ${name} to be gone`, async () => {
+  await eventually(`namespace ${name} to be gone`, async () => {
     try {
       await client.get(builtinKinds.Namespace, undefined, name);
       return false;
@@ -197,5 +179,5 @@ export async function removeNamespace(client: KubeClient, name: string, timeoutM
       if (isNotFound(error)) return true;
       throw error;
     }
-  }, timeoutMs);
+  }, { timeoutMs });
 }

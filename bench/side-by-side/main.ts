@@ -15,6 +15,7 @@ import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
 import { isNotFound, KubeClient, KubeError, loadKubeConfig } from "../../runtime/run.ts";
 import { builtinKinds, type Kind, kind, type KubeObject } from "../../runtime/mod.ts";
+import { eventually } from "../../runtime/testing.ts";
 import {
   type Database,
   DatabasePartitionKind,
@@ -34,7 +35,6 @@ import {
   removeNamespace as removeNamespaceOf,
   sleep,
   startBenchCluster,
-  until,
 } from "./control-plane.ts";
 import {
   buildOurs,
@@ -317,13 +317,13 @@ async function installCrds(side: Side): Promise<void> {
       client.delete(builtinKinds.CustomResourceDefinition, undefined, crd.metadata.name).catch(ignoreNotFound)
     ),
   );
-  await until(
+  await eventually(
     "the Atomix CRDs to be gone",
     async () =>
       (await client.list(builtinKinds.CustomResourceDefinition)).items.every((crd) =>
         !atomixGroups.includes((crd.spec as { group: string }).group)
       ),
-    120_000,
+    { timeoutMs: 120_000 },
   );
   const file = side === "era-a"
     ? originals.eraACrds
@@ -336,7 +336,7 @@ async function installCrds(side: Side): Promise<void> {
   // Era b's CRDs carry unknown schema fields (maximim, min): the API server drops them with a
   // warning, as kubectl --validate=false has it do.
   for (const crd of documents) await client.create(builtinKinds.CustomResourceDefinition, crd);
-  await until(`${side}'s CRDs to be established`, async () => {
+  await eventually(`${side}'s CRDs to be established`, async () => {
     const listed = await client.list(builtinKinds.CustomResourceDefinition);
     return documents.every((doc) => {
       const found = listed.items.find((crd) => crd.metadata.name === doc.metadata.name);
@@ -344,7 +344,7 @@ async function installCrds(side: Side): Promise<void> {
         c.type === "Established" && c.status === "True"
       );
     });
-  }, 60_000);
+  }, { timeoutMs: 60_000 });
   crdsInstalledAt = Date.now();
   log(
     `${side}: CRDs installed from ${file.startsWith(root) ? file.slice(root.length + 1) : file} (${
@@ -898,7 +898,9 @@ async function handOff(side: Side): Promise<void> {
         election: { identity: "a" },
       });
       stopLater.push(a);
-      await until("replica a to lead", async () => (await readyz(port(1)))?.leader === true, 60_000);
+      await eventually("replica a to lead", async () => (await readyz(port(1)))?.leader === true, {
+        timeoutMs: 60_000,
+      });
       const b = await startOurs({
         built,
         kubeconfig,
@@ -922,7 +924,9 @@ async function handOff(side: Side): Promise<void> {
         election: { identity: "c" },
       });
       stopLater.push(c);
-      await until("replica b to lead", async () => (await readyz(port(2)))?.leader === true, 60_000);
+      await eventually("replica b to lead", async () => (await readyz(port(2)))?.leader === true, {
+        timeoutMs: 60_000,
+      });
       signalled = performance.now();
       await b.stop("SIGKILL");
       const killed = await resumed("h-killed", signalled, 60_000);
@@ -971,10 +975,10 @@ async function handOff(side: Side): Promise<void> {
       waitReady: false,
     });
     stopLater.push(second);
-    await until(
+    await eventually(
       `${side}'s second replica to decide`,
       async () => /Became the leader\.|Not the leader\. Waiting\./.test(second.log()) || second.exited(),
-      30_000,
+      { timeoutMs: 30_000 },
     ).catch(() => undefined);
     await sleep(2_000);
     const secondLed = second.log().includes("Became the leader.");
