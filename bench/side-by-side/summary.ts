@@ -438,7 +438,7 @@ export function summarize(
       const beyond = o !== undefined && w !== undefined ? o - w : undefined;
       rows.push(
         row(
-          `event to apply at idle, ${label}: the same, against the bare writing all of one parent's children at once`,
+          `event to apply at idle, ${label}: the same, against the bare writing all of one parent's children at once (${generation})`,
           {
             ours: ms1(o),
             bare: `created → seen ${ms1(w)}`,
