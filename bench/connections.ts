@@ -7,11 +7,11 @@
 //
 //   node bench/connections.ts [burst]        (TEST_KUBECONFIG=path reuses a running cluster)
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { readdirSync, readlinkSync } from "node:fs";
 import { promisify } from "node:util";
 import { startControlPlane as startCluster } from "../runtime/control-plane.ts";
 import { KubeClient, loadKubeConfig } from "../runtime/run.ts";
-import { imageEnv } from "./side-by-side/controllers.ts";
+import { imageEnv, residentSplit } from "./side-by-side/controllers.ts";
 import { writeReport } from "./report.ts";
 
 const isChild = process.argv[2] === "--child";
@@ -28,16 +28,7 @@ interface Step {
 
 /** RSS and malloc's main arena ([heap]) in bytes, and the sockets this process has open. */
 function reading(step: string): Step {
-  let malloc = 0;
-  let inHeap = false;
-  for (const line of readFileSync("/proc/self/smaps", "utf8").split("\n")) {
-    const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
-    if (mapping) inHeap = mapping[1]!.trim() === "[heap]";
-    else if (inHeap) {
-      const rss = /^Rss:\s+(\d+) kB/.exec(line);
-      if (rss) malloc += Number(rss[1]) * 1024;
-    }
-  }
+  const malloc = residentSplit(process.pid).mallocMain;
   const sockets = readdirSync("/proc/self/fd").filter((fd) => {
     try {
       return readlinkSync(`/proc/self/fd/${fd}`).startsWith("socket:");
