@@ -112,3 +112,27 @@ export function isNewer(candidate: string | undefined, current: string | undefin
   if (!/^\d+$/.test(candidate) || !/^\d+$/.test(current)) return candidate !== current;
   return candidate.length !== current.length ? candidate.length > current.length : candidate > current;
 }
+
+/**
+ * A deep copy of JSON data (what the API server sends, parsed): objects, arrays and primitives.
+ * A sync hands each function its own copy of cached objects; walking the tree is several
+ * times cheaper than structuredClone, which serializes the whole graph and reads it back.
+ * Anything else (a Date, a Map) is not JSON data and is copied as the reference it is.
+ */
+export function copyJson<T>(value: T): T {
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) {
+    const copy = new Array(value.length);
+    for (let index = 0; index < value.length; index++) copy[index] = copyJson(value[index]);
+    return copy as T;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = copyJson((value as Record<string, unknown>)[key]);
+    // JSON.parse makes "__proto__" an own key; assigning it would set the copy's prototype.
+    if (key === "__proto__") Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true });
+    else copy[key] = item;
+  }
+  return copy as T;
+}

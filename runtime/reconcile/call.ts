@@ -9,7 +9,7 @@ import {
   type RemoteHook,
   type SyncRequest,
 } from "../controller.ts";
-import type { KubeObject } from "../kube/objects.ts";
+import { copyJson, type KubeObject } from "../kube/objects.ts";
 import { callRemote } from "../webhook/client.ts";
 import { relatedRequestsOf, type RelatedResource } from "../webhook/customize.ts";
 import { customizeAnswer, customizeBody, syncAnswer, syncBody } from "../webhook/wire.ts";
@@ -66,7 +66,7 @@ export async function callRelated<P extends KubeObject>(
   const answer = await call(
     related.select,
     "related",
-    structuredClone(parent),
+    copyJson(parent),
     () => customizeBody(definition, parent),
     trace,
   );

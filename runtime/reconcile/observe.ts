@@ -96,7 +96,7 @@ export function relatedObjects(
 }
 
 /** Whether a request reaches past one namespace: every namespace, or those a selector picks. */
-const everyNamespace = (request: RelatedRequest) =>
+export const everyNamespace = (request: RelatedRequest) =>
   request.allNamespaces === true || request.namespaceSelector !== undefined;
 
 /** Whether an object's labels meet a request's matchLabels and matchExpressions (a request reads as a selector). */

@@ -8,7 +8,7 @@ import type { ControllerDefinition, DesiredObject, ObjectsByKind, RelatedRequest
 import type { EventRecorder } from "../events.ts";
 import { isConflict, isInvalid, isNotFound, type KubeClient } from "../kube/client.ts";
 import { type Kind, kindKey } from "../kube/kinds.ts";
-import { type KubeObject, objectKey } from "../kube/objects.ts";
+import { copyJson, type KubeObject, objectKey } from "../kube/objects.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { validateResponse } from "./validate.ts";
@@ -113,7 +113,8 @@ export class ParentSync<P extends KubeObject = KubeObject> {
       related = relatedObjects(parent, requests, this.#relatedKinds, informers);
     }
     const results = this.#context.actions.results(key, parent);
-    const request: SyncRequest<P> = structuredClone({ parent, children, related, finalizing, results });
+    // The function gets its own copy of the cached objects (results are copies already).
+    const request: SyncRequest<P> = { ...copyJson({ parent, children, related }), finalizing, results };
     const response = await callSync(definition, finalizing, request, trace);
     const valid = validateResponse(definition, parent, response, finalizing);
 
@@ -294,7 +295,7 @@ function childAttributes(kind: Kind, object: KubeObject): Record<string, string>
 /** Whether the definition's filter accepts the parent; a filter that throws accepts nothing. */
 export function passes<P extends KubeObject>(definition: ControllerDefinition<P>, parent: P, log: Logger): boolean {
   try {
-    return definition.filter!(structuredClone(parent));
+    return definition.filter!(copyJson(parent));
   } catch (error) {
     log.warn("filter threw; skipping parent", { parent: objectKey(parent), error: (error as Error).message });
     return false;

@@ -8,7 +8,7 @@ import type { Change } from "../cache/informer.ts";
 import type { ControllerDefinition, RelatedRequest } from "../controller.ts";
 import { groupOf, type Kind, kindKey } from "../kube/kinds.ts";
 import { controllerOf, type KubeObject, objectKey, splitKey } from "../kube/objects.ts";
-import { relatedMatches } from "./observe.ts";
+import { everyNamespace, relatedMatches } from "./observe.ts";
 
 /**
  * Queues a parent for a change. `batch` is true for a change to a child or a related object
@@ -30,8 +30,8 @@ export class Triggers {
   readonly #definition: ControllerDefinition<any>;
   readonly #informers: Informers;
   readonly #enqueue: Enqueue;
-  /** The related() requests of each parent's last sync. */
-  readonly #relatedRequests = new Map<string, readonly RelatedRequest[]>();
+  /** The related() requests of each parent's last sync, indexed by what they can match. */
+  readonly #related = new RelatedIndex();
   /** Unsubscribes from the informers. */
   readonly #subscriptions: Array<() => unknown> = [];
   /** Child names another controller holds, by "Kind.apiVersion/namespace/name", and the parents waiting for them. */
@@ -68,13 +68,8 @@ export class Triggers {
   watchRelated(kind: Kind): void {
     const handler = (change: Change) => {
       const versions = change.old ? [change.object, change.old] : [change.object];
-      for (const [key, requests] of this.#relatedRequests) {
-        const parentNamespace = splitKey(key).namespace;
-        const matches = (object: KubeObject) =>
-          requests.some((request) => relatedMatches(request, kind, object, parentNamespace));
-        if (versions.some(matches)) {
-          this.#enqueue(key, change, change.type !== "deleted");
-        }
+      for (const key of this.#related.matching(kind, versions)) {
+        this.#enqueue(key, change, change.type !== "deleted");
       }
     };
     this.#subscriptions.push(this.#informers.for(kind).onChange(handler));
@@ -86,12 +81,12 @@ export class Triggers {
 
   /** Records what a parent asked for, so changes to those objects queue it. */
   asked(key: string, requests: readonly RelatedRequest[]): void {
-    this.#relatedRequests.set(key, requests);
+    this.#related.set(key, requests);
   }
 
   /** The parent is gone or no longer this controller's: nothing it asked for concerns it. */
   forget(key: string): void {
-    this.#relatedRequests.delete(key);
+    this.#related.delete(key);
   }
 
   /** Queues the parent again when the object holding `childKey` is deleted or loses its controller. */
@@ -109,3 +104,82 @@ export class Triggers {
     }
   }
 }
+
+/**
+ * Parents' related requests, found by the objects they can match: a change to one object
+ * checks only the parents whose requests name it, or select in its namespace (or in every
+ * namespace), not every parent's. With a request per parent naming one object (a
+ * StatefulSet, a storage class), checking them all made each change cost as much as there
+ * are parents: quadratic in the parents, since their children's changes grow with them.
+ */
+export class RelatedIndex {
+  /** Each parent's requests, and the index entries they were filed under. */
+  readonly #byParent = new Map<string, { requests: readonly RelatedRequest[]; entries: string[] }>();
+  /** Parent keys by index entry (see entry below). */
+  readonly #entries = new Map<string, Set<string>>();
+
+  set(key: string, requests: readonly RelatedRequest[]): void {
+    this.delete(key);
+    if (requests.length === 0) return;
+    const parentNamespace = splitKey(key).namespace;
+    const entries = new Set<string>();
+    for (const request of requests) {
+      // The namespace relatedMatches compares, "*" when it compares none; and, for a kind
+      // that turns out cluster-scoped (where no namespace is compared), the name alone.
+      const namespace = everyNamespace(request) ? "*" : request.namespace || parentNamespace || "*";
+      for (const name of request.names ?? [""]) {
+        entries.add(entry(request, namespace, name));
+        entries.add(entry(request, undefined, name));
+      }
+    }
+    for (const filed of entries) {
+      let parents = this.#entries.get(filed);
+      if (!parents) this.#entries.set(filed, parents = new Set());
+      parents.add(key);
+    }
+    this.#byParent.set(key, { requests, entries: [...entries] });
+  }
+
+  delete(key: string): void {
+    const filed = this.#byParent.get(key);
+    if (!filed) return;
+    this.#byParent.delete(key);
+    for (const name of filed.entries) {
+      const parents = this.#entries.get(name)!;
+      parents.delete(key);
+      if (parents.size === 0) this.#entries.delete(name);
+    }
+  }
+
+  /** The parents whose requests match an object of `kind` in any of its versions (as it is, as it was). */
+  matching(kind: Kind, versions: readonly KubeObject[]): string[] {
+    if (this.#byParent.size === 0) return [];
+    const candidates = new Set<string>();
+    const add = (filed: string) => {
+      for (const key of this.#entries.get(filed) ?? []) candidates.add(key);
+    };
+    for (const object of versions) {
+      for (const name of [object.metadata.name, ""]) {
+        if (!kind.namespaced) {
+          add(entry(kind, undefined, name));
+          continue;
+        }
+        add(entry(kind, object.metadata.namespace ?? "", name));
+        add(entry(kind, "*", name));
+      }
+    }
+    const matched: string[] = [];
+    for (const key of candidates) {
+      const { requests } = this.#byParent.get(key)!;
+      const parentNamespace = splitKey(key).namespace;
+      const matches = (object: KubeObject) =>
+        requests.some((request) => relatedMatches(request, kind, object, parentNamespace));
+      if (versions.some(matches)) matched.push(key);
+    }
+    return matched;
+  }
+}
+
+/** An index entry: a kind, a namespace ("*" every one; undefined for a kind without), a name ("" any). */
+const entry = (kind: Pick<Kind, "apiVersion" | "kind">, namespace: string | undefined, name: string) =>
+  namespace === undefined ? `${kindKey(kind)}||${name}` : `${kindKey(kind)}|${namespace}/|${name}`;

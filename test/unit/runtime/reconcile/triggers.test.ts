@@ -4,10 +4,10 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { RelatedRequest } from "../../../../runtime/controller.ts";
 import { builtinKinds, kind } from "../../../../runtime/kube/kinds.ts";
-import type { KubeObject, OwnerReference } from "../../../../runtime/kube/objects.ts";
+import { type KubeObject, objectKey, type OwnerReference } from "../../../../runtime/kube/objects.ts";
 import { relatedMatches } from "../../../../runtime/reconcile/observe.ts";
 import { labelsSelected } from "../../../../runtime/kube/labels.ts";
-import { ownerKey } from "../../../../runtime/reconcile/triggers.ts";
+import { ownerKey, RelatedIndex } from "../../../../runtime/reconcile/triggers.ts";
 
 const Widget = kind("example.com/v1", "Widget", "widgets");
 const ClusterWidget = kind("example.com/v1", "ClusterWidget", "clusterwidgets", false);
@@ -98,6 +98,58 @@ test("label selectors: matchLabels and every matchExpressions operator, all of w
     { ...secret("x", "ns"), metadata: { ...secret("x", "ns").metadata, labels: { app: "any" } } },
     "ns",
   ));
+});
+
+test("the related index finds exactly the parents a check of every parent's requests finds", () => {
+  const StorageClass = builtinKinds.StorageClass;
+  const requests: Record<string, RelatedRequest[]> = {
+    "ns/by-name": [byName],
+    "ns/by-labels": [byLabels],
+    "other/by-labels": [byLabels],
+    "ns/elsewhere": [elsewhere],
+    "ns/everywhere": [{ ...byLabels, allNamespaces: true }],
+    "ns/by-namespace-selector": [{ ...byName, namespaceSelector: { matchLabels: { team: "a" } } }],
+    "ns/two": [{ ...byName, names: ["a", "b"] }, { apiVersion: "v1", kind: "ConfigMap", names: ["tls"] }],
+    "ns/class": [{ apiVersion: StorageClass.apiVersion, kind: StorageClass.kind, names: ["fast"] }],
+    "cluster-parent": [byName, { apiVersion: StorageClass.apiVersion, kind: StorageClass.kind, names: ["fast"] }],
+    "ns/nothing": [],
+  };
+  const index = new RelatedIndex();
+  for (const [key, asked] of Object.entries(requests)) index.set(key, asked);
+  const objects: Array<[typeof builtinKinds.Secret, KubeObject]> = [
+    [builtinKinds.Secret, secret("tls", "ns")],
+    [builtinKinds.Secret, secret("tls", "other")],
+    [builtinKinds.Secret, secret("tls", "shared")],
+    [builtinKinds.Secret, secret("a", "ns")],
+    [builtinKinds.Secret, secret("b", "other")],
+    [builtinKinds.Secret, secret("x", "ns", { app: "db" })],
+    [builtinKinds.Secret, secret("x", "other", { app: "db" })],
+    [builtinKinds.Secret, secret("x", "third", { app: "db" })],
+    [builtinKinds.ConfigMap, { ...secret("tls", "ns"), kind: "ConfigMap" }],
+    [StorageClass, { apiVersion: StorageClass.apiVersion, kind: StorageClass.kind, metadata: { name: "fast" } }],
+    [StorageClass, { apiVersion: StorageClass.apiVersion, kind: StorageClass.kind, metadata: { name: "slow" } }],
+  ];
+  const everyParent = (kind: typeof builtinKinds.Secret, versions: KubeObject[]) =>
+    Object.entries(requests).filter(([key, asked]) => {
+      const namespace = key.includes("/") ? key.split("/")[0] : undefined;
+      return versions.some((object) => asked.some((request) => relatedMatches(request, kind, object, namespace)));
+    }).map(([key]) => key).sort();
+  let found = 0;
+  for (const [kind, object] of objects) {
+    const expected = everyParent(kind, [object]);
+    found += expected.length;
+    assert.equal(index.matching(kind, [object]).sort(), expected, `${object.kind} ${objectKey(object)}`);
+  }
+  assert.ok(found >= 12, `the table has matches to find (${found})`);
+  // As it was and as it is: labels that no longer match still concern the parents they matched.
+  const relabelled = [secret("x", "ns", { app: "web" }), secret("x", "ns", { app: "db" })];
+  assert.equal(index.matching(builtinKinds.Secret, relabelled).sort(), everyParent(builtinKinds.Secret, relabelled));
+  // A parent's new requests replace its old ones, and a forgotten parent matches nothing.
+  index.set("ns/by-name", [{ ...byName, names: ["renamed"] }]);
+  index.delete("ns/by-labels");
+  assert.equal(index.matching(builtinKinds.Secret, [secret("tls", "ns")]).sort(), ["ns/by-namespace-selector"]);
+  assert.equal(index.matching(builtinKinds.Secret, [secret("renamed", "ns")]), ["ns/by-name"]);
+  assert.equal(index.matching(builtinKinds.Secret, [secret("x", "ns", { app: "db" })]).sort(), ["ns/everywhere"]);
 });
 
 test.run();
