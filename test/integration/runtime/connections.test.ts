@@ -2,7 +2,12 @@
 // ordinary requests share at most maxConnections and wait for one beyond that; watches and
 // exempt requests (the leader's Lease) go over connections of their own and never wait behind
 // them; an idle connection closes after idleMs.
+import { execFile } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net";
 import * as assert from "uvu/assert";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -80,10 +85,8 @@ test.after.each(async () => {
   for (const forwarder of forwarders.splice(0)) await forwarder.stop();
 });
 
-/** A client of the test cluster through a fresh forwarder, with the given connection limits. */
-async function throughForwarder(
-  connections: { maxConnections?: number; idleMs?: number },
-): Promise<{ client: KubeClient; forwarder: Forwarder }> {
+/** The test cluster's kubeconfig (as JSON) with its server replaced by a fresh forwarder's address. */
+async function configThroughForwarder(): Promise<{ exported: string; forwarder: Forwarder }> {
   const cluster = config.getCurrentCluster()!;
   const forwarder = new Forwarder(new URL(cluster.server));
   forwarders.push(forwarder);
@@ -92,8 +95,16 @@ async function throughForwarder(
     clusters: Array<{ name: string; cluster: { server: string } }>;
   };
   for (const entry of exported.clusters) if (entry.name === cluster.name) entry.cluster.server = server;
+  return { exported: JSON.stringify(exported), forwarder };
+}
+
+/** A client of the test cluster through a fresh forwarder, with the given connection limits. */
+async function throughForwarder(
+  connections: { maxConnections?: number; idleMs?: number },
+): Promise<{ client: KubeClient; forwarder: Forwarder }> {
+  const { exported, forwarder } = await configThroughForwarder();
   const copy = new KubeConfig();
-  copy.loadFromString(JSON.stringify(exported));
+  copy.loadFromString(exported);
   return { client: new KubeClient(copy, undefined, connections), forwarder };
 }
 
@@ -147,6 +158,30 @@ test("an idle connection closes after idleMs", async () => {
   const before = forwarder.accepted;
   await listConfigMaps(client);
   assert.is(forwarder.accepted, before + 1);
+});
+
+test("under Deno too, ordinary requests share at most maxConnections connections", async () => {
+  const { exported, forwarder } = await configThroughForwarder();
+  // The kubeconfig holds the test cluster's credentials: it lives only as long as this test.
+  const dir = mkdtempSync(join(tmpdir(), "kubefn-connections-"));
+  try {
+    const kubeconfig = join(dir, "kubeconfig");
+    writeFileSync(kubeconfig, exported, { mode: 0o600 });
+    const deno = join(import.meta.dirname, "..", "..", "..", "node_modules", ".bin", "deno");
+    const script = join(import.meta.dirname, "connections-request.ts");
+    const { stdout } = await promisify(execFile)(
+      deno,
+      ["run", "--allow-all", "--quiet", script, kubeconfig, "2", "12"],
+      {
+        timeout: 60_000,
+      },
+    );
+    assert.equal(JSON.parse(stdout.trim().split("\n").pop()!), { lists: 12 }, stdout);
+    assert.ok(forwarder.accepted >= 1, "the requests went through the forwarder");
+    assert.ok(forwarder.mostOpen <= 2, `at most 2 connections open at once under Deno, saw ${forwarder.mostOpen}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();
